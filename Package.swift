@@ -1,0 +1,96 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// moq-fastrelay: a Media-over-QUIC stack whose relay can forward media in the kernel (TC eBPF).
+// Layout and module boundaries: see README.md and docs/ARCHITECTURE.md.
+
+let common = "Sources/Common"
+
+let package = Package(
+    name: "moq-fastrelay",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "moq-pub", targets: ["moq-pub"]),
+        .executable(name: "moq-relay", targets: ["moq-relay"]),
+        .executable(name: "moq-sub", targets: ["moq-sub"]),
+        .executable(name: "quic-interop", targets: ["quic-interop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C system libraries.
+        .systemLibrary(name: "CAVFormat", path: "\(common)/CAVFormat", pkgConfig: "libavformat libavcodec libavutil"),
+        .systemLibrary(name: "CGnuTLS", path: "\(common)/CGnuTLS", pkgConfig: "gnutls"),
+        .systemLibrary(name: "CLibBPF", path: "\(common)/CLibBPF", pkgConfig: "libbpf"),
+
+        // Pure Swift libraries.
+        .target(name: "Wire", path: "\(common)/Wire"),
+        .target(
+            name: "QUIC",
+            dependencies: [
+                "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "\(common)/QUIC"
+        ),
+        .target(name: "QUICTLS", dependencies: ["QUIC", "CGnuTLS"], path: "\(common)/QUICTLS"),
+        .target(
+            name: "QUICIO",
+            dependencies: [
+                "QUIC", "QUICTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "\(common)/QUICIO"
+        ),
+        .target(name: "NetSim", dependencies: ["QUIC"], path: "\(common)/NetSim"),
+        .target(name: "MoQT", dependencies: ["Wire"], path: "\(common)/MoQT"),
+        .target(name: "Media", dependencies: ["CAVFormat"], path: "\(common)/Media"),
+        .target(name: "MoQMedia", dependencies: ["Media", "MoQT", "Wire"], path: "\(common)/MoQMedia"),
+        .target(
+            name: "CLIKit",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "\(common)/CLIKit"
+        ),
+
+        // Executables: argument parsing and wiring only.
+        .executableTarget(
+            name: "moq-pub",
+            dependencies: ["MoQMedia", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            path: "Sources/moq-pub"
+        ),
+        .executableTarget(
+            name: "moq-relay",
+            dependencies: ["MoQT", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            path: "Sources/moq-relay"
+        ),
+        .executableTarget(
+            name: "moq-sub",
+            dependencies: ["MoQMedia", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            path: "Sources/moq-sub"
+        ),
+        .executableTarget(
+            name: "quic-interop",
+            dependencies: ["QUIC", "QUICTLS", "QUICIO", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Interop/quic-interop"
+        ),
+
+        // Tests mirror modules.
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "QUICTests", dependencies: ["QUIC", "QUICTLS", "NetSim", "Wire"]),
+        .testTarget(name: "MoQTTests", dependencies: ["MoQT", "Wire"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "MoQMediaTests", dependencies: ["MoQMedia", "Media", "MoQT"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v5]
+)

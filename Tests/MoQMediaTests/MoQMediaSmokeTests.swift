@@ -1,0 +1,6 @@
+import XCTest
+@testable import MoQMedia
+
+final class MoQMediaSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertFalse(MoQMediaModule.name.isEmpty) }
+}
