@@ -35,7 +35,7 @@ global=(-hide_banner -loglevel error -nostdin -y)
 output=(-threads 1 -fflags +bitexact -map_metadata -1)
 video_src=(-f lavfi -i "testsrc2=size=640x360:rate=30:duration=${duration}")
 x264=(-c:v libx264 -preset veryfast -profile:v high -pix_fmt yuv420p -g 30 -keyint_min 30 -sc_threshold 0
-      -flags:v +bitexact -x264-params "threads=1:lookahead-threads=1:open-gop=0")
+      -flags:v +bitexact -x264-params "threads=1:lookahead-threads=1:open-gop=0:b-pyramid=none")
 
 make() { # make NAME ffmpeg-arguments...
     local name="$1"; shift
