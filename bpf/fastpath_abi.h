@@ -160,6 +160,7 @@ struct fp_subscriber {
 	__u8  _pad[3];
 	__u8  dcid[FP_MAX_CID_LEN];   /* the subscriber's connection ID (DCID of packets to it) */
 	struct fp_endpoint_pair path; /* src = relay, dst = subscriber */
+	__u32 _pad2;
 	__u64 uni_stream_base;        /* low two bits of our uni stream IDs: 3 as server, 2 as client */
 	__u64 initial_max_stream_data;/* the subscriber's initial_max_stream_data_uni */
 	__u32 reserve_step;           /* bytes of budget reserved per priority step (see FASTPATH.md) */

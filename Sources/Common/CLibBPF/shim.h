@@ -1,6 +1,6 @@
 #ifndef CLIBBPF_SHIM_H
 #define CLIBBPF_SHIM_H
-#define _GNU_SOURCE
+/* No _GNU_SOURCE here: it would make glibc types differ from SwiftGlibc's (fd_set); setns is declared below. */
 #include <sched.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
