@@ -6,4 +6,7 @@
 #include <bpf/bpf.h>
 #include <net/if.h>
 int setns(int fd, int nstype);
+#ifndef CLONE_NEWNET
+#define CLONE_NEWNET 0x40000000
+#endif
 #endif
