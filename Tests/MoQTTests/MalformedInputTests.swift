@@ -57,7 +57,10 @@ final class MalformedInputTests: XCTestCase {
             ("track name length 2^60", pv, { try self.decodeControl(self.frame(0x3, self.vi(0) + self.ns([self.a]) + self.vi(1 << 60))) }),
             // Parameters.
             ("unknown parameter type", pv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x40) + self.vi(1))) }),
-            ("parameter not allowed in the message", pv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x34) + self.ns([self.a]))) }),
+            ("parameter not allowed in the message (strict scope)", pv, {
+                var r = ByteReader(self.subscribe(params: self.vi(1) + self.vi(0x34) + self.ns([self.a])))
+                _ = try Draft18.ControlMessage.decode(from: &r, options: .strict)
+            }),
             ("duplicate SUBSCRIBER_PRIORITY", pv, { try self.decodeControl(self.subscribe(params: self.vi(2) + self.vi(0x20) + [1] + self.vi(0) + [2])) }),
             ("FORWARD = 2", pv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x10) + [2])) }),
             ("GROUP_ORDER = 0", pv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x22) + [0])) }),
@@ -65,7 +68,11 @@ final class MalformedInputTests: XCTestCase {
             ("parameter type delta overflow", pv, {
                 try self.decodeControl(self.subscribe(params: self.vi(2) + self.vi(0x20) + [1] + self.vi(UInt64.max) + [0]))
             }),
-            ("parameter any in FETCH_OK", pv, { try self.decodeControl(self.frame(0x18, [0] + self.vi(1) + self.vi(0) + self.vi(1) + self.vi(0x08) + self.vi(5))) }),
+            ("any parameter in FETCH_OK (strict scope)", pv, {
+                var r = ByteReader(self.frame(0x18, [0] + self.vi(1) + self.vi(0) + self.vi(1) + self.vi(0x08) + self.vi(5)))
+                _ = try Draft18.ControlMessage.decode(from: &r, options: .strict)
+            }),
+            ("fetch object status 5", pv, { try self.decodeFetch(self.vi(0x1C) + self.vi(1) + self.vi(0) + [1] + self.vi(0) + self.vi(5)) }),
             ("invalid filter type 5", pv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x21) + self.lp(self.vi(5)))) }),
             ("filter type 0", pv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x21) + self.lp(self.vi(0)))) }),
             ("truncated AbsoluteStart filter", kv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x21) + self.lp(self.vi(3) + self.vi(7)))) }),
@@ -117,7 +124,7 @@ final class MalformedInputTests: XCTestCase {
             ("first fetch object with prior subgroup", pv, { try self.decodeFetch(self.vi(0x1D) + self.vi(0) + self.vi(0) + [1] + self.vi(0)) }),
             ("first fetch object without priority", pv, { try self.decodeFetch(self.vi(0x0C) + self.vi(0) + self.vi(0) + self.vi(0)) }),
             ("descending fetch group below 0", pv, {
-                try self.decodeFetch(self.vi(0x1C) + self.vi(1) + self.vi(0) + [1] + self.vi(0) + self.vi(0x08) + self.vi(5) + self.vi(0), order: .descending)
+                try self.decodeFetch(self.vi(0x1C) + self.vi(1) + self.vi(0) + [1] + self.vi(1) + [0] + self.vi(0x08) + self.vi(5) + self.vi(1) + [0], order: .descending)
             }),
             // Datagrams.
             ("datagram type 0x22 (status + end of group)", pv, { _ = try Draft18.ObjectDatagram.decode(self.vi(0x22) + self.vi(1) + self.vi(1) + self.vi(1) + [0] + self.vi(0)) }),
@@ -140,6 +147,21 @@ final class MalformedInputTests: XCTestCase {
                 guard let e = error as? MoQTError else { return XCTFail("\(name): \(error) is not a MoQTError") }
                 XCTAssertEqual(e.code, code, "\(name): \(e)")
             }
+        }
+    }
+
+    /// A SUBSCRIBE_OK captured from moq-dev (draft-18) carries GROUP_ORDER, which §10.2.8 does not
+    /// list for SUBSCRIBE_OK: accepted by default, rejected with strict scope.
+    func testOutOfScopeParameterFromDeployedPeer() throws {
+        let bytes: [UInt8] = [0x04, 0x00, 0x07, 0x00, 0x01, 0x22, 0x02, 0x08, 0x83, 0xe8]
+        var r = ByteReader(bytes)
+        guard case .subscribeOK(let ok) = try Draft18.ControlMessage.decode(from: &r) else { return XCTFail() }
+        XCTAssertEqual(ok.trackAlias, 0)
+        XCTAssertEqual(ok.parameters.groupOrder, .descending)
+        XCTAssertEqual(ok.trackProperties, [KeyValuePair(type: 8, integer: 1000)])
+        var s = ByteReader(bytes)
+        XCTAssertThrowsError(try Draft18.ControlMessage.decode(from: &s, options: .strict)) {
+            XCTAssertEqual(($0 as? MoQTError)?.code, .protocolViolation)
         }
     }
 
