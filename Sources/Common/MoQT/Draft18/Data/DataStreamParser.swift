@@ -7,7 +7,7 @@ extension Draft18 {
     ///
     /// A stream that turns out to be the peer's control stream yields `.controlStream` once and
     /// keeps its bytes for `takeBufferedBytes()` (feed them to a `ControlStreamParser`).
-    public struct DataStreamParser {
+    public struct DataStreamParser: Sendable {
         /// What the parser found.
         public enum Event: Hashable, Sendable {
             /// The stream is a subgroup stream with this header.
@@ -24,7 +24,7 @@ extension Draft18 {
             case padding(Int)
         }
 
-        private enum State {
+        private enum State: Sendable {
             case streamType
             case subgroup(SubgroupHeader, SubgroupObjectCoder)
             case fetch(FetchObjectCoder)
@@ -35,7 +35,7 @@ extension Draft18 {
         private var buffer: [UInt8] = []
         private var start = 0
         private var state: State = .streamType
-        private let groupOrderForFetch: (UInt64) -> GroupOrder
+        private let groupOrderForFetch: @Sendable (UInt64) -> GroupOrder
 
         /// The header of a subgroup stream, once read.
         public private(set) var subgroupHeader: SubgroupHeader?
@@ -44,7 +44,7 @@ extension Draft18 {
 
         /// A parser. `groupOrderForFetch` gives the group order of the FETCH a fetch stream answers
         /// (Group ID Delta depends on it); ascending by default.
-        public init(groupOrderForFetch: @escaping (UInt64) -> GroupOrder = { _ in .ascending }) {
+        public init(groupOrderForFetch: @escaping @Sendable (UInt64) -> GroupOrder = { _ in .ascending }) {
             self.groupOrderForFetch = groupOrderForFetch
         }
 
