@@ -30,6 +30,12 @@ final class NoCrashTests: XCTestCase {
         }
         for order in GroupOrder.allCases {
             check {
+                var p = Draft18.DataStreamParser(streamPayloads: true, groupOrderForFetch: { _ in order })
+                p.append(bytes)
+                _ = try p.drain()
+                try p.finish()
+            }
+            check {
                 var p = Draft18.DataStreamParser(groupOrderForFetch: { _ in order })
                 p.append(bytes)
                 _ = try p.drain()

@@ -110,6 +110,26 @@ extension Draft18 {
         /// IDs out of range are PROTOCOL_VIOLATION.
         public mutating func decode(from r: inout ByteReader) throws -> FetchStreamItem {
             var c = r
+            var copy = self
+            let item: FetchStreamItem
+            switch try copy.decodeHeader(from: &c) {
+            case .endOfRange(let l, let nonExistent):
+                item = .endOfRange(l, nonExistent: nonExistent)
+            case .object(let h):
+                guard h.payloadLength <= UInt64(c.remaining) else { throw DecodeError.needMoreData }
+                let payload = try c.readBytes(Int(h.payloadLength))
+                item = .object(FetchObject(location: h.location, forwarding: h.forwarding, publisherPriority: h.publisherPriority,
+                                           properties: h.properties, payload: payload, status: h.status))
+            }
+            self = copy
+            r = c
+            return item
+        }
+
+        /// Reads an item up to (not including) an object's payload, for callers that stream
+        /// payload bytes on as they arrive. Same errors as `decode`.
+        public mutating func decodeHeader(from r: inout ByteReader) throws -> FetchItemHeader {
+            var c = r
             let flags = try c.readVI64()
             if flags == Self.endOfNonExistentRange || flags == Self.endOfUnknownRange {
                 let l = Location(group: try c.readVI64(), object: try c.readVI64())
@@ -188,23 +208,19 @@ extension Draft18 {
             let props = flags & 0x20 != 0 ? try ObjectProperties.decode(from: &c) : ObjectProperties()
             let length = try c.readVI64()
             var status = ObjectStatus.normal
-            var payload: [UInt8] = []
             if length == 0 {
                 let raw = try c.readVI64()
                 guard let s = ObjectStatus(rawValue: raw) else { throw MoQTError.protocolViolation("unknown object status \(raw)") }
                 if s != .normal && !props.isEmpty { throw MoQTError.protocolViolation("properties on an object with status \(s)") }
                 status = s
-            } else {
-                guard length <= UInt64(c.remaining) else { throw DecodeError.needMoreData }
-                payload = try c.readBytes(Int(length))
             }
             priorGroup = group
             priorObject = object
             if case .subgroup(let s) = forwarding { priorSubgroup = s }
             priorPriority = priority
             r = c
-            return .object(FetchObject(location: Location(group: group, object: object), forwarding: forwarding,
-                                       publisherPriority: priority, properties: props, payload: payload, status: status))
+            return .object(FetchObjectHeader(location: Location(group: group, object: object), forwarding: forwarding,
+                                             publisherPriority: priority, properties: props, status: status, payloadLength: length))
         }
     }
 }
