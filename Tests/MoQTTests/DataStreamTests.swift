@@ -261,6 +261,37 @@ final class DataStreamTests: XCTestCase {
         }
     }
 
+    /// A track alias written with a fixed length can be found and rewritten in place, and the
+    /// result decodes with the new alias (what a forwarding fast path does per subscriber).
+    func testTrackAliasRewriteInPlace() throws {
+        let header = Draft18.SubgroupHeader(trackAlias: 5, groupID: 9, subgroupID: .explicit(1), publisherPriority: 3)
+        var w = ByteWriter()
+        header.encode(into: &w, trackAliasLength: 4)
+        var bytes = w.bytes
+        guard let range = Draft18.SubgroupHeader.trackAliasRange(in: bytes) else { return XCTFail() }
+        XCTAssertEqual(range, 1..<5)
+        var alias = ByteWriter()
+        alias.writeVI64(200_000, length: range.count)
+        bytes.replaceSubrange(range, with: alias.bytes)
+        var r = ByteReader(bytes)
+        var expected = header
+        expected.trackAlias = 200_000
+        XCTAssertEqual(try Draft18.SubgroupHeader.decode(from: &r), expected)
+        XCTAssertNil(Draft18.SubgroupHeader.trackAliasRange(in: [0x05, 0x01]))
+        XCTAssertNil(Draft18.SubgroupHeader.trackAliasRange(in: [0x14]))
+
+        let d = Draft18.ObjectDatagram(trackAlias: 7, groupID: 1, objectID: 2, publisherPriority: nil, content: .payload([1, 2]))
+        var db = d.encoded(trackAliasLength: 2)
+        guard let dr = Draft18.ObjectDatagram.trackAliasRange(in: db) else { return XCTFail() }
+        XCTAssertEqual(dr.count, 2)
+        var a = ByteWriter()
+        a.writeVI64(1000, length: 2)
+        db.replaceSubrange(dr, with: a.bytes)
+        var moved = d
+        moved.trackAlias = 1000
+        XCTAssertEqual(try Draft18.ObjectDatagram.decode(db), moved)
+    }
+
     // MARK: Stream types
 
     func testStreamTypeClassification() throws {
