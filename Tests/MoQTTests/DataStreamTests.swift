@@ -121,8 +121,15 @@ final class DataStreamTests: XCTestCase {
             default: break
             }
             let forwarding: ObjectForwardingPreference = rng.int(0...6) == 0 ? .datagram : .subgroup(subgroup)
+            let priority = rng.int(0...3) == 0 ? rng.u8() : 7
+            if rng.int(0...7) == 0 {
+                items.append(.object(Draft18.FetchObject(location: Location(group: group, object: object), forwarding: forwarding,
+                                                         publisherPriority: priority, payload: [],
+                                                         status: rng.bool() ? .endOfGroup : .endOfTrack)))
+                continue
+            }
             items.append(.object(Draft18.FetchObject(location: Location(group: group, object: object), forwarding: forwarding,
-                                                     publisherPriority: rng.int(0...3) == 0 ? rng.u8() : 7,
+                                                     publisherPriority: priority,
                                                      properties: rng.bool() ? ObjectProperties(rng.properties()) : [],
                                                      payload: rng.bytes(rng.int(0...100)))))
         }
@@ -169,10 +176,50 @@ final class DataStreamTests: XCTestCase {
         coder.encode(.endOfRange(Location(group: 9, object: 2), nonExistent: true), into: &w)
         XCTAssertEqual(w.bytes, [
             0x1C, 0x05, 0x00, 0x03, 0x01, 0xaa,   // group+object+priority present, subgroup zero
-            0x01, 0x00,                            // everything from the prior object
-            0x0E, 0x01, 0x00, 0x00,                // group delta 1 (5 -> 7), subgroup prior+1, object 0
+            0x00, 0x00, 0x00,                      // everything implied; empty payload, status normal
+            0x0E, 0x01, 0x00, 0x00, 0x00,          // group delta 1 (5 -> 7), subgroup prior+1, object 0
             0x80, 0x8C, 0x09, 0x02,                // End of Non-Existent Range at {9, 2}
         ])
+    }
+
+    /// Fetch objects checked against wire images derived independently from the draft by
+    /// another draft-18 implementation's conformance tests (aiomoqt, `test_wire_conformance.py`).
+    func testFetchObjectsMatchIndependentWireImages() throws {
+        func encode(_ objects: [Draft18.FetchObject], order: GroupOrder = .ascending) -> [[UInt8]] {
+            var coder = Draft18.FetchObjectCoder(groupOrder: order)
+            return objects.map { o in
+                var w = ByteWriter()
+                coder.encode(.object(o), into: &w)
+                return w.bytes
+            }
+        }
+        let a = encode([
+            Draft18.FetchObject(location: Location(group: 2, object: 0), forwarding: .subgroup(0), publisherPriority: 128,
+                                properties: [KeyValuePair(type: 8, integer: 1000)], payload: Array("hi".utf8)),
+            Draft18.FetchObject(location: Location(group: 2, object: 1), forwarding: .subgroup(0), publisherPriority: 128, payload: Array("x".utf8)),
+            Draft18.FetchObject(location: Location(group: 3, object: 0), forwarding: .subgroup(0), publisherPriority: 128, payload: Array("y".utf8)),
+        ])
+        XCTAssertEqual(a, [[0x3c, 0x02, 0x00, 0x80, 0x03, 0x08, 0x83, 0xe8, 0x02, 0x68, 0x69], [0x00, 0x01, 0x78], [0x0c, 0x00, 0x00, 0x01, 0x79]])
+        let b = encode([
+            Draft18.FetchObject(location: Location(group: 1, object: 0), forwarding: .subgroup(0), publisherPriority: 200, payload: Array("tt".utf8)),
+            Draft18.FetchObject(location: Location(group: 1, object: 1), forwarding: .subgroup(0), publisherPriority: 200, payload: []),
+            Draft18.FetchObject(location: Location(group: 1, object: 2), forwarding: .subgroup(0), publisherPriority: 200, payload: [], status: .endOfGroup),
+        ])
+        XCTAssertEqual(b, [[0x1c, 0x01, 0x00, 0xc8, 0x02, 0x74, 0x74], [0x00, 0x00, 0x00], [0x00, 0x00, 0x03]])
+        let c = encode([
+            Draft18.FetchObject(location: Location(group: 5, object: 0), forwarding: .subgroup(0), publisherPriority: 1, payload: [0x61]),
+            Draft18.FetchObject(location: Location(group: 3, object: 0), forwarding: .subgroup(0), publisherPriority: 1, payload: [0x62]),
+        ], order: .descending)
+        XCTAssertEqual(c[1][1], 1, "descending 5 -> 3 is delta 1")
+        var eor = Draft18.FetchObjectCoder()
+        var w = ByteWriter()
+        eor.encode(.endOfRange(Location(group: 7, object: 9), nonExistent: true), into: &w)
+        XCTAssertEqual(w.bytes, [0x80, 0x8C, 0x07, 0x09])
+        // And they decode back.
+        var d = Draft18.FetchObjectCoder()
+        var r = ByteReader(a.flatMap { $0 })
+        for _ in 0..<3 { _ = try d.decode(from: &r) }
+        XCTAssertTrue(r.isAtEnd)
     }
 
     // MARK: Datagrams
@@ -212,6 +259,37 @@ final class DataStreamTests: XCTestCase {
                 content: status ? .status(statusValue) : .payload(rng.bytes(rng.int(0...200))))
             XCTAssertEqual(try Draft18.ObjectDatagram.decode(d.encoded()), d)
         }
+    }
+
+    /// A track alias written with a fixed length can be found and rewritten in place, and the
+    /// result decodes with the new alias (what a forwarding fast path does per subscriber).
+    func testTrackAliasRewriteInPlace() throws {
+        let header = Draft18.SubgroupHeader(trackAlias: 5, groupID: 9, subgroupID: .explicit(1), publisherPriority: 3)
+        var w = ByteWriter()
+        header.encode(into: &w, trackAliasLength: 4)
+        var bytes = w.bytes
+        guard let range = Draft18.SubgroupHeader.trackAliasRange(in: bytes) else { return XCTFail() }
+        XCTAssertEqual(range, 1..<5)
+        var alias = ByteWriter()
+        alias.writeVI64(200_000, length: range.count)
+        bytes.replaceSubrange(range, with: alias.bytes)
+        var r = ByteReader(bytes)
+        var expected = header
+        expected.trackAlias = 200_000
+        XCTAssertEqual(try Draft18.SubgroupHeader.decode(from: &r), expected)
+        XCTAssertNil(Draft18.SubgroupHeader.trackAliasRange(in: [0x05, 0x01]))
+        XCTAssertNil(Draft18.SubgroupHeader.trackAliasRange(in: [0x14]))
+
+        let d = Draft18.ObjectDatagram(trackAlias: 7, groupID: 1, objectID: 2, publisherPriority: nil, content: .payload([1, 2]))
+        var db = d.encoded(trackAliasLength: 2)
+        guard let dr = Draft18.ObjectDatagram.trackAliasRange(in: db) else { return XCTFail() }
+        XCTAssertEqual(dr.count, 2)
+        var a = ByteWriter()
+        a.writeVI64(1000, length: 2)
+        db.replaceSubrange(dr, with: a.bytes)
+        var moved = d
+        moved.trackAlias = 1000
+        XCTAssertEqual(try Draft18.ObjectDatagram.decode(db), moved)
     }
 
     // MARK: Stream types

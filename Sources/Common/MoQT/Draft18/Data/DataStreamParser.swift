@@ -7,7 +7,10 @@ extension Draft18 {
     ///
     /// A stream that turns out to be the peer's control stream yields `.controlStream` once and
     /// keeps its bytes for `takeBufferedBytes()` (feed them to a `ControlStreamParser`).
-    public struct DataStreamParser {
+    ///
+    /// With `streamPayloads`, objects come out as a header event followed by `.payload` chunks as
+    /// bytes arrive (nothing waits for a whole object); otherwise each object comes out whole.
+    public struct DataStreamParser: Sendable {
         /// What the parser found.
         public enum Event: Hashable, Sendable {
             /// The stream is a subgroup stream with this header.
@@ -22,10 +25,17 @@ extension Draft18 {
             case controlStream
             /// Padding bytes were discarded.
             case padding(Int)
+            /// Streaming mode: a subgroup object's fields; `payloadLength` bytes follow as `.payload`.
+            case subgroupObjectHeader(SubgroupObjectHeader)
+            /// Streaming mode: a fetch object's fields; `payloadLength` bytes follow as `.payload`.
+            case fetchObjectHeader(FetchObjectHeader)
+            /// Streaming mode: the next payload bytes of the current object; `isFinal` on the last.
+            case payload([UInt8], isFinal: Bool)
         }
 
-        private enum State {
+        private indirect enum State: Sendable {
             case streamType
+            case payload(remaining: UInt64, then: State)
             case subgroup(SubgroupHeader, SubgroupObjectCoder)
             case fetch(FetchObjectCoder)
             case control
@@ -35,7 +45,9 @@ extension Draft18 {
         private var buffer: [UInt8] = []
         private var start = 0
         private var state: State = .streamType
-        private let groupOrderForFetch: (UInt64) -> GroupOrder
+        private let groupOrderForFetch: @Sendable (UInt64) -> GroupOrder
+        /// Whether objects are delivered as header + payload chunks.
+        public let streamPayloads: Bool
 
         /// The header of a subgroup stream, once read.
         public private(set) var subgroupHeader: SubgroupHeader?
@@ -44,7 +56,8 @@ extension Draft18 {
 
         /// A parser. `groupOrderForFetch` gives the group order of the FETCH a fetch stream answers
         /// (Group ID Delta depends on it); ascending by default.
-        public init(groupOrderForFetch: @escaping (UInt64) -> GroupOrder = { _ in .ascending }) {
+        public init(streamPayloads: Bool = false, groupOrderForFetch: @escaping @Sendable (UInt64) -> GroupOrder = { _ in .ascending }) {
+            self.streamPayloads = streamPayloads
             self.groupOrderForFetch = groupOrderForFetch
         }
 
@@ -93,6 +106,7 @@ extension Draft18 {
         public func finish() throws {
             switch state {
             case .padding, .control: return
+            case .payload: throw MoQTError.protocolViolation("stream ended inside an object payload")
             default:
                 if bufferedByteCount > 0 { throw MoQTError.protocolViolation("stream ended inside a header or object") }
             }
@@ -120,6 +134,29 @@ extension Draft18 {
                     _ = try r.readVI64()
                     state = .padding
                     return .padding(0)
+                }
+            case .payload(let remaining, let then):
+                guard !r.isAtEnd else { return nil }
+                let n = Int(min(remaining, UInt64(r.remaining)))
+                let chunk = try r.readBytes(n)
+                let left = remaining - UInt64(n)
+                state = left == 0 ? then : .payload(remaining: left, then: then)
+                return .payload(chunk, isFinal: left == 0)
+            case .subgroup(let header, var coder) where streamPayloads:
+                guard !r.isAtEnd else { return nil }
+                let head = try coder.decodeHeader(from: &r)
+                if subgroupID == nil { subgroupID = header.resolvedSubgroupID(firstObjectID: head.objectID) }
+                state = head.payloadLength > 0 ? .payload(remaining: head.payloadLength, then: .subgroup(header, coder)) : .subgroup(header, coder)
+                return .subgroupObjectHeader(head)
+            case .fetch(var coder) where streamPayloads:
+                guard !r.isAtEnd else { return nil }
+                switch try coder.decodeHeader(from: &r) {
+                case .endOfRange(let l, let nonExistent):
+                    state = .fetch(coder)
+                    return .fetchItem(.endOfRange(l, nonExistent: nonExistent))
+                case .object(let head):
+                    state = head.payloadLength > 0 ? .payload(remaining: head.payloadLength, then: .fetch(coder)) : .fetch(coder)
+                    return .fetchObjectHeader(head)
                 }
             case .subgroup(let header, var coder):
                 guard !r.isAtEnd else { return nil }

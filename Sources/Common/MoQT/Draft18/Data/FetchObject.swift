@@ -1,6 +1,9 @@
 extension Draft18 {
-    /// One object of a fetch response (§11.4.4, Figure 27), with absolute IDs. Fetched objects
-    /// carry no status: a gap means "does not exist".
+    /// One object of a fetch response (§11.4.4, Figure 27), with absolute IDs.
+    ///
+    /// Figure 27 has no Object Status, but deployed draft-18 peers (moxygen, aiomoqt) follow a zero
+    /// Payload Length with a Status vi64 as on subgroup streams; this codec does the same, so an
+    /// empty object carries `status`.
     public struct FetchObject: Hashable, Sendable {
         /// Group and object ID.
         public var location: Location
@@ -12,24 +15,18 @@ extension Draft18 {
         public var properties: ObjectProperties
         /// The payload (possibly empty).
         public var payload: [UInt8]
+        /// The status (sent only with an empty payload; non-normal objects have no payload or properties).
+        public var status: ObjectStatus
 
         /// A fetched object.
         public init(location: Location, forwarding: ObjectForwardingPreference, publisherPriority: UInt8,
-                    properties: ObjectProperties = [], payload: [UInt8]) {
+                    properties: ObjectProperties = [], payload: [UInt8], status: ObjectStatus = .normal) {
             self.location = location
             self.forwarding = forwarding
             self.publisherPriority = publisherPriority
             self.properties = properties
             self.payload = payload
+            self.status = status
         }
-    }
-
-    /// An item on a fetch stream after the FETCH_HEADER.
-    public enum FetchStreamItem: Hashable, Sendable {
-        /// An object.
-        case object(FetchObject)
-        /// End of Range (0x8C / 0x10C): every object after the previous item up to and including
-        /// `location` does not exist (`nonExistent`) or has unknown status.
-        case endOfRange(Location, nonExistent: Bool)
     }
 }

@@ -6,7 +6,8 @@ extension Draft18 {
     ///
     /// Reading of the draft applied here: an End of Range carries absolute Group and Object IDs
     /// (the draft says "the Group ID and Object ID fields are present"); with the Group ID Delta
-    /// absent, a present Object ID Delta is added to the prior object ID as written in the draft.
+    /// absent, a present Object ID Delta is added to the prior object ID as written in the draft; a
+    /// zero Payload Length is followed by an Object Status, as deployed peers do (see `FetchObject`).
     public struct FetchObjectCoder: Hashable, Sendable {
         /// Serialization Flags meaning End of Non-Existent Range.
         public static let endOfNonExistentRange: UInt64 = 0x8C
@@ -61,9 +62,9 @@ extension Draft18 {
                 switch o.forwarding {
                 case .datagram: flags |= 0x40
                 case .subgroup(let s):
-                    if let ps = priorSubgroup, s == ps { flags |= 0x01 }
+                    if s == 0 { flags |= 0x00 }
+                    else if let ps = priorSubgroup, s == ps { flags |= 0x01 }
                     else if let ps = priorSubgroup, ps < UInt64.max, s == ps + 1 { flags |= 0x02 }
-                    else if s == 0 { flags |= 0x00 }
                     else { flags |= 0x03; fields.writeVI64(s) }
                 }
                 // Object.
@@ -91,8 +92,10 @@ extension Draft18 {
                 w.writeVI64(flags)
                 // Collected in wire order: group delta, subgroup, object delta, priority, properties.
                 w.writeBytes(fields.bytes)
+                precondition(o.status == .normal || (o.payload.isEmpty && o.properties.isEmpty),
+                             "status objects have no payload or properties")
                 w.writeVI64(UInt64(o.payload.count))
-                w.writeBytes(o.payload)
+                if o.payload.isEmpty { w.writeVI64(o.status.rawValue) } else { w.writeBytes(o.payload) }
                 priorGroup = o.location.group
                 priorObject = o.location.object
                 if case .subgroup(let s) = o.forwarding { priorSubgroup = s }
@@ -106,6 +109,26 @@ extension Draft18 {
         /// until the whole item is there. Unknown flags, references to a missing prior object and
         /// IDs out of range are PROTOCOL_VIOLATION.
         public mutating func decode(from r: inout ByteReader) throws -> FetchStreamItem {
+            var c = r
+            var copy = self
+            let item: FetchStreamItem
+            switch try copy.decodeHeader(from: &c) {
+            case .endOfRange(let l, let nonExistent):
+                item = .endOfRange(l, nonExistent: nonExistent)
+            case .object(let h):
+                guard h.payloadLength <= UInt64(c.remaining) else { throw DecodeError.needMoreData }
+                let payload = try c.readBytes(Int(h.payloadLength))
+                item = .object(FetchObject(location: h.location, forwarding: h.forwarding, publisherPriority: h.publisherPriority,
+                                           properties: h.properties, payload: payload, status: h.status))
+            }
+            self = copy
+            r = c
+            return item
+        }
+
+        /// Reads an item up to (not including) an object's payload, for callers that stream
+        /// payload bytes on as they arrive. Same errors as `decode`.
+        public mutating func decodeHeader(from r: inout ByteReader) throws -> FetchItemHeader {
             var c = r
             let flags = try c.readVI64()
             if flags == Self.endOfNonExistentRange || flags == Self.endOfUnknownRange {
@@ -184,15 +207,20 @@ extension Draft18 {
             }
             let props = flags & 0x20 != 0 ? try ObjectProperties.decode(from: &c) : ObjectProperties()
             let length = try c.readVI64()
-            guard length <= UInt64(c.remaining) else { throw DecodeError.needMoreData }
-            let payload = try c.readBytes(Int(length))
+            var status = ObjectStatus.normal
+            if length == 0 {
+                let raw = try c.readVI64()
+                guard let s = ObjectStatus(rawValue: raw) else { throw MoQTError.protocolViolation("unknown object status \(raw)") }
+                if s != .normal && !props.isEmpty { throw MoQTError.protocolViolation("properties on an object with status \(s)") }
+                status = s
+            }
             priorGroup = group
             priorObject = object
             if case .subgroup(let s) = forwarding { priorSubgroup = s }
             priorPriority = priority
             r = c
-            return .object(FetchObject(location: Location(group: group, object: object), forwarding: forwarding,
-                                       publisherPriority: priority, properties: props, payload: payload))
+            return .object(FetchObjectHeader(location: Location(group: group, object: object), forwarding: forwarding,
+                                             publisherPriority: priority, properties: props, status: status, payloadLength: length))
         }
     }
 }

@@ -56,16 +56,26 @@ extension Draft18 {
             type <= 0x2f && type & 0xd0 == 0 && !(type & 0x20 != 0 && type & 0x02 != 0)
         }
 
+        /// Where the Track Alias field sits in an encoded OBJECT_DATAGRAM, or nil if the bytes
+        /// are too short or of another datagram type.
+        public static func trackAliasRange(in bytes: [UInt8]) -> Range<Int>? {
+            var r = ByteReader(bytes)
+            guard let type = try? r.readVI64(), isValidType(type) else { return nil }
+            let start = r.offset
+            guard (try? r.readVI64()) != nil else { return nil }
+            return start..<r.offset
+        }
+
         /// The encoded datagram. A status datagram cannot be END_OF_GROUP, and only a normal
-        /// status may carry properties.
-        public func encoded() -> [UInt8] {
+        /// status may carry properties. `trackAliasLength` forces the alias's vi64 length (1...9).
+        public func encoded(trackAliasLength: Int? = nil) -> [UInt8] {
             if case .status(let s) = content {
                 precondition(!endOfGroup, "a status datagram cannot signal end of group")
                 precondition(s == .normal || properties.isEmpty, "only normal objects have properties")
             }
             var w = ByteWriter()
             w.writeVI64(datagramType)
-            w.writeVI64(trackAlias)
+            w.writeVI64(trackAlias, length: trackAliasLength)
             w.writeVI64(groupID)
             if objectID != 0 { w.writeVI64(objectID) }
             if let p = publisherPriority { w.writeUInt8(p) }

@@ -74,10 +74,11 @@ extension Draft18 {
             }
         }
 
-        /// Appends the header (type included).
-        public func encode(into w: inout ByteWriter) {
+        /// Appends the header (type included). `trackAliasLength` forces the alias's vi64 length
+        /// (1...9) so the field can later be rewritten in place, e.g. by a forwarding fast path.
+        public func encode(into w: inout ByteWriter, trackAliasLength: Int? = nil) {
             w.writeVI64(streamType)
-            w.writeVI64(trackAlias)
+            w.writeVI64(trackAlias, length: trackAliasLength)
             w.writeVI64(groupID)
             if case .explicit(let id) = subgroupID { w.writeVI64(id) }
             if let p = publisherPriority { w.writeUInt8(p) }
@@ -88,6 +89,17 @@ extension Draft18 {
             var w = ByteWriter()
             encode(into: &w)
             return w.bytes
+        }
+
+        /// Where the Track Alias field sits in bytes that begin with a SUBGROUP_HEADER, or nil if
+        /// the bytes are too short or not a subgroup header. Rewriting the alias in place needs a
+        /// value that fits the same vi64 length (`ByteWriter.writeVI64(_:length:)`).
+        public static func trackAliasRange(in bytes: [UInt8]) -> Range<Int>? {
+            var r = ByteReader(bytes)
+            guard let type = try? r.readVI64(), isValidType(type) else { return nil }
+            let start = r.offset
+            guard (try? r.readVI64()) != nil else { return nil }
+            return start..<r.offset
         }
 
         /// Reads a header (type included). Throws `DecodeError.needMoreData` without moving when

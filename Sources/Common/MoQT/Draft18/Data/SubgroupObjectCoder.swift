@@ -41,6 +41,21 @@ extension Draft18 {
         /// unknown status, or properties on a non-normal object are PROTOCOL_VIOLATION.
         public mutating func decode(from r: inout ByteReader) throws -> SubgroupObject {
             var c = r
+            var copy = self
+            let head = try copy.decodeHeader(from: &c)
+            guard head.payloadLength <= UInt64(c.remaining) else { throw DecodeError.needMoreData }
+            let payload = try c.readBytes(Int(head.payloadLength))
+            self = copy
+            r = c
+            return head.status == .normal ? SubgroupObject(objectID: head.objectID, properties: head.properties, payload: payload)
+                                          : SubgroupObject(objectID: head.objectID, status: head.status)
+        }
+
+        /// Reads an object's fields up to (not including) its payload, for callers that stream
+        /// payload bytes on as they arrive. Same errors as `decode`; needMoreData leaves `r` and
+        /// the coder unchanged.
+        public mutating func decodeHeader(from r: inout ByteReader) throws -> SubgroupObjectHeader {
+            var c = r
             let delta = try c.readVI64()
             let id: UInt64
             if let prev = previousObjectID {
@@ -53,31 +68,18 @@ extension Draft18 {
             }
             let props = hasProperties ? try ObjectProperties.decode(from: &c) : ObjectProperties()
             let length = try c.readVI64()
-            let object: SubgroupObject
+            var status = ObjectStatus.normal
             if length == 0 {
                 let raw = try c.readVI64()
-                guard let status = ObjectStatus(rawValue: raw) else { throw MoQTError.protocolViolation("unknown object status \(raw)") }
-                if status != .normal && !props.isEmpty {
-                    throw MoQTError.protocolViolation("properties on an object with status \(status)")
+                guard let s = ObjectStatus(rawValue: raw) else { throw MoQTError.protocolViolation("unknown object status \(raw)") }
+                if s != .normal && !props.isEmpty {
+                    throw MoQTError.protocolViolation("properties on an object with status \(s)")
                 }
-                object = status == .normal ? SubgroupObject(objectID: id, properties: props, payload: [])
-                                           : SubgroupObject(objectID: id, status: status)
-            } else {
-                guard length <= UInt64(c.remaining) else { throw DecodeError.needMoreData }
-                object = SubgroupObject(objectID: id, properties: props, payload: try c.readBytes(Int(length)))
+                status = s
             }
             previousObjectID = id
             r = c
-            return object
-        }
-
-        /// The payload length the next object at `r` declares, if its fields up to the payload
-        /// are complete (lets a stream reader bound its buffering).
-        public func peekPayloadLength(_ r: ByteReader) -> UInt64? {
-            var c = r
-            guard (try? c.readVI64()) != nil else { return nil }
-            if hasProperties { guard (try? ObjectProperties.decode(from: &c)) != nil else { return nil } }
-            return try? c.readVI64()
+            return SubgroupObjectHeader(objectID: id, properties: props, status: status, payloadLength: length)
         }
     }
 }
