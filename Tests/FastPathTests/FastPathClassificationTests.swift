@@ -79,8 +79,8 @@ final class FastPathClassificationTests: XCTestCase {
         var q = fixture.mediaPacket(offset: 0)
         q.payload = Array(q.payload.prefix(1 + 8 + 4 + 3))
         try assertPassedUnchanged(q.frame, counter: FP_CNT_INELIGIBLE)
-        // An IPv4 header cut short.
-        try assertPassedUnchanged(Array(p.frame.prefix(14 + 12)), counter: FP_CNT_FOREIGN)
+        // A UDP header cut short.
+        try assertPassedUnchanged(Array(p.frame.prefix(14 + 20 + 4)), counter: FP_CNT_FOREIGN)
     }
 
     func testGSOPacketsPassUnchanged() throws {
