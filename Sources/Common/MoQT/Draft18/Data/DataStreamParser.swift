@@ -1,0 +1,145 @@
+import Wire
+
+extension Draft18 {
+    /// Incremental parser for a unidirectional stream: feed bytes as they arrive and take out
+    /// the stream header and then objects. Nothing is consumed until a whole item is there, so
+    /// feeding byte by byte gives the same events as feeding everything at once.
+    ///
+    /// A stream that turns out to be the peer's control stream yields `.controlStream` once and
+    /// keeps its bytes for `takeBufferedBytes()` (feed them to a `ControlStreamParser`).
+    public struct DataStreamParser {
+        /// What the parser found.
+        public enum Event: Hashable, Sendable {
+            /// The stream is a subgroup stream with this header.
+            case subgroupHeader(SubgroupHeader)
+            /// An object of the subgroup (its subgroup ID is `subgroupID` once known).
+            case subgroupObject(SubgroupObject)
+            /// The stream answers FETCH `requestID`.
+            case fetchHeader(FetchHeader)
+            /// An item of the fetch response.
+            case fetchItem(FetchStreamItem)
+            /// The stream is the peer's control stream; its bytes (from SETUP on) are buffered.
+            case controlStream
+            /// Padding bytes were discarded.
+            case padding(Int)
+        }
+
+        private enum State {
+            case streamType
+            case subgroup(SubgroupHeader, SubgroupObjectCoder)
+            case fetch(FetchObjectCoder)
+            case control
+            case padding
+        }
+
+        private var buffer: [UInt8] = []
+        private var start = 0
+        private var state: State = .streamType
+        private let groupOrderForFetch: (UInt64) -> GroupOrder
+
+        /// The header of a subgroup stream, once read.
+        public private(set) var subgroupHeader: SubgroupHeader?
+        /// The subgroup ID, once known (for mode "first object ID", after the first object).
+        public private(set) var subgroupID: UInt64?
+
+        /// A parser. `groupOrderForFetch` gives the group order of the FETCH a fetch stream answers
+        /// (Group ID Delta depends on it); ascending by default.
+        public init(groupOrderForFetch: @escaping (UInt64) -> GroupOrder = { _ in .ascending }) {
+            self.groupOrderForFetch = groupOrderForFetch
+        }
+
+        /// Bytes received but not yet consumed.
+        public var bufferedByteCount: Int { buffer.count - start }
+
+        /// Appends received stream bytes.
+        public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+            if start > 0 && start >= buffer.count / 2 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            buffer.append(contentsOf: bytes)
+        }
+
+        /// Hands over the unconsumed bytes (for a control stream) and empties the buffer.
+        public mutating func takeBufferedBytes() -> [UInt8] {
+            defer { buffer = []; start = 0 }
+            return Array(buffer[start...])
+        }
+
+        /// The next event, or nil when more bytes are needed. Throws `MoQTError` on malformed input.
+        public mutating func next() throws -> Event? {
+            var r = ByteReader(buffer, range: start..<buffer.count)
+            do {
+                let event = try step(&r)
+                start = r.offset
+                return event
+            } catch DecodeError.needMoreData {
+                return nil
+            } catch let e as MoQTError {
+                throw e
+            } catch {
+                throw MoQTError.bounded(error, "data stream")
+            }
+        }
+
+        /// All events available now.
+        public mutating func drain() throws -> [Event] {
+            var events: [Event] = []
+            while let e = try next() { events.append(e) }
+            return events
+        }
+
+        /// Call at FIN: a stream ending inside a header or an object is PROTOCOL_VIOLATION.
+        public func finish() throws {
+            switch state {
+            case .padding, .control: return
+            default:
+                if bufferedByteCount > 0 { throw MoQTError.protocolViolation("stream ended inside a header or object") }
+            }
+        }
+
+        private mutating func step(_ r: inout ByteReader) throws -> Event? {
+            switch state {
+            case .streamType:
+                let type = try r.peekVI64()
+                switch try UniStreamType.classify(type) {
+                case .subgroup:
+                    let header = try SubgroupHeader.decode(from: &r)
+                    subgroupHeader = header
+                    if case .firstObjectID = header.subgroupID {} else { subgroupID = header.resolvedSubgroupID(firstObjectID: 0) }
+                    state = .subgroup(header, SubgroupObjectCoder(header: header))
+                    return .subgroupHeader(header)
+                case .fetch:
+                    let header = try FetchHeader.decode(from: &r)
+                    state = .fetch(FetchObjectCoder(groupOrder: groupOrderForFetch(header.requestID)))
+                    return .fetchHeader(header)
+                case .control:
+                    state = .control
+                    return .controlStream
+                case .padding:
+                    _ = try r.readVI64()
+                    state = .padding
+                    return .padding(0)
+                }
+            case .subgroup(let header, var coder):
+                guard !r.isAtEnd else { return nil }
+                let object = try coder.decode(from: &r)
+                if subgroupID == nil { subgroupID = header.resolvedSubgroupID(firstObjectID: object.objectID) }
+                state = .subgroup(header, coder)
+                return .subgroupObject(object)
+            case .fetch(var coder):
+                guard !r.isAtEnd else { return nil }
+                let item = try coder.decode(from: &r)
+                state = .fetch(coder)
+                return .fetchItem(item)
+            case .control:
+                return nil
+            case .padding:
+                guard !r.isAtEnd else { return nil }
+                let n = r.remaining
+                try r.skip(n)
+                return .padding(n)
+            }
+        }
+    }
+}
