@@ -10,6 +10,7 @@
 #   test-bframes.mp4  2 B-frames between references
 #   test-audio.mp4    the video of test.mp4 plus an AAC audio track
 #   test.mkv          the video of test.mp4 in Matroska
+#   test-hevc.mp4     H.265 (libx265), 2 B-frames between references
 # Each file is written to a temporary name and renamed, so concurrent runs never see half a file.
 set -euo pipefail
 
@@ -53,3 +54,5 @@ make test-bframes.mp4 "${video_src[@]}" "${x264[@]}" -bf 2 -b_strategy 0 -movfla
 make test-audio.mp4 "${video_src[@]}" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=${duration}" \
     "${x264[@]}" -bf 0 -c:a aac -b:a 64k -flags:a +bitexact -shortest -movflags +faststart
 make test.mkv "${video_src[@]}" "${x264[@]}" -bf 0
+make test-hevc.mp4 "${video_src[@]}" -c:v libx265 -preset ultrafast -pix_fmt yuv420p -tag:v hvc1 -flags:v +bitexact \
+    -x265-params "pools=1:frame-threads=1:keyint=30:min-keyint=30:scenecut=0:open-gop=0:bframes=2:b-pyramid=0:log-level=error"

@@ -73,6 +73,7 @@ struct MoQPubCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.makeLogger(label: "moq-pub")
+        LibAVLogging.setVerbose(logger.logLevel <= .debug)
         if !priorities.isOrdered {
             logger.warning("priorities do not follow I <= P <= B; the relay will drop accordingly")
         }
@@ -84,7 +85,7 @@ struct MoQPubCommand: AsyncParsableCommand {
                 return
             }
             let source = try MediaObjectSource(path: file, priorities: priorities, loop: loop)
-            logger.info("input \(file): \(source.track.codecString) \(source.track.width)x\(source.track.height)")
+            logger.debug("input \(file): \(source.track.codecString) \(source.track.width)x\(source.track.height)")
         } catch {
             throw Self.cliError(error)
         }

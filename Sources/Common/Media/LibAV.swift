@@ -9,10 +9,10 @@ enum LibAV {
         return String(cString: buffer)
     }
 
-    /// Makes libav quiet (errors only) once per process, so it never writes to stdout and
-    /// keeps stderr for real problems.
+    /// Silences libav once per process: every failure reaches the caller as a `MediaError`, so the
+    /// tools' one-line reasons are all that reaches stderr (see `LibAVLogging.setVerbose`).
     static let configureLogging: Void = {
-        av_log_set_level(AV_LOG_ERROR)
+        av_log_set_level(AV_LOG_QUIET)
     }()
 
     /// The microsecond time base.

@@ -8,8 +8,6 @@ public enum LOCError: Error, Equatable, Hashable, Sendable, CustomStringConverti
     case missingProperty(UInt64)
     /// A property this project defines appears more than once (its type).
     case duplicateProperty(UInt64)
-    /// A property this project defines has the wrong parity: a byte value where an integer belongs (its type).
-    case wrongValueKind(UInt64)
     /// The frame-info value has an unknown class or reserved bits set (the value).
     case invalidFrameInfo(UInt64)
     /// A keyframe that is not an I frame.
@@ -27,7 +25,6 @@ public enum LOCError: Error, Equatable, Hashable, Sendable, CustomStringConverti
         case .malformedProperties(let why): return "malformed LOC properties: \(why)"
         case .missingProperty(let type): return "LOC property 0x\(String(type, radix: 16)) missing"
         case .duplicateProperty(let type): return "LOC property 0x\(String(type, radix: 16)) repeated"
-        case .wrongValueKind(let type): return "LOC property 0x\(String(type, radix: 16)) has the wrong value kind"
         case .invalidFrameInfo(let value): return "invalid LOC frame info \(value)"
         case .keyframeNotIntra: return "LOC keyframe is not an I frame"
         case .keyframeWithDependency: return "LOC keyframe depends on an earlier object"

@@ -28,7 +28,8 @@ extension LOCFrame {
         var values: [UInt64: UInt64] = [:]
         let known = Set(LOCPropertyType.required)
         for pair in properties.pairs where known.contains(pair.type) {
-            guard let value = pair.integerValue else { throw .wrongValueKind(pair.type) }
+            // Every type of ours is even, so the Key-Value-Pair codec has already made it an integer.
+            guard let value = pair.integerValue else { continue }
             guard values.updateValue(value, forKey: pair.type) == nil else { throw .duplicateProperty(pair.type) }
         }
         func value(_ type: UInt64) throws(LOCError) -> UInt64 {

@@ -19,7 +19,7 @@ public final class MediaObjectSource {
     private var packetizer: MediaPacketizer
     private var timestampOffset: Int64 = 0
     private var passEnd: Int64 = .min  // largest pts + duration seen in the current pass
-    private var passStart: Int64?      // smallest dts of the current pass
+    private var passStart: Int64?      // smallest pts of the current pass
 
     /// Opens `path`.
     /// - Throws: `MediaError` when the file is missing, has no video, or an unsupported codec.
@@ -47,6 +47,7 @@ public final class MediaObjectSource {
         while true {
             guard let frame = try demuxer.nextFrame() else {
                 passes += 1
+                // The next pass starts where this one's presentation ended.
                 guard loop, passEnd > .min, let start = passStart else { return nil }
                 timestampOffset += passEnd - start
                 passEnd = .min
@@ -54,9 +55,8 @@ public final class MediaObjectSource {
                 demuxer = try VideoDemuxer(path: path)
                 continue
             }
-            passStart = min(passStart ?? frame.dtsMicroseconds, frame.dtsMicroseconds)
-            passEnd = max(passEnd, frame.ptsMicroseconds + max(frame.durationMicroseconds, 1),
-                          frame.dtsMicroseconds + max(frame.durationMicroseconds, 1))
+            passStart = min(passStart ?? frame.ptsMicroseconds, frame.ptsMicroseconds)
+            passEnd = max(passEnd, frame.ptsMicroseconds + max(frame.durationMicroseconds, 1))
             let dts = frame.dtsMicroseconds + timestampOffset
             if let object = packetizer.packetize(frame, captureTimestamp: captureTimestamp(dts),
                                                  timestampOffset: timestampOffset) {

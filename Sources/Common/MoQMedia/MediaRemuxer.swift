@@ -70,8 +70,9 @@ public final class MediaRemuxer {
         }
     }
 
-    /// Declares that group `groupID` had `objectCount` objects (e.g. from an end-of-group status),
-    /// so its missing tail is known and the group can be completed without waiting.
+    /// Declares that group `groupID` had `objectCount` objects (from an END_OF_GROUP status): the
+    /// group is complete as soon as objects 0..<objectCount are in, and if some never come, the
+    /// report names every one of them (a lost tail would otherwise be invisible).
     public func endGroup(_ groupID: UInt64, objectCount: UInt64) {
         if current?.groupID == groupID {
             current?.endObjectID = objectCount
@@ -82,6 +83,17 @@ public final class MediaRemuxer {
             var state = GroupState(groupID: groupID)
             state.endObjectID = objectCount
             pending[groupID] = state
+        }
+    }
+
+    /// Gives up on the missing objects of group `groupID` now (e.g. when all of its subgroup
+    /// streams have ended or been reset), writing what can still be written.
+    public func closeGroup(_ groupID: UInt64) {
+        if current?.groupID == groupID {
+            closeCurrent()
+        } else if let state = current, groupID > state.groupID {
+            // A later group cannot be written before the earlier ones: close those first.
+            while let state = current, state.groupID <= groupID { closeCurrent() }
         }
     }
 

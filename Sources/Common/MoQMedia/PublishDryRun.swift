@@ -13,7 +13,7 @@ public enum PublishDryRun {
         public var objectsByClass: [VideoFrameClass: Int] = [:]
         /// Payload bytes.
         public var bytes = 0
-        /// Media duration in microseconds (first decode time to last presentation end).
+        /// Media duration in microseconds (first presentation time to last presentation end).
         public var durationMicroseconds: Int64 = 0
     }
 
@@ -33,7 +33,8 @@ public enum PublishDryRun {
 
         var summary = Summary()
         var firstDTS: Int64?
-        var end: Int64 = 0
+        var end: Int64 = .min
+        var start: Int64 = .max
         var group: [MediaObject] = []
         func flush() {
             guard let first = group.first else { return }
@@ -62,9 +63,10 @@ public enum PublishDryRun {
             summary.objectsByClass[object.frame.frameClass, default: 0] += 1
             summary.bytes += object.frame.payload.count
             end = max(end, object.frame.ptsMicroseconds + Int64(clamping: object.frame.durationMicroseconds))
+            start = min(start, object.frame.ptsMicroseconds)
         }
         flush()
-        summary.durationMicroseconds = max(0, end - (firstDTS ?? 0))
+        summary.durationMicroseconds = summary.objects > 0 ? max(0, end - start) : 0
         var line = "summary: \(summary.groups) groups, \(summary.objects) objects (I \(summary.objectsByClass[.i] ?? 0), "
             + "P \(summary.objectsByClass[.p] ?? 0), B \(summary.objectsByClass[.b] ?? 0)), \(summary.bytes) bytes, "
             + String(format: "%.3f s", Double(summary.durationMicroseconds) / 1e6)
