@@ -19,19 +19,17 @@ final class RoundTripTests: XCTestCase {
         return (source.catalog(trackName: "video").encoded(), objects)
     }
 
-    /// Subscribes: reads the catalog, decodes each object, remuxes to `output`.
+    /// Subscribes: reads the catalog, decodes each object's properties and payload, remuxes to `output`.
     func subscribe(catalog: [UInt8], objects: [WireObject], output: String) throws -> MuxReport {
-        let track = try MediaCatalog.decode(catalog).videoTrackInfo(named: "video")
-        let muxer = try TransportStreamMuxer(path: output, track: track)
-        let remuxer = MediaRemuxer(sink: muxer)
+        let writer = try MediaTrackWriter(catalog: catalog, trackName: "video", output: output)
         for object in objects {
-            remuxer.receive(try object.received())
+            let (properties, payload) = try object.propertiesAndPayload()
+            try writer.receive(groupID: object.groupID, objectID: object.objectID, publisherPriority: object.priority,
+                               properties: properties, payload: payload)
             // The publisher ends each group with an END_OF_GROUP status naming its size.
-            if let end = object.endOfGroup { remuxer.endGroup(object.groupID, objectCount: end) }
+            if let end = object.endOfGroup { writer.endGroup(object.groupID, objectCount: end) }
         }
-        remuxer.finish()
-        try muxer.finish()
-        return remuxer.report
+        return try writer.finish()
     }
 
     /// With no loss, the TS decodes to exactly the source's frames, for every clip and container.
@@ -139,5 +137,35 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(decode.status, 0, decode.stderr)
         XCTAssertEqual(decode.stderr, "")
         XCTAssertEqual(try TestMedia.videoFrameMD5s(output).count, kept.count)
+    }
+
+    /// A malformed object is rejected with a typed error and then treated as missing.
+    func testMalformedObjectIsRejectedAndTreatedAsMissing() throws {
+        let dir = try TestMedia.temporaryDirectory(for: self)
+        let published = try publish(try TestMedia.clip("test.mp4"))
+        let output = dir.appendingPathComponent("bad.ts").path
+        let writer = try MediaTrackWriter(catalog: published.catalog, trackName: "video", output: output)
+        var rejected = 0
+        for object in published.objects {
+            var (properties, payload) = try object.propertiesAndPayload()
+            if object.groupID == 0 && object.objectID == 10 {
+                properties.pairs = properties.pairs.filter { $0.type != LOCPropertyType.dts }
+            }
+            do {
+                try writer.receive(groupID: object.groupID, objectID: object.objectID, publisherPriority: object.priority,
+                                   properties: properties, payload: payload)
+            } catch {
+                XCTAssertEqual(error, .missingProperty(LOCPropertyType.dts))
+                rejected += 1
+            }
+        }
+        let report = try writer.finish()
+        XCTAssertEqual(rejected, 1)
+        XCTAssertEqual(report.skipped.first, SkippedFrame(groupID: 0, objectID: 10, reason: .notReceived))
+        XCTAssertEqual(report.skipped.count, 20, "objects 10-29 of group 0")
+        XCTAssertEqual(report.framesWritten, 70)
+        let decode = try TestMedia.run("ffmpeg", ["-v", "error", "-nostdin", "-i", output, "-f", "null", "-"])
+        XCTAssertEqual(decode.status, 0, decode.stderr)
+        XCTAssertEqual(decode.stderr, "")
     }
 }

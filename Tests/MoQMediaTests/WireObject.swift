@@ -1,4 +1,6 @@
 import MoQMedia
+import MoQT
+import Wire
 
 /// An object as the network would carry it: IDs and priority in the MoQT header, then the
 /// LOC properties block and the payload as bytes. Tests push every object through this form.
@@ -17,9 +19,10 @@ struct WireObject {
         bytes = object.frame.serialized()
     }
 
-    /// The object a subscriber reconstructs.
-    func received() throws -> MediaObject {
-        MediaObject(groupID: groupID, objectID: objectID, publisherPriority: priority,
-                    frame: try LOCFrame(serialized: bytes))
+    /// The properties block and the payload, parsed from the bytes as a subgroup stream parser would.
+    func propertiesAndPayload() throws -> (ObjectProperties, [UInt8]) {
+        var reader = ByteReader(bytes)
+        let properties = try ObjectProperties.decode(from: &reader)
+        return (properties, reader.readRest())
     }
 }
