@@ -34,8 +34,20 @@ if [[ ${#harnesses[@]} -eq 0 ]]; then
 fi
 
 locked() {
-    # Serialise swift builds with other builders on this machine when flock exists.
-    if command -v flock >/dev/null; then flock "$lock" "$@"; else "$@"; fi
+    # Serialise swift builds with other builders on this machine when flock exists. The wait is
+    # bounded: a caller that already holds the lock (e.g. `flock LOCK scripts/run-tests.sh`) must
+    # not deadlock the smoke run, which then builds unlocked.
+    if command -v flock >/dev/null; then
+        flock -E 75 -w "${FUZZ_LOCK_WAIT:-600}" "$lock" "$@"
+        local rc=$?
+        if [[ $rc -eq 75 ]]; then
+            echo "fuzz: build lock $lock still busy, building without it" >&2
+            "$@"
+            return $?
+        fi
+        return $rc
+    fi
+    "$@"
 }
 
 mkdir -p "$work"
