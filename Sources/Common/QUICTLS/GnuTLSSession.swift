@@ -30,6 +30,8 @@ public final class GnuTLSSession: QUICTLSSession {
     /// Once failed, the session stays failed.
     private var failure: TLSError?
     private var started = false
+    /// Post-handshake bytes at 1-RTT not yet forming a complete message.
+    private var postHandshakeBuffer: [UInt8] = []
     private var peerChecked = false
 
     public private(set) var peerTransportParameters: [UInt8]?
@@ -73,6 +75,10 @@ public final class GnuTLSSession: QUICTLSSession {
         guard level != .zeroRTT else {
             throw fail(TLSError(alert: 10, reason: "handshake data in 0-RTT"))
         }
+        if isHandshakeComplete {
+            try handlePostHandshake(handshakeData, at: level, session: session)
+            return
+        }
         if !handshakeData.isEmpty {
             let rc = handshakeData.withUnsafeBytes { gnutls_handshake_write(session, Self.gnutlsLevel(level), $0.baseAddress, $0.count) }
             if rc < 0 && gnutls_error_is_fatal(rc) != 0 {
@@ -93,6 +99,37 @@ public final class GnuTLSSession: QUICTLSSession {
         defer { nextEvent += 1 }
         return events[nextEvent]
     }
+
+    /// After the handshake only NewSessionTicket may arrive, and only at a client (RFC 9001 §4.1.3);
+    /// TLS KeyUpdate is forbidden in QUIC (§6). Complete tickets go to GnuTLS, anything else fails
+    /// with unexpected_message.
+    private func handlePostHandshake(_ data: [UInt8], at level: EncryptionLevel, session: gnutls_session_t) throws(TLSError) {
+        guard level == .oneRTT else {
+            // Retransmitted Initial/Handshake CRYPTO data is the connection's business, not TLS's.
+            return
+        }
+        postHandshakeBuffer += data
+        while postHandshakeBuffer.count >= 4 {
+            let type = postHandshakeBuffer[0]
+            let length = Int(postHandshakeBuffer[1]) << 16 | Int(postHandshakeBuffer[2]) << 8 | Int(postHandshakeBuffer[3])
+            guard configuration.isClient, type == 4 else {
+                throw fail(TLSError(alert: 10, reason: "unexpected post-handshake message \(type)"))
+            }
+            guard length <= Self.maximumTicketLength else {
+                throw fail(TLSError(alert: 10, reason: "oversized post-handshake message"))
+            }
+            guard postHandshakeBuffer.count >= 4 + length else { return }
+            let message = Array(postHandshakeBuffer[..<(4 + length)])
+            postHandshakeBuffer.removeFirst(4 + length)
+            let rc = message.withUnsafeBytes { gnutls_handshake_write(session, GNUTLS_ENCRYPTION_LEVEL_APPLICATION, $0.baseAddress, $0.count) }
+            if rc < 0 && gnutls_error_is_fatal(rc) != 0 {
+                throw fail(code: rc)
+            }
+        }
+    }
+
+    /// The largest NewSessionTicket body: lifetime, age_add, nonce<255>, ticket<2^16-1>, extensions<2^16-2>.
+    private static let maximumTicketLength = 4 + 4 + 256 + 65_537 + 65_536
 
     // MARK: Handshake
 
@@ -189,6 +226,8 @@ public final class GnuTLSSession: QUICTLSSession {
     }
 
     fileprivate func appendTransportParameters(to buffer: gnutls_buffer_t?) -> Int32 {
+        // GnuTLS omits an extension whose sender appended nothing, unless told to send it empty.
+        if localTransportParameters.isEmpty { return GNUTLS_E_INT_RET_0 }
         let rc = localTransportParameters.withUnsafeBytes { gnutls_buffer_append_data(buffer, $0.baseAddress, $0.count) }
         return rc < 0 ? rc : Int32(localTransportParameters.count)
     }
