@@ -108,7 +108,7 @@ extension Draft18 {
         /// Throws `DecodeError.needMoreData` without moving until the whole message is there. An
         /// unknown type, or a payload whose fields do not exactly fill Length, is PROTOCOL_VIOLATION;
         /// other failures carry the code the draft assigns.
-        public static func decode(from r: inout ByteReader) throws -> ControlMessage {
+        public static func decode(from r: inout ByteReader, options: DecodeOptions = .lenient) throws -> ControlMessage {
             var c = r
             let type = try c.readVI64()
             guard isKnown(type) else {
@@ -119,7 +119,7 @@ extension Draft18 {
             var payload = ByteReader(c.bytes, range: c.offset..<c.offset + length)
             let message: ControlMessage
             do {
-                message = try decodePayload(type: type, &payload)
+                message = try decodePayload(type: type, &payload, options: options)
             } catch {
                 throw MoQTError.bounded(error, "control message 0x\(String(type, radix: 16))")
             }
@@ -136,26 +136,26 @@ extension Draft18 {
         ]
 
         /// Parses a payload of message `type` that fills `r`.
-        public static func decodePayload(type: UInt64, _ r: inout ByteReader) throws -> ControlMessage {
+        public static func decodePayload(type: UInt64, _ r: inout ByteReader, options: DecodeOptions = .lenient) throws -> ControlMessage {
             switch type {
-            case Setup.messageType: return .setup(try Setup.decodePayload(&r))
-            case GoAway.messageType: return .goAway(try GoAway.decodePayload(&r))
-            case Subscribe.messageType: return .subscribe(try Subscribe.decodePayload(&r))
-            case SubscribeOK.messageType: return .subscribeOK(try SubscribeOK.decodePayload(&r))
-            case RequestUpdate.messageType: return .requestUpdate(try RequestUpdate.decodePayload(&r))
-            case Publish.messageType: return .publish(try Publish.decodePayload(&r))
-            case PublishDone.messageType: return .publishDone(try PublishDone.decodePayload(&r))
-            case Fetch.messageType: return .fetch(try Fetch.decodePayload(&r))
-            case FetchOK.messageType: return .fetchOK(try FetchOK.decodePayload(&r))
-            case TrackStatus.messageType: return .trackStatus(try TrackStatus.decodePayload(&r))
-            case PublishNamespace.messageType: return .publishNamespace(try PublishNamespace.decodePayload(&r))
-            case Namespace.messageType: return .namespace(try Namespace.decodePayload(&r))
-            case NamespaceDone.messageType: return .namespaceDone(try NamespaceDone.decodePayload(&r))
-            case SubscribeNamespace.messageType: return .subscribeNamespace(try SubscribeNamespace.decodePayload(&r))
-            case SubscribeTracks.messageType: return .subscribeTracks(try SubscribeTracks.decodePayload(&r))
-            case PublishBlocked.messageType: return .publishBlocked(try PublishBlocked.decodePayload(&r))
-            case RequestOK.messageType, RequestOK.publishOKAlias: return .requestOK(try RequestOK.decodePayload(&r))
-            case RequestError.messageType: return .requestError(try RequestError.decodePayload(&r))
+            case Setup.messageType: return .setup(try Setup.decodePayload(&r, options: options))
+            case GoAway.messageType: return .goAway(try GoAway.decodePayload(&r, options: options))
+            case Subscribe.messageType: return .subscribe(try Subscribe.decodePayload(&r, options: options))
+            case SubscribeOK.messageType: return .subscribeOK(try SubscribeOK.decodePayload(&r, options: options))
+            case RequestUpdate.messageType: return .requestUpdate(try RequestUpdate.decodePayload(&r, options: options))
+            case Publish.messageType: return .publish(try Publish.decodePayload(&r, options: options))
+            case PublishDone.messageType: return .publishDone(try PublishDone.decodePayload(&r, options: options))
+            case Fetch.messageType: return .fetch(try Fetch.decodePayload(&r, options: options))
+            case FetchOK.messageType: return .fetchOK(try FetchOK.decodePayload(&r, options: options))
+            case TrackStatus.messageType: return .trackStatus(try TrackStatus.decodePayload(&r, options: options))
+            case PublishNamespace.messageType: return .publishNamespace(try PublishNamespace.decodePayload(&r, options: options))
+            case Namespace.messageType: return .namespace(try Namespace.decodePayload(&r, options: options))
+            case NamespaceDone.messageType: return .namespaceDone(try NamespaceDone.decodePayload(&r, options: options))
+            case SubscribeNamespace.messageType: return .subscribeNamespace(try SubscribeNamespace.decodePayload(&r, options: options))
+            case SubscribeTracks.messageType: return .subscribeTracks(try SubscribeTracks.decodePayload(&r, options: options))
+            case PublishBlocked.messageType: return .publishBlocked(try PublishBlocked.decodePayload(&r, options: options))
+            case RequestOK.messageType, RequestOK.publishOKAlias: return .requestOK(try RequestOK.decodePayload(&r, options: options))
+            case RequestError.messageType: return .requestError(try RequestError.decodePayload(&r, options: options))
             default: throw MoQTError.protocolViolation("unknown control message type 0x\(String(type, radix: 16))")
             }
         }

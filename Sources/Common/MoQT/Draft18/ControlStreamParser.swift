@@ -7,9 +7,11 @@ extension Draft18 {
     public struct ControlStreamParser: Sendable {
         private var buffer: [UInt8] = []
         private var start = 0
+        /// How strictly messages are checked.
+        public var options: DecodeOptions
 
         /// An empty parser.
-        public init() {}
+        public init(options: DecodeOptions = .lenient) { self.options = options }
 
         /// Bytes received but not yet consumed as messages.
         public var bufferedByteCount: Int { buffer.count - start }
@@ -28,7 +30,7 @@ extension Draft18 {
         public mutating func next() throws -> ControlMessage? {
             var r = ByteReader(buffer, range: start..<buffer.count)
             do {
-                let m = try ControlMessage.decode(from: &r)
+                let m = try ControlMessage.decode(from: &r, options: options)
                 start = r.offset
                 return m
             } catch DecodeError.needMoreData {

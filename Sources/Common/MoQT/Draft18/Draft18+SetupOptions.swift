@@ -1,20 +1,6 @@
 import Wire
 
 extension Draft18 {
-    /// Setup Option types (§10.3.1, §15.4), constant across drafts.
-    public enum SetupOptionType: UInt64, Sendable, CaseIterable {
-        /// PATH (bytes).
-        case path = 0x01
-        /// AUTHORIZATION_TOKEN (Token structure; may repeat).
-        case authorizationToken = 0x03
-        /// MAX_AUTH_TOKEN_CACHE_SIZE (integer).
-        case maxAuthTokenCacheSize = 0x04
-        /// AUTHORITY (bytes).
-        case authority = 0x05
-        /// MOQT_IMPLEMENTATION (bytes, UTF-8).
-        case implementation = 0x07
-    }
-
     /// The options as Key-Value-Pairs.
     static func setupPairs(_ o: SetupOptions) -> [KeyValuePair] {
         var pairs: [KeyValuePair] = []
@@ -59,22 +45,5 @@ extension Draft18 {
             }
         }
         return o
-    }
-}
-
-extension String {
-    /// The string these bytes spell in UTF-8, or nil if they are not valid UTF-8.
-    init?(validatingUTF8Bytes bytes: [UInt8]) {
-        var it = bytes.makeIterator()
-        var decoder = UTF8()
-        var s = ""
-        loop: while true {
-            switch decoder.decode(&it) {
-            case .scalarValue(let u): s.unicodeScalars.append(u)
-            case .emptyInput: break loop
-            case .error: return nil
-            }
-        }
-        self = s
     }
 }

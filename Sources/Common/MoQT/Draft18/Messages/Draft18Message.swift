@@ -9,10 +9,13 @@ public protocol Draft18Message: Hashable, Sendable {
     func encodePayload(into w: inout ByteWriter)
     /// Parses a whole payload. `r` covers exactly the payload; the caller maps running out of
     /// bytes to PROTOCOL_VIOLATION. Leftover bytes are rejected by the implementation.
-    static func decodePayload(_ r: inout ByteReader) throws -> Self
+    static func decodePayload(_ r: inout ByteReader, options: Draft18.DecodeOptions) throws -> Self
 }
 
 extension Draft18Message {
+    /// Parses a whole payload with the default (lenient) options.
+    public static func decodePayload(_ r: inout ByteReader) throws -> Self { try decodePayload(&r, options: .lenient) }
+
     /// The framed message: Type (vi64), Length (16), payload.
     public func encoded() -> [UInt8] {
         var w = ByteWriter()

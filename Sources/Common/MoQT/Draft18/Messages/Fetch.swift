@@ -44,7 +44,7 @@ extension Draft18 {
 
         /// A Fetch Type other than 1, 2, 3 is PROTOCOL_VIOLATION. Whether a standalone range is
         /// satisfiable (end not before start) is for the session to answer with INVALID_RANGE.
-        public static func decodePayload(_ r: inout ByteReader) throws -> Fetch {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> Fetch {
             let id = try r.readVI64()
             let type = try r.readVI64()
             let range: FetchRange
@@ -58,7 +58,7 @@ extension Draft18 {
             case 0x3: range = .absoluteJoining(requestID: try r.readVI64(), startGroup: try r.readVI64())
             default: throw MoQTError.protocolViolation("invalid fetch type \(type)")
             }
-            let params = try Draft18.readParameters(&r, allowed: allowedParameters, message: "FETCH")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "FETCH")
             try Draft18.expectEnd(r, "FETCH")
             return Fetch(requestID: id, range: range, parameters: params)
         }

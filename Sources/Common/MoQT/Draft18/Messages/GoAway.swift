@@ -28,7 +28,7 @@ extension Draft18 {
         }
 
         /// A URI longer than 8,192 bytes is PROTOCOL_VIOLATION.
-        public static func decodePayload(_ r: inout ByteReader) throws -> GoAway {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> GoAway {
             let uri = try Draft18.readLengthPrefixed(&r, max: Draft18.maxGoawayURILength, "GOAWAY URI")
             let timeout = try r.readVI64()
             let id: UInt64? = r.isAtEnd ? nil : try r.readVI64()

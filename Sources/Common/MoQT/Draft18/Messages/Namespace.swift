@@ -16,7 +16,7 @@ extension Draft18 {
         public func encodePayload(into w: inout ByteWriter) { Draft18.writeNamespace(suffix, into: &w) }
 
         /// Parses the payload.
-        public static func decodePayload(_ r: inout ByteReader) throws -> Namespace {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> Namespace {
             let ns = try Draft18.readNamespace(&r)
             try Draft18.expectEnd(r, "NAMESPACE")
             return Namespace(suffix: ns)

@@ -39,11 +39,11 @@ extension Draft18 {
         }
 
         /// Parses the payload; Track Properties fill the rest.
-        public static func decodePayload(_ r: inout ByteReader) throws -> Publish {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> Publish {
             let id = try r.readVI64()
             let track = try Draft18.readFullTrackName(&r)
             let alias = try r.readVI64()
-            let params = try Draft18.readParameters(&r, allowed: allowedParameters, message: "PUBLISH")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "PUBLISH")
             return Publish(requestID: id, track: track, trackAlias: alias, parameters: params,
                            trackProperties: try Draft18.readTrackProperties(&r))
         }

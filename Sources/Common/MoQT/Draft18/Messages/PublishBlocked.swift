@@ -24,7 +24,7 @@ extension Draft18 {
         }
 
         /// Parses the payload.
-        public static func decodePayload(_ r: inout ByteReader) throws -> PublishBlocked {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> PublishBlocked {
             let ns = try Draft18.readNamespace(&r)
             let name = try Draft18.readTrackName(&r, namespace: ns)
             try Draft18.expectEnd(r, "PUBLISH_BLOCKED")

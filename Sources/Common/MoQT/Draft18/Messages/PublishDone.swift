@@ -27,7 +27,7 @@ extension Draft18 {
         }
 
         /// Parses the payload.
-        public static func decodePayload(_ r: inout ByteReader) throws -> PublishDone {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> PublishDone {
             let code = try r.readVI64()
             let count = try r.readVI64()
             let reason = try Draft18.readReasonPhrase(&r)

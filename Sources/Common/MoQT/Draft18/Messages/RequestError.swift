@@ -35,7 +35,7 @@ extension Draft18 {
         }
 
         /// Parses the payload (the Redirect structure only with code REDIRECT).
-        public static func decodePayload(_ r: inout ByteReader) throws -> RequestError {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> RequestError {
             let code = RequestErrorCode(rawValue: try r.readVI64())
             let retry = try r.readVI64()
             let reason = try Draft18.readReasonPhrase(&r)

@@ -28,9 +28,9 @@ extension Draft18 {
         }
 
         /// Parses the payload.
-        public static func decodePayload(_ r: inout ByteReader) throws -> RequestUpdate {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> RequestUpdate {
             let id = try r.readVI64()
-            let params = try Draft18.readParameters(&r, allowed: allowedParameters, message: "REQUEST_UPDATE")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "REQUEST_UPDATE")
             try Draft18.expectEnd(r, "REQUEST_UPDATE")
             return RequestUpdate(requestID: id, parameters: params)
         }

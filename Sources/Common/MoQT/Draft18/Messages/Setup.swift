@@ -17,7 +17,7 @@ extension Draft18 {
         }
 
         /// Parses the options.
-        public static func decodePayload(_ r: inout ByteReader) throws -> Setup {
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> Setup {
             let pairs = try KeyValuePair.decodeList(from: &r, byteCount: r.remaining)
             return Setup(options: try Draft18.setupOptions(from: pairs))
         }
