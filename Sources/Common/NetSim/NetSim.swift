@@ -1,4 +1,4 @@
-/// Namespace of the NetSim module; see docs/ARCHITECTURE.md for what it holds.
+/// Namespace of the NetSim module.
 public enum NetSimModule {
     /// The module's name, for diagnostics.
     public static let name = "NetSim"
