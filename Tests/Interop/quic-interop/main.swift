@@ -37,8 +37,8 @@ func runServer() async throws {
     let www = environment["WWW"] ?? "/www"
     let port = Int(environment["PORT"] ?? "443") ?? 443
     let host = environment["HOST"] ?? "0.0.0.0"
-    var tls = TLSConfiguration.server(certificateChainFile: "\(certs)/cert.pem", privateKeyFile: "\(certs)/priv.key",
-                                      alpnProtocols: [alpn])
+    var tls = TLSConfiguration.server(alpnProtocols: [alpn], certificateChain: .file(path: "\(certs)/cert.pem"),
+                                      privateKey: .file(path: "\(certs)/priv.key"))
     tls.cipherSuites = cipherSuites
     tls.keyLogFile = environment["SSLKEYLOGFILE"]
     var config = EndpointConfiguration()
@@ -88,7 +88,7 @@ func runClient() async throws {
     guard let first = urls.first, let host = first.host else { fail("REQUESTS is empty or invalid") }
     let downloads = environment["DOWNLOADS"] ?? "/downloads"
     try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
-    var tls = TLSConfiguration.client(serverName: host, alpnProtocols: [alpn], verifyPeer: false)
+    var tls = TLSConfiguration.client(alpnProtocols: [alpn], serverName: host, verifyPeer: false)
     tls.cipherSuites = cipherSuites
     tls.keyLogFile = environment["SSLKEYLOGFILE"]
     var config = EndpointConfiguration()
