@@ -16,6 +16,8 @@ public final class QUICConnection: @unchecked Sendable {
     private var streamsAvailableWaiters: [CheckedContinuation<Void, Error>] = []
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private(set) var failure: QUICIOError?
+    /// When set, events go to the delegate instead of the async API (see `QUICConnectionDelegate`).
+    private var delegate: QUICConnectionDelegate?
     private let incoming: AsyncStream<QUICStream>.Continuation
     /// Streams the peer opens, in order.
     public let incomingStreams: AsyncStream<QUICStream>
@@ -32,7 +34,25 @@ public final class QUICConnection: @unchecked Sendable {
         (incomingDatagrams, datagramContinuation) = AsyncStream.makeStream(of: [UInt8].self)
     }
 
-    var eventLoop: EventLoop { endpoint.eventLoop }
+    /// The event loop the connection's state lives on.
+    public var eventLoop: EventLoop { endpoint.eventLoop }
+
+    /// Hands every later event to `delegate`, synchronously on the event loop. Call before the
+    /// peer can open streams (e.g. right after `connect` or accepting), so no event is missed.
+    public func setDelegate(_ delegate: QUICConnectionDelegate) async throws {
+        try await eventLoop.submit {
+            self.delegate = delegate
+        }.get()
+    }
+
+    /// Runs `body` with the core connection on the event loop (no hop: the caller must be on it),
+    /// then sends what the commands produced. For delegates acting outside an event callback,
+    /// e.g. from their own timers.
+    public func withCoreOnLoop<T>(_ body: (Connection) throws -> T) rethrows -> T {
+        eventLoop.preconditionInEventLoop()
+        defer { endpoint.markDirty(handle); endpoint.process() }
+        return try body(core)
+    }
 
     /// The negotiated ALPN protocol.
     public var negotiatedALPN: String? {
@@ -127,6 +147,12 @@ public final class QUICConnection: @unchecked Sendable {
     /// Drains the core's events and dispatches them to waiters and streams.
     func drainEvents() {
         while let event = core.pollEvent() {
+            if let delegate, failure == nil {
+                if case .connectionClosed(let reason) = event { failure = .connectionClosed(reason) }
+                delegate.connection(self, core: core, didReceive: event)
+                if failure != nil { fail(failure!, force: true) }
+                continue
+            }
             switch event {
             case .handshakeCompleted:
                 handshakeDone = true
@@ -156,8 +182,8 @@ public final class QUICConnection: @unchecked Sendable {
     }
 
     /// Fails every waiter; the connection is unusable from now on.
-    func fail(_ error: QUICIOError) {
-        guard failure == nil else { return }
+    func fail(_ error: QUICIOError, force: Bool = false) {
+        guard failure == nil || force else { return }
         failure = error
         for w in handshakeWaiters { w.resume(throwing: error) }
         handshakeWaiters.removeAll()

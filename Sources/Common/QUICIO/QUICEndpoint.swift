@@ -16,6 +16,8 @@ public final class QUICEndpoint: @unchecked Sendable {
     private var timer: Scheduled<Void>?
     private var timerDeadline: QUICTime?
     private var closed = false
+    private var processing = false
+    private var processAgain = false
     private let incoming: AsyncStream<QUICConnection>.Continuation
     /// Server connections, yielded once their handshake completes.
     public let incomingConnections: AsyncStream<QUICConnection>
@@ -112,6 +114,17 @@ public final class QUICEndpoint: @unchecked Sendable {
     /// Drains endpoint events, connection events and outgoing datagrams, then re-arms the timer.
     func process() {
         eventLoop.preconditionInEventLoop()
+        // Delegates may issue commands that ask for another pass while one runs: loop instead of nesting.
+        if processing { processAgain = true; return }
+        processing = true
+        defer { processing = false }
+        repeat {
+            processAgain = false
+            processOnce()
+        } while processAgain
+    }
+
+    private func processOnce() {
         while let event = core.pollEvent() {
             switch event {
             case .incomingConnection(let handle):
@@ -125,10 +138,11 @@ public final class QUICEndpoint: @unchecked Sendable {
                 }
             }
         }
-        for handle in dirty {
-            connections[handle]?.drainEvents()
+        while !dirty.isEmpty {
+            let batch = dirty
+            dirty.removeAll(keepingCapacity: true)
+            for handle in batch { connections[handle]?.drainEvents() }
         }
-        dirty.removeAll(keepingCapacity: true)
         flush()
         armTimer()
     }
