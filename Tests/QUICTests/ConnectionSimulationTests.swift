@@ -18,6 +18,13 @@ final class ConnectionSimulationTests: XCTestCase {
         XCTAssertNil(pair.serverConnection?.writeKeys[EncryptionLevel.initial.rawValue])
     }
 
+    func testHandshakeWithLoopbackTestTLS() throws {
+        let pair = SimulatedPair(tls: .loopback)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        XCTAssertEqual(pair.serverEvents.first, .handshakeCompleted(alpn: "test"))
+    }
+
     func testALPNMismatchClosesWithCryptoError() throws {
         let pair = SimulatedPair(serverALPN: "other")
         try pair.connect(alpn: "test")
