@@ -18,6 +18,13 @@ final class ConnectionSimulationTests: XCTestCase {
         XCTAssertNil(pair.serverConnection?.writeKeys[EncryptionLevel.initial.rawValue])
     }
 
+    func testHandshakeWithLoopbackTestTLS() throws {
+        let pair = SimulatedPair(tls: .loopback)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        XCTAssertEqual(pair.serverEvents.first, .handshakeCompleted(alpn: "test"))
+    }
+
     func testALPNMismatchClosesWithCryptoError() throws {
         let pair = SimulatedPair(serverALPN: "other")
         try pair.connect(alpn: "test")
@@ -177,5 +184,111 @@ enum ProtectedPacketForge {
         var packet = header + keys.seal(payload: body[...], packetNumber: pn, header: header[...])
         HeaderProtection.apply(packet: &packet, packetNumberOffset: pnOffset, packetNumberLength: 4, protection: keys)
         return packet
+    }
+}
+
+final class ConnectionFeatureTests: XCTestCase {
+    func testKeyUpdateDuringTransferKeepsDataFlowing() throws {
+        let pair = SimulatedPair(seed: 3, clientToServer: LinkConfiguration(delay: .milliseconds(5), jitter: .milliseconds(2)),
+                                 serverToClient: LinkConfiguration(delay: .milliseconds(5), jitter: .milliseconds(2)))
+        let scenario = TransferScenario(pair: pair, total: 1 << 20, bidirectional: false)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { scenario.received > 200_000 })
+        let client = try XCTUnwrap(pair.clientConnection)
+        XCTAssertTrue(client.initiateKeyUpdate())
+        XCTAssertFalse(client.initiateKeyUpdate(), "a second update must wait for an acknowledgement")
+        XCTAssertTrue(pair.run(seconds: 5) { scenario.received > 600_000 })
+        XCTAssertTrue(client.initiateKeyUpdate(), "after acknowledgements a new update is allowed")
+        XCTAssertTrue(pair.run(seconds: 30) { scenario.isComplete })
+        XCTAssertFalse(scenario.corrupt)
+        XCTAssertEqual(client.keyUpdateCount, 2)
+        XCTAssertEqual(pair.serverConnection?.keyUpdateCount, 2)
+        XCTAssertTrue(client.isEstablished)
+    }
+
+    func testUnknownVersionGetsVersionNegotiation() throws {
+        var config = EndpointConfiguration()
+        config.acceptsIncoming = true
+        let server = Endpoint(configuration: config, serverTLSFactory: { tp in LoopbackTestTLS(role: .server, localTransportParameters: tp) })
+        var datagram: [UInt8] = [0xc0, 0x1a, 0x2a, 0x3a, 0x4a, 8] + Array(1...8) + [4, 9, 9, 9, 9]
+        datagram += Array(repeating: 0, count: 1200 - datagram.count)
+        let from = QUICPeerAddress.ipv4(192, 0, 2, 1, port: 1234)
+        server.handle(datagram: datagram, from: from, now: .zero)
+        let out = try XCTUnwrap(server.pollTransmit(now: .zero))
+        XCTAssertEqual(out.destination, from)
+        let header = try PacketHeader.parse(datagram: out.bytes, at: 0, shortHeaderConnectionIDLength: 8)
+        XCTAssertEqual(header.type, .versionNegotiation)
+        XCTAssertTrue(header.supportedVersions.contains(QUICVersion.v1))
+        XCTAssertEqual(header.destinationConnectionID.bytes, [9, 9, 9, 9])
+        XCTAssertEqual(header.sourceConnectionID.bytes, Array(1...8))
+        // Too small to be a first flight: no answer (no amplification).
+        server.handle(datagram: Array(datagram.prefix(100)), from: from, now: .zero)
+        XCTAssertNil(server.pollTransmit(now: .zero))
+        XCTAssertTrue(server.connectionHandles.isEmpty)
+    }
+
+    func testSmallInitialDatagramIsIgnoredByServer() throws {
+        var config = EndpointConfiguration()
+        config.acceptsIncoming = true
+        let server = Endpoint(configuration: config, serverTLSFactory: { tp in LoopbackTestTLS(role: .server, localTransportParameters: tp) })
+        let client = try Connection(clientConfiguration: ConnectionConfiguration(), peerAddress: .ipv4(10, 0, 0, 2, port: 1),
+                                    tlsFactory: { tp in LoopbackTestTLS(role: .client, localTransportParameters: tp) }, now: .zero)
+        let initial = try XCTUnwrap(client.pollTransmit(now: .zero))
+        XCTAssertGreaterThanOrEqual(initial.count, 1200, "client Initial datagrams are padded")
+        server.handle(datagram: Array(initial.prefix(1100)), from: .ipv4(10, 0, 0, 1, port: 1), now: .zero)
+        XCTAssertTrue(server.connectionHandles.isEmpty)
+    }
+
+    func testServerRespectsAntiAmplificationLimit() throws {
+        // The client's later flights never arrive: the server may send at most 3x what it received.
+        let pair = SimulatedPair(seed: 5)
+        try pair.connect()
+        pair.simulator.flushOutputs()
+        pair.simulator.setLink(from: pair.clientAddress, to: pair.serverAddress, LinkConfiguration(lossRate: 1.0))
+        pair.run(seconds: 20) { false }
+        let received = pair.simulator.stats(from: pair.clientAddress, to: pair.serverAddress).bytesDelivered
+        let sent = pair.simulator.stats(from: pair.serverAddress, to: pair.clientAddress).bytesSent
+        XCTAssertGreaterThan(received, 0)
+        XCTAssertGreaterThan(sent, 0)
+        XCTAssertLessThanOrEqual(sent, 3 * received)
+    }
+
+    func testStreamResetAndStopSendingReachThePeer() throws {
+        let pair = SimulatedPair()
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let client = try XCTUnwrap(pair.clientConnection)
+        let uni = try client.openStream(bidirectional: false)
+        XCTAssertEqual(try client.write(streamID: uni, data: [1, 2, 3]), 3)
+        try client.resetStream(streamID: uni, errorCode: 77)
+        XCTAssertTrue(pair.run(seconds: 5) { pair.serverEvents.contains(.streamReset(streamID: uni, errorCode: 77)) })
+        let bidi = try client.openStream(bidirectional: true)
+        XCTAssertEqual(try client.write(streamID: bidi, data: [4]), 1)
+        XCTAssertTrue(pair.run(seconds: 5) { pair.serverEvents.contains(.streamOpened(streamID: bidi)) })
+        try pair.serverConnection?.stopSending(streamID: bidi, errorCode: 9)
+        XCTAssertTrue(pair.run(seconds: 5) { pair.clientEvents.contains(.stopSendingReceived(streamID: bidi, errorCode: 9)) })
+        XCTAssertThrowsError(try client.write(streamID: bidi, data: [5])) { XCTAssertEqual($0 as? StreamError, .stopped(errorCode: 9)) }
+    }
+
+    func testStreamLimitBlocksThenOpensAfterCredit() throws {
+        var config = ConnectionConfiguration()
+        config.initialMaxStreamsUni = 2
+        let pair = SimulatedPair(configuration: config)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let client = try XCTUnwrap(pair.clientConnection)
+        var opened: [UInt64] = []
+        for _ in 0..<2 {
+            let id = try client.openStream(bidirectional: false)
+            try client.write(streamID: id, data: [1])
+            try client.finish(streamID: id)
+            opened.append(id)
+        }
+        XCTAssertThrowsError(try client.openStream(bidirectional: false)) { XCTAssertEqual($0 as? StreamError, .streamLimitReached) }
+        pair.application = { pair, _ in
+            for id in opened { _ = try? pair.serverConnection?.read(streamID: id) }
+        }
+        XCTAssertTrue(pair.run(seconds: 5) { pair.clientEvents.contains(.streamsAvailable(bidirectional: false)) })
+        XCTAssertNoThrow(try client.openStream(bidirectional: false))
     }
 }

@@ -1,8 +1,18 @@
 import NetSim
 import QUIC
+import QUICTLS
 
 /// A client and a server endpoint joined by the network simulator (quinn's `Pair`).
 final class SimulatedPair {
+    /// Which TLS the endpoints use: the real GnuTLS session, or the test-only loopback stand-in.
+    enum TLSKind { case gnutls, loopback }
+
+    /// One self-signed certificate for every test.
+    static let certificate: (certificatePEM: String, privateKeyPEM: String) = {
+        do { return try SelfSignedCertificate.generate(commonName: "localhost") } catch { fatalError("certificate: \(error)") }
+    }()
+
+    let tlsKind: TLSKind
     let simulator: NetworkSimulator
     let clientAddress = QUICPeerAddress.ipv4(10, 0, 0, 1, port: 5000)
     let serverAddress = QUICPeerAddress.ipv4(10, 0, 0, 2, port: 4433)
@@ -16,7 +26,9 @@ final class SimulatedPair {
     var application: ((SimulatedPair, QUICTime) -> Void)?
 
     init(seed: UInt64 = 1, clientToServer: LinkConfiguration = LinkConfiguration(), serverToClient: LinkConfiguration = LinkConfiguration(),
-         configuration: ConnectionConfiguration = ConnectionConfiguration(), serverALPN: String = "test", requiresRetry: Bool = false) {
+         configuration: ConnectionConfiguration = ConnectionConfiguration(), serverALPN: String = "test", requiresRetry: Bool = false,
+         tls: TLSKind = .gnutls) {
+        tlsKind = tls
         simulator = NetworkSimulator(seed: seed)
         var clientConfig = EndpointConfiguration()
         clientConfig.connection = configuration
@@ -28,9 +40,19 @@ final class SimulatedPair {
         serverConfig.acceptsIncoming = true
         serverConfig.requiresRetry = requiresRetry
         serverConfig.tokenKey = Array(repeating: 7, count: 32)
-        server = Endpoint(configuration: serverConfig, serverTLSFactory: { tp in
-            LoopbackTestTLS(role: .server, localTransportParameters: tp, alpn: serverALPN, seed: UInt8(truncatingIfNeeded: seed))
-        })
+        switch tls {
+        case .loopback:
+            server = Endpoint(configuration: serverConfig, serverTLSFactory: { tp in
+                LoopbackTestTLS(role: .server, localTransportParameters: tp, alpn: serverALPN, seed: UInt8(truncatingIfNeeded: seed))
+            })
+        case .gnutls:
+            let certificate = Self.certificate
+            let tlsConfig = TLSConfiguration.server(alpnProtocols: [serverALPN], certificateChain: .pem(certificate.certificatePEM),
+                                                    privateKey: .pem(certificate.privateKeyPEM))
+            server = Endpoint(configuration: serverConfig, serverTLSFactory: { tp in
+                try GnuTLSSession(configuration: tlsConfig, localTransportParameters: tp)
+            })
+        }
         simulator.add(client, at: clientAddress)
         simulator.add(server, at: serverAddress)
         simulator.setLink(from: clientAddress, to: serverAddress, clientToServer)
@@ -43,9 +65,15 @@ final class SimulatedPair {
     private(set) var serverConnection: Connection?
 
     func connect(alpn: String = "test") throws {
-        clientHandle = try client.connect(to: serverAddress, tlsFactory: { tp in
-            LoopbackTestTLS(role: .client, localTransportParameters: tp, alpn: alpn)
-        }, now: simulator.now)
+        let factory: TLSSessionFactory
+        switch tlsKind {
+        case .loopback:
+            factory = { tp in LoopbackTestTLS(role: .client, localTransportParameters: tp, alpn: alpn) }
+        case .gnutls:
+            let tlsConfig = TLSConfiguration.client(alpnProtocols: [alpn], serverName: "localhost", verifyPeer: false)
+            factory = { tp in try GnuTLSSession(configuration: tlsConfig, localTransportParameters: tp) }
+        }
+        clientHandle = try client.connect(to: serverAddress, tlsFactory: factory, now: simulator.now)
         clientConnection = client.connection(clientHandle!)
     }
 

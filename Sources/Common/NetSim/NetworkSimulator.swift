@@ -47,9 +47,12 @@ public final class NetworkSimulator {
         nodes[address] = node
     }
 
-    /// Configures the one-way link from `source` to `destination`.
+    /// Configures the one-way link from `source` to `destination` (counters are kept).
     public func setLink(from source: QUICPeerAddress, to destination: QUICPeerAddress, _ configuration: LinkConfiguration) {
-        links[LinkKey(source: source, destination: destination)] = LinkState(configuration: configuration)
+        let key = LinkKey(source: source, destination: destination)
+        var state = links[key] ?? LinkState(configuration: configuration)
+        state.configuration = configuration
+        links[key] = state
     }
 
     /// Counters of the link from `source` to `destination`.

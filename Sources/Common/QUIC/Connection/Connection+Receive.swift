@@ -76,29 +76,29 @@ extension Connection {
         let pn = PacketNumberCoding.decode(largest: spaces[space.rawValue].largestReceived, truncated: truncated, length: pnLength)
         let headerEnd = pnOffset + pnLength
 
-        // 1-RTT key update (RFC 9001 §6): a flipped key phase bit means the next keys.
-        var openKeys = keys
-        var keyPhaseFlipped = false
-        if level == .oneRTT {
-            let phase = packet[0] & 0x04 != 0
-            if phase != keyPhase {
-                if let previous = previousReadKeys, let largest = spaces[space.rawValue].largestReceived, pn < largest {
-                    openKeys = previous
-                } else {
-                    if nextReadKeys == nil { nextReadKeys = keys.nextKeyPhase() }
-                    openKeys = nextReadKeys!
-                    keyPhaseFlipped = true
+        // 1-RTT key update (RFC 9001 §6): a flipped key phase bit means either a late packet of
+        // the previous phase or the peer's next keys.
+        let ciphertext = packet[headerEnd...]
+        let headerBytes = packet[0..<headerEnd]
+        var payload: [UInt8]?
+        if level == .oneRTT && (packet[0] & 0x04 != 0) != keyPhase {
+            if let previous = previousReadKeys {
+                payload = try? previous.open(ciphertext: ciphertext, packetNumber: pn, header: headerBytes)
+            }
+            if payload == nil {
+                if nextReadKeys == nil { nextReadKeys = keys.nextKeyPhase() }
+                if let next = nextReadKeys, let opened = try? next.open(ciphertext: ciphertext, packetNumber: pn, header: headerBytes) {
+                    payload = opened
+                    rotateKeys(peerInitiated: true)
                 }
             }
+        } else {
+            payload = try? keys.open(ciphertext: ciphertext, packetNumber: pn, header: headerBytes)
         }
-        let payload: [UInt8]
-        do {
-            payload = try openKeys.open(ciphertext: packet[headerEnd...], packetNumber: pn, header: packet[0..<headerEnd])
-        } catch {
+        guard let payload else {
             statsStorage.packetsDropped += 1
             return
         }
-        if keyPhaseFlipped { rotateKeys() }
 
         // Reserved bits must be zero once protection is removed (RFC 9000 §17.2, §17.3.1).
         let reserved = header.isLongHeader ? packet[0] & 0x0c : packet[0] & 0x18
@@ -177,12 +177,14 @@ extension Connection {
         spaces[space.rawValue] = spaceState
     }
 
-    private func rotateKeys() {
-        guard let next = nextReadKeys, let write = writeKeys[EncryptionLevel.oneRTT.rawValue] else { return }
-        previousReadKeys = readKeys[EncryptionLevel.oneRTT.rawValue]
-        readKeys[EncryptionLevel.oneRTT.rawValue] = next
+    /// Moves to the next 1-RTT key phase (RFC 9001 §6), read and write keys together.
+    package func rotateKeys(peerInitiated: Bool) {
+        guard let read = readKeys[EncryptionLevel.oneRTT.rawValue], let write = writeKeys[EncryptionLevel.oneRTT.rawValue] else { return }
+        previousReadKeys = read
+        readKeys[EncryptionLevel.oneRTT.rawValue] = nextReadKeys ?? read.nextKeyPhase()
         writeKeys[EncryptionLevel.oneRTT.rawValue] = write.nextKeyPhase()
         nextReadKeys = nil
+        keyPhaseFirstPacket = spaces[PacketNumberSpace.application.rawValue].nextPacketNumber
         keyPhase.toggle()
         keyUpdates += 1
     }
@@ -252,8 +254,10 @@ extension Connection {
         case .newConnectionID(let f):
             try onNewConnectionID(f)
         case .retireConnectionID(let sequence):
-            // We issue only the handshake connection ID (sequence 0), which is in use.
-            throw QUICError(.protocolViolation, frameType: FrameType.retireConnectionID, "retiring unknown or in-use connection ID \(sequence)")
+            // We issue only the handshake connection ID (sequence 0); anything else was never sent.
+            if sequence > 0 {
+                throw QUICError(.protocolViolation, frameType: FrameType.retireConnectionID, "retiring never-issued connection ID \(sequence)")
+            }
         case .pathChallenge(let data):
             if pathResponses.count < 4 { pathResponses.append(data) }
         case .pathResponse:

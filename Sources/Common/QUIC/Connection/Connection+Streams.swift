@@ -94,10 +94,23 @@ extension Connection {
         guard stream.stopSendingCode == nil, stream.reset == nil, !stream.allDataReceived else { return }
         stream.stopSendingCode = errorCode
         stream.stopSendingPending = true
+        scheduleSend(streamID)
         // Discard what is buffered: the application said it does not want it.
         let unread = stream.buffer.read()
         consumedData += UInt64(unread.count)
         updateReceiveCredit(stream)
+    }
+
+    /// Starts a 1-RTT key update (RFC 9001 §6). Returns false when not allowed yet: before the
+    /// handshake is confirmed, or while a previous update is still unacknowledged.
+    @discardableResult
+    public func initiateKeyUpdate() -> Bool {
+        guard handshakeConfirmed, !isClosing, writeKeys[EncryptionLevel.oneRTT.rawValue] != nil else { return false }
+        if let first = keyPhaseFirstPacket {
+            guard let acked = recovery.spaces[PacketNumberSpace.application.rawValue].largestAckedPacket, acked >= first else { return false }
+        }
+        rotateKeys(peerInitiated: false)
+        return true
     }
 
     /// Bytes the application may still write on a stream.

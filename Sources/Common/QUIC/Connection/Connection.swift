@@ -62,6 +62,8 @@ public final class Connection {
     package var nextReadKeys: PacketProtection?
     package var previousReadKeys: PacketProtection?
     package var keyUpdates = 0
+    /// First packet number sent in the current key phase (after an update).
+    package var keyPhaseFirstPacket: UInt64?
     package let recovery: LossRecovery
     package var events: [ConnectionEvent] = []
     package var eventIndex = 0

@@ -63,25 +63,24 @@ package final class LossRecovery {
 
     /// OnPacketSent (RFC 9002 §A.5).
     package func onPacketSent(_ packet: SentPacket, now: QUICTime) {
-        var state = spaces[packet.space.rawValue]
-        guard !state.discarded else { return }
+        let i = packet.space.rawValue
+        guard !spaces[i].discarded else { return }
         packetsSent += 1
         if packet.inFlight {
             if packet.ackEliciting {
-                state.timeOfLastAckElicitingPacket = packet.timeSent
-                state.ackElicitingInFlight += 1
+                spaces[i].timeOfLastAckElicitingPacket = packet.timeSent
+                spaces[i].ackElicitingInFlight += 1
             }
             bytesInFlight += packet.sentBytes
             congestion.onPacketSent(sentBytes: packet.sentBytes, now: now)
         }
         // Records are kept in packet-number order; externally registered packets may arrive late.
-        if let last = state.sentPackets.last, last.packetNumber > packet.packetNumber {
-            let i = index(in: state.sentPackets, firstAtLeast: packet.packetNumber)
-            state.sentPackets.insert(packet, at: i)
+        if let last = spaces[i].sentPackets.last, last.packetNumber > packet.packetNumber {
+            let at = index(in: spaces[i].sentPackets, firstAtLeast: packet.packetNumber)
+            spaces[i].sentPackets.insert(packet, at: at)
         } else {
-            state.sentPackets.append(packet)
+            spaces[i].sentPackets.append(packet)
         }
-        spaces[packet.space.rawValue] = state
         if packet.inFlight { setLossDetectionTimer(now: now) }
     }
 
@@ -99,29 +98,25 @@ package final class LossRecovery {
     /// OnAckReceived (RFC 9002 §A.7). `ackDelay` is the decoded ACK Delay.
     package func onAckReceived(_ ack: AckFrame, ackDelay: QUICDuration, space: PacketNumberSpace, now: QUICTime) -> AckResult {
         var result = AckResult()
-        var state = spaces[space.rawValue]
-        guard !state.discarded else { return result }
+        let si = space.rawValue
+        guard !spaces[si].discarded else { return result }
         let largest = ack.largestAcknowledged
-        state.largestAckedPacket = max(state.largestAckedPacket ?? 0, largest)
+        spaces[si].largestAckedPacket = max(spaces[si].largestAckedPacket ?? 0, largest)
 
         // DetectAndRemoveAckedPackets: ranges come highest first.
         for range in ack.ranges {
-            let lo = index(in: state.sentPackets, firstAtLeast: range.lowerBound)
-            let hi = index(in: state.sentPackets, firstAtLeast: range.upperBound &+ 1)
+            let lo = index(in: spaces[si].sentPackets, firstAtLeast: range.lowerBound)
+            let hi = index(in: spaces[si].sentPackets, firstAtLeast: range.upperBound &+ 1)
             guard lo < hi else { continue }
-            result.newlyAcked.append(contentsOf: state.sentPackets[lo..<hi])
-            state.sentPackets.removeSubrange(lo..<hi)
+            result.newlyAcked.append(contentsOf: spaces[si].sentPackets[lo..<hi])
+            spaces[si].sentPackets.removeSubrange(lo..<hi)
         }
-        guard !result.newlyAcked.isEmpty else {
-            spaces[space.rawValue] = state
-            return result
-        }
+        guard !result.newlyAcked.isEmpty else { return result }
         result.newlyAcked.sort { $0.packetNumber < $1.packetNumber }
         for p in result.newlyAcked where p.inFlight {
             bytesInFlight -= p.sentBytes
-            if p.ackEliciting { state.ackElicitingInFlight -= 1 }
+            if p.ackEliciting { spaces[si].ackElicitingInFlight -= 1 }
         }
-        spaces[space.rawValue] = state
 
         // An RTT sample when the largest acknowledged is newly acknowledged and some packet was ack-eliciting.
         if let newest = result.newlyAcked.last, newest.packetNumber == largest, result.newlyAcked.contains(where: { $0.ackEliciting }) {
@@ -150,38 +145,44 @@ package final class LossRecovery {
 
     /// DetectAndRemoveLostPackets (RFC 9002 §A.10).
     package func detectAndRemoveLostPackets(space: PacketNumberSpace, now: QUICTime) -> [SentPacket] {
-        var state = spaces[space.rawValue]
-        guard let largestAcked = state.largestAckedPacket else { return [] }
-        state.lossTime = nil
+        let si = space.rawValue
+        guard let largestAcked = spaces[si].largestAckedPacket else { return [] }
+        spaces[si].lossTime = nil
         var lost: [SentPacket] = []
         let lossDelayNanos = max(
             UInt64(Double(max(rtt.latestRtt, rtt.smoothedRtt).nanoseconds) * 9.0 / 8.0),
             Self.granularity.nanoseconds)
         let lossDelay = QUICDuration(nanoseconds: lossDelayNanos)
         let lostSendTime: QUICTime? = now.nanoseconds > lossDelay.nanoseconds ? QUICTime(nanoseconds: now.nanoseconds - lossDelay.nanoseconds) : nil
-        var kept: [SentPacket] = []
+        var lostIndexes: [Int] = []
+        var lossTime: QUICTime?
         var i = 0
-        while i < state.sentPackets.count {
-            let p = state.sentPackets[i]
+        let count = spaces[si].sentPackets.count
+        while i < count {
+            let p = spaces[si].sentPackets[i]
             if p.packetNumber > largestAcked { break }
             if (lostSendTime.map { p.timeSent <= $0 } ?? false) || largestAcked >= p.packetNumber + Self.packetThreshold {
                 lost.append(p)
+                lostIndexes.append(i)
             } else {
-                kept.append(p)
                 let t = p.timeSent + lossDelay
-                state.lossTime = state.lossTime.map { min($0, t) } ?? t
+                lossTime = lossTime.map { min($0, t) } ?? t
             }
             i += 1
         }
+        spaces[si].lossTime = lossTime
         if !lost.isEmpty {
-            state.sentPackets.replaceSubrange(0..<i, with: kept)
+            if lostIndexes.count == i {
+                spaces[si].sentPackets.removeSubrange(0..<i)
+            } else {
+                for index in lostIndexes.reversed() { spaces[si].sentPackets.remove(at: index) }
+            }
             for p in lost where p.inFlight {
                 bytesInFlight -= p.sentBytes
-                if p.ackEliciting { state.ackElicitingInFlight -= 1 }
+                if p.ackEliciting { spaces[si].ackElicitingInFlight -= 1 }
             }
             packetsLost += lost.count
         }
-        spaces[space.rawValue] = state
         return lost
     }
 

@@ -75,8 +75,9 @@ package struct SendBuffer: Sendable {
 
     /// Re-queues a lost range (minus anything acknowledged since).
     package mutating func onLost(_ range: Range<UInt64>) {
-        let clipped = max(range.lowerBound, baseOffset)..<min(range.upperBound, endOffset)
-        guard !clipped.isEmpty else { return }
+        let lower = max(range.lowerBound, baseOffset), upper = min(range.upperBound, endOffset)
+        guard lower < upper else { return }
+        let clipped = lower..<upper
         pending.insert(clipped)
         for a in acked.ranges where a.overlaps(clipped) { pending.remove(a) }
     }
