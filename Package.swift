@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CAVFormat", path: "\(common)/CAVFormat", pkgConfig: "libavformat libavcodec libavutil"),
         .systemLibrary(name: "CGnuTLS", path: "\(common)/CGnuTLS", pkgConfig: "gnutls"),
         .systemLibrary(name: "CLibBPF", path: "\(common)/CLibBPF", pkgConfig: "libbpf"),
+        // The one ABI header shared by the BPF programs (bpf/fastpath_abi.h) and Swift.
+        .target(name: "CFastPathABI", path: "\(common)/CFastPathABI"),
 
         // Pure Swift libraries.
         .target(name: "Wire", path: "\(common)/Wire"),
@@ -53,6 +55,7 @@ let package = Package(
         .target(name: "MoQT", dependencies: ["Wire"], path: "\(common)/MoQT"),
         .target(name: "Media", dependencies: ["CAVFormat"], path: "\(common)/Media"),
         .target(name: "MoQMedia", dependencies: ["Media", "MoQT", "Wire"], path: "\(common)/MoQMedia"),
+        .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
         .target(
             name: "CLIKit",
             dependencies: [
@@ -92,6 +95,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "MoQMediaTests", dependencies: ["MoQMedia", "Media", "MoQT"]),
         .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
     ],
     swiftLanguageModes: [.v5]
 )

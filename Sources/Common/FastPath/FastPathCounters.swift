@@ -1,0 +1,42 @@
+import CFastPathABI
+
+/// The per-decision counters of `fp_counters`, summed over CPUs.
+public struct FastPathCounters: Sendable, Equatable {
+    /// One value per `enum fp_counter`.
+    public let values: [UInt64]
+
+    /// Wraps raw values.
+    public init(values: [UInt64]) { self.values = values }
+
+    /// The value of one counter.
+    public subscript(_ counter: fp_counter) -> UInt64 {
+        let i = Int(counter.rawValue)
+        return i < values.count ? values[i] : 0
+    }
+
+    /// Packets seen by the upstream-ingress program.
+    public var seen: UInt64 { self[FP_CNT_SEEN] }
+    /// Packets passed up with no copy forwarded.
+    public var passedUp: UInt64 { self[FP_CNT_PASSED] }
+    /// Eligible media packets.
+    public var media: UInt64 { self[FP_CNT_MEDIA] }
+    /// Copies sent to subscribers.
+    public var forwarded: UInt64 { self[FP_CNT_FORWARDED] }
+    /// Copies dropped to keep budget for more important data.
+    public var droppedByPriority: UInt64 { self[FP_CNT_DROP_PRIORITY] }
+    /// Copies dropped because the budget was exhausted.
+    public var droppedByBudget: UInt64 { self[FP_CNT_DROP_BUDGET] }
+    /// Copies not sent for lack of flow-control credit.
+    public var flowBlocked: UInt64 { self[FP_CNT_FLOW_BLOCKED] }
+    /// Upstream packets the kernel does not handle.
+    public var ineligible: UInt64 { self[FP_CNT_INELIGIBLE] }
+    /// Failed ring-buffer reservations.
+    public var ringBufferFull: UInt64 { self[FP_CNT_RINGBUF_FULL] }
+    /// Failed map insertions.
+    public var mapFull: UInt64 { self[FP_CNT_MAP_FULL] }
+
+    /// Differences from an earlier snapshot.
+    public func since(_ earlier: FastPathCounters) -> FastPathCounters {
+        FastPathCounters(values: zip(values, earlier.values).map { $0 &- $1 })
+    }
+}

@@ -1,0 +1,14 @@
+import CFastPathABI
+
+/// The program flags in `fp_config`.
+public struct FastPathFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The programs act; without it they pass everything up untouched.
+    public static let enabled = FastPathFlags(rawValue: FP_CFG_ENABLED.rawValue)
+    /// Tests only: leave the last subscriber's rewrite in the packet (visible in BPF_PROG_TEST_RUN's output).
+    public static let keepLastRewrite = FastPathFlags(rawValue: FP_CFG_KEEP_LAST_REWRITE.rawValue)
+    /// Tests only: rewrite and account, but do not clone.
+    public static let noClone = FastPathFlags(rawValue: FP_CFG_NO_CLONE.rawValue)
+}

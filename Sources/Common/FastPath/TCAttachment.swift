@@ -1,0 +1,86 @@
+import CLibBPF
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fast-path program attached to an interface's TC ingress hook (clsact), detached by `detach()`.
+public final class TCAttachment {
+    /// The interface index.
+    public let interfaceIndex: Int32
+    /// The program attached.
+    public let program: FastPathProgram
+    private var handle: UInt32
+    private var priority: UInt32
+    private let createdHook: Bool
+    private var attached = true
+
+    /// Attaches `program` of `object` to TC ingress of interface `interfaceName`.
+    public convenience init(object: FastPathObject, program: FastPathProgram, interfaceName: String) throws {
+        let index = if_nametoindex(interfaceName)
+        guard index != 0 else {
+            throw FastPathError(.interfaceNotFound, errno: errno, "no network interface \(interfaceName)")
+        }
+        try self.init(object: object, program: program, interfaceIndex: Int32(index))
+    }
+
+    /// Attaches `program` of `object` to TC ingress of interface `interfaceIndex`.
+    public init(object: FastPathObject, program: FastPathProgram, interfaceIndex: Int32) throws {
+        try FastPathPrivileges.check()
+        self.interfaceIndex = interfaceIndex
+        self.program = program
+        var hook = Self.hook(interfaceIndex)
+        let created = bpf_tc_hook_create(&hook)
+        if created != 0 && created != -EEXIST {
+            throw FastPathError(.attachFailed, errno: -created, "cannot create the clsact hook on ifindex \(interfaceIndex)")
+        }
+        createdHook = created == 0
+        var opts = Self.options()
+        opts.prog_fd = object.fd(program)
+        let rc = bpf_tc_attach(&hook, &opts)
+        if rc != 0 {
+            if createdHook {
+                hook.attach_point = bpf_tc_attach_point(rawValue: BPF_TC_INGRESS.rawValue | BPF_TC_EGRESS.rawValue)
+                _ = bpf_tc_hook_destroy(&hook)
+            }
+            throw FastPathError(.attachFailed, errno: -rc, "cannot attach \(program.rawValue) to ifindex \(interfaceIndex)")
+        }
+        handle = opts.handle
+        priority = opts.priority
+    }
+
+    deinit { try? detach() }
+
+    /// Detaches the program (and removes the clsact qdisc if this attachment created it).
+    public func detach() throws {
+        guard attached else { return }
+        attached = false
+        var hook = Self.hook(interfaceIndex)
+        var opts = Self.options()
+        opts.handle = handle
+        opts.priority = priority
+        let rc = bpf_tc_detach(&hook, &opts)
+        if createdHook {
+            hook.attach_point = bpf_tc_attach_point(rawValue: BPF_TC_INGRESS.rawValue | BPF_TC_EGRESS.rawValue)
+            _ = bpf_tc_hook_destroy(&hook)
+        }
+        if rc != 0 && rc != -ENOENT && rc != -ENODEV {
+            throw FastPathError(.attachFailed, errno: -rc, "cannot detach \(program.rawValue) from ifindex \(interfaceIndex)")
+        }
+    }
+
+    // libbpf checks `.sz` against the struct's last field and rejects non-zero padding beyond it, so
+    // `.sz` is the end of the last field, not MemoryLayout.size.
+    static func hook(_ ifindex: Int32) -> bpf_tc_hook {
+        var hook = bpf_tc_hook()
+        hook.sz = MemoryLayout<bpf_tc_hook>.offset(of: \bpf_tc_hook.parent)! + MemoryLayout<UInt32>.size
+        hook.ifindex = ifindex
+        hook.attach_point = BPF_TC_INGRESS
+        return hook
+    }
+
+    static func options() -> bpf_tc_opts {
+        var opts = bpf_tc_opts()
+        opts.sz = MemoryLayout<bpf_tc_opts>.offset(of: \bpf_tc_opts.priority)! + MemoryLayout<UInt32>.size
+        return opts
+    }
+}

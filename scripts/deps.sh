@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what the project needs on Debian 12 (idempotent): system packages and the Python peers
+# used by the interop tests, in venvs under the build folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-.build}
+packages=(libbpf-dev libelf-dev libavformat-dev libavcodec-dev libavutil-dev libgnutls28-dev
+          bpftool ffmpeg iproute2 pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "deps: missing packages ${missing[*]}; run as root or install them" >&2
+        exit 1
+    fi
+    echo "deps: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+mkdir -p "$BUILD_DIR"
+# aioquic (QUIC peer) on the default python3 (3.11 here).
+if [[ ! -f $BUILD_DIR/venv-aioquic/.ok ]]; then
+    echo "deps: creating $BUILD_DIR/venv-aioquic (aioquic)"
+    rm -rf "$BUILD_DIR/venv-aioquic"
+    python3 -m venv "$BUILD_DIR/venv-aioquic"
+    "$BUILD_DIR/venv-aioquic/bin/pip" install -q aioquic==1.7.2
+    touch "$BUILD_DIR/venv-aioquic/.ok"
+fi
+# aiomoqt (MoQ peer) needs Python >= 3.12.
+if [[ ! -f $BUILD_DIR/venv-aiomoqt/.ok ]]; then
+    py312=""
+    for candidate in python3.12 "$HOME/.pyenv/versions/3.12.1/bin/python3.12" /root/.pyenv/versions/3.12.1/bin/python3.12; do
+        if command -v "$candidate" >/dev/null 2>&1 || [[ -x $candidate ]]; then py312=$candidate; break; fi
+    done
+    if [[ -z $py312 ]] && command -v pyenv >/dev/null 2>&1; then
+        py312=$(PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null || true)
+    fi
+    if [[ -n $py312 ]]; then
+        echo "deps: creating $BUILD_DIR/venv-aiomoqt (aiomoqt) with $py312"
+        rm -rf "$BUILD_DIR/venv-aiomoqt"
+        "$py312" -m venv "$BUILD_DIR/venv-aiomoqt"
+        "$BUILD_DIR/venv-aiomoqt/bin/pip" install -q aiomoqt==0.13.3
+        touch "$BUILD_DIR/venv-aiomoqt/.ok"
+    else
+        echo "deps: WARNING: no Python 3.12 found; the aiomoqt interop tests will fail loudly" >&2
+    fi
+fi
