@@ -34,8 +34,11 @@ public final class GnuTLSSession: QUICTLSSession {
     private var postHandshakeBuffer: [UInt8] = []
     private var peerChecked = false
 
+    /// The peer's encoded transport parameters, from its ClientHello or EncryptedExtensions.
     public private(set) var peerTransportParameters: [UInt8]?
+    /// The application protocol both sides agreed on, once the peer's extensions are checked.
     public private(set) var negotiatedALPN: String?
+    /// True once GnuTLS reports the handshake finished (client: Finished sent; server: Finished received).
     public private(set) var isHandshakeComplete = false
     /// The negotiated cipher suite, once the handshake keys exist.
     public private(set) var negotiatedCipherSuite: CipherSuite?
@@ -59,6 +62,7 @@ public final class GnuTLSSession: QUICTLSSession {
 
     // MARK: QUICTLSSession
 
+    /// Begins the handshake: a client queues its ClientHello at the Initial level; a server waits.
     public func start() throws(TLSError) {
         if let failure { throw failure }
         guard !started else { return }
@@ -68,6 +72,8 @@ public final class GnuTLSSession: QUICTLSSession {
         }
     }
 
+    /// Feeds CRYPTO-frame bytes received at `level`, in order. Throws (and stays failed) on a TLS failure;
+    /// the error's alert becomes CRYPTO_ERROR 0x100 + alert.
     public func handle(handshakeData: [UInt8], at level: EncryptionLevel) throws(TLSError) {
         if let failure { throw failure }
         guard let session else { throw fail(TLSError(alert: 80, reason: "session closed")) }
@@ -88,6 +94,7 @@ public final class GnuTLSSession: QUICTLSSession {
         try driveHandshake()
     }
 
+    /// The next queued output: handshake bytes per level, secrets, then handshake completion.
     public func pollEvent() -> TLSEvent? {
         guard nextEvent < events.count else {
             if !events.isEmpty {
