@@ -528,9 +528,10 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		new_stream = 1;
 	}
 
-	/* The subscriber's track alias must fit the upstream alias field (same vi64 width). */
+	/* The subscriber's track alias must fit the upstream alias field (same vi64 width). Every packet
+	 * carrying offset 0 (also an upstream retransmission of it) gets the subscriber's alias. */
 	int rewrite_alias = 0;
-	if (new_stream && sub_alias != s->alias) {
+	if (s->alias_len && sub_alias != s->alias) {
 		if (!s->alias_len || !vi64_fits(s->alias_len, sub_alias)) {
 			handoff(sub_id, sub, s, sh, &key, ss, FP_REASON_ALIAS_WIDTH);
 			return 0;
@@ -689,6 +690,8 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	__builtin_memcpy(macs + 6, sub->src_mac, 6);
 	__u32 ifindex = sub->ifindex;
 	struct fp_learned *learned = bpf_map_lookup_elem(&fp_learned, &sub_id);
+	if (!ifindex && learned && learned->seen_ns)
+		ifindex = learned->ifindex;
 	int resolved = 0;
 	if (sub->flags & FP_SUB_FIB_LOOKUP) {
 		struct bpf_fib_lookup *fibp = &s->fib;
@@ -696,6 +699,7 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 #define fib (*fibp)
 		fib.family = s->family;
 		fib.l4_protocol = IPPROTO_UDP;
+		/* An output lookup from the egress interface (no forwarding sysctl needed). */
 		fib.ifindex = ifindex ? ifindex : skb->ifindex;
 		if (s->family == AF_INET) {
 			__builtin_memcpy(&fib.ipv4_src, sub->path.src_addr, 4);
@@ -716,8 +720,6 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	if (!resolved && learned && learned->seen_ns) {
 		__builtin_memcpy(macs, learned->peer_mac, 6);
 		__builtin_memcpy(macs + 6, learned->local_mac, 6);
-		if (!ifindex)
-			ifindex = learned->ifindex;
 	}
 
 	__u8 *addrs = s->next_addrs;
