@@ -343,8 +343,9 @@ static __always_inline int parse_outer(struct __sk_buff *skb, struct fp_scratch 
 		return 0;
 	o->quic_off = o->l4_off + sizeof(*udp);
 	o->payload_len = ulen - sizeof(*udp);
-	/* Truncated (or padded) packets: the UDP length must match what is really there. */
-	if (o->quic_off + o->payload_len != skb->len)
+	/* Truncated packets: the UDP length must not claim more than is really there (Ethernet padding of
+	 * short frames may follow it). */
+	if (o->quic_off + o->payload_len > skb->len)
 		return 0;
 	return 1;
 }

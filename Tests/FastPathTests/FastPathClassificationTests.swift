@@ -42,6 +42,13 @@ final class FastPathClassificationTests: XCTestCase {
         XCTAssertEqual(records.map(\.kind), [.sent])
     }
 
+    func testEthernetPaddingAfterTheDatagramIsAllowed() throws {
+        let packet = fixture.mediaPacket(offset: 0).frame + [UInt8](repeating: 0, count: 12)
+        let result = try fixture.run(packet)
+        XCTAssertEqual(result.output, packet)
+        XCTAssertEqual(try fixture.object.counters().forwarded, 1)
+    }
+
     func testLongHeaderPassesUnchanged() throws {
         var p = fixture.mediaPacket(offset: 0)
         p.payload[0] = 0xc3 // long header, Initial
