@@ -1019,6 +1019,11 @@ SEC("tc")
 int fp_subscriber_ingress(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
+#ifdef FP_TEST_VERIFIER_REJECT
+	/* Test-only (FastPathLoaderTests): an unchecked packet read the verifier must reject. */
+	if (*(volatile __u8 *)(long)skb->data == 0xff)
+		return TC_ACT_SHOT;
+#endif
 	struct fp_config *cfg = bpf_map_lookup_elem(&fp_config, &zero);
 	if (!cfg || cfg->abi_version != FP_ABI_VERSION || !(cfg->flags & FP_CFG_ENABLED) ||
 	    cfg->local_cid_len < 1 || cfg->local_cid_len > FP_MAX_CID_LEN)
