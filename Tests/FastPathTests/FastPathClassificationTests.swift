@@ -126,6 +126,17 @@ final class FastPathClassificationTests: XCTestCase {
         try assertPassedUnchanged(arp, counter: FP_CNT_FOREIGN)
     }
 
+    func testSubscriberOfAnotherFamilyOrCIDLengthIsSkipped() throws {
+        try fixture.addSubscriber(try fixture.subscriber(1, ipv6: true), id: 1)
+        var shortCID = try fixture.subscriber(2)
+        shortCID.destinationConnectionID = [1, 2, 3, 4]
+        try fixture.addSubscriber(shortCID, id: 2)
+        try fixture.setTrack([1, 2, 0].map { FastPathTrackSubscriber(subscriberID: $0, alias: 9) })
+        _ = try fixture.run(fixture.mediaPacket(offset: 0).frame)
+        XCTAssertEqual(try fixture.reader.drain().map(\.subscriberID), [0])
+        XCTAssertEqual(try fixture.object.counters()[FP_CNT_SUB_MISMATCH], 2)
+    }
+
     func testDisabledFastPathPassesMedia() throws {
         try fixture.object.setConfiguration(localConnectionIDLength: FastPathFixture.relayCIDLength, flags: [])
         let packet = fixture.mediaPacket(offset: 0).frame
