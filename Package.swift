@@ -90,6 +90,7 @@ let package = Package(
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "QUICTests", dependencies: ["QUIC", "QUICTLS", "NetSim", "Wire"]),
+        .testTarget(name: "QUICTLSTests", dependencies: ["QUIC", "QUICTLS"]),
         .testTarget(name: "MoQTTests", dependencies: ["MoQT", "Wire"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "MoQMediaTests", dependencies: ["MoQMedia", "Media", "MoQT"]),

@@ -1,11 +1,104 @@
 import ArgumentParser
 import CLIKit
+import Foundation
+import Media
+import MoQMedia
 
+/// `moq-pub`: publishes a video file as a live MoQ track (LOC objects, one group per GOP).
 @main
 struct MoQPubCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "moq-pub", abstract: "Publish a video file as a MoQ track.")
-    @Argument(help: "Video file.") var file: String
+    static let configuration = CommandConfiguration(
+        commandName: "moq-pub",
+        abstract: "Publish a video file as a live Media-over-QUIC track (draft-18, LOC packaging).",
+        discussion: """
+            Reads any file libavformat opens (MP4, Matroska, MPEG-TS; H.264 or H.265 video) and \
+            publishes its video as one MoQ track: one group per GOP starting at a keyframe, one \
+            object per frame, publisher priority by frame class (I before P before B; lower value \
+            = more important), and an MSF catalog on track 'catalog'. Frames are paced in real \
+            time unless --no-pacing. The clip starts when the first subscription arrives \
+            (--no-wait: at once) and ends with PUBLISH_DONE unless --loop.
+
+            --dry-run prints, per group, the objects that would be published (frame class, \
+            priority, size, timestamps) and a summary, without any network.
+
+            Exit codes: 0 success, 1 runtime failure, 2 bad usage or unusable input (missing \
+            file, no video stream, unsupported codec).
+
+            Examples:
+              moq-pub --dry-run media/test.mp4
+              moq-pub --relay moqt://127.0.0.1:4443 --namespace demo --track video media/test.mp4
+              moq-pub --listen 0.0.0.0:4443 --cert cert.pem --key key.pem --loop media/test.mp4
+            """
+    )
+
+    @Option(help: ArgumentHelp("Relay to publish to.", valueName: "moqt://HOST:PORT"))
+    var relay: String?
+    @Option(help: ArgumentHelp("Listen for subscribers directly instead of connecting to a relay.", valueName: "ADDR"))
+    var listen: String?
+    @Option(help: ArgumentHelp("PEM certificate for --listen (self-signed one generated when omitted).", valueName: "FILE"))
+    var cert: String?
+    @Option(help: ArgumentHelp("PEM private key for --listen.", valueName: "FILE"))
+    var key: String?
+    @Option(help: "Track namespace.") var namespace: String = "demo"
+    @Option(help: "Track name.") var track: String = "video"
+    @Flag(help: "Restart the clip at its end (timestamps and group IDs keep increasing).") var loop = false
+    @Flag(help: "Send frames as fast as possible instead of in real time.") var noPacing = false
+    @Flag(help: "Accept cleartext 1-RTT if the relay offers it (kernel fast path; loud warning).") var allowCleartext = false
+    @Flag(help: "Do not verify the relay's certificate.") var insecure = false
+    @Flag(help: "Start the clip at once instead of waiting for the first subscription.") var noWait = false
+    @Flag(help: "One subgroup stream per frame instead of one per frame class per group.") var streamPerFrame = false
+    @Option(help: ArgumentHelp("Publisher priority of I frames (0-255, lower = more important).", valueName: "N"))
+    var priorityI: UInt8 = FramePriorities.default.i
+    @Option(help: ArgumentHelp("Publisher priority of P frames.", valueName: "N"))
+    var priorityP: UInt8 = FramePriorities.default.p
+    @Option(help: ArgumentHelp("Publisher priority of B frames.", valueName: "N"))
+    var priorityB: UInt8 = FramePriorities.default.b
+    @Flag(help: "Print the groups and objects that would be published, then exit (no network).") var dryRun = false
     @OptionGroup var logging: LoggingOptions
-    func run() async throws { throw CLIError.notImplemented("publishing") }
+    @Argument(help: "The video file to publish.") var file: String
+
+    func validate() throws {
+        if relay != nil && listen != nil { throw ValidationError("--relay and --listen exclude each other") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+        if cert != nil && listen == nil { throw ValidationError("--cert and --key need --listen") }
+        if let relay, !relay.hasPrefix("moqt://") || relay.dropFirst(7).split(separator: ":").count < 2 {
+            throw ValidationError("--relay must look like moqt://HOST:PORT, not '\(relay)'")
+        }
+        if namespace.isEmpty { throw ValidationError("--namespace must not be empty") }
+        if track.isEmpty { throw ValidationError("--track must not be empty") }
+        _ = try logging.level()
+    }
+
+    var priorities: FramePriorities { FramePriorities(i: priorityI, p: priorityP, b: priorityB) }
+
+    func run() async throws {
+        let logger = try logging.makeLogger(label: "moq-pub")
+        LibAVLogging.setVerbose(logger.logLevel <= .debug)
+        if !priorities.isOrdered {
+            logger.warning("priorities do not follow I <= P <= B; the relay will drop accordingly")
+        }
+        do {
+            if dryRun {
+                let start = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+                try PublishDryRun.run(path: file, namespace: namespace, trackName: track, priorities: priorities,
+                                      startTime: start, output: printLine)
+                return
+            }
+            let source = try MediaObjectSource(path: file, priorities: priorities, loop: loop)
+            logger.debug("input \(file): \(source.track.codecString) \(source.track.width)x\(source.track.height)")
+        } catch {
+            throw Self.cliError(error)
+        }
+        throw CLIError.notImplemented("network publishing")
+    }
+
+    /// Unusable input is a usage error (exit 2); a failure while reading is a runtime failure (exit 1).
+    static func cliError(_ error: MediaError) -> CLIError {
+        switch error {
+        case .fileNotFound, .cannotOpen, .noVideoStream, .unsupportedCodec: return .usage(error.description)
+        default: return .runtime(error.description)
+        }
+    }
+
     static func main() async { await runCommand(Self.self) }
 }

@@ -16,4 +16,12 @@ static inline int cav_error_invaliddata(void) { return AVERROR_INVALIDDATA; }
 static inline int64_t cav_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline AVRational cav_time_base_q(void) { return AV_TIME_BASE_Q; }
 static inline AVRational cav_microseconds_q(void) { AVRational r = {1, 1000000}; return r; }
+static inline int cav_error_stream_not_found(void) { return AVERROR_STREAM_NOT_FOUND; }
+static inline int cav_error_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
+/* Pointer to the n-th stream of a format context (Swift sees `streams` as a pointer to pointers). */
+static inline AVStream *cav_stream(AVFormatContext *ctx, unsigned int index) {
+    return index < ctx->nb_streams ? ctx->streams[index] : NULL;
+}
+/* The human-readable text of a libav error code. */
+static inline void cav_strerror(int code, char *buf, size_t size) { av_strerror(code, buf, size); }
 #endif

@@ -1,0 +1,118 @@
+import CAVFormat
+
+/// Writes video frames to MPEG-TS with libavformat, to a file or to stdout (`-`).
+///
+/// Frames from MP4 or Matroska (length-prefixed NAL units, `avcC`/`hvcC` extradata) are converted to
+/// Annex-B by the bitstream filter libavformat inserts for MPEG-TS. Frames must come in decode order
+/// with strictly increasing decode timestamps; the muxer rejects others with `.invalidFrame`
+/// instead of writing a broken stream.
+public final class TransportStreamMuxer {
+    /// The track being written.
+    public let track: VideoTrackInfo
+    /// Frames written so far.
+    public private(set) var framesWritten = 0
+    /// Bytes of frame data written so far.
+    public private(set) var bytesWritten = 0
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var stream: UnsafeMutablePointer<AVStream>
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var lastDTS: Int64?
+    private var finished = false
+
+    /// Creates the output and writes the stream header.
+    /// - Parameters:
+    ///   - path: A file path, or `-` for stdout.
+    ///   - track: The video track (codec, size, extradata) the frames belong to.
+    /// - Throws: `MediaError.cannotCreateOutput`.
+    public init(path: String, track: VideoTrackInfo) throws(MediaError) {
+        _ = LibAV.configureLogging
+        self.track = track
+        let url = path == "-" ? "pipe:1" : path
+        var format: UnsafeMutablePointer<AVFormatContext>?
+        var status = avformat_alloc_output_context2(&format, nil, "mpegts", url)
+        guard status >= 0, let format else { throw .cannotCreateOutput(LibAV.errorText(status)) }
+        func fail(_ reason: String) -> MediaError {
+            if format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
+            avformat_free_context(format)
+            return .cannotCreateOutput(reason)
+        }
+        guard let stream = avformat_new_stream(format, nil), let parameters = stream.pointee.codecpar else {
+            throw fail("cannot add a stream")
+        }
+        parameters.pointee.codec_type = AVMEDIA_TYPE_VIDEO
+        parameters.pointee.codec_id = track.codec == .h264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC
+        parameters.pointee.codec_tag = 0
+        parameters.pointee.width = Int32(clamping: track.width)
+        parameters.pointee.height = Int32(clamping: track.height)
+        if !track.extradata.isEmpty {
+            guard let buffer = av_mallocz(track.extradata.count + Int(AV_INPUT_BUFFER_PADDING_SIZE)) else {
+                throw fail("out of memory")
+            }
+            let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+            track.extradata.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: $0.count) }
+            parameters.pointee.extradata = bytes
+            parameters.pointee.extradata_size = Int32(track.extradata.count)
+        }
+        stream.pointee.time_base = LibAV.microseconds
+        if track.frameRate.numerator > 0 && track.frameRate.denominator > 0 {
+            stream.pointee.avg_frame_rate = AVRational(num: Int32(clamping: track.frameRate.numerator),
+                                                       den: Int32(clamping: track.frameRate.denominator))
+        }
+        status = avio_open(&format.pointee.pb, url, AVIO_FLAG_WRITE)
+        guard status >= 0 else { throw fail("\(path): \(LibAV.errorText(status))") }
+        status = avformat_write_header(format, nil)
+        guard status >= 0 else { throw fail(LibAV.errorText(status)) }
+        self.format = format
+        self.stream = stream
+        packet = av_packet_alloc()
+    }
+
+    deinit {
+        if !finished, let format {
+            _ = av_write_trailer(format)
+        }
+        if let format {
+            avio_closep(&format.pointee.pb)
+            avformat_free_context(format)
+        }
+        av_packet_free(&packet)
+    }
+
+    /// Writes one frame.
+    /// - Throws: `MediaError.invalidFrame` for an empty frame or a decode timestamp that does not
+    ///   increase; `.writeFailed` when libavformat fails.
+    public func write(_ frame: EncodedVideoFrame) throws(MediaError) {
+        guard let format, let packet, !finished else { throw .writeFailed("muxer already finished") }
+        guard !frame.data.isEmpty else { throw .invalidFrame("empty frame") }
+        if let lastDTS, frame.dtsMicroseconds <= lastDTS {
+            throw .invalidFrame("decode timestamp \(frame.dtsMicroseconds) µs does not follow \(lastDTS) µs")
+        }
+        guard frame.ptsMicroseconds >= frame.dtsMicroseconds else {
+            throw .invalidFrame("presentation timestamp \(frame.ptsMicroseconds) µs before decode timestamp \(frame.dtsMicroseconds) µs")
+        }
+        var status = av_new_packet(packet, Int32(clamping: frame.data.count))
+        guard status >= 0, let target = packet.pointee.data else { throw .writeFailed(LibAV.errorText(status)) }
+        frame.data.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: $0.count) }
+        let timeBase = stream.pointee.time_base
+        packet.pointee.stream_index = stream.pointee.index
+        packet.pointee.pts = av_rescale_q(frame.ptsMicroseconds, LibAV.microseconds, timeBase)
+        packet.pointee.dts = av_rescale_q(frame.dtsMicroseconds, LibAV.microseconds, timeBase)
+        packet.pointee.duration = av_rescale_q(frame.durationMicroseconds, LibAV.microseconds, timeBase)
+        packet.pointee.flags = frame.isKeyframe ? AV_PKT_FLAG_KEY : 0
+        status = av_interleaved_write_frame(format, packet)  // takes the packet's data
+        guard status >= 0 else { throw .writeFailed(LibAV.errorText(status)) }
+        lastDTS = frame.dtsMicroseconds
+        framesWritten += 1
+        bytesWritten += frame.data.count
+    }
+
+    /// Flushes buffered packets, writes the trailer and closes the output.
+    public func finish() throws(MediaError) {
+        guard let format, !finished else { return }
+        finished = true
+        let status = av_write_trailer(format)
+        avio_closep(&format.pointee.pb)
+        guard status >= 0 else { throw .writeFailed(LibAV.errorText(status)) }
+    }
+}

@@ -1,0 +1,155 @@
+import CAVFormat
+import Foundation
+
+/// Reads the video frames of any file libavformat opens (MP4, Matroska, MPEG-TS, ...) in decode order.
+///
+/// Each frame's class (I/P/B) comes from the codec's picture type as a libavcodec parser reports it,
+/// not from the keyframe flag. Only the best video stream is read; other streams are discarded.
+///
+///     let demuxer = try VideoDemuxer(path: "media/test.mp4")
+///     while let frame = try demuxer.nextFrame() { ... }
+public final class VideoDemuxer {
+    /// The video track being read.
+    public let track: VideoTrackInfo
+    /// The container's duration in microseconds, when known.
+    public let durationMicroseconds: Int64?
+    /// The path that was opened.
+    public let path: String
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codecContext: UnsafeMutablePointer<AVCodecContext>?
+    private var parser: UnsafeMutablePointer<AVCodecParserContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private let streamIndex: Int32
+    private let timeBase: AVRational
+    private let nalUnitFormat: NALUnitFormat
+    private let frameDuration: Int64
+    private var lastDTS: Int64?
+
+    /// Opens `path` and selects its video stream.
+    /// - Throws: `MediaError.fileNotFound`, `.cannotOpen`, `.noVideoStream` or `.unsupportedCodec`.
+    public init(path: String) throws(MediaError) {
+        _ = LibAV.configureLogging
+        self.path = path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileNotFound(path) }
+        guard !isDirectory.boolValue else { throw .cannotOpen(path, reason: "is a directory") }
+
+        var format: UnsafeMutablePointer<AVFormatContext>?
+        var status = avformat_open_input(&format, path, nil, nil)
+        guard status >= 0, let format else { throw .cannotOpen(path, reason: LibAV.errorText(status)) }
+        self.format = format
+        // From here on, deinit frees what was allocated if an error is thrown... but deinit does not
+        // run for a partially initialised class, so release by hand on each failure.
+        func fail(_ error: MediaError) -> MediaError {
+            var f: UnsafeMutablePointer<AVFormatContext>? = format
+            avformat_close_input(&f)
+            return error
+        }
+        status = avformat_find_stream_info(format, nil)
+        guard status >= 0 else { throw fail(.cannotOpen(path, reason: LibAV.errorText(status))) }
+
+        let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        guard index >= 0, let stream = cav_stream(format, UInt32(index)), let parameters = stream.pointee.codecpar else {
+            throw fail(.noVideoStream(path))
+        }
+        let codec: VideoCodec
+        switch parameters.pointee.codec_id {
+        case AV_CODEC_ID_H264: codec = .h264
+        case AV_CODEC_ID_HEVC: codec = .hevc
+        default: throw fail(.unsupportedCodec(String(cString: avcodec_get_name(parameters.pointee.codec_id))))
+        }
+        for i in 0..<format.pointee.nb_streams where Int32(i) != index {
+            cav_stream(format, i)?.pointee.discard = AVDISCARD_ALL
+        }
+
+        var extradata: [UInt8] = []
+        if let bytes = parameters.pointee.extradata, parameters.pointee.extradata_size > 0 {
+            extradata = Array(UnsafeBufferPointer(start: bytes, count: Int(parameters.pointee.extradata_size)))
+        }
+        var rate = stream.pointee.avg_frame_rate
+        if rate.num <= 0 || rate.den <= 0 { rate = stream.pointee.r_frame_rate }
+        if rate.num <= 0 || rate.den <= 0 { rate = AVRational(num: 0, den: 0) }
+        streamIndex = index
+        timeBase = stream.pointee.time_base
+        frameDuration = rate.num > 0 ? av_rescale_q(1, AVRational(num: rate.den, den: rate.num), LibAV.microseconds) : 0
+        track = VideoTrackInfo(
+            codec: codec,
+            codecName: String(cString: avcodec_get_name(parameters.pointee.codec_id)),
+            width: Int(parameters.pointee.width), height: Int(parameters.pointee.height),
+            timeBase: MediaRational(Int(timeBase.num), Int(timeBase.den)),
+            frameRate: MediaRational(Int(rate.num), Int(rate.den)),
+            extradata: extradata)
+        nalUnitFormat = track.nalUnitFormat
+        durationMicroseconds = format.pointee.duration > 0 ? format.pointee.duration : nil  // AV_TIME_BASE is µs
+
+        // A parser told that every packet is one complete frame reports each frame's picture type.
+        codecContext = avcodec_alloc_context3(nil)
+        if let codecContext { _ = avcodec_parameters_to_context(codecContext, parameters) }
+        parser = av_parser_init(Int32(parameters.pointee.codec_id.rawValue))
+        if let parser { parser.pointee.flags |= PARSER_FLAG_COMPLETE_FRAMES }
+        packet = av_packet_alloc()
+    }
+
+    deinit {
+        if let parser { av_parser_close(parser) }
+        avcodec_free_context(&codecContext)
+        av_packet_free(&packet)
+        avformat_close_input(&format)
+    }
+
+    /// The next video frame in decode order, or nil at the end of the input.
+    /// - Throws: `MediaError.readFailed` when the input is damaged.
+    public func nextFrame() throws(MediaError) -> EncodedVideoFrame? {
+        guard let format, let packet else { return nil }
+        while true {
+            let status = av_read_frame(format, packet)
+            if status == cav_error_eof() { return nil }
+            guard status >= 0 else { throw .readFailed(LibAV.errorText(status)) }
+            defer { av_packet_unref(packet) }
+            guard packet.pointee.stream_index == streamIndex, let data = packet.pointee.data, packet.pointee.size > 0 else {
+                continue
+            }
+            return makeFrame(UnsafeBufferPointer(start: data, count: Int(packet.pointee.size)), packet: packet.pointee)
+        }
+    }
+
+    /// Reads every remaining frame.
+    public func readAll() throws(MediaError) -> [EncodedVideoFrame] {
+        var frames: [EncodedVideoFrame] = []
+        while let frame = try nextFrame() { frames.append(frame) }
+        return frames
+    }
+
+    private func makeFrame(_ bytes: UnsafeBufferPointer<UInt8>, packet: AVPacket) -> EncodedVideoFrame {
+        let data = Array(bytes)
+        let noPTS = cav_nopts_value()
+        var dts = packet.dts != noPTS ? av_rescale_q(packet.dts, timeBase, LibAV.microseconds) : nil
+        let pts = packet.pts != noPTS ? av_rescale_q(packet.pts, timeBase, LibAV.microseconds) : nil
+        if dts == nil { dts = pts ?? lastDTS.map { $0 + frameDuration } ?? 0 }
+        let decodeTime = dts ?? 0
+        lastDTS = decodeTime
+        let duration = packet.duration > 0 ? av_rescale_q(packet.duration, timeBase, LibAV.microseconds) : frameDuration
+        let isKeyframe = packet.flags & AV_PKT_FLAG_KEY != 0
+
+        var pictureType = AV_PICTURE_TYPE_NONE.rawValue
+        if let parser, let codecContext {
+            var out: UnsafeMutablePointer<UInt8>?
+            var outSize: Int32 = 0
+            _ = av_parser_parse2(parser, codecContext, &out, &outSize, bytes.baseAddress, Int32(bytes.count),
+                                 packet.pts, packet.dts, packet.pos)
+            pictureType = UInt32(bitPattern: parser.pointee.pict_type)
+        }
+        let frameClass: VideoFrameClass
+        switch AVPictureType(rawValue: pictureType) {
+        case AV_PICTURE_TYPE_I, AV_PICTURE_TYPE_SI: frameClass = .i
+        case AV_PICTURE_TYPE_P, AV_PICTURE_TYPE_SP, AV_PICTURE_TYPE_S: frameClass = .p
+        case AV_PICTURE_TYPE_B, AV_PICTURE_TYPE_BI: frameClass = .b
+        default: frameClass = isKeyframe ? .i : .p  // the parser saw no slice: the safest class
+        }
+        let isReference = track.codec.isReference(nalUnits: nalUnitFormat.units(in: data))
+        return EncodedVideoFrame(data: data, ptsMicroseconds: pts ?? decodeTime, dtsMicroseconds: decodeTime,
+                                 durationMicroseconds: duration, isKeyframe: isKeyframe,
+                                 frameClass: frameClass, isReference: isReference || isKeyframe)
+    }
+}

@@ -1,0 +1,49 @@
+import Wire
+
+extension Draft18 {
+    /// The options as Key-Value-Pairs.
+    static func setupPairs(_ o: SetupOptions) -> [KeyValuePair] {
+        var pairs: [KeyValuePair] = []
+        if let v = o.path { pairs.append(KeyValuePair(type: SetupOptionType.path.rawValue, bytes: Array(v.utf8))) }
+        for t in o.authorizationTokens { pairs.append(KeyValuePair(type: SetupOptionType.authorizationToken.rawValue, bytes: encodeToken(t))) }
+        if let v = o.maxAuthTokenCacheSize { pairs.append(KeyValuePair(type: SetupOptionType.maxAuthTokenCacheSize.rawValue, integer: v)) }
+        if let v = o.authority { pairs.append(KeyValuePair(type: SetupOptionType.authority.rawValue, bytes: Array(v.utf8))) }
+        if let v = o.implementation { pairs.append(KeyValuePair(type: SetupOptionType.implementation.rawValue, bytes: Array(v.utf8))) }
+        return pairs + o.unknown
+    }
+
+    /// Interprets SETUP's Key-Value-Pairs: known options may not repeat (except tokens,
+    /// PROTOCOL_VIOLATION); PATH / AUTHORITY that are not UTF-8 are MALFORMED_PATH /
+    /// MALFORMED_AUTHORITY; unknown options are kept.
+    static func setupOptions(from pairs: [KeyValuePair]) throws -> SetupOptions {
+        var o = SetupOptions()
+        var seen = Set<UInt64>()
+        for pair in pairs {
+            guard let type = SetupOptionType(rawValue: pair.type) else {
+                o.unknown.append(pair)
+                continue
+            }
+            if type != .authorizationToken {
+                guard seen.insert(pair.type).inserted else { throw MoQTError.protocolViolation("duplicate setup option \(type)") }
+            }
+            switch (type, pair.value) {
+            case (.path, .bytes(let b)):
+                guard let s = String(validatingUTF8Bytes: b) else { throw MoQTError(.malformedPath, "PATH is not UTF-8") }
+                o.path = s
+            case (.authority, .bytes(let b)):
+                guard let s = String(validatingUTF8Bytes: b) else { throw MoQTError(.malformedAuthority, "AUTHORITY is not UTF-8") }
+                o.authority = s
+            case (.implementation, .bytes(let b)):
+                o.implementation = String(decoding: b, as: UTF8.self)
+            case (.authorizationToken, .bytes(let b)):
+                o.authorizationTokens.append(try decodeToken(b))
+            case (.maxAuthTokenCacheSize, .integer(let v)):
+                o.maxAuthTokenCacheSize = v
+            default:
+                // Parity guarantees the shape; kept for exhaustiveness.
+                throw MoQTError.keyValueFormatting("setup option \(type) has the wrong value shape")
+            }
+        }
+        return o
+    }
+}

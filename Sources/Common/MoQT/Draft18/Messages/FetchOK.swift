@@ -1,0 +1,42 @@
+import Wire
+
+extension Draft18 {
+    /// FETCH_OK (0x18, §10.13): the publisher accepts a FETCH and states where it ends.
+    public struct FetchOK: Draft18Message {
+        /// 0x18.
+        public static let messageType: UInt64 = 0x18
+        /// True if the end location is the track's last object.
+        public var endOfTrack: Bool
+        /// End of the response range (last object + 1; object 0 = whole group).
+        public var endLocation: Location
+        /// Parameters (draft-18 defines none for FETCH_OK).
+        public var parameters: MessageParameters
+        /// Track Properties.
+        public var trackProperties: [KeyValuePair]
+
+        /// A FETCH_OK.
+        public init(endOfTrack: Bool, endLocation: Location, parameters: MessageParameters = MessageParameters(),
+                    trackProperties: [KeyValuePair] = []) {
+            self.endOfTrack = endOfTrack
+            self.endLocation = endLocation
+            self.parameters = parameters
+            self.trackProperties = trackProperties
+        }
+
+        /// End of track, end location, parameters, properties.
+        public func encodePayload(into w: inout ByteWriter) {
+            w.writeUInt8(endOfTrack ? 1 : 0)
+            Draft18.writeLocation(endLocation, into: &w)
+            Draft18.writeParameters(parameters, into: &w)
+            KeyValuePair.encodeList(trackProperties, into: &w)
+        }
+
+        /// End Of Track other than 0/1 is PROTOCOL_VIOLATION; so is any parameter.
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> FetchOK {
+            let eot = try Draft18.readFlag(&r, "End Of Track")
+            let end = try Draft18.readLocation(&r)
+            let params = try Draft18.readParameters(&r, allowed: options.scope([]), message: "FETCH_OK")
+            return FetchOK(endOfTrack: eot, endLocation: end, parameters: params, trackProperties: try Draft18.readTrackProperties(&r))
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Wire
+
+extension Draft18 {
+    /// SUBSCRIBE_NAMESPACE (0x50, §10.18): first message of a request stream asking for matching
+    /// namespaces (answered with REQUEST_OK, then NAMESPACE / NAMESPACE_DONE).
+    public struct SubscribeNamespace: Draft18Message {
+        /// 0x50.
+        public static let messageType: UInt64 = 0x50
+        /// Parameters SUBSCRIBE_NAMESPACE may carry.
+        public static let allowedParameters: Set<ParameterType> = [.authorizationToken]
+        /// The request ID.
+        public var requestID: UInt64
+        /// The namespace prefix to match (0...32 fields).
+        public var prefix: TrackNamespace
+        /// Parameters.
+        public var parameters: MessageParameters
+
+        /// A SUBSCRIBE_NAMESPACE.
+        public init(requestID: UInt64, prefix: TrackNamespace, parameters: MessageParameters = MessageParameters()) {
+            self.requestID = requestID
+            self.prefix = prefix
+            self.parameters = parameters
+        }
+
+        /// Request ID, prefix, parameters.
+        public func encodePayload(into w: inout ByteWriter) {
+            w.writeVI64(requestID)
+            Draft18.writeNamespace(prefix, into: &w)
+            Draft18.writeParameters(parameters, into: &w)
+        }
+
+        /// Parses the payload.
+        public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> SubscribeNamespace {
+            let id = try r.readVI64()
+            let ns = try Draft18.readNamespace(&r)
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "SUBSCRIBE_NAMESPACE")
+            try Draft18.expectEnd(r, "SUBSCRIBE_NAMESPACE")
+            return SubscribeNamespace(requestID: id, prefix: ns, parameters: params)
+        }
+    }
+}
