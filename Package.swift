@@ -99,10 +99,12 @@ let package = Package(
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "QUICTests", dependencies: ["QUIC", "QUICTLS", "NetSim", "Wire"]),
+        .testTarget(name: "QUICTLSTests", dependencies: ["QUIC", "QUICTLS"]),
         .testTarget(name: "MoQTTests", dependencies: ["MoQT", "Wire"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "MoQMediaTests", dependencies: ["MoQMedia", "Media", "MoQT"]),
         .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "QUICIOTests", dependencies: ["QUICIO", "QUIC", "QUICTLS", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
     ],
     swiftLanguageModes: [.v5]

@@ -65,6 +65,8 @@ final class NoCrashTests: XCTestCase {
         check { _ = try Draft18.decodeFilter(bytes) }
         check { var r = ByteReader(bytes); _ = try Draft18.SubgroupHeader.decode(from: &r) }
         check { var r = ByteReader(bytes); _ = try r.readVI64() }
+        // The libFuzzer entry point (it traps on any inconsistency it finds).
+        Draft18.fuzzOneInput(bytes)
         // Every payload decoder directly, with each known type.
         for type in Draft18.ControlMessage.knownTypes {
             check { var r = ByteReader(bytes); _ = try Draft18.ControlMessage.decodePayload(type: type, &r) }

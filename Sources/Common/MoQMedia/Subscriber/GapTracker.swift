@@ -1,0 +1,107 @@
+/// Works out which objects of a subscription never arrived, and why.
+///
+/// Fed what the subscriber sees — objects, subgroup streams that were reset (and with which code),
+/// ends of groups, the start of the subscription and its end — it reports runs of missing objects.
+/// A group's size is known when its end was signalled (END_OF_GROUP status, or a clean FIN of every
+/// subgroup stream followed by a later group); otherwise only holes below the highest object received
+/// can be reported, which the `finish` step settles for groups followed by a later one.
+public struct GapTracker: Sendable {
+    struct GroupState: Sendable {
+        var received = Set<UInt64>()
+        var highest: UInt64?
+        /// Number of objects in the group, when known.
+        var objectCount: UInt64?
+        /// The reason for any hole, when a stream of this group was reset on purpose.
+        var resetReason: GapReason?
+    }
+
+    private var groups: [UInt64: GroupState] = [:]
+    /// The first location the subscription delivers (objects before it were skipped at join).
+    public private(set) var start: (group: UInt64, object: UInt64)?
+    /// Total objects received (duplicates excluded).
+    public private(set) var objectsReceived = 0
+    /// Duplicate deliveries seen.
+    public private(set) var duplicates = 0
+
+    public init() {}
+
+    /// The subscription starts at this location (the first object received, for a latest-group join).
+    public mutating func setStart(group: UInt64, object: UInt64) {
+        if start == nil { start = (group, object) }
+    }
+
+    /// An object arrived. Returns false for a duplicate.
+    @discardableResult
+    public mutating func objectReceived(group: UInt64, object: UInt64) -> Bool {
+        if start == nil { start = (group, object) }
+        var state = groups[group] ?? GroupState()
+        guard state.received.insert(object).inserted else { duplicates += 1; return false }
+        state.highest = max(state.highest ?? object, object)
+        groups[group] = state
+        objectsReceived += 1
+        return true
+    }
+
+    /// The group has exactly `objectCount` objects (IDs 0..<objectCount), e.g. from END_OF_GROUP.
+    public mutating func groupEnded(group: UInt64, objectCount: UInt64) {
+        var state = groups[group] ?? GroupState()
+        state.objectCount = objectCount
+        groups[group] = state
+    }
+
+    /// A subgroup stream of `group` was reset; `droppedOnPurpose` when its code says the sender dropped it.
+    public mutating func streamReset(group: UInt64, droppedOnPurpose: Bool) {
+        var state = groups[group] ?? GroupState()
+        if droppedOnPurpose { state.resetReason = .droppedByPriority } else if state.resetReason == nil { state.resetReason = .lost }
+        groups[group] = state
+    }
+
+    /// Gaps as known now. `finalGroup` is the last group of the track, if known (PUBLISH_DONE).
+    public func gaps(finalGroup: UInt64? = nil) -> [Gap] {
+        guard let start else { return [] }
+        var result: [Gap] = []
+        if start.object > 0 {
+            result.append(.objects(group: start.group, 0...(start.object - 1), reason: .skippedAtJoin))
+        }
+        let known = groups.keys.sorted()
+        guard let lastSeen = known.last else { return result }
+        let last = max(lastSeen, finalGroup ?? lastSeen)
+        var missingRun: ClosedRange<UInt64>?
+        func flushRun() {
+            if let run = missingRun { result.append(.groups(run, reason: .lost)) }
+            missingRun = nil
+        }
+        for g in start.group...last {
+            guard let state = groups[g], !state.received.isEmpty || state.objectCount != nil else {
+                if let reason = groups[g]?.resetReason, reason != .lost {
+                    // Nothing arrived, but the sender said it dropped the group's streams.
+                    flushRun()
+                    result.append(.groups(g...g, reason: reason))
+                } else {
+                    missingRun = missingRun.map { $0.lowerBound...g } ?? g...g
+                }
+                continue
+            }
+            flushRun()
+            let reason = state.resetReason ?? .lost
+            let first: UInt64 = g == start.group ? start.object : 0
+            // The end of the group: known count, or the highest object seen when a later group exists.
+            let end: UInt64? = state.objectCount ?? state.highest.map { $0 + 1 }
+            guard let end, end > first else { continue }
+            var runStart: UInt64?
+            for o in first..<end {
+                if state.received.contains(o) {
+                    if let s = runStart { result.append(.objects(group: g, s...(o - 1), reason: reason)); runStart = nil }
+                } else if runStart == nil {
+                    runStart = o
+                }
+            }
+            if let s = runStart { result.append(.objects(group: g, s...(end - 1), reason: reason)) }
+        }
+        flushRun()
+        return result
+    }
+
+    /// Groups in which at least one object arrived.
+    public var groupsReceived: Int { groups.values.filter { !$0.received.isEmpty }.count }
+}
