@@ -95,6 +95,9 @@ let package = Package(
         .executableTarget(name: "fuzz-moqt-data", dependencies: ["FuzzSupport", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-moqt-data"),
         .executableTarget(name: "fuzz-loc", dependencies: ["FuzzSupport", "MoQMedia", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-loc"),
         .executableTarget(name: "fuzz-catalog", dependencies: ["FuzzSupport", "MoQMedia"], path: "Tests/Fuzz/fuzz-catalog"),
+        .executableTarget(name: "fuzz-quic-packet", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-packet"),
+        .executableTarget(name: "fuzz-quic-frame", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-frame"),
+        .executableTarget(name: "fuzz-quic-transport-parameters", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-transport-parameters"),
 
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
