@@ -64,6 +64,9 @@ done
 bin_dir=$("$SWIFT" build -c debug --scratch-path "$scratch" --show-bin-path 2>/dev/null)
 echo "   built in $(($(date +%s) - build_start)) s"
 
+# Swift's own crash backtracer would take the trap before libFuzzer's handler and the crashing
+# input would not be saved; replay a kept input with the normal build for a symbolicated stack.
+export SWIFT_BACKTRACE=enable=no
 status=0
 summary=()
 for h in "${harnesses[@]}"; do

@@ -5,7 +5,10 @@ import Wire
 /// libFuzzer harness for the MoQT codings shared by every message and object: vi64, one
 /// Key-Value-Pair, counted and length-bounded Key-Value-Pair lists and the Object Properties block.
 ///
-/// Input: byte 0 picks the decoder (low 2 bits) and, for counted lists, the count (high bits);
+/// Also the typed views of properties (Track Properties accessors, IMMUTABLE_PROPERTIES) and the
+/// AUTHORIZATION_TOKEN and SUBSCRIPTION_FILTER parameter value codecs.
+///
+/// Input: byte 0 picks the decoder (low 3 bits) and, for counted lists, the count (high bits);
 /// the rest is the encoding. Each successful decode is re-encoded and decoded again: the values
 /// must match, and the re-encoding must be stable.
 enum FuzzMoQTCoding {
@@ -13,11 +16,13 @@ enum FuzzMoQTCoding {
         guard let mode = input.first else { return }
         let bytes = Array(input.dropFirst())
         vi64s(bytes)
-        switch mode & 0x3 {
+        switch mode & 0x7 {
         case 0: singlePair(bytes)
-        case 1: countedList(bytes, count: UInt64(mode >> 2))
+        case 1: countedList(bytes, count: UInt64(mode >> 3))
         case 2: boundedList(bytes)
-        default: objectProperties(bytes)
+        case 3: objectProperties(bytes)
+        case 4, 5: token(bytes)
+        default: filter(bytes)
         }
     }
 
@@ -109,6 +114,41 @@ enum FuzzMoQTCoding {
         var r3 = ByteReader(w.bytes)
         if let p3 = try? ObjectProperties.decode(from: &r3) { p3.encode(into: &w2) }
         fuzzCheckEqual(w2.bytes, w.bytes, "second re-encoding of object properties")
+        // Typed views: each either answers or throws MoQTError.
+        _ = props.priorGroupIDGap
+        _ = props.priorObjectIDGap
+        _ = props.hasMandatoryTrackProperty
+        expectMoQTError { _ = try props.immutable() }
+        let track = TrackProperties(props.pairs)
+        expectMoQTError { _ = try track.defaultPublisherPriority() }
+        expectMoQTError { _ = try track.defaultGroupOrder() }
+        expectMoQTError { _ = try track.dynamicGroups() }
+        _ = track.maxCacheDuration
+        _ = track.unsupportedMandatory()
+    }
+
+    static func token(_ bytes: [UInt8]) {
+        var t: AuthorizationToken
+        do { t = try Draft18.decodeToken(bytes) } catch { checkError(error); return }
+        let again = Draft18.encodeToken(t)
+        fuzzCheckEqual(try? Draft18.decodeToken(again), t, "authorization token after re-encoding")
+        t = (try? Draft18.decodeToken(again)) ?? t
+        fuzzCheckEqual(Draft18.encodeToken(t), again, "authorization token encoding after a round trip")
+    }
+
+    static func filter(_ bytes: [UInt8]) {
+        let f: SubscriptionFilter
+        do { f = try Draft18.decodeFilter(bytes) } catch { checkError(error); return }
+        let again = Draft18.encodeFilter(f)
+        fuzzCheckEqual(try? Draft18.decodeFilter(again), f, "subscription filter after re-encoding")
+    }
+
+    static func expectMoQTError(_ body: () throws -> Void) {
+        do { try body() } catch { checkError(error) }
+    }
+
+    static func checkError(_ error: any Error) {
+        fuzzCheck(error is MoQTError, "unexpected error type \(type(of: error)): \(error)")
     }
 
     /// Runs `decode`; a failure must be `needMoreData` without moving, or a `MoQTError`.
@@ -134,13 +174,20 @@ enum FuzzMoQTCoding {
         KeyValuePair.encodeList([KeyValuePair(type: 2, integer: 300), KeyValuePair(type: 3, bytes: [1, 2, 3]),
                                  KeyValuePair(type: 0x40, integer: .max)], into: &pairs)
         var props = ByteWriter()
-        ObjectProperties([KeyValuePair(type: 6, integer: 1_000_000), KeyValuePair(type: 0x0b, bytes: Array("loc".utf8))]).encode(into: &props)
+        var immutable = ByteWriter()
+        KeyValuePair.encodeList([KeyValuePair(type: 0x0e, integer: 7), KeyValuePair(type: 0x22, integer: 2)], into: &immutable)
+        ObjectProperties([KeyValuePair(type: 6, integer: 1_000_000), KeyValuePair(type: 0x0b, bytes: immutable.bytes),
+                          KeyValuePair(type: 0x0e, integer: 300), KeyValuePair(type: 0x30, integer: 1)]).encode(into: &props)
         var vis: [UInt8] = []
         for v: UInt64 in [0, 127, 128, 16_383, 1 << 20, 1 << 40, .max] { vis += VI64.encode(v) }
         return [
             ("vi64-all-lengths", [0] + vis),
             ("pair-integer", [0] + pairs.bytes.prefix(3)),
-            ("list-counted-3", [1 | (3 << 2)] + pairs.bytes),
+            ("list-counted-3", [1 | (3 << 3)] + pairs.bytes),
+            ("token-register", [4] + Draft18.encodeToken(.register(alias: 5, type: 1, value: [1, 2, 3]))),
+            ("token-use-alias", [5] + Draft18.encodeToken(.useAlias(alias: 5))),
+            ("filter-range", [6] + Draft18.encodeFilter(.absoluteRange(start: Location(group: 3, object: 1), endGroupDelta: 10))),
+            ("filter-largest", [7] + Draft18.encodeFilter(.largestObject)),
             ("list-bounded", [2] + pairs.bytes),
             ("object-properties", [3] + props.bytes),
         ]
