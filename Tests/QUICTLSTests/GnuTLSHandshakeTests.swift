@@ -237,5 +237,12 @@ final class GnuTLSHandshakeTests: XCTestCase {
         XCTAssertEqual(fields.count, 3)
         XCTAssertEqual(fields[1].count, 64)
         XCTAssertEqual(String(fields[2]), clientWrite.map { String(format: "%02x", $0) }.joined())
+
+        // A second session appends to the same file instead of overwriting it.
+        let second = try HandshakePair(client: clientConfiguration, server: HandshakePair.serverConfiguration())
+        second.run()
+        let allLines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(allLines.count, 2 * lines.count)
+        XCTAssertEqual(Array(allLines.prefix(lines.count)), lines)
     }
 }
