@@ -190,6 +190,14 @@ final class GnuTLSHandshakeTests: XCTestCase {
         XCTAssertTrue(pair.client.isHandshakeComplete)
         XCTAssertTrue(pair.server.isHandshakeComplete)
 
+        // An IP literal as server name is checked against the certificate's IP addresses.
+        let byAddress = TLSConfiguration.client(alpnProtocols: ["hq-interop"], serverName: "127.0.0.1",
+                                                verifyPeer: true, trustedCAFile: caFile)
+        let addressPair = try HandshakePair(client: byAddress, server: HandshakePair.serverConfiguration())
+        addressPair.run()
+        XCTAssertNil(addressPair.clientError)
+        XCTAssertTrue(addressPair.client.isHandshakeComplete)
+
         // The same trust, but the wrong host name: rejected.
         let wrongName = TLSConfiguration.client(alpnProtocols: ["hq-interop"], serverName: "example.org",
                                                 verifyPeer: true, trustedCAFile: caFile)
