@@ -52,9 +52,22 @@ let package = Package(
             path: "\(common)/QUICIO"
         ),
         .target(name: "NetSim", dependencies: ["QUIC"], path: "\(common)/NetSim"),
+        .target(
+            name: "MoQTNet",
+            dependencies: ["MoQT", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "\(common)/MoQTNet"
+        ),
         .target(name: "MoQT", dependencies: ["Wire"], path: "\(common)/MoQT"),
         .target(name: "Media", dependencies: ["CAVFormat"], path: "\(common)/Media"),
-        .target(name: "MoQMedia", dependencies: ["Media", "MoQT", "Wire"], path: "\(common)/MoQMedia"),
+        .target(
+            name: "MoQMedia",
+            dependencies: ["Media", "MoQT", "MoQTNet", "QUICIO", "QUICTLS", "Wire", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            path: "\(common)/MoQMedia"
+        ),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
         .target(
             name: "CLIKit",

@@ -37,12 +37,24 @@ public final class QUICConnection: @unchecked Sendable {
     /// The event loop the connection's state lives on.
     public var eventLoop: EventLoop { endpoint.eventLoop }
 
-    /// Hands every later event to `delegate`, synchronously on the event loop. Call before the
-    /// peer can open streams (e.g. right after `connect` or accepting), so no event is missed.
+    /// Hands every later event to `delegate`, synchronously on the event loop. To miss no event,
+    /// give the delegate when the connection is created instead (`QUICEndpoint.connect(delegate:)`,
+    /// `QUICEndpoint.bind(incomingDelegate:)`).
     public func setDelegate(_ delegate: QUICConnectionDelegate) async throws {
         try await eventLoop.submit {
             self.delegate = delegate
         }.get()
+    }
+
+    func setDelegateOnLoop(_ delegate: QUICConnectionDelegate?) {
+        eventLoop.preconditionInEventLoop()
+        self.delegate = delegate
+    }
+
+    /// The core connection, for delegates created on the event loop.
+    public var coreOnLoop: Connection {
+        eventLoop.preconditionInEventLoop()
+        return core
     }
 
     /// Runs `body` with the core connection on the event loop (no hop: the caller must be on it),
@@ -147,18 +159,28 @@ public final class QUICConnection: @unchecked Sendable {
     /// Drains the core's events and dispatches them to waiters and streams.
     func drainEvents() {
         while let event = core.pollEvent() {
-            if let delegate, failure == nil {
-                if case .connectionClosed(let reason) = event { failure = .connectionClosed(reason) }
-                delegate.connection(self, core: core, didReceive: event)
-                if failure != nil { fail(failure!, force: true) }
-                continue
-            }
             switch event {
             case .handshakeCompleted:
                 handshakeDone = true
                 for w in handshakeWaiters { w.resume() }
                 handshakeWaiters.removeAll()
                 if isIncoming { endpoint.deliverIncoming(self) }
+            case .connectionClosed(let reason):
+                if let delegate {
+                    delegate.connection(self, core: core, didReceive: event)
+                }
+                fail(.connectionClosed(reason))
+                continue
+            default:
+                break
+            }
+            if let delegate {
+                if failure == nil { delegate.connection(self, core: core, didReceive: event) }
+                continue
+            }
+            switch event {
+            case .handshakeCompleted, .connectionClosed:
+                break
             case .streamOpened(let id):
                 incoming.yield(stream(id))
             case .streamReadable(let id), .streamFinished(let id):
@@ -175,15 +197,13 @@ public final class QUICConnection: @unchecked Sendable {
                 for w in waiters { w.resume() }
             case .datagramReceived(let bytes):
                 datagramContinuation.yield(bytes)
-            case .connectionClosed(let reason):
-                fail(.connectionClosed(reason))
             }
         }
     }
 
     /// Fails every waiter; the connection is unusable from now on.
-    func fail(_ error: QUICIOError, force: Bool = false) {
-        guard failure == nil || force else { return }
+    func fail(_ error: QUICIOError) {
+        guard failure == nil else { return }
         failure = error
         for w in handshakeWaiters { w.resume(throwing: error) }
         handshakeWaiters.removeAll()
@@ -194,5 +214,6 @@ public final class QUICConnection: @unchecked Sendable {
         closeWaiters.removeAll()
         incoming.finish()
         datagramContinuation.finish()
+        delegate = nil  // breaks the delegate <-> connection cycle
     }
 }
