@@ -127,6 +127,15 @@ public final class QUICConnection: @unchecked Sendable {
         get async { try? await eventLoop.submit { self.core.closeReasonIfClosed }.get() }
     }
 
+    /// Closes the connection with `.timedOut` if its handshake has not completed yet.
+    func abandonHandshake() {
+        guard !handshakeDone, failure == nil else { return }
+        core.close(applicationErrorCode: 0, reason: "handshake timeout", now: MonotonicClock.now())
+        fail(.timedOut)
+        endpoint.markDirty(handle)
+        endpoint.process()
+    }
+
     func waitForHandshake() async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
             eventLoop.execute {

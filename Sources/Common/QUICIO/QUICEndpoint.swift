@@ -67,7 +67,8 @@ public final class QUICEndpoint: @unchecked Sendable {
     /// Opens a connection to `host:port` and waits for its handshake to complete.
     public func connect(host: String, port: Int, tlsFactory: @escaping TLSSessionFactory,
                         configuration: ConnectionConfiguration? = nil,
-                        delegate: ((QUICConnection) -> QUICConnectionDelegate?)? = nil) async throws -> QUICConnection {
+                        delegate: ((QUICConnection) -> QUICConnectionDelegate?)? = nil,
+                        handshakeTimeout: Double = 8) async throws -> QUICConnection {
         let address: SocketAddress
         do { address = try SocketAddress.makeAddressResolvingHost(host, port: port) } catch {
             throw QUICIOError.badAddress("\(host):\(port)")
@@ -81,6 +82,10 @@ public final class QUICEndpoint: @unchecked Sendable {
             self.connections[handle] = connection
             self.dirty.insert(handle)
             self.process()
+            // Give up on a server that never answers instead of waiting for the idle timeout.
+            self.eventLoop.scheduleTask(in: .milliseconds(Int64(handshakeTimeout * 1000))) {
+                connection.abandonHandshake()
+            }
             return connection
         }.get()
         try await connection.waitForHandshake()
