@@ -365,3 +365,31 @@ final class ConnectionErrorCodeTests: XCTestCase {
         XCTAssertNoThrow(try client.applyPeerTransportParameters(tp.encode()))
     }
 }
+
+final class DatagramTests: XCTestCase {
+    func testDatagramsFlowWhenBothSidesSupportThem() throws {
+        var config = ConnectionConfiguration()
+        config.maxDatagramFrameSize = 1500
+        let pair = SimulatedPair(configuration: config)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let client = try XCTUnwrap(pair.clientConnection)
+        let maximum = try XCTUnwrap(client.maxDatagramPayloadSize)
+        XCTAssertGreaterThan(maximum, 1000)
+        XCTAssertThrowsError(try client.sendDatagram(Array(repeating: 0, count: maximum + 1))) {
+            XCTAssertEqual($0 as? DatagramError, .tooLarge(maximum: maximum))
+        }
+        try client.sendDatagram([1, 2, 3])
+        try client.sendDatagram(Array(repeating: 7, count: maximum))
+        XCTAssertTrue(pair.run(seconds: 5) { pair.serverEvents.filter { if case .datagramReceived = $0 { return true }; return false }.count == 2 })
+        XCTAssertTrue(pair.serverEvents.contains(.datagramReceived([1, 2, 3])))
+        XCTAssertTrue(pair.serverEvents.contains(.datagramReceived(Array(repeating: 7, count: maximum))))
+    }
+
+    func testDatagramWithoutPeerSupportIsRefused() throws {
+        let pair = SimulatedPair()
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        XCTAssertThrowsError(try pair.clientConnection?.sendDatagram([1])) { XCTAssertEqual($0 as? DatagramError, .notSupportedByPeer) }
+    }
+}
