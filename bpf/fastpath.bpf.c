@@ -629,29 +629,32 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	if (new_stream) {
 		__u64 n = __sync_fetch_and_add(&sh->next_uni_stream, 1);
 		sub_sid = (n << 2) | (sub->uni_stream_base & 3);
-		if (!varint_fits(s->sid_len, sub_sid)) {
-			/* Stream IDs beyond the field's width: user space opens this stream itself. */
-			bpf_ringbuf_discard(r, 0);
-			__sync_fetch_and_add(&sh->budget, size);
-			if (took_conn)
-				__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
-			__sync_fetch_and_add(&sh->streams_credit, 1);
-			handoff(sub_id, sub, s, sh, &key, ss, FP_REASON_STREAM_ID_WIDTH);
-			return 0;
-		}
 		struct fp_sub_stream fresh = { .stream_id = sub_sid, .sent_end = 0,
 					       .max_stream_data = sub->initial_max_stream_data,
 					       .flags = FP_SS_OPEN, .priority = s->priority };
-		if (bpf_map_update_elem(&fp_sub_streams, &key, &fresh, BPF_NOEXIST)) {
-			bpf_ringbuf_discard(r, 0);
+		__u8 failed = 0;
+		if (!varint_fits(s->sid_len, sub_sid)) {
+			/* Beyond the upstream field's width: the ID is this stream's, but user space sends it
+			 * (it can encode any width). */
+			failed = FP_REASON_STREAM_ID_WIDTH;
+			fresh.flags |= FP_SS_HANDOFF;
+			if (bpf_map_update_elem(&fp_sub_streams, &key, &fresh, BPF_NOEXIST))
+				count(FP_CNT_MAP_FULL);
+		} else if (bpf_map_update_elem(&fp_sub_streams, &key, &fresh, BPF_NOEXIST)) {
 			count(FP_CNT_MAP_FULL);
+			failed = FP_REASON_MAP_FULL;
+		}
+		if (failed) {
+			/* Nothing is sent: give back budget and data credit. The stream ID (and its MAX_STREAMS
+			 * credit) stays consumed; the record tells user space to send the stream on it. */
+			bpf_ringbuf_discard(r, 0);
 			__sync_fetch_and_add(&sh->budget, size);
 			if (took_conn)
 				__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
-			__sync_fetch_and_add(&sh->streams_credit, 1);
-			/* The stream ID was consumed: report it so user space can open and reset it. */
-			emit_simple(FP_REC_HANDOFF, sub_id, sub, s, sub_sid, FP_RECF_STREAM_OPEN,
-				    FP_REASON_MAP_FULL, 0, sh, 0);
+			count(FP_CNT_HANDOFF);
+			shared_add(&sh->handoffs, 1);
+			emit_simple(FP_REC_HANDOFF, sub_id, sub, s, sub_sid, FP_RECF_STREAM_OPEN, failed, s->offset, sh,
+				    bpf_map_lookup_elem(&fp_sub_streams, &key));
 			return 0;
 		}
 		ss = bpf_map_lookup_elem(&fp_sub_streams, &key);
