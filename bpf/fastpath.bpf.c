@@ -782,6 +782,30 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	return 0;
 }
 
+/* Records where subscriber `id`'s packets come from (the packet's outer headers are in the scratch). */
+static __always_inline void learn(struct __sk_buff *skb, const struct fp_scratch *o, __u32 id)
+{
+	struct fp_learned *l = bpf_map_lookup_elem(&fp_learned, &id);
+	if (!l)
+		return;
+	l->seen_ns = bpf_ktime_get_ns();
+	l->ifindex = skb->ifindex;
+	l->packets += 1;
+	__builtin_memcpy(l->local_mac, o->orig_macs, 6);
+	__builtin_memcpy(l->peer_mac, o->orig_macs + 6, 6);
+	l->path.family = o->family;
+	__builtin_memcpy(&l->path.src_port, o->orig_ports, 2);
+	__builtin_memcpy(&l->path.dst_port, o->orig_ports + 2, 2);
+	if (o->family == AF_INET) {
+		__builtin_memcpy(l->path.src_addr, o->orig_addrs, 4);
+		__builtin_memcpy(l->path.dst_addr, o->orig_addrs + 4, 4);
+	} else {
+		__builtin_memcpy(l->path.src_addr, o->orig_addrs, 16);
+		__builtin_memcpy(l->path.dst_addr, o->orig_addrs + 16, 16);
+	}
+	count(FP_CNT_LEARNED);
+}
+
 /* ---- classification --------------------------------------------------------------------------- */
 
 /* Parses the QUIC short header, the single STREAM frame and (at offset 0) the subgroup header from
@@ -929,6 +953,13 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 			ck.cid[i] = s->orig[1 + i];
 	}
 	struct fp_cid_owner *owner = bpf_map_lookup_elem(&fp_local_cids, &ck);
+	if (owner && owner->kind == FP_CID_SUBSCRIBER) {
+		/* One interface may face both the publisher and subscribers: a TC_ACT_OK verdict ends the
+		 * filter chain, so this program also does fp_subscriber_ingress's learning. */
+		learn(skb, s, owner->id);
+		count(FP_CNT_PASSED);
+		return TC_ACT_OK;
+	}
 	if (!owner || owner->kind != FP_CID_UPSTREAM) {
 		count(FP_CNT_FOREIGN);
 		count(FP_CNT_PASSED);
@@ -1056,25 +1087,6 @@ int fp_subscriber_ingress(struct __sk_buff *skb)
 	struct fp_cid_owner *owner = bpf_map_lookup_elem(&fp_local_cids, &ck);
 	if (!owner || owner->kind != FP_CID_SUBSCRIBER)
 		return TC_ACT_OK;
-	__u32 id = owner->id;
-	struct fp_learned *l = bpf_map_lookup_elem(&fp_learned, &id);
-	if (!l)
-		return TC_ACT_OK;
-	l->seen_ns = bpf_ktime_get_ns();
-	l->ifindex = skb->ifindex;
-	l->packets += 1;
-	__builtin_memcpy(l->local_mac, o->orig_macs, 6);
-	__builtin_memcpy(l->peer_mac, o->orig_macs + 6, 6);
-	l->path.family = o->family;
-	__builtin_memcpy(&l->path.src_port, o->orig_ports, 2);
-	__builtin_memcpy(&l->path.dst_port, o->orig_ports + 2, 2);
-	if (o->family == AF_INET) {
-		__builtin_memcpy(l->path.src_addr, o->orig_addrs, 4);
-		__builtin_memcpy(l->path.dst_addr, o->orig_addrs + 4, 4);
-	} else {
-		__builtin_memcpy(l->path.src_addr, o->orig_addrs, 16);
-		__builtin_memcpy(l->path.dst_addr, o->orig_addrs + 16, 16);
-	}
-	count(FP_CNT_LEARNED);
+	learn(skb, o, owner->id);
 	return TC_ACT_OK;
 }
