@@ -45,7 +45,6 @@ public struct FastPathRecord: Sendable, Equatable {
     /// QUIC packet bytes, what congestion control counts.
     public var packetSize: UInt32 { raw.packet_size }
     /// RESET_STREAM final size (dropped) or next offset (handoff).
-    /// The STREAM frame carried FIN.
     public var finalSize: UInt64 { raw.final_size }
     /// User space's track number (`fp_track.track_id`).
     public var trackID: UInt32 { raw.track_id }
@@ -53,6 +52,7 @@ public struct FastPathRecord: Sendable, Equatable {
     public var priority: UInt8 { raw.priority }
     /// `enum fp_record_reason`.
     public var reason: UInt8 { raw.reason }
+    /// The STREAM frame carried FIN.
     public var fin: Bool { raw.flags & UInt16(FP_RECF_FIN.rawValue) != 0 }
     /// First packet of the subscriber stream.
     public var newStream: Bool { raw.flags & UInt16(FP_RECF_NEW_STREAM.rawValue) != 0 }
@@ -63,6 +63,7 @@ public struct FastPathRecord: Sendable, Equatable {
     /// The subgroup header's track alias was rewritten for this subscriber.
     public var aliasRewritten: Bool { raw.flags & UInt16(FP_RECF_ALIAS_REWRITTEN.rawValue) != 0 }
 
+    /// Records are equal when their raw bytes are.
     public static func == (lhs: FastPathRecord, rhs: FastPathRecord) -> Bool {
         var a = lhs.raw
         var b = rhs.raw
