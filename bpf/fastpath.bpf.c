@@ -143,6 +143,7 @@ struct fp_scratch {
 	__u64 stream_id;          /* upstream stream ID */
 	__u64 offset;
 	__u64 alias;              /* upstream track alias */
+	__u64 group;              /* group ID from the subgroup header (offset-0 packets) */
 	__u8 fin;
 	__u8 priority;
 	__u8 modified;            /* the packet differs from the original */
@@ -902,6 +903,7 @@ static __always_inline int classify(struct fp_scratch *s, const struct fp_config
 			s->default_priority = 1;
 		}
 		s->alias = alias;
+		s->group = group;
 		return 2; /* offset 0 with a subgroup header */
 	}
 	return 1;
@@ -998,6 +1000,7 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 			s->priority = track->default_priority;
 		struct fp_stream st = {};
 		st.alias = s->alias;
+		st.group_id = s->group;
 		st.priority = s->priority;
 		st.alias_off = (__u8)(s->alias_off - (s->sid_off + s->sid_len));
 		st.alias_len = (__u8)s->alias_len;
