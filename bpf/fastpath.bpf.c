@@ -144,6 +144,8 @@ struct fp_scratch {
 	__u64 offset;
 	__u64 alias;              /* upstream track alias */
 	__u64 group;              /* group ID from the subgroup header (offset-0 packets) */
+	__u32 data_off;           /* payload offset of the STREAM frame's data */
+	__u32 header_len;         /* subgroup header bytes (offset-0 packets) */
 	__u8 fin;
 	__u8 priority;
 	__u8 modified;            /* the packet differs from the original */
@@ -863,6 +865,8 @@ static __always_inline int classify(struct fp_scratch *s, const struct fp_config
 	s->alias_off = 0;
 	s->alias_len = 0;
 
+	s->data_off = p;
+	s->header_len = 0;
 	if (off == 0) {
 		/* The subgroup header must be wholly inside this packet's data and the parsed head. */
 		__u32 dlim = p + (__u32)len;
@@ -904,6 +908,7 @@ static __always_inline int classify(struct fp_scratch *s, const struct fp_config
 		}
 		s->alias = alias;
 		s->group = group;
+		s->header_len = q - p;
 		return 2; /* offset 0 with a subgroup header */
 	}
 	return 1;
@@ -1002,7 +1007,8 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 		st.alias = s->alias;
 		st.group_id = s->group;
 		st.priority = s->priority;
-		st.alias_off = (__u8)(s->alias_off - (s->sid_off + s->sid_len));
+		st.header_len = (__u8)s->header_len;
+		st.alias_off = (__u8)(s->alias_off - s->data_off);
 		st.alias_len = (__u8)s->alias_len;
 		st.track_id = track->track_id;
 		if (bpf_map_update_elem(&fp_streams, &sk, &st, BPF_ANY)) {
