@@ -109,7 +109,7 @@ extension MoQTSession {
             case .status(let s): status = s; payload = []
             }
             emit(.object(MoQTReceivedObject(requestID: requestID, trackAlias: d.trackAlias, groupID: d.groupID, subgroupID: nil,
-                                            objectID: d.objectID, publisherPriority: d.publisherPriority ?? 128,
+                                            objectID: d.objectID, publisherPriority: d.publisherPriority ?? defaultPriority(requestID),
                                             properties: d.properties, status: status, payload: payload, streamID: nil,
                                             endOfGroup: d.endOfGroup)))
         } catch let e as MoQTError {
@@ -133,6 +133,8 @@ extension MoQTSession {
             closeSession(MoQTError(.internalError, "\(error)"), byPeer: false)
         }
     }
+
+    func defaultPriority(_ requestID: UInt64) -> UInt8 { request(requestID)?.defaultPublisherPriority ?? 128 }
 
     var hasPendingLocalSubscribe: Bool {
         requests.values.contains { $0.isLocal && $0.kind == .subscribe && $0.phase == .awaitingResponse }
@@ -229,7 +231,7 @@ extension MoQTSession {
                 guard case .subgroup(let requestID?, let h) = u.kind else { throw MoQTError.protocolViolation("object before header") }
                 emit(.object(MoQTReceivedObject(requestID: requestID, trackAlias: h.trackAlias, groupID: h.groupID,
                                                 subgroupID: u.parser.subgroupID, objectID: o.objectID,
-                                                publisherPriority: h.publisherPriority ?? 128, properties: o.properties,
+                                                publisherPriority: h.publisherPriority ?? defaultPriority(requestID), properties: o.properties,
                                                 status: o.status, payload: o.payload, streamID: streamID, endOfGroup: h.endOfGroup)))
             case .fetchHeader(let h):
                 guard let order = localFetchOrders[h.requestID] else {

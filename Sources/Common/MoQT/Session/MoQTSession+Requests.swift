@@ -77,6 +77,7 @@ extension MoQTSession {
             retiredAliases.remove(p.trackAlias)
             requests[streamID]?.trackAlias = p.trackAlias
             requests[streamID]?.track = p.track
+            requests[streamID]?.defaultPublisherPriority = Self.defaultPublisherPriority(p.trackProperties)
             if let f = p.parameters.forward { requests[streamID]?.forward = f }
             emit(.publishRequested(requestID: requestID, p))
         case .fetch(let f):
@@ -102,6 +103,12 @@ extension MoQTSession {
         case .subscribeTracks(let s): emit(.subscribeTracksRequested(requestID: requestID, s))
         default: break
         }
+    }
+
+    /// DEFAULT_PUBLISHER_PRIORITY among track properties, else 128.
+    static func defaultPublisherPriority(_ properties: [KeyValuePair]) -> UInt8 {
+        guard let v = properties.first(where: { $0.type == PropertyType.defaultPublisherPriority })?.integerValue, v <= 255 else { return 128 }
+        return UInt8(v)
     }
 
     func applySubscriptionParameters(_ p: MessageParameters, to streamID: UInt64) {
@@ -174,6 +181,7 @@ extension MoQTSession {
                 receivedAliases[ok.trackAlias] = requestID
                 retiredAliases.remove(ok.trackAlias)
                 requests[streamID]?.trackAlias = ok.trackAlias
+                requests[streamID]?.defaultPublisherPriority = Self.defaultPublisherPriority(ok.trackProperties)
                 requests[streamID]?.phase = .established
                 emit(.subscribeOK(requestID: requestID, trackAlias: ok.trackAlias, ok))
                 try unparkStreams()

@@ -57,6 +57,7 @@ public final class MoQTSession {
     var requestStreams: [UInt64: UInt64] = [:]
     var nextLocalRequestID: UInt64
     var nextPeerRequestID: UInt64
+    var usedPeerRequestIDs: Set<UInt64> = []
     var incoming: [UInt64: IncomingUniStream] = [:]
     var outgoing: [UInt64: OutgoingDataStream] = [:]
     /// Subscriber side: alias received in SUBSCRIBE_OK / PUBLISH to the request ID.
@@ -285,13 +286,15 @@ public final class MoQTSession {
         return id
     }
 
-    /// Checks a peer request ID: right parity and not below the next expected one.
+    /// Checks a peer request ID: right parity and never used before. Requests travel on
+    /// separate streams, so they may arrive out of order: only reuse is an error.
     func acceptPeerRequestID(_ id: UInt64) throws {
         let peerParity: UInt64 = role == .client ? 1 : 0
-        guard id % 2 == peerParity, id >= nextPeerRequestID else {
-            throw MoQTError(.invalidRequestID, "request ID \(id) (expected \(nextPeerRequestID) or above with parity \(peerParity))")
+        guard id % 2 == peerParity, !usedPeerRequestIDs.contains(id) else {
+            throw MoQTError(.invalidRequestID, "request ID \(id) has the wrong parity or was used before")
         }
-        nextPeerRequestID = id + 2
+        usedPeerRequestIDs.insert(id)
+        if id >= nextPeerRequestID { nextPeerRequestID = id + 2 }
     }
 
     func allocateTrackAlias() -> UInt64 {
