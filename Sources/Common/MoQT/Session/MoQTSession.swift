@@ -72,6 +72,8 @@ public final class MoQTSession {
     /// Requests that ended, so late messages or data for them are recognised.
     var endedRequests: Set<UInt64> = []
     var goAwayDeadline: UInt64?
+    /// Peer streams this side abandoned (STOP_SENDING sent): their late bytes are dropped.
+    var discardedStreams: Set<UInt64> = []
 
     /// A session over `transport`. Call `start()` once the connection is established.
     public init(role: MoQTSessionRole, transport: any MoQTransport, configuration: MoQTSessionConfiguration = MoQTSessionConfiguration()) {
@@ -302,6 +304,13 @@ public final class MoQTSession {
         let a = nextTrackAlias
         nextTrackAlias += 1
         return a
+    }
+
+    /// Stops reading a peer stream: STOP_SENDING, and its late bytes are dropped.
+    func discardIncoming(_ streamID: UInt64, code: UInt64) {
+        incoming[streamID] = nil
+        discardedStreams.insert(streamID)
+        try? transport.stopSending(streamID: streamID, errorCode: code)
     }
 
     func request(_ requestID: UInt64) -> RequestStream? {
