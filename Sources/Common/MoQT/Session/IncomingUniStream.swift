@@ -6,8 +6,6 @@ struct IncomingUniStream {
         case subgroup(requestID: UInt64?, header: Draft18.SubgroupHeader)
         case fetch(requestID: UInt64)
         case padding
-        /// Data of a cancelled request: ignored.
-        case discarded
     }
 
     var parser: Draft18.DataStreamParser

@@ -20,6 +20,10 @@ extension MoQTSession {
     /// Bytes arrived on a stream; `fin` when they end it.
     public func handleStreamData(streamID: UInt64, bytes: [UInt8], fin: Bool) {
         guard !isClosed else { return }
+        if discardedStreams.contains(streamID) {
+            if fin { discardedStreams.remove(streamID) }
+            return
+        }
         if requests[streamID] == nil && incoming[streamID] == nil && streamID != peerControlStreamID {
             if outgoing[streamID] != nil || streamID == controlStreamID {
                 closeSession(.protocolViolation("data on a locally opened unidirectional stream"), byPeer: false)
@@ -53,6 +57,7 @@ extension MoQTSession {
     /// The peer reset its send side of a stream (RESET_STREAM).
     public func handleStreamReset(streamID: UInt64, errorCode: UInt64) {
         guard !isClosed else { return }
+        if discardedStreams.remove(streamID) != nil { return }
         if streamID == peerControlStreamID {
             closeSession(.protocolViolation("control stream reset"), byPeer: false)
         } else if requests[streamID] != nil {
@@ -109,7 +114,7 @@ extension MoQTSession {
             case .status(let s): status = s; payload = []
             }
             emit(.object(MoQTReceivedObject(requestID: requestID, trackAlias: d.trackAlias, groupID: d.groupID, subgroupID: nil,
-                                            objectID: d.objectID, publisherPriority: d.publisherPriority ?? 128,
+                                            objectID: d.objectID, publisherPriority: d.publisherPriority ?? defaultPriority(requestID),
                                             properties: d.properties, status: status, payload: payload, streamID: nil,
                                             endOfGroup: d.endOfGroup)))
         } catch let e as MoQTError {
@@ -133,6 +138,8 @@ extension MoQTSession {
             closeSession(MoQTError(.internalError, "\(error)"), byPeer: false)
         }
     }
+
+    func defaultPriority(_ requestID: UInt64) -> UInt8 { request(requestID)?.defaultPublisherPriority ?? 128 }
 
     var hasPendingLocalSubscribe: Bool {
         requests.values.contains { $0.isLocal && $0.kind == .subscribe && $0.phase == .awaitingResponse }
@@ -209,10 +216,7 @@ extension MoQTSession {
             case .subgroupHeader(let h):
                 guard let requestID = receivedAliases[h.trackAlias] else {
                     if retiredAliases.contains(h.trackAlias) {
-                        u.kind = .discarded
-                        try? transport.stopSending(streamID: streamID, errorCode: StreamResetCode.cancelled.rawValue)
-                        u.ended = true
-                        incoming[streamID] = nil
+                        discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
                         return
                     }
                     if hasPendingLocalSubscribe {
@@ -229,14 +233,12 @@ extension MoQTSession {
                 guard case .subgroup(let requestID?, let h) = u.kind else { throw MoQTError.protocolViolation("object before header") }
                 emit(.object(MoQTReceivedObject(requestID: requestID, trackAlias: h.trackAlias, groupID: h.groupID,
                                                 subgroupID: u.parser.subgroupID, objectID: o.objectID,
-                                                publisherPriority: h.publisherPriority ?? 128, properties: o.properties,
+                                                publisherPriority: h.publisherPriority ?? defaultPriority(requestID), properties: o.properties,
                                                 status: o.status, payload: o.payload, streamID: streamID, endOfGroup: h.endOfGroup)))
             case .fetchHeader(let h):
                 guard let order = localFetchOrders[h.requestID] else {
                     if endedRequests.contains(h.requestID) {
-                        try? transport.stopSending(streamID: streamID, errorCode: StreamResetCode.cancelled.rawValue)
-                        u.ended = true
-                        incoming[streamID] = nil
+                        discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
                         return
                     }
                     throw MoQTError.protocolViolation("fetch stream for unknown request \(h.requestID)")
@@ -286,8 +288,7 @@ extension MoQTSession {
                 try pumpIncoming(id)
             } else if !hasPendingLocalSubscribe {
                 if retiredAliases.contains(h.trackAlias) {
-                    try? transport.stopSending(streamID: id, errorCode: StreamResetCode.cancelled.rawValue)
-                    incoming[id] = nil
+                    discardIncoming(id, code: StreamResetCode.cancelled.rawValue)
                 } else {
                     throw MoQTError.protocolViolation("subgroup stream for unknown track alias \(h.trackAlias)")
                 }
@@ -313,6 +314,7 @@ extension MoQTSession {
             requests[streamID]?.finishedReported = true
             emit(.subscriptionFinished(requestID: id, streamsReceived: r.streamsClosed))
             retire(streamID)
+            removeIfDone(streamID)
         }
     }
 

@@ -25,14 +25,24 @@ extension MoQTSession {
         streamReadEnded(streamID)
     }
 
-    /// The peer finished its side of a request stream.
+    /// The peer finished its side of a request stream: a request this side sent is over, so
+    /// this side finishes too; then the record goes once nothing more can happen on it.
     func streamReadEnded(_ streamID: UInt64) {
         guard let r = requests[streamID] else { return }
-        if r.isSubscriberSide { checkSubscriptionFinished(streamID) }
-        if r.writeClosed && (!r.isSubscriberSide || r.finishedReported || r.phase == .ended) {
-            retire(streamID)
-            requests[streamID] = nil
+        if r.readClosed && !r.writeClosed && (r.isLocal || r.isSubscriberSide || r.phase == .ended) {
+            finishStream(streamID)
+            requests[streamID]?.writeClosed = true
         }
+        if r.isSubscriberSide { checkSubscriptionFinished(streamID) }
+        removeIfDone(streamID)
+    }
+
+    /// Drops a request record whose stream is closed both ways and whose data is complete.
+    func removeIfDone(_ streamID: UInt64) {
+        guard let r = requests[streamID], r.readClosed, r.writeClosed else { return }
+        if r.isSubscriberSide && r.publishDone != nil && !r.finishedReported { return }
+        retire(streamID)
+        requests[streamID] = nil
     }
 
     static func requestID(of m: Draft18.ControlMessage) -> (UInt64, RequestKind)? {
@@ -77,6 +87,7 @@ extension MoQTSession {
             retiredAliases.remove(p.trackAlias)
             requests[streamID]?.trackAlias = p.trackAlias
             requests[streamID]?.track = p.track
+            requests[streamID]?.defaultPublisherPriority = Self.defaultPublisherPriority(p.trackProperties)
             if let f = p.parameters.forward { requests[streamID]?.forward = f }
             emit(.publishRequested(requestID: requestID, p))
         case .fetch(let f):
@@ -102,6 +113,12 @@ extension MoQTSession {
         case .subscribeTracks(let s): emit(.subscribeTracksRequested(requestID: requestID, s))
         default: break
         }
+    }
+
+    /// DEFAULT_PUBLISHER_PRIORITY among track properties, else 128.
+    static func defaultPublisherPriority(_ properties: [KeyValuePair]) -> UInt8 {
+        guard let v = properties.first(where: { $0.type == PropertyType.defaultPublisherPriority })?.integerValue, v <= 255 else { return 128 }
+        return UInt8(v)
     }
 
     func applySubscriptionParameters(_ p: MessageParameters, to streamID: UInt64) {
@@ -174,6 +191,7 @@ extension MoQTSession {
                 receivedAliases[ok.trackAlias] = requestID
                 retiredAliases.remove(ok.trackAlias)
                 requests[streamID]?.trackAlias = ok.trackAlias
+                requests[streamID]?.defaultPublisherPriority = Self.defaultPublisherPriority(ok.trackProperties)
                 requests[streamID]?.phase = .established
                 emit(.subscribeOK(requestID: requestID, trackAlias: ok.trackAlias, ok))
                 try unparkStreams()
@@ -227,7 +245,7 @@ extension MoQTSession {
         requests[streamID]?.writeClosed = true
         requests[streamID]?.phase = .ended
         endedRequests.insert(id)
-        if requests[streamID]?.readClosed == true { requests[streamID] = nil }
+        removeIfDone(streamID)
     }
 
     /// A request stream was reset or stopped by the peer: the request is cancelled.
@@ -241,6 +259,7 @@ extension MoQTSession {
         }
         if !r.readClosed {
             r.readClosed = true
+            discardedStreams.insert(streamID)
             try? transport.stopSending(streamID: streamID, errorCode: code)
         }
         requests[streamID] = r

@@ -111,16 +111,17 @@ extension MoQTSession {
         guard let s = requestStreams[requestID], var r = requests[s] else { throw MoQTSessionError.invalidRequest(requestID) }
         r.phase = .ended
         if !r.writeClosed { r.writeClosed = true; resetStream(s, code: code.rawValue) }
-        if !r.readClosed { r.readClosed = true; try? transport.stopSending(streamID: s, errorCode: code.rawValue) }
+        if !r.readClosed {
+            r.readClosed = true
+            discardedStreams.insert(s)
+            try? transport.stopSending(streamID: s, errorCode: code.rawValue)
+        }
         requests[s] = r
         if r.isSubscriberSide, let a = r.trackAlias {
             receivedAliases[a] = nil
             retiredAliases.insert(a)
             for (sid, u) in incoming.sorted(by: { $0.key < $1.key }) {
-                if case .subgroup(requestID, _) = u.kind {
-                    try? transport.stopSending(streamID: sid, errorCode: code.rawValue)
-                    incoming[sid] = nil
-                }
+                if case .subgroup(let rid?, _) = u.kind, rid == requestID { discardIncoming(sid, code: code.rawValue) }
             }
         }
         if r.isPublisherSide {
@@ -133,10 +134,7 @@ extension MoQTSession {
         if r.kind == .fetch {
             localFetchOrders[requestID] = nil
             for (sid, u) in incoming.sorted(by: { $0.key < $1.key }) {
-                if case .fetch(requestID) = u.kind {
-                    try? transport.stopSending(streamID: sid, errorCode: code.rawValue)
-                    incoming[sid] = nil
-                }
+                if case .fetch(let rid) = u.kind, rid == requestID { discardIncoming(sid, code: code.rawValue) }
             }
         }
         endedRequests.insert(requestID)

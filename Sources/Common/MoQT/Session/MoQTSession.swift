@@ -57,6 +57,7 @@ public final class MoQTSession {
     var requestStreams: [UInt64: UInt64] = [:]
     var nextLocalRequestID: UInt64
     var nextPeerRequestID: UInt64
+    var usedPeerRequestIDs: Set<UInt64> = []
     var incoming: [UInt64: IncomingUniStream] = [:]
     var outgoing: [UInt64: OutgoingDataStream] = [:]
     /// Subscriber side: alias received in SUBSCRIBE_OK / PUBLISH to the request ID.
@@ -71,6 +72,8 @@ public final class MoQTSession {
     /// Requests that ended, so late messages or data for them are recognised.
     var endedRequests: Set<UInt64> = []
     var goAwayDeadline: UInt64?
+    /// Peer streams this side abandoned (STOP_SENDING sent): their late bytes are dropped.
+    var discardedStreams: Set<UInt64> = []
 
     /// A session over `transport`. Call `start()` once the connection is established.
     public init(role: MoQTSessionRole, transport: any MoQTransport, configuration: MoQTSessionConfiguration = MoQTSessionConfiguration()) {
@@ -285,13 +288,15 @@ public final class MoQTSession {
         return id
     }
 
-    /// Checks a peer request ID: right parity and not below the next expected one.
+    /// Checks a peer request ID: right parity and never used before. Requests travel on
+    /// separate streams, so they may arrive out of order: only reuse is an error.
     func acceptPeerRequestID(_ id: UInt64) throws {
         let peerParity: UInt64 = role == .client ? 1 : 0
-        guard id % 2 == peerParity, id >= nextPeerRequestID else {
-            throw MoQTError(.invalidRequestID, "request ID \(id) (expected \(nextPeerRequestID) or above with parity \(peerParity))")
+        guard id % 2 == peerParity, !usedPeerRequestIDs.contains(id) else {
+            throw MoQTError(.invalidRequestID, "request ID \(id) has the wrong parity or was used before")
         }
-        nextPeerRequestID = id + 2
+        usedPeerRequestIDs.insert(id)
+        if id >= nextPeerRequestID { nextPeerRequestID = id + 2 }
     }
 
     func allocateTrackAlias() -> UInt64 {
@@ -299,6 +304,13 @@ public final class MoQTSession {
         let a = nextTrackAlias
         nextTrackAlias += 1
         return a
+    }
+
+    /// Stops reading a peer stream: STOP_SENDING, and its late bytes are dropped.
+    func discardIncoming(_ streamID: UInt64, code: UInt64) {
+        incoming[streamID] = nil
+        discardedStreams.insert(streamID)
+        try? transport.stopSending(streamID: streamID, errorCode: code)
     }
 
     func request(_ requestID: UInt64) -> RequestStream? {

@@ -27,6 +27,8 @@ struct RequestStream {
     var trackAlias: UInt64?
     var forward = true
     var subscriberPriority: UInt8 = 128
+    /// DEFAULT_PUBLISHER_PRIORITY of the track (used when a data header omits the priority).
+    var defaultPublisherPriority: UInt8 = 128
     var groupOrder: GroupOrder = .ascending
     var filter: SubscriptionFilter?
     /// First location the subscriber wants (publisher side), from the filter and the largest object.
