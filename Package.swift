@@ -100,6 +100,18 @@ let package = Package(
             path: "Tests/Interop/quic-interop"
         ),
 
+        // libFuzzer harnesses (docs/FUZZING.md): built with -sanitize=fuzzer -DFUZZING by scripts/fuzz.sh;
+        // an ordinary build makes them replay tools for saved inputs.
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport"),
+        .executableTarget(name: "fuzz-moqt-coding", dependencies: ["FuzzSupport", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-moqt-coding"),
+        .executableTarget(name: "fuzz-moqt-control", dependencies: ["FuzzSupport", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-moqt-control"),
+        .executableTarget(name: "fuzz-moqt-data", dependencies: ["FuzzSupport", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-moqt-data"),
+        .executableTarget(name: "fuzz-loc", dependencies: ["FuzzSupport", "MoQMedia", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-loc"),
+        .executableTarget(name: "fuzz-catalog", dependencies: ["FuzzSupport", "MoQMedia"], path: "Tests/Fuzz/fuzz-catalog"),
+        .executableTarget(name: "fuzz-quic-packet", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-packet"),
+        .executableTarget(name: "fuzz-quic-frame", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-frame"),
+        .executableTarget(name: "fuzz-quic-transport-parameters", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-transport-parameters"),
+
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "QUICTests", dependencies: ["QUIC", "QUICTLS", "NetSim", "Wire"]),
