@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "MoQT", dependencies: ["Wire"], path: "\(common)/MoQT"),
         .target(name: "Media", dependencies: ["CAVFormat"], path: "\(common)/Media"),
         .target(name: "MoQMedia", dependencies: ["Media", "MoQT", "Wire"], path: "\(common)/MoQMedia"),
+        .target(name: "Relay", dependencies: ["MoQT", "Wire"], path: "\(common)/Relay"),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
         .target(
             name: "CLIKit",
@@ -95,6 +96,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "MoQMediaTests", dependencies: ["MoQMedia", "Media", "MoQT"]),
         .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MoQT"]),
         .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
     ],
     swiftLanguageModes: [.v5]
