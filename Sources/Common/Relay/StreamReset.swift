@@ -28,6 +28,9 @@ public struct StreamReset: Hashable, Sendable {
         self.groupSkipped = groupSkipped
     }
 
+    /// How the subscriber should attribute the gap (the moq-sub report's wording).
+    public static let gapAttribution = "dropped by priority"
+
     /// The RESET_STREAM error code to send.
     public var code: StreamResetCode { reason.resetCode }
 }

@@ -74,6 +74,11 @@ public struct SubscriberQueue: Sendable {
     private var sequence: UInt64 = 0
     private var congestionBudget: Int?
     private var pending = QueueOutput()
+    /// Sequence numbers and enqueue times in enqueue order; entries no longer queued are skipped
+    /// lazily (`queuedSequences`), so the oldest queued time is found in amortised O(1).
+    private var arrivals: [(sequence: UInt64, time: RelayTime)] = []
+    private var arrivalsHead = 0
+    private var queuedSequences = Set<UInt64>()
 
     /// An empty queue.
     public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
@@ -84,8 +89,15 @@ public struct SubscriberQueue: Sendable {
     public var queuedCount: Int { entries.count }
     /// The byte bound in force: `maxBytes`, or the congestion budget when smaller.
     public var effectiveBudget: Int { min(configuration.maxBytes, congestionBudget ?? Int.max) }
-    /// When the oldest queued object entered the queue.
-    public var oldestEnqueueTime: RelayTime? { entries.map(\.enqueuedAt).min() }
+    /// When the oldest queued object entered the queue (times are assumed not to go backwards).
+    public var oldestEnqueueTime: RelayTime? {
+        var i = arrivalsHead
+        while i < arrivals.count {
+            if queuedSequences.contains(arrivals[i].sequence) { return arrivals[i].time }
+            i += 1
+        }
+        return nil
+    }
     /// The queued objects in send order (for inspection).
     public var queuedObjects: [RelayObject] { entries.map(\.object) }
     /// The subscriptions the queue serves.
@@ -109,6 +121,7 @@ public struct SubscriberQueue: Sendable {
         entries.removeAll { e in
             guard e.subscription == id else { return false }
             queuedBytes -= e.object.byteCount
+            queuedSequences.remove(e.sequence)
             return true
         }
     }
@@ -159,6 +172,8 @@ public struct SubscriberQueue: Sendable {
                                subscriberPriority: sub.context.subscriberPriority,
                                groupRank: sub.context.groupOrder == .ascending ? g : ~g, sequence: sequence)
         self.entries.insert(entry, at: insertionIndex(for: entry))
+        arrivals.append((sequence, now))
+        queuedSequences.insert(sequence)
         queuedBytes += object.byteCount
         counters.enqueued += 1
         enforceBounds(now: now)
@@ -180,6 +195,7 @@ public struct SubscriberQueue: Sendable {
         }
         for e in entries.prefix(taken) {
             queuedBytes -= e.object.byteCount
+            queuedSequences.remove(e.sequence)
             var opens = false
             if let sg = e.object.subgroup {
                 opens = subscriptions[e.subscription]?.groups[e.object.group]?.openedSubgroups.insert(sg).inserted ?? false
@@ -204,10 +220,20 @@ public struct SubscriberQueue: Sendable {
     }
 
     private mutating func enforceBounds(now: RelayTime) {
+        compactArrivals()
         while let reason = exceededBound(now: now) {
             guard dropOne(reason: reason, now: now) else { break }
         }
         counters.peakBytes = max(counters.peakBytes, queuedBytes)
+    }
+
+    /// Forgets arrival records of objects no longer queued at the front of the list.
+    private mutating func compactArrivals() {
+        while arrivalsHead < arrivals.count, !queuedSequences.contains(arrivals[arrivalsHead].sequence) { arrivalsHead += 1 }
+        if arrivalsHead > 1024, arrivalsHead * 2 > arrivals.count {
+            arrivals.removeFirst(arrivalsHead)
+            arrivalsHead = 0
+        }
     }
 
     /// Drops one stream, datagram or group per the policy; false when the policy allows nothing.
@@ -313,6 +339,7 @@ public struct SubscriberQueue: Sendable {
         for e in entries {
             if match(e) {
                 queuedBytes -= e.object.byteCount
+                queuedSequences.remove(e.sequence)
                 record(drop: e.object, subscription: e.subscription, reason: reason)
                 if let sg = e.object.subgroup { lastRemovedSubgroups[e.subscription, default: [:]][e.object.group, default: []].append(sg) }
             } else {
