@@ -199,4 +199,55 @@ final class SubscriberQueueTests: XCTestCase {
         XCTAssertEqual(q.enqueue(obj(1, 1), subscription: 1, now: .zero), .unknownSubscription)
         XCTAssertEqual(q.poll(now: .zero).sends.map(\.subscription), [2])
     }
+
+    /// Random tracks, priorities, subscriptions, windows and budgets: the queue stays bounded,
+    /// accounts for every object, resets each stream once, never sends on a reset stream, and
+    /// keeps each stream's objects in order.
+    func testInvariantsAcrossSeededWorkloads() {
+        for seed in UInt64(0)..<40 {
+            var rng = SeededGenerator(seed: seed)
+            let budget = 2_000 + Int(rng.next() % 20_000)
+            var q = SubscriberQueue(configuration: .init(maxBytes: budget, maxDelay: 0.2 + Double(rng.next() % 20) / 10))
+            let subs = UInt64(1)...(1 + rng.next() % 3)
+            for s in subs {
+                q.addSubscription(SubscriptionContext(id: s, trackAlias: s, subscriberPriority: UInt8(rng.next() % 4),
+                                                      groupOrder: rng.next() % 3 == 0 ? .descending : .ascending))
+            }
+            var now = RelayTime.zero
+            var fed = 0, accounted = 0, maxObject = 0
+            var reset = Set<String>()
+            var lastSent: [String: UInt64] = [:]
+            for g in UInt64(0)..<20 {
+                let frames = 2 + Int(rng.next() % 20)
+                let perFrame = rng.next() % 2 == 0
+                for k in 0..<frames {
+                    let prio: UInt8 = k == 0 ? 1 : UInt8(2 + rng.next() % 3)
+                    let sg: UInt64? = rng.next() % 15 == 0 ? nil : (perFrame ? UInt64(k) : UInt64(prio))
+                    let o = obj(g, UInt64(k), sg: sg, prio: prio, bytes: 1 + Int(rng.next() % 1500), at: now)
+                    maxObject = max(maxObject, o.byteCount)
+                    for s in subs where rng.next() % 5 != 0 {
+                        q.enqueue(o, subscription: s, now: now)
+                        fed += 1
+                        XCTAssertLessThanOrEqual(q.queuedBytes, q.configuration.hardMaxBytes + maxObject, "seed \(seed)")
+                    }
+                    if rng.next() % 4 == 0 { q.setCongestionBudget(rng.next() % 2 == 0 ? nil : Int(rng.next() % UInt64(budget))) }
+                    now = now.adding(seconds: Double(rng.next() % 50) / 1000)
+                    let out = q.poll(now: now, window: Int(rng.next() % 3000))
+                    for r in out.resets {
+                        XCTAssertTrue(reset.insert("\(r.subscription)/\(r.group)/\(r.subgroup)").inserted, "seed \(seed): reset twice")
+                    }
+                    for s in out.sends {
+                        guard let sg = s.object.subgroup else { continue }
+                        let key = "\(s.subscription)/\(s.object.group)/\(sg)"
+                        XCTAssertFalse(reset.contains(key), "seed \(seed): sent on reset stream \(key)")
+                        if let last = lastSent[key] { XCTAssertGreaterThan(s.object.objectID, last, "seed \(seed): \(key) out of order") }
+                        XCTAssertEqual(s.opensStream, lastSent[key] == nil, "seed \(seed): \(key) opensStream")
+                        lastSent[key] = s.object.objectID
+                    }
+                    accounted += out.sends.count + out.drops.count
+                }
+            }
+            XCTAssertEqual(fed, accounted + q.queuedCount, "seed \(seed): every object sent, dropped or queued")
+        }
+    }
 }
