@@ -343,8 +343,9 @@ static __always_inline int parse_outer(struct __sk_buff *skb, struct fp_scratch 
 		return 0;
 	o->quic_off = o->l4_off + sizeof(*udp);
 	o->payload_len = ulen - sizeof(*udp);
-	/* Truncated (or padded) packets: the UDP length must match what is really there. */
-	if (o->quic_off + o->payload_len != skb->len)
+	/* Truncated packets: the UDP length must not claim more than is really there (Ethernet padding of
+	 * short frames may follow it). */
+	if (o->quic_off + o->payload_len > skb->len)
 		return 0;
 	return 1;
 }
@@ -528,9 +529,10 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		new_stream = 1;
 	}
 
-	/* The subscriber's track alias must fit the upstream alias field (same vi64 width). */
+	/* The subscriber's track alias must fit the upstream alias field (same vi64 width). Every packet
+	 * carrying offset 0 (also an upstream retransmission of it) gets the subscriber's alias. */
 	int rewrite_alias = 0;
-	if (new_stream && sub_alias != s->alias) {
+	if (s->alias_len && sub_alias != s->alias) {
 		if (!s->alias_len || !vi64_fits(s->alias_len, sub_alias)) {
 			handoff(sub_id, sub, s, sh, &key, ss, FP_REASON_ALIAS_WIDTH);
 			return 0;
@@ -689,6 +691,8 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	__builtin_memcpy(macs + 6, sub->src_mac, 6);
 	__u32 ifindex = sub->ifindex;
 	struct fp_learned *learned = bpf_map_lookup_elem(&fp_learned, &sub_id);
+	if (!ifindex && learned && learned->seen_ns)
+		ifindex = learned->ifindex;
 	int resolved = 0;
 	if (sub->flags & FP_SUB_FIB_LOOKUP) {
 		struct bpf_fib_lookup *fibp = &s->fib;
@@ -696,6 +700,7 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 #define fib (*fibp)
 		fib.family = s->family;
 		fib.l4_protocol = IPPROTO_UDP;
+		/* An output lookup from the egress interface (no forwarding sysctl needed). */
 		fib.ifindex = ifindex ? ifindex : skb->ifindex;
 		if (s->family == AF_INET) {
 			__builtin_memcpy(&fib.ipv4_src, sub->path.src_addr, 4);
@@ -716,8 +721,6 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	if (!resolved && learned && learned->seen_ns) {
 		__builtin_memcpy(macs, learned->peer_mac, 6);
 		__builtin_memcpy(macs + 6, learned->local_mac, 6);
-		if (!ifindex)
-			ifindex = learned->ifindex;
 	}
 
 	__u8 *addrs = s->next_addrs;
@@ -1016,6 +1019,11 @@ SEC("tc")
 int fp_subscriber_ingress(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
+#ifdef FP_TEST_VERIFIER_REJECT
+	/* Test-only (FastPathLoaderTests): an unchecked packet read the verifier must reject. */
+	if (*(volatile __u8 *)(long)skb->data == 0xff)
+		return TC_ACT_SHOT;
+#endif
 	struct fp_config *cfg = bpf_map_lookup_elem(&fp_config, &zero);
 	if (!cfg || cfg->abi_version != FP_ABI_VERSION || !(cfg->flags & FP_CFG_ENABLED) ||
 	    cfg->local_cid_len < 1 || cfg->local_cid_len > FP_MAX_CID_LEN)

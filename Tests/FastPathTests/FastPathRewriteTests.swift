@@ -82,6 +82,20 @@ final class FastPathRewriteTests: XCTestCase {
         XCTAssertEqual(try fixture.object.subscriberStream(subscriberID: 0, upstreamID: 0, streamID: 2)?.sent_end, 306)
     }
 
+    func testRetransmittedStreamStartKeepsStreamAndAlias() throws {
+        let fixture = try FastPathFixture()
+        let s = try fixture.subscriber(0)
+        try fixture.addSubscriber(s, id: 0)
+        try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)])
+        _ = try fixture.run(fixture.mediaPacket(offset: 0).frame)
+        // The publisher retransmits the stream's first packet (new packet number upstream).
+        let again = try fixture.run(fixture.mediaPacket(offset: 0, packetNumber: 78).frame)
+        XCTAssertEqual(again.output, expected(fixture, for: s, packetNumber: 1, streamID: 3, alias: 9, offset: 0))
+        let records = try fixture.reader.drain()
+        XCTAssertEqual(records.map(\.newStream), [true, false])
+        XCTAssertEqual(fixture.shared.snapshot(0).next_uni_stream, 1)
+    }
+
     func testEverySubscriberGetsItsOwnNumbersAndTheLastCopyIsVisible() throws {
         let fixture = try FastPathFixture()
         let s0 = try fixture.subscriber(0)

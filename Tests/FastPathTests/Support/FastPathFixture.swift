@@ -30,7 +30,7 @@ final class FastPathFixture {
     let reader: RingBufferReader
     let upstreamPath: FastPathEndpointPair
 
-    init(flags: FastPathFlags = [.enabled, .keepLastRewrite, .noClone], ipv6: Bool = false) throws {
+    init(flags: FastPathFlags = [.enabled, .keepLastRewrite, .noClone], ipv6: Bool = false, ringBufferBytes: UInt32 = 1 << 16) throws {
         try requireFastPathPrivileges()
         var configuration = FastPathConfiguration()
         configuration.maxSubscribers = 16
@@ -39,7 +39,7 @@ final class FastPathFixture {
         configuration.maxStreams = 64
         configuration.maxSubscriberStreams = 256
         configuration.maxLocalConnectionIDs = 64
-        configuration.ringBufferBytes = 1 << 16
+        configuration.ringBufferBytes = ringBufferBytes
         object = try FastPathObject.load(path: try BPFObjectLocator.objectPath(), configuration: configuration)
         shared = try FastPathSharedMemory(object: object)
         reader = try RingBufferReader(object: object)
