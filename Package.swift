@@ -68,6 +68,7 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "\(common)/MoQMedia"
         ),
+        .target(name: "Relay", dependencies: ["MoQT", "Wire"], path: "\(common)/Relay"),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
         .target(
             name: "CLIKit",
@@ -121,6 +122,7 @@ let package = Package(
         .testTarget(name: "MoQMediaTests", dependencies: ["MoQMedia", "Media", "MoQT"]),
         .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "QUICIOTests", dependencies: ["QUICIO", "QUIC", "QUICTLS", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MoQT"]),
         .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
     ],
     swiftLanguageModes: [.v5]
