@@ -52,9 +52,23 @@ let package = Package(
             path: "\(common)/QUICIO"
         ),
         .target(name: "NetSim", dependencies: ["QUIC"], path: "\(common)/NetSim"),
+        .target(
+            name: "MoQTNet",
+            dependencies: ["MoQT", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "\(common)/MoQTNet"
+        ),
         .target(name: "MoQT", dependencies: ["Wire"], path: "\(common)/MoQT"),
         .target(name: "Media", dependencies: ["CAVFormat"], path: "\(common)/Media"),
-        .target(name: "MoQMedia", dependencies: ["Media", "MoQT", "Wire"], path: "\(common)/MoQMedia"),
+        .target(
+            name: "MoQMedia",
+            dependencies: ["Media", "MoQT", "MoQTNet", "QUICIO", "QUICTLS", "Wire", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            path: "\(common)/MoQMedia"
+        ),
+        .target(name: "Relay", dependencies: ["MoQT", "Wire"], path: "\(common)/Relay"),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
         .target(
             name: "CLIKit",
@@ -108,6 +122,7 @@ let package = Package(
         .testTarget(name: "MoQMediaTests", dependencies: ["MoQMedia", "Media", "MoQT"]),
         .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "QUICIOTests", dependencies: ["QUICIO", "QUIC", "QUICTLS", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MoQT"]),
         .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
     ],
     swiftLanguageModes: [.v5]

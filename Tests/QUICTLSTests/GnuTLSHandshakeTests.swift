@@ -190,6 +190,14 @@ final class GnuTLSHandshakeTests: XCTestCase {
         XCTAssertTrue(pair.client.isHandshakeComplete)
         XCTAssertTrue(pair.server.isHandshakeComplete)
 
+        // An IP literal as server name is checked against the certificate's IP addresses.
+        let byAddress = TLSConfiguration.client(alpnProtocols: ["hq-interop"], serverName: "127.0.0.1",
+                                                verifyPeer: true, trustedCAFile: caFile)
+        let addressPair = try HandshakePair(client: byAddress, server: HandshakePair.serverConfiguration())
+        addressPair.run()
+        XCTAssertNil(addressPair.clientError)
+        XCTAssertTrue(addressPair.client.isHandshakeComplete)
+
         // The same trust, but the wrong host name: rejected.
         let wrongName = TLSConfiguration.client(alpnProtocols: ["hq-interop"], serverName: "example.org",
                                                 verifyPeer: true, trustedCAFile: caFile)
@@ -237,5 +245,12 @@ final class GnuTLSHandshakeTests: XCTestCase {
         XCTAssertEqual(fields.count, 3)
         XCTAssertEqual(fields[1].count, 64)
         XCTAssertEqual(String(fields[2]), clientWrite.map { String(format: "%02x", $0) }.joined())
+
+        // A second session appends to the same file instead of overwriting it.
+        let second = try HandshakePair(client: clientConfiguration, server: HandshakePair.serverConfiguration())
+        second.run()
+        let allLines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(allLines.count, 2 * lines.count)
+        XCTAssertEqual(Array(allLines.prefix(lines.count)), lines)
     }
 }

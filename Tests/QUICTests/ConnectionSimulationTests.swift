@@ -292,3 +292,104 @@ final class ConnectionFeatureTests: XCTestCase {
         XCTAssertNoThrow(try client.openStream(bidirectional: false))
     }
 }
+
+final class ConnectionErrorCodeTests: XCTestCase {
+    /// Sends one forged 1-RTT packet from the client and returns the server's close code.
+    private func serverCloseCode(after frames: [Frame], configuration: ConnectionConfiguration = ConnectionConfiguration()) throws -> TransportErrorCode? {
+        let pair = SimulatedPair(configuration: configuration, tls: .loopback)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let client = try XCTUnwrap(pair.clientConnection)
+        let server = try XCTUnwrap(pair.serverConnection)
+        for frame in frames {
+            let datagram = try XCTUnwrap(ProtectedPacketForge.oneRTT(from: client, payload: frame.encoded))
+            server.handle(datagram: datagram, now: pair.simulator.now)
+        }
+        guard case .localTransportError(let error)? = server.closeReasonIfClosed else { return nil }
+        return error.code
+    }
+
+    private func stream(_ id: UInt64, _ offset: UInt64, _ count: Int, fin: Bool = false) -> Frame {
+        .stream(StreamFrame(streamID: id, offset: offset, data: Array(repeating: 1, count: count), fin: fin))
+    }
+
+    func testStreamFlowControlViolation() throws {
+        var config = ConnectionConfiguration()
+        config.initialMaxStreamData = 1000
+        XCTAssertEqual(try serverCloseCode(after: [stream(2, 900, 101)], configuration: config), .flowControlError)
+    }
+
+    func testConnectionFlowControlViolation() throws {
+        var config = ConnectionConfiguration()
+        config.initialMaxData = 1500
+        config.initialMaxStreamData = 1000
+        XCTAssertEqual(try serverCloseCode(after: [stream(2, 0, 1000), stream(6, 0, 600)], configuration: config), .flowControlError)
+    }
+
+    func testFinalSizeChangeIsFinalSizeError() throws {
+        XCTAssertEqual(try serverCloseCode(after: [stream(2, 0, 10, fin: true), stream(2, 0, 12, fin: true)]), .finalSizeError)
+        XCTAssertEqual(try serverCloseCode(after: [stream(2, 0, 10, fin: true), .resetStream(streamID: 2, errorCode: 0, finalSize: 5)]), .finalSizeError)
+        XCTAssertEqual(try serverCloseCode(after: [stream(2, 0, 10), stream(2, 0, 5, fin: true)]), .finalSizeError)
+    }
+
+    func testFramesForWrongStreamDirectionAreStreamStateErrors() throws {
+        // Server-initiated unidirectional stream 3 was never opened; a client cannot send on it anyway.
+        XCTAssertEqual(try serverCloseCode(after: [stream(3, 0, 1)]), .streamStateError)
+        // MAX_STREAM_DATA for a client-initiated unidirectional stream: the server only receives on it.
+        XCTAssertEqual(try serverCloseCode(after: [.maxStreamData(streamID: 2, maximum: 10)]), .streamStateError)
+        // STOP_SENDING on a receive-only stream.
+        XCTAssertEqual(try serverCloseCode(after: [.stopSending(streamID: 2, errorCode: 1)]), .streamStateError)
+    }
+
+    func testNewTokenFromClientIsProtocolViolation() throws {
+        XCTAssertEqual(try serverCloseCode(after: [.newToken([1, 2, 3])]), .protocolViolation)
+    }
+
+    func testAckOfUnsentPacketIsProtocolViolation() throws {
+        XCTAssertEqual(try serverCloseCode(after: [.ack(AckFrame(ranges: [1_000_000...1_000_000], ackDelay: 0))]), .protocolViolation)
+    }
+
+    func testTransportParameterConnectionIDMismatchIsRejected() throws {
+        let client = try Connection(clientConfiguration: ConnectionConfiguration(), peerAddress: .ipv4(10, 0, 0, 2, port: 1),
+                                    tlsFactory: { tp in LoopbackTestTLS(role: .client, localTransportParameters: tp) }, now: .zero)
+        var tp = TransportParameters()
+        tp.initialSourceConnectionID = client.peerConnectionID
+        tp.originalDestinationConnectionID = QUICConnectionID([1, 2, 3])
+        XCTAssertThrowsError(try client.applyPeerTransportParameters(tp.encode())) {
+            XCTAssertEqual(($0 as? QUICError)?.code, .transportParameterError)
+        }
+        tp.originalDestinationConnectionID = client.originalDestinationConnectionID
+        tp.retrySourceConnectionID = QUICConnectionID([4])
+        XCTAssertThrowsError(try client.applyPeerTransportParameters(tp.encode()), "retry_source_connection_id without a Retry")
+        tp.retrySourceConnectionID = nil
+        XCTAssertNoThrow(try client.applyPeerTransportParameters(tp.encode()))
+    }
+}
+
+final class DatagramTests: XCTestCase {
+    func testDatagramsFlowWhenBothSidesSupportThem() throws {
+        var config = ConnectionConfiguration()
+        config.maxDatagramFrameSize = 1500
+        let pair = SimulatedPair(configuration: config)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let client = try XCTUnwrap(pair.clientConnection)
+        let maximum = try XCTUnwrap(client.maxDatagramPayloadSize)
+        XCTAssertGreaterThan(maximum, 1000)
+        XCTAssertThrowsError(try client.sendDatagram(Array(repeating: 0, count: maximum + 1))) {
+            XCTAssertEqual($0 as? DatagramError, .tooLarge(maximum: maximum))
+        }
+        try client.sendDatagram([1, 2, 3])
+        try client.sendDatagram(Array(repeating: 7, count: maximum))
+        XCTAssertTrue(pair.run(seconds: 5) { pair.serverEvents.filter { if case .datagramReceived = $0 { return true }; return false }.count == 2 })
+        XCTAssertTrue(pair.serverEvents.contains(.datagramReceived([1, 2, 3])))
+        XCTAssertTrue(pair.serverEvents.contains(.datagramReceived(Array(repeating: 7, count: maximum))))
+    }
+
+    func testDatagramWithoutPeerSupportIsRefused() throws {
+        let pair = SimulatedPair()
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        XCTAssertThrowsError(try pair.clientConnection?.sendDatagram([1])) { XCTAssertEqual($0 as? DatagramError, .notSupportedByPeer) }
+    }
+}

@@ -141,3 +141,42 @@ final class FrameCodecTests: XCTestCase {
         XCTAssertEqual(TransportErrorCode.noViablePath.rawValue, 0x10)
     }
 }
+
+final class RobustnessTests: XCTestCase {
+    func testFuzzEntryPointSurvivesRandomAndMutatedInput() {
+        var rng = QUICRandom(seed: 2024)
+        let seeds = FrameCodecTests.allFrames.map(\.encoded)
+        for i in 0..<5000 {
+            var bytes: [UInt8]
+            if i % 2 == 0 {
+                bytes = rng.bytes(Int.random(in: 0...80, using: &rng))
+            } else {
+                bytes = seeds[i % seeds.count]
+                for _ in 0..<Int.random(in: 1...4, using: &rng) where !bytes.isEmpty {
+                    bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+            }
+            QUICFuzz.fuzzOneInput(bytes)
+        }
+    }
+
+    func testGarbageDatagramsNeverCrashAnEstablishedConnectionOrEndpoint() throws {
+        let pair = SimulatedPair(tls: .loopback)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let server = try XCTUnwrap(pair.serverConnection)
+        var rng = QUICRandom(seed: 77)
+        let dcid = server.localConnectionID.bytes
+        for i in 0..<2000 {
+            var bytes = rng.bytes(Int.random(in: 1...1300, using: &rng))
+            if i % 2 == 0 {
+                // Short header aimed at the connection: passes routing, fails authentication.
+                bytes[0] = 0x40 | (bytes[0] & 0x3f)
+                if bytes.count > 1 + dcid.count { bytes.replaceSubrange(1..<1 + dcid.count, with: dcid) }
+            }
+            pair.server.handle(datagram: bytes, from: pair.clientAddress, now: pair.simulator.now)
+        }
+        XCTAssertTrue(server.isEstablished, "unauthenticated garbage must be dropped, not acted on")
+        XCTAssertGreaterThan(server.stats.packetsDropped, 500)
+    }
+}

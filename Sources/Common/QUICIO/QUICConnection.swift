@@ -13,7 +13,8 @@ public final class QUICConnection: @unchecked Sendable {
     private var streams: [UInt64: QUICStream] = [:]
     private var handshakeDone = false
     private var handshakeWaiters: [CheckedContinuation<Void, Error>] = []
-    private var streamsAvailableWaiters: [CheckedContinuation<Void, Error>] = []
+    /// Openers waiting for stream credit; resumed with nil to retry.
+    private var streamsAvailableWaiters: [CheckedContinuation<QUICStream?, Error>] = []
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private(set) var failure: QUICIOError?
     /// When set, events go to the delegate instead of the async API (see `QUICConnectionDelegate`).
@@ -37,12 +38,24 @@ public final class QUICConnection: @unchecked Sendable {
     /// The event loop the connection's state lives on.
     public var eventLoop: EventLoop { endpoint.eventLoop }
 
-    /// Hands every later event to `delegate`, synchronously on the event loop. Call before the
-    /// peer can open streams (e.g. right after `connect` or accepting), so no event is missed.
+    /// Hands every later event to `delegate`, synchronously on the event loop. To miss no event,
+    /// give the delegate when the connection is created instead (`QUICEndpoint.connect(delegate:)`,
+    /// `QUICEndpoint.bind(incomingDelegate:)`).
     public func setDelegate(_ delegate: QUICConnectionDelegate) async throws {
         try await eventLoop.submit {
             self.delegate = delegate
         }.get()
+    }
+
+    func setDelegateOnLoop(_ delegate: QUICConnectionDelegate?) {
+        eventLoop.preconditionInEventLoop()
+        self.delegate = delegate
+    }
+
+    /// The core connection, for delegates created on the event loop.
+    public var coreOnLoop: Connection {
+        eventLoop.preconditionInEventLoop()
+        return core
     }
 
     /// Runs `body` with the core connection on the event loop (no hop: the caller must be on it),
@@ -76,18 +89,26 @@ public final class QUICConnection: @unchecked Sendable {
     /// Opens a stream, waiting while the peer's stream limit is reached.
     public func openStream(bidirectional: Bool) async throws -> QUICStream {
         while true {
-            let opened: QUICStream? = try await withCore { core in
-                do {
-                    let id = try core.openStream(bidirectional: bidirectional)
-                    let stream = QUICStream(connection: self, id: id)
-                    self.streams[id] = stream
-                    return stream
-                } catch let error as StreamError where error == .streamLimitReached {
-                    return nil
+            // Trying and registering as a waiter happen in one event-loop turn, so a
+            // `.streamsAvailable` between the two cannot be missed.
+            let opened: QUICStream? = try await withCheckedThrowingContinuation { (c: CheckedContinuation<QUICStream?, Error>) in
+                eventLoop.execute {
+                    if let failure = self.failure { c.resume(throwing: failure); return }
+                    do {
+                        let id = try self.core.openStream(bidirectional: bidirectional)
+                        let stream = QUICStream(connection: self, id: id)
+                        self.streams[id] = stream
+                        self.endpoint.markDirty(self.handle)
+                        self.endpoint.process()
+                        c.resume(returning: stream)
+                    } catch let error as StreamError where error == .streamLimitReached {
+                        self.streamsAvailableWaiters.append(c)
+                    } catch {
+                        c.resume(throwing: error)
+                    }
                 }
             }
             if let opened { return opened }
-            try await waitForStreamsAvailable()
         }
     }
 
@@ -115,20 +136,21 @@ public final class QUICConnection: @unchecked Sendable {
         get async { try? await eventLoop.submit { self.core.closeReasonIfClosed }.get() }
     }
 
+    /// Closes the connection with `.timedOut` if its handshake has not completed yet.
+    func abandonHandshake() {
+        guard !handshakeDone, failure == nil else { return }
+        core.close(applicationErrorCode: 0, reason: "handshake timeout", now: MonotonicClock.now())
+        fail(.timedOut)
+        endpoint.markDirty(handle)
+        endpoint.process()
+    }
+
     func waitForHandshake() async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
             eventLoop.execute {
                 if let failure = self.failure { c.resume(throwing: failure) }
                 else if self.handshakeDone { c.resume() }
                 else { self.handshakeWaiters.append(c) }
-            }
-        }
-    }
-
-    private func waitForStreamsAvailable() async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            eventLoop.execute {
-                if let failure = self.failure { c.resume(throwing: failure) } else { self.streamsAvailableWaiters.append(c) }
             }
         }
     }
@@ -147,18 +169,28 @@ public final class QUICConnection: @unchecked Sendable {
     /// Drains the core's events and dispatches them to waiters and streams.
     func drainEvents() {
         while let event = core.pollEvent() {
-            if let delegate, failure == nil {
-                if case .connectionClosed(let reason) = event { failure = .connectionClosed(reason) }
-                delegate.connection(self, core: core, didReceive: event)
-                if failure != nil { fail(failure!, force: true) }
-                continue
-            }
             switch event {
             case .handshakeCompleted:
                 handshakeDone = true
                 for w in handshakeWaiters { w.resume() }
                 handshakeWaiters.removeAll()
                 if isIncoming { endpoint.deliverIncoming(self) }
+            case .connectionClosed(let reason):
+                if let delegate {
+                    delegate.connection(self, core: core, didReceive: event)
+                }
+                fail(.connectionClosed(reason))
+                continue
+            default:
+                break
+            }
+            if let delegate {
+                if failure == nil { delegate.connection(self, core: core, didReceive: event) }
+                continue
+            }
+            switch event {
+            case .handshakeCompleted, .connectionClosed:
+                break
             case .streamOpened(let id):
                 incoming.yield(stream(id))
             case .streamReadable(let id), .streamFinished(let id):
@@ -172,18 +204,16 @@ public final class QUICConnection: @unchecked Sendable {
             case .streamsAvailable:
                 let waiters = streamsAvailableWaiters
                 streamsAvailableWaiters.removeAll()
-                for w in waiters { w.resume() }
+                for w in waiters { w.resume(returning: nil) }
             case .datagramReceived(let bytes):
                 datagramContinuation.yield(bytes)
-            case .connectionClosed(let reason):
-                fail(.connectionClosed(reason))
             }
         }
     }
 
     /// Fails every waiter; the connection is unusable from now on.
-    func fail(_ error: QUICIOError, force: Bool = false) {
-        guard failure == nil || force else { return }
+    func fail(_ error: QUICIOError) {
+        guard failure == nil else { return }
         failure = error
         for w in handshakeWaiters { w.resume(throwing: error) }
         handshakeWaiters.removeAll()
@@ -194,5 +224,6 @@ public final class QUICConnection: @unchecked Sendable {
         closeWaiters.removeAll()
         incoming.finish()
         datagramContinuation.finish()
+        delegate = nil  // breaks the delegate <-> connection cycle
     }
 }

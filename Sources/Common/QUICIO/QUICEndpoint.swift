@@ -22,6 +22,9 @@ public final class QUICEndpoint: @unchecked Sendable {
     /// Server connections, yielded once their handshake completes.
     public let incomingConnections: AsyncStream<QUICConnection>
     let logger: Logger
+    /// Makes the delegate of each incoming connection as it is created (on the event loop), so
+    /// the delegate sees every event from the first.
+    private var incomingDelegate: ((QUICConnection) -> QUICConnectionDelegate?)?
     /// Counters for reports.
     public private(set) var datagramsReceived = 0
     public private(set) var datagramsSent = 0
@@ -40,6 +43,7 @@ public final class QUICEndpoint: @unchecked Sendable {
     /// `configuration.acceptsIncoming = true`) to accept connections.
     public static func bind(host: String, port: Int, configuration: EndpointConfiguration,
                             serverTLSFactory: TLSSessionFactory? = nil,
+                            incomingDelegate: ((QUICConnection) -> QUICConnectionDelegate?)? = nil,
                             group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                             logger: Logger = Logger(label: "quic")) async throws -> QUICEndpoint {
         let loop = group.next()
@@ -53,13 +57,18 @@ public final class QUICEndpoint: @unchecked Sendable {
                 channel.pipeline.addHandler(DatagramHandler(endpoint: endpoint))
             }
             .bind(host: host, port: port).get()
-        try await loop.submit { endpoint.channel = channel }.get()
+        try await loop.submit {
+            endpoint.channel = channel
+            endpoint.incomingDelegate = incomingDelegate
+        }.get()
         return endpoint
     }
 
     /// Opens a connection to `host:port` and waits for its handshake to complete.
     public func connect(host: String, port: Int, tlsFactory: @escaping TLSSessionFactory,
-                        configuration: ConnectionConfiguration? = nil) async throws -> QUICConnection {
+                        configuration: ConnectionConfiguration? = nil,
+                        delegate: ((QUICConnection) -> QUICConnectionDelegate?)? = nil,
+                        handshakeTimeout: Double = 8) async throws -> QUICConnection {
         let address: SocketAddress
         do { address = try SocketAddress.makeAddressResolvingHost(host, port: port) } catch {
             throw QUICIOError.badAddress("\(host):\(port)")
@@ -69,9 +78,14 @@ public final class QUICEndpoint: @unchecked Sendable {
             guard !self.closed else { throw QUICIOError.endpointClosed }
             let handle = try self.core.connect(to: peer, configuration: configuration, tlsFactory: tlsFactory, now: MonotonicClock.now())
             let connection = QUICConnection(endpoint: self, handle: handle, core: self.core.connection(handle)!)
+            connection.setDelegateOnLoop(delegate?(connection))
             self.connections[handle] = connection
             self.dirty.insert(handle)
             self.process()
+            // Give up on a server that never answers instead of waiting for the idle timeout.
+            self.eventLoop.scheduleTask(in: .milliseconds(Int64(handshakeTimeout * 1000))) {
+                connection.abandonHandshake()
+            }
             return connection
         }.get()
         try await connection.waitForHandshake()
@@ -129,7 +143,9 @@ public final class QUICEndpoint: @unchecked Sendable {
             switch event {
             case .incomingConnection(let handle):
                 if let c = core.connection(handle) {
-                    connections[handle] = QUICConnection(endpoint: self, handle: handle, core: c, isIncoming: true)
+                    let connection = QUICConnection(endpoint: self, handle: handle, core: c, isIncoming: true)
+                    connection.setDelegateOnLoop(incomingDelegate?(connection))
+                    connections[handle] = connection
                     dirty.insert(handle)
                 }
             case .connectionRemoved(let handle):

@@ -17,7 +17,8 @@ public final class GnuTLSSession: QUICTLSSession {
     private let localTransportParameters: [UInt8]
     private var session: gnutls_session_t?
     private var credentials: gnutls_certificate_credentials_t?
-    private var keyLog: FileHandle?
+    /// Key log file descriptor (opened O_APPEND, so sessions sharing a file never overwrite each other).
+    private var keyLog: Int32 = -1
     /// GnuTLS keeps the pointer given to gnutls_session_set_verify_cert: it must live as long as the session.
     private var verifyHostname: UnsafeMutablePointer<CChar>?
 
@@ -57,7 +58,7 @@ public final class GnuTLSSession: QUICTLSSession {
         if let session { gnutls_deinit(session) }
         if let credentials { gnutls_certificate_free_credentials(credentials) }
         free(verifyHostname)
-        try? keyLog?.close()
+        if keyLog >= 0 { close(keyLog) }
     }
 
     // MARK: QUICTLSSession
@@ -267,14 +268,16 @@ public final class GnuTLSSession: QUICTLSSession {
     }
 
     fileprivate func logKey(label: UnsafePointer<CChar>?, secret: UnsafePointer<gnutls_datum_t>?) -> Int32 {
-        guard let keyLog, let session, let label, let secret, let secretData = secret.pointee.data else { return 0 }
+        guard keyLog >= 0, let session, let label, let secret, let secretData = secret.pointee.data else { return 0 }
         var clientRandom = gnutls_datum_t()
         var serverRandom = gnutls_datum_t()
         gnutls_session_get_random(session, &clientRandom, &serverRandom)
         guard let randomData = clientRandom.data else { return 0 }
         let random = Self.hex(UnsafeBufferPointer(start: randomData, count: Int(clientRandom.size)))
         let key = Self.hex(UnsafeBufferPointer(start: secretData, count: Int(secret.pointee.size)))
-        keyLog.write(Data("\(String(cString: label)) \(random) \(key)\n".utf8))
+        let line = Array("\(String(cString: label)) \(random) \(key)\n".utf8)
+        // One write per line: appends of whole lines stay intact when sessions share the file.
+        _ = line.withUnsafeBytes { write(keyLog, $0.baseAddress, $0.count) }
         return 0
     }
 
@@ -330,12 +333,8 @@ public final class GnuTLSSession: QUICTLSSession {
         ), "register quic_transport_parameters")
 
         if let path = configuration.keyLogFile {
-            if !FileManager.default.fileExists(atPath: path) {
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-            }
-            if let handle = FileHandle(forWritingAtPath: path) {
-                handle.seekToEndOfFile()
-                keyLog = handle
+            keyLog = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            if keyLog >= 0 {
                 gnutls_session_set_keylog_function(session) { session, label, secret in
                     GnuTLSSession.owner(of: session)?.logKey(label: label, secret: secret) ?? 0
                 }

@@ -7,6 +7,9 @@ enum BPFObjectLocator {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     private static let lock = NSLock()
+    /// Where this process compiles objects; removed at exit.
+    static let temporaryDirectory = NSTemporaryDirectory() + "moq-fastpath-test-\(getpid())"
+    nonisolated(unsafe) private static var cleanupRegistered = false
     nonisolated(unsafe) private static var cached: Result<String, Error>?
 
     /// The path of an up-to-date fastpath.bpf.o.
@@ -39,8 +42,12 @@ enum BPFObjectLocator {
     static func compile(defines: [String], name: String) throws -> String {
         let bpfDir = repositoryRoot.appendingPathComponent("bpf").path
         let source = bpfDir + "/fastpath.bpf.c"
-        let outDir = NSTemporaryDirectory() + "moq-fastpath-test-\(getpid())"
+        let outDir = temporaryDirectory
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        if !cleanupRegistered {
+            cleanupRegistered = true
+            atexit { try? FileManager.default.removeItem(atPath: BPFObjectLocator.temporaryDirectory) }
+        }
         let output = outDir + "/" + name
         let clang = ProcessInfo.processInfo.environment["CLANG"] ?? "clang"
         let flags = defines.map { "-D\($0)" }.joined(separator: " ")

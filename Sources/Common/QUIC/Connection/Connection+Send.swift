@@ -139,6 +139,7 @@ extension Connection {
         if spaces[space.rawValue].cryptoSend.hasPending { return true }
         guard space == .application else { return false }
         if handshakeDonePending || maxDataPending || dataBlockedPending || !pathResponses.isEmpty || pingPending { return true }
+        if !pendingDatagrams.isEmpty && writeKeys[EncryptionLevel.oneRTT.rawValue] != nil { return true }
         if maxStreamsPending.contains(true) || streamsBlockedPending.contains(true) || !retireConnectionIDsPending.isEmpty { return true }
         for id in sendQueue {
             if let s = sendStreams[id], s.resetPending || s.hasSendableData { return true }
@@ -200,6 +201,11 @@ extension Connection {
         }
         spaces[space.rawValue].cryptoSend = crypto
         guard space == .application, writeKeys[EncryptionLevel.oneRTT.rawValue] != nil else { return }
+
+        // DATAGRAM frames go before stream data (they are for latency-sensitive payloads).
+        while let data = pendingDatagrams.first, put(.datagram(data: data, hasLength: true), .datagram) {
+            pendingDatagrams.removeFirst()
+        }
 
         // Per-stream control frames, then stream data, round robin.
         var rotations = sendQueue.count

@@ -101,6 +101,26 @@ extension Connection {
         updateReceiveCredit(stream)
     }
 
+    /// The largest DATAGRAM payload the peer accepts and one packet can carry, or nil when the
+    /// peer does not support DATAGRAM frames.
+    public var maxDatagramPayloadSize: Int? {
+        guard let peerMax = peerTransportParameters?.maxDatagramFrameSize, peerMax > 0 else { return nil }
+        let maxSize = min(configuration.maxDatagramSize, Int(peerTransportParameters?.maxUDPPayloadSize ?? 1200))
+        // Short header, 4-byte packet number, AEAD tag, frame type and a 2-byte length.
+        let packetRoom = maxSize - (1 + peerConnectionID.count + 4 + 16) - 3
+        return max(0, min(packetRoom, Int(min(peerMax, UInt64(Int.max))) - 3))
+    }
+
+    /// Queues an unreliable DATAGRAM frame (RFC 9221). It is sent once, never retransmitted;
+    /// when more than 256 wait, the oldest is dropped.
+    public func sendDatagram(_ data: [UInt8]) throws(DatagramError) {
+        guard !isClosing else { throw .connectionClosed }
+        guard let maximum = maxDatagramPayloadSize else { throw .notSupportedByPeer }
+        guard data.count <= maximum else { throw .tooLarge(maximum: maximum) }
+        if pendingDatagrams.count >= 256 { pendingDatagrams.removeFirst() }
+        pendingDatagrams.append(data)
+    }
+
     /// Starts a 1-RTT key update (RFC 9001 §6). Returns false when not allowed yet: before the
     /// handshake is confirmed, or while a previous update is still unacknowledged.
     @discardableResult

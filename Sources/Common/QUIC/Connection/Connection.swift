@@ -90,6 +90,8 @@ public final class Connection {
     /// Sequence number of the peer connection ID in use.
     package var peerConnectionIDSequence: UInt64 = 0
     package var pingPending = false
+    /// DATAGRAM payloads waiting to be sent (oldest first, bounded).
+    package var pendingDatagrams: [[UInt8]] = []
 
     // MARK: Streams and flow control
 
