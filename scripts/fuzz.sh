@@ -3,6 +3,7 @@
 #
 #   scripts/fuzz.sh [SECONDS]        run every harness SECONDS (default 300) with its corpus
 #   FUZZ_HARNESSES="fuzz-loc fuzz-moqt-data" scripts/fuzz.sh 60   run only these
+#   FUZZ_MAX_LEN=N                   largest input libFuzzer generates (default 4096)
 #
 # Builds each harness (Tests/Fuzz/fuzz-*) with `--sanitize=fuzzer -DFUZZING` in a separate scratch
 # path (.build-fuzz, so the normal build stays valid), seeds a work corpus under
@@ -74,7 +75,7 @@ for h in "${harnesses[@]}"; do
     corpus="$dir/corpus"
     mkdir -p "$corpus"
     if [[ -d Tests/Fuzz/corpus/$h ]]; then cp -n Tests/Fuzz/corpus/"$h"/* "$corpus"/ 2>/dev/null || true; fi
-    args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -max_len=4096
+    args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -max_len="${FUZZ_MAX_LEN:-4096}"
           -artifact_prefix="$dir/")
     [[ -f Tests/Fuzz/corpus/$h.dict ]] && args+=(-dict="Tests/Fuzz/corpus/$h.dict")
     before=$(ls "$dir" | grep -cE '^(crash|timeout|oom|leak)-' || true)
