@@ -393,3 +393,30 @@ final class DatagramTests: XCTestCase {
         XCTAssertThrowsError(try pair.clientConnection?.sendDatagram([1])) { XCTAssertEqual($0 as? DatagramError, .notSupportedByPeer) }
     }
 }
+
+final class StreamPriorityTests: XCTestCase {
+    func testUrgentStreamOvertakesBulkStreamOnABottleneck() throws {
+        let link = LinkConfiguration(delay: .milliseconds(5), bandwidth: 1_000_000)
+        let pair = SimulatedPair(clientToServer: link, serverToClient: link)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let client = try XCTUnwrap(pair.clientConnection)
+        let bulk = try client.openStream(bidirectional: false)
+        let urgent = try client.openStream(bidirectional: false)
+        try client.setPriority(streamID: urgent, 0)
+        try client.setPriority(streamID: bulk, 200)
+        // Round robin would finish the small bulk stream first; priority must starve it instead.
+        XCTAssertEqual(try client.write(streamID: bulk, data: Array(repeating: 1, count: 20_000)), 20_000)
+        try client.finish(streamID: bulk)
+        XCTAssertEqual(try client.write(streamID: urgent, data: Array(repeating: 2, count: 200_000)), 200_000)
+        try client.finish(streamID: urgent)
+        var finishedOrder: [UInt64] = []
+        pair.application = { pair, _ in
+            for id in [bulk, urgent] {
+                if let r = try? pair.serverConnection?.read(streamID: id), r.isFinished, !finishedOrder.contains(id) { finishedOrder.append(id) }
+            }
+        }
+        XCTAssertTrue(pair.run(seconds: 10) { finishedOrder.count == 2 })
+        XCTAssertEqual(finishedOrder, [urgent, bulk])
+    }
+}

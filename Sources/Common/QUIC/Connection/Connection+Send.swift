@@ -207,7 +207,16 @@ extension Connection {
             pendingDatagrams.removeFirst()
         }
 
-        // Per-stream control frames, then stream data, round robin.
+        // Per-stream control frames, then stream data: by priority, round robin within one priority
+        // (the sort is stable, so the queue order rotates among equals).
+        if sendQueue.count > 1 {
+            let priorities = sendQueue.map { sendStreams[$0]?.priority ?? -1 }
+            if zip(priorities, priorities.dropFirst()).contains(where: { $0 > $1 }) {
+                sendQueue = zip(sendQueue, priorities).enumerated()
+                    .sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }
+                    .map(\.element.0)
+            }
+        }
         var rotations = sendQueue.count
         while rotations > 0, room() > 12, !sendQueue.isEmpty {
             rotations -= 1

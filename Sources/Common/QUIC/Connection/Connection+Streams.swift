@@ -101,6 +101,13 @@ extension Connection {
         updateReceiveCredit(stream)
     }
 
+    /// Sets a stream's send priority: lower values are sent first; streams of equal priority
+    /// share the link round robin. The default is 128.
+    public func setPriority(streamID: UInt64, _ priority: Int) throws(StreamError) {
+        guard let stream = sendStreams[streamID] else { throw .unknownStream }
+        stream.priority = priority
+    }
+
     /// The largest DATAGRAM payload the peer accepts and one packet can carry, or nil when the
     /// peer does not support DATAGRAM frames.
     public var maxDatagramPayloadSize: Int? {
