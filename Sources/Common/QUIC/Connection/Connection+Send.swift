@@ -85,7 +85,13 @@ extension Connection {
         let limit = room - overhead
         var spaceState = spaces[space.rawValue]
         let probing = spaceState.probesPending > 0
-        let congestionAllows = probing || recovery.bytesInFlight + configuration.maxDatagramSize <= recovery.congestion.congestionWindow
+        var congestionAllows = probing || recovery.bytesInFlight + configuration.maxDatagramSize <= recovery.congestion.congestionWindow
+        if congestionAllows && !probing && space == .application && configuration.pacing && handshakeConfirmed {
+            if let wait = pacer.delay(now: now, congestionWindow: recovery.congestion.congestionWindow, smoothedRtt: recovery.rtt.smoothedRtt) {
+                if hasAckElicitingWork(space) { pacingDeadline = wait }
+                congestionAllows = false
+            }
+        }
 
         // ACK first: when due, or piggybacked on anything else we send.
         let ackDue = spaceState.ackPending && (spaceState.ackDeadline.map { $0 <= now } ?? false)
@@ -330,6 +336,7 @@ extension Connection {
                                 ackEliciting: plan.ackEliciting, inFlight: plan.ackEliciting || plan.padded, frames: plan.frames)
         recovery.onPacketSent(record, now: now)
         statsStorage.packetsSent += 1
+        if plan.ackEliciting && plan.space == .application { pacer.onSent(bytes: packet.count) }
         if plan.ackEliciting {
             if !ackElicitingSentSinceReceive { resetIdleTimer(now: now) }
             ackElicitingSentSinceReceive = true

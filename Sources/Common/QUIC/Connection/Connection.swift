@@ -90,6 +90,9 @@ public final class Connection {
     /// Sequence number of the peer connection ID in use.
     package var peerConnectionIDSequence: UInt64 = 0
     package var pingPending = false
+    package var pacer: Pacer
+    /// When the pacer next allows a packet (set when it held one back).
+    package var pacingDeadline: QUICTime?
     /// DATAGRAM payloads waiting to be sent (oldest first, bounded).
     package var pendingDatagrams: [[UInt8]] = []
 
@@ -166,6 +169,7 @@ public final class Connection {
         localMaxData = configuration.initialMaxData
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
+        pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
         recovery = LossRecovery(isServer: false, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
@@ -197,6 +201,7 @@ public final class Connection {
         localMaxData = configuration.initialMaxData
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
+        pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
         recovery = LossRecovery(isServer: true, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
@@ -447,6 +452,7 @@ public final class Connection {
             t = t.map { min($0, x) } ?? x
         }
         if let idle = effectiveIdleTimeout { consider(lastActivity + idle) }
+        consider(pacingDeadline)
         for space in spaces where space.ackPending && !space.discarded { consider(space.ackDeadline) }
         return t
     }
@@ -460,6 +466,7 @@ public final class Connection {
             return
         default: break
         }
+        if let pacing = pacingDeadline, now >= pacing { pacingDeadline = nil }
         if let idle = effectiveIdleTimeout, now >= lastActivity + idle {
             enterClosing(.idleTimeout, now: now)
             return
