@@ -420,3 +420,20 @@ final class StreamPriorityTests: XCTestCase {
         XCTAssertEqual(finishedOrder, [urgent, bulk])
     }
 }
+
+final class MigrationTests: XCTestCase {
+    func testServerFollowsClientAddressChangeMidTransfer() throws {
+        let pair = SimulatedPair(seed: 11)
+        let scenario = TransferScenario(pair: pair, total: 2 << 20, bidirectional: true)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { scenario.received > 300_000 })
+        let newAddress = QUICPeerAddress.ipv4(10, 0, 0, 1, port: 6001)
+        pair.simulator.move(from: pair.clientAddress, to: newAddress)
+        XCTAssertTrue(pair.run(seconds: 60) { scenario.isComplete })
+        XCTAssertFalse(scenario.corrupt)
+        let server = try XCTUnwrap(pair.serverConnection)
+        XCTAssertEqual(server.peerAddress, newAddress)
+        XCTAssertEqual(server.migrations, 1)
+        XCTAssertEqual(server.pathValidations, 1, "PATH_CHALLENGE answered on the new path")
+    }
+}

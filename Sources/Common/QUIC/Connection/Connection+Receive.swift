@@ -24,12 +24,12 @@ extension Connection {
             if let first = firstDCID, header.destinationConnectionID != first { break }
             firstDCID = header.destinationConnectionID
             offset = max(header.packetEnd, offset + 1)
-            handlePacket(header, datagram: datagram, now: now)
+            handlePacket(header, datagram: datagram, from: address, now: now)
             if isClosing { break }
         }
     }
 
-    private func handlePacket(_ header: PacketHeader, datagram: [UInt8], now: QUICTime) {
+    private func handlePacket(_ header: PacketHeader, datagram: [UInt8], from address: QUICPeerAddress?, now: QUICTime) {
         switch header.type {
         case .versionNegotiation:
             // Only before any other packet from the server, and only when it lists no version we speak.
@@ -175,6 +175,17 @@ extension Connection {
             }
         }
         spaces[space.rawValue] = spaceState
+
+        // The peer's address changed (e.g. NAT rebinding): follow the newest 1-RTT packet and
+        // validate the new path (RFC 9000 §9). Only the server follows; clients do not migrate here.
+        if role == .server, level == .oneRTT, handshakeConfirmed, let address, address != peerAddress,
+           spaceState.largestReceived == pn, frames.contains(where: { !$0.isProbing }) {
+            peerAddress = address
+            migrations += 1
+            let challenge = rng.bytes(8)
+            pathChallengesPending.append(challenge)
+            outstandingPathChallenge = challenge
+        }
     }
 
     /// Moves to the next 1-RTT key phase (RFC 9001 §6), read and write keys together.
@@ -260,8 +271,11 @@ extension Connection {
             }
         case .pathChallenge(let data):
             if pathResponses.count < 4 { pathResponses.append(data) }
-        case .pathResponse:
-            break
+        case .pathResponse(let data):
+            if data == outstandingPathChallenge {
+                outstandingPathChallenge = nil
+                pathValidations += 1
+            }
         case .connectionClose(let c):
             let reason = String(decoding: c.reason, as: UTF8.self)
             if c.isApplication {

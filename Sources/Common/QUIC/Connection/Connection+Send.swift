@@ -145,6 +145,7 @@ extension Connection {
         if spaces[space.rawValue].cryptoSend.hasPending { return true }
         guard space == .application else { return false }
         if handshakeDonePending || maxDataPending || dataBlockedPending || !pathResponses.isEmpty || pingPending { return true }
+        if !pathChallengesPending.isEmpty { return true }
         if !pendingDatagrams.isEmpty && writeKeys[EncryptionLevel.oneRTT.rawValue] != nil { return true }
         if maxStreamsPending.contains(true) || streamsBlockedPending.contains(true) || !retireConnectionIDsPending.isEmpty { return true }
         for id in sendQueue {
@@ -182,6 +183,7 @@ extension Connection {
         if space == .application {
             if handshakeDonePending, put(.handshakeDone, .handshakeDone) { handshakeDonePending = false }
             while let data = pathResponses.first, put(.pathResponse(data), .pathResponse) { pathResponses.removeFirst() }
+            while let data = pathChallengesPending.first, put(.pathChallenge(data), .pathChallenge) { pathChallengesPending.removeFirst() }
             if maxDataPending, put(.maxData(localMaxData), .maxData) { maxDataPending = false }
             for i in 0..<2 where maxStreamsPending[i] {
                 if put(.maxStreams(bidirectional: i == 1, maximum: localMaxStreams[i]), .maxStreams(bidirectional: i == 1)) { maxStreamsPending[i] = false }
@@ -442,7 +444,9 @@ extension Connection {
             retireConnectionIDsPending.append(seq)
         case .streamsBlocked(let bidi):
             if localStreamsOpened[bidi ? 1 : 0] >= peerMaxStreams[bidi ? 1 : 0] { streamsBlockedPending[bidi ? 1 : 0] = true }
-        case .dataBlocked, .streamDataBlocked, .ack, .ping, .padding, .pathChallenge, .pathResponse, .datagram,
+        case .pathChallenge:
+            if let challenge = outstandingPathChallenge, !pathChallengesPending.contains(challenge) { pathChallengesPending.append(challenge) }
+        case .dataBlocked, .streamDataBlocked, .ack, .ping, .padding, .pathResponse, .datagram,
              .connectionClose, .newConnectionID, .newToken:
             break
         }

@@ -35,7 +35,7 @@ public final class Connection {
     /// Our settings.
     public let configuration: ConnectionConfiguration
     /// The peer's address (no migration yet: fixed at creation).
-    public private(set) var peerAddress: QUICPeerAddress
+    public package(set) var peerAddress: QUICPeerAddress
     /// Our connection ID (the peer sends to it).
     public private(set) var localConnectionID: QUICConnectionID
     /// The connection ID we send to.
@@ -90,6 +90,12 @@ public final class Connection {
     /// Sequence number of the peer connection ID in use.
     package var peerConnectionIDSequence: UInt64 = 0
     package var pingPending = false
+    /// PATH_CHALLENGE frames to send, and the one awaiting its PATH_RESPONSE.
+    package var pathChallengesPending: [[UInt8]] = []
+    package var outstandingPathChallenge: [UInt8]?
+    /// Times the peer's address changed, and new paths validated.
+    public package(set) var migrations = 0
+    public package(set) var pathValidations = 0
     package var pacer: Pacer
     /// When the pacer next allows a packet (set when it held one back).
     package var pacingDeadline: QUICTime?
