@@ -437,3 +437,29 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(server.pathValidations, 1, "PATH_CHALLENGE answered on the new path")
     }
 }
+
+final class StatelessResetTests: XCTestCase {
+    func testRestartedServerResetsForgottenConnection() throws {
+        let pair = SimulatedPair(seed: 13)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        // The server restarts with the same key and no connections.
+        var config = pair.server.configuration
+        config.connection.randomSeed = 999
+        let restarted = Endpoint(configuration: config, serverTLSFactory: pair.server.serverTLSFactory)
+        pair.simulator.add(restarted, at: pair.serverAddress)
+        let client = try XCTUnwrap(pair.clientConnection)
+        let id = try client.openStream(bidirectional: false)
+        try client.write(streamID: id, data: Array(repeating: 1, count: 100))
+        XCTAssertTrue(pair.run(seconds: 5) { pair.clientEvents.contains(.connectionClosed(.statelessReset)) })
+    }
+
+    func testServerAdvertisesDerivedResetToken() throws {
+        let pair = SimulatedPair(seed: 14)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let server = try XCTUnwrap(pair.serverConnection)
+        XCTAssertEqual(pair.clientConnection?.peerTransportParameters?.statelessResetToken,
+                       pair.server.statelessResetToken(for: server.localConnectionID))
+    }
+}

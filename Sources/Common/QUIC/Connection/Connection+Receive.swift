@@ -24,7 +24,13 @@ extension Connection {
             if let first = firstDCID, header.destinationConnectionID != first { break }
             firstDCID = header.destinationConnectionID
             offset = max(header.packetEnd, offset + 1)
+            let dropped = statsStorage.packetsDropped
             handlePacket(header, datagram: datagram, from: address, now: now)
+            // A short-header packet we could not process may be a stateless reset (RFC 9000 §10.3.1).
+            if header.type == .oneRTT, statsStorage.packetsDropped > dropped, datagram.count >= 21,
+               let token = peerTransportParameters?.statelessResetToken, Array(datagram.suffix(16)) == token {
+                enterClosing(.statelessReset, now: now)
+            }
             if isClosing { break }
         }
     }

@@ -193,7 +193,9 @@ public final class Connection {
     /// version 1, datagram of at least 1200 bytes). Feed the datagram with `handle(datagram:from:now:)` next.
     public init(serverConfiguration configuration: ConnectionConfiguration, peerAddress: QUICPeerAddress,
                 initialHeader: PacketHeader, originalDestinationConnectionID odcid: QUICConnectionID? = nil,
-                retrySourceConnectionID: QUICConnectionID? = nil, tlsFactory: TLSSessionFactory, now: QUICTime) throws {
+                retrySourceConnectionID: QUICConnectionID? = nil,
+                statelessResetToken: ((QUICConnectionID) -> [UInt8])? = nil,
+                tlsFactory: TLSSessionFactory, now: QUICTime) throws {
         self.role = .server
         self.configuration = configuration
         self.peerAddress = peerAddress
@@ -214,7 +216,7 @@ public final class Connection {
         tp.initialSourceConnectionID = localConnectionID
         tp.originalDestinationConnectionID = originalDestinationConnectionID
         tp.retrySourceConnectionID = retrySourceConnectionID
-        tp.statelessResetToken = rng.bytes(16)
+        tp.statelessResetToken = statelessResetToken?(localConnectionID) ?? rng.bytes(16)
         self.rng = rng
         localTransportParameters = tp
         tls = try tlsFactory(tp.encode())
@@ -415,6 +417,8 @@ public final class Connection {
             closePending = true
             state = .closing(until: now + period)
         case .peerTransportError, .peerApplicationClose:
+            state = .draining(until: now + period)
+        case .statelessReset:
             state = .draining(until: now + period)
         case .idleTimeout, .versionNegotiationFailed:
             state = .closed
