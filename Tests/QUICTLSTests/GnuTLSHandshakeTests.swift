@@ -12,6 +12,24 @@ final class GnuTLSHandshakeTests: XCTestCase {
         XCTAssertTrue(HandshakePair.certificate.privateKeyPEM.hasPrefix("-----BEGIN PRIVATE KEY-----"))
     }
 
+    /// Keys are strict RFC 5915/5958 DER with a 32-byte scalar whatever its value (GnuTLS's own export
+    /// adds a sign byte that aioquic's parser rejects), and each one loads back into a working server.
+    func testGeneratedKeysAreStrictPKCS8() throws {
+        for _ in 0..<20 {
+            let generated = try SelfSignedCertificate.generate(commonName: "test")
+            let body = generated.privateKeyPEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            let der = try XCTUnwrap(Data(base64Encoded: body)).map { $0 }
+            XCTAssertEqual(der.count, 150)
+            XCTAssertEqual(Array(der[0..<3]), [0x30, 0x81, 0x93])
+            XCTAssertEqual(Array(der[27..<36]), [0x04, 0x79, 0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20])
+            let server = TLSConfiguration.server(alpnProtocols: ["hq-interop"], certificateChain: .pem(generated.certificatePEM),
+                                                 privateKey: .pem(generated.privateKeyPEM))
+            let pair = try HandshakePair(client: HandshakePair.clientConfiguration(), server: server)
+            pair.run()
+            XCTAssertTrue(pair.client.isHandshakeComplete)
+        }
+    }
+
     func testHandshakeCompletesInMemory() throws {
         let pair = try HandshakePair(client: HandshakePair.clientConfiguration(), server: HandshakePair.serverConfiguration())
         pair.run()
@@ -172,6 +190,14 @@ final class GnuTLSHandshakeTests: XCTestCase {
         XCTAssertTrue(pair.client.isHandshakeComplete)
         XCTAssertTrue(pair.server.isHandshakeComplete)
 
+        // An IP literal as server name is checked against the certificate's IP addresses.
+        let byAddress = TLSConfiguration.client(alpnProtocols: ["hq-interop"], serverName: "127.0.0.1",
+                                                verifyPeer: true, trustedCAFile: caFile)
+        let addressPair = try HandshakePair(client: byAddress, server: HandshakePair.serverConfiguration())
+        addressPair.run()
+        XCTAssertNil(addressPair.clientError)
+        XCTAssertTrue(addressPair.client.isHandshakeComplete)
+
         // The same trust, but the wrong host name: rejected.
         let wrongName = TLSConfiguration.client(alpnProtocols: ["hq-interop"], serverName: "example.org",
                                                 verifyPeer: true, trustedCAFile: caFile)
@@ -219,5 +245,12 @@ final class GnuTLSHandshakeTests: XCTestCase {
         XCTAssertEqual(fields.count, 3)
         XCTAssertEqual(fields[1].count, 64)
         XCTAssertEqual(String(fields[2]), clientWrite.map { String(format: "%02x", $0) }.joined())
+
+        // A second session appends to the same file instead of overwriting it.
+        let second = try HandshakePair(client: clientConfiguration, server: HandshakePair.serverConfiguration())
+        second.run()
+        let allLines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(allLines.count, 2 * lines.count)
+        XCTAssertEqual(Array(allLines.prefix(lines.count)), lines)
     }
 }

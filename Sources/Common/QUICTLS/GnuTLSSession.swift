@@ -17,7 +17,8 @@ public final class GnuTLSSession: QUICTLSSession {
     private let localTransportParameters: [UInt8]
     private var session: gnutls_session_t?
     private var credentials: gnutls_certificate_credentials_t?
-    private var keyLog: FileHandle?
+    /// Key log file descriptor (opened O_APPEND, so sessions sharing a file never overwrite each other).
+    private var keyLog: Int32 = -1
     /// GnuTLS keeps the pointer given to gnutls_session_set_verify_cert: it must live as long as the session.
     private var verifyHostname: UnsafeMutablePointer<CChar>?
 
@@ -34,8 +35,11 @@ public final class GnuTLSSession: QUICTLSSession {
     private var postHandshakeBuffer: [UInt8] = []
     private var peerChecked = false
 
+    /// The peer's encoded transport parameters, from its ClientHello or EncryptedExtensions.
     public private(set) var peerTransportParameters: [UInt8]?
+    /// The application protocol both sides agreed on, once the peer's extensions are checked.
     public private(set) var negotiatedALPN: String?
+    /// True once GnuTLS reports the handshake finished (client: Finished sent; server: Finished received).
     public private(set) var isHandshakeComplete = false
     /// The negotiated cipher suite, once the handshake keys exist.
     public private(set) var negotiatedCipherSuite: CipherSuite?
@@ -54,11 +58,12 @@ public final class GnuTLSSession: QUICTLSSession {
         if let session { gnutls_deinit(session) }
         if let credentials { gnutls_certificate_free_credentials(credentials) }
         free(verifyHostname)
-        try? keyLog?.close()
+        if keyLog >= 0 { close(keyLog) }
     }
 
     // MARK: QUICTLSSession
 
+    /// Begins the handshake: a client queues its ClientHello at the Initial level; a server waits.
     public func start() throws(TLSError) {
         if let failure { throw failure }
         guard !started else { return }
@@ -68,6 +73,8 @@ public final class GnuTLSSession: QUICTLSSession {
         }
     }
 
+    /// Feeds CRYPTO-frame bytes received at `level`, in order. Throws (and stays failed) on a TLS failure;
+    /// the error's alert becomes CRYPTO_ERROR 0x100 + alert.
     public func handle(handshakeData: [UInt8], at level: EncryptionLevel) throws(TLSError) {
         if let failure { throw failure }
         guard let session else { throw fail(TLSError(alert: 80, reason: "session closed")) }
@@ -88,6 +95,7 @@ public final class GnuTLSSession: QUICTLSSession {
         try driveHandshake()
     }
 
+    /// The next queued output: handshake bytes per level, secrets, then handshake completion.
     public func pollEvent() -> TLSEvent? {
         guard nextEvent < events.count else {
             if !events.isEmpty {
@@ -260,14 +268,16 @@ public final class GnuTLSSession: QUICTLSSession {
     }
 
     fileprivate func logKey(label: UnsafePointer<CChar>?, secret: UnsafePointer<gnutls_datum_t>?) -> Int32 {
-        guard let keyLog, let session, let label, let secret, let secretData = secret.pointee.data else { return 0 }
+        guard keyLog >= 0, let session, let label, let secret, let secretData = secret.pointee.data else { return 0 }
         var clientRandom = gnutls_datum_t()
         var serverRandom = gnutls_datum_t()
         gnutls_session_get_random(session, &clientRandom, &serverRandom)
         guard let randomData = clientRandom.data else { return 0 }
         let random = Self.hex(UnsafeBufferPointer(start: randomData, count: Int(clientRandom.size)))
         let key = Self.hex(UnsafeBufferPointer(start: secretData, count: Int(secret.pointee.size)))
-        keyLog.write(Data("\(String(cString: label)) \(random) \(key)\n".utf8))
+        let line = Array("\(String(cString: label)) \(random) \(key)\n".utf8)
+        // One write per line: appends of whole lines stay intact when sessions share the file.
+        _ = line.withUnsafeBytes { write(keyLog, $0.baseAddress, $0.count) }
         return 0
     }
 
@@ -323,12 +333,8 @@ public final class GnuTLSSession: QUICTLSSession {
         ), "register quic_transport_parameters")
 
         if let path = configuration.keyLogFile {
-            if !FileManager.default.fileExists(atPath: path) {
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-            }
-            if let handle = FileHandle(forWritingAtPath: path) {
-                handle.seekToEndOfFile()
-                keyLog = handle
+            keyLog = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            if keyLog >= 0 {
                 gnutls_session_set_keylog_function(session) { session, label, secret in
                     GnuTLSSession.owner(of: session)?.logKey(label: label, secret: secret) ?? 0
                 }

@@ -51,10 +51,56 @@ public enum SelfSignedCertificate {
         var certificateDatum = gnutls_datum_t()
         try check(gnutls_x509_crt_export2(certificate, GNUTLS_X509_FMT_PEM, &certificateDatum), "export certificate")
         defer { cgnutls_free(certificateDatum.data) }
-        var keyDatum = gnutls_datum_t()
-        try check(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, nil, UInt32(GNUTLS_PKCS_PLAIN.rawValue), &keyDatum), "export key")
-        defer { cgnutls_free(keyDatum.data) }
-        return (string(certificateDatum), string(keyDatum))
+        return (string(certificateDatum), try privateKeyPEM(key))
+    }
+
+    /// PKCS #8 PEM of a P-256 key, encoded here rather than by GnuTLS: GnuTLS 3.7 writes the private
+    /// scalar as a signed integer (33 bytes when its top bit is set), which strict parsers such as
+    /// Python's cryptography (used by aioquic) reject. RFC 5915 wants exactly 32 bytes.
+    private static func privateKeyPEM(_ key: gnutls_x509_privkey_t?) throws(TLSError) -> String {
+        var curve = GNUTLS_ECC_CURVE_INVALID
+        var x = gnutls_datum_t(), y = gnutls_datum_t(), k = gnutls_datum_t()
+        try check(gnutls_x509_privkey_export_ecc_raw(key, &curve, &x, &y, &k), "export raw key")
+        defer {
+            cgnutls_free(x.data)
+            cgnutls_free(y.data)
+            cgnutls_free(k.data)
+        }
+        guard curve == GNUTLS_ECC_CURVE_SECP256R1,
+              let scalar = fixedWidth(k, 32), let px = fixedWidth(x, 32), let py = fixedWidth(y, 32) else {
+            throw TLSError(alert: 80, reason: "certificate generation: unexpected key encoding")
+        }
+        let prime256v1: [UInt8] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]
+        let ecPublicKey: [UInt8] = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]
+        // ECPrivateKey (RFC 5915): version 1, privateKey, [0] parameters, [1] publicKey.
+        var ecPrivateKey: [UInt8] = [0x02, 0x01, 0x01, 0x04, 0x20] + scalar
+        ecPrivateKey += [0xa0, UInt8(prime256v1.count)] + prime256v1
+        ecPrivateKey += [0xa1, 0x44, 0x03, 0x42, 0x00, 0x04] + px + py
+        ecPrivateKey = [0x30, UInt8(ecPrivateKey.count)] + ecPrivateKey
+        // PrivateKeyInfo (RFC 5958): version 0, AlgorithmIdentifier, privateKey OCTET STRING.
+        let algorithm = ecPublicKey + prime256v1
+        var info: [UInt8] = [0x02, 0x01, 0x00, 0x30, UInt8(algorithm.count)] + algorithm
+        info += [0x04, UInt8(ecPrivateKey.count)] + ecPrivateKey
+        let der: [UInt8] = [0x30, 0x81, UInt8(info.count)] + info
+        let base64 = Data(der).base64EncodedString()
+        var lines: [String] = ["-----BEGIN PRIVATE KEY-----"]
+        var index = base64.startIndex
+        while index < base64.endIndex {
+            let end = base64.index(index, offsetBy: 64, limitedBy: base64.endIndex) ?? base64.endIndex
+            lines.append(String(base64[index..<end]))
+            index = end
+        }
+        lines.append("-----END PRIVATE KEY-----")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The big-endian integer in `datum`, without sign padding, left-padded to `width` bytes.
+    private static func fixedWidth(_ datum: gnutls_datum_t, _ width: Int) -> [UInt8]? {
+        guard let data = datum.data else { return nil }
+        var bytes = Array(UnsafeBufferPointer(start: data, count: Int(datum.size)))
+        while bytes.count > width, bytes.first == 0 { bytes.removeFirst() }
+        guard bytes.count <= width else { return nil }
+        return [UInt8](repeating: 0, count: width - bytes.count) + bytes
     }
 
     private static func string(_ datum: gnutls_datum_t) -> String {

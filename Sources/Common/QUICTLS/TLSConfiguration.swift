@@ -1,3 +1,4 @@
+import Foundation
 import QUIC
 
 /// Settings for one TLS 1.3 endpoint of a QUIC connection.
@@ -63,6 +64,12 @@ public struct TLSConfiguration: Sendable {
     ) -> TLSConfiguration {
         TLSConfiguration(isClient: false, alpnProtocols: alpnProtocols, verifyPeer: false, certificateChain: certificateChain,
                          privateKey: privateKey, cipherSuites: cipherSuites, keyLogFile: keyLogFile)
+    }
+
+    /// The path in the SSLKEYLOGFILE environment variable, if set and not empty (a value for `keyLogFile`).
+    public static var keyLogFileFromEnvironment: String? {
+        guard let path = ProcessInfo.processInfo.environment["SSLKEYLOGFILE"], !path.isEmpty else { return nil }
+        return path
     }
 
     /// The GnuTLS priority string: TLS 1.3 only, no middlebox compatibility mode (RFC 9001 §8.4),

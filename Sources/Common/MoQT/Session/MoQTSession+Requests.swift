@@ -1,0 +1,292 @@
+extension MoQTSession {
+    /// Consumes the messages a request stream has.
+    func pumpRequest(_ streamID: UInt64) throws {
+        while !isClosed, peerSetupOptions != nil, var r = requests[streamID] {
+            guard let m = try r.parser.next() else { break }
+            requests[streamID] = r
+            if r.kind == nil {
+                try handleFirstRequestMessage(m, on: streamID)
+            } else if r.isLocal {
+                try handleReplyMessage(m, on: streamID)
+            } else {
+                try handlePeerFollowUp(m, on: streamID)
+            }
+        }
+        guard !isClosed, let r = requests[streamID], r.readClosed, peerSetupOptions != nil else { return }
+        try r.parser.finish()
+        if r.kind == nil && !r.isLocal {
+            // The peer opened and closed a stream without a request.
+            requests[streamID] = nil
+            return
+        }
+        if r.isLocal && r.phase == .awaitingResponse {
+            throw MoQTError.protocolViolation("request stream ended without a response")
+        }
+        streamReadEnded(streamID)
+    }
+
+    /// The peer finished its side of a request stream: a request this side sent is over, so
+    /// this side finishes too; then the record goes once nothing more can happen on it.
+    func streamReadEnded(_ streamID: UInt64) {
+        guard let r = requests[streamID] else { return }
+        if r.readClosed && !r.writeClosed && (r.isLocal || r.isSubscriberSide || r.phase == .ended) {
+            finishStream(streamID)
+            requests[streamID]?.writeClosed = true
+        }
+        if r.isSubscriberSide { checkSubscriptionFinished(streamID) }
+        removeIfDone(streamID)
+    }
+
+    /// Drops a request record whose stream is closed both ways and whose data is complete.
+    func removeIfDone(_ streamID: UInt64) {
+        guard let r = requests[streamID], r.readClosed, r.writeClosed else { return }
+        if r.isSubscriberSide && r.publishDone != nil && !r.finishedReported { return }
+        retire(streamID)
+        requests[streamID] = nil
+    }
+
+    static func requestID(of m: Draft18.ControlMessage) -> (UInt64, RequestKind)? {
+        switch m {
+        case .subscribe(let x): return (x.requestID, .subscribe)
+        case .publish(let x): return (x.requestID, .publish)
+        case .fetch(let x): return (x.requestID, .fetch)
+        case .trackStatus(let x): return (x.requestID, .trackStatus)
+        case .publishNamespace(let x): return (x.requestID, .publishNamespace)
+        case .subscribeNamespace(let x): return (x.requestID, .subscribeNamespace)
+        case .subscribeTracks(let x): return (x.requestID, .subscribeTracks)
+        default: return nil
+        }
+    }
+
+    /// The first message on a peer's bidirectional stream opens a request.
+    func handleFirstRequestMessage(_ m: Draft18.ControlMessage, on streamID: UInt64) throws {
+        guard let (requestID, kind) = Self.requestID(of: m) else {
+            throw MoQTError.protocolViolation("\(m.name) cannot open a request stream")
+        }
+        try acceptPeerRequestID(requestID)
+        guard var r = requests[streamID] else { return }
+        r.requestID = requestID
+        r.kind = kind
+        requests[streamID] = r
+        requestStreams[requestID] = streamID
+        transport.setPriority(streamID: streamID, priority: .control)
+        if let g = sentGoAway, let limit = g.requestID, requestID >= limit {
+            try replyError(streamID, Draft18.RequestError(code: .goingAway, reason: "going away"))
+            return
+        }
+        switch m {
+        case .subscribe(let s):
+            applySubscriptionParameters(s.parameters, to: streamID)
+            requests[streamID]?.track = s.track
+            emit(.subscribeRequested(requestID: requestID, s))
+        case .publish(let p):
+            if receivedAliases[p.trackAlias] != nil {
+                throw MoQTError(.duplicateTrackAlias, "PUBLISH with track alias \(p.trackAlias) already in use")
+            }
+            receivedAliases[p.trackAlias] = requestID
+            retiredAliases.remove(p.trackAlias)
+            requests[streamID]?.trackAlias = p.trackAlias
+            requests[streamID]?.track = p.track
+            requests[streamID]?.defaultPublisherPriority = Self.defaultPublisherPriority(p.trackProperties)
+            if let f = p.parameters.forward { requests[streamID]?.forward = f }
+            emit(.publishRequested(requestID: requestID, p))
+        case .fetch(let f):
+            switch f.range {
+            case .relativeJoining(let joined, _), .absoluteJoining(let joined, _):
+                guard let js = requestStreams[joined], let j = requests[js], j.kind == .subscribe, !j.isLocal, j.phase != .ended else {
+                    try replyError(streamID, Draft18.RequestError(code: .invalidJoiningRequestID, reason: "no subscription \(joined)"))
+                    return
+                }
+            case .standalone(let track, let start, let end):
+                requests[streamID]?.track = track
+                if end.group < start.group {
+                    try replyError(streamID, Draft18.RequestError(code: .invalidRange, reason: "end before start"))
+                    return
+                }
+            }
+            if let o = f.parameters.groupOrder { requests[streamID]?.groupOrder = o }
+            if let p = f.parameters.subscriberPriority { requests[streamID]?.subscriberPriority = p }
+            emit(.fetchRequested(requestID: requestID, f))
+        case .trackStatus(let t): emit(.trackStatusRequested(requestID: requestID, t))
+        case .publishNamespace(let p): emit(.publishNamespaceRequested(requestID: requestID, p))
+        case .subscribeNamespace(let s): emit(.subscribeNamespaceRequested(requestID: requestID, s))
+        case .subscribeTracks(let s): emit(.subscribeTracksRequested(requestID: requestID, s))
+        default: break
+        }
+    }
+
+    /// DEFAULT_PUBLISHER_PRIORITY among track properties, else 128.
+    static func defaultPublisherPriority(_ properties: [KeyValuePair]) -> UInt8 {
+        guard let v = properties.first(where: { $0.type == PropertyType.defaultPublisherPriority })?.integerValue, v <= 255 else { return 128 }
+        return UInt8(v)
+    }
+
+    func applySubscriptionParameters(_ p: MessageParameters, to streamID: UInt64) {
+        if let f = p.forward { requests[streamID]?.forward = f }
+        if let sp = p.subscriberPriority { requests[streamID]?.subscriberPriority = sp }
+        if let o = p.groupOrder { requests[streamID]?.groupOrder = o }
+        if let f = p.subscriptionFilter { requests[streamID]?.filter = f }
+    }
+
+    /// Later messages on a stream the peer opened: REQUEST_UPDATE, PUBLISH_DONE (for its PUBLISH), GOAWAY.
+    func handlePeerFollowUp(_ m: Draft18.ControlMessage, on streamID: UInt64) throws {
+        guard let r = requests[streamID], let requestID = r.requestID else { return }
+        switch m {
+        case .requestUpdate(let u):
+            try handleUpdate(u, on: streamID)
+        case .publishDone(let d) where r.kind == .publish:
+            guard r.publishDone == nil else { throw MoQTError.protocolViolation("second PUBLISH_DONE") }
+            requests[streamID]?.publishDone = d
+            emit(.publishDone(requestID: requestID, d))
+            checkSubscriptionFinished(streamID)
+        case .goAway(let g):
+            emit(.requestGoAway(requestID: requestID, g))
+        case .requestOK(let ok):
+            guard let u = r.pendingUpdates.first else { throw MoQTError.protocolViolation("unsolicited REQUEST_OK") }
+            requests[streamID]?.pendingUpdates.removeFirst()
+            emit(.requestOK(requestID: u, ok))
+        case .requestError(let e):
+            guard let u = r.pendingUpdates.first else { throw MoQTError.protocolViolation("unsolicited REQUEST_ERROR") }
+            requests[streamID]?.pendingUpdates.removeFirst()
+            emit(.requestError(requestID: u, e))
+        default:
+            throw MoQTError.protocolViolation("\(m.name) on a \(r.kind.map { "\($0)" } ?? "") request stream")
+        }
+    }
+
+    /// Applies a REQUEST_UPDATE and acknowledges it.
+    func handleUpdate(_ u: Draft18.RequestUpdate, on streamID: UInt64) throws {
+        guard let r = requests[streamID], let requestID = r.requestID else { return }
+        try acceptPeerRequestID(u.requestID)
+        if r.kind == .subscribe || r.kind == .publish || r.kind == .fetch {
+            applySubscriptionParameters(u.parameters, to: streamID)
+        }
+        if !r.writeClosed { send(.requestOK(Draft18.RequestOK()), on: streamID) }
+        emit(.requestUpdated(requestID: requestID, u))
+    }
+
+    /// Messages on a stream this side opened: the answer, then what the request may bring.
+    func handleReplyMessage(_ m: Draft18.ControlMessage, on streamID: UInt64) throws {
+        guard let r = requests[streamID], let kind = r.kind, let requestID = r.requestID else { return }
+        if case .goAway(let g) = m {
+            emit(.requestGoAway(requestID: requestID, g))
+            return
+        }
+        if case .requestUpdate(let u) = m, kind == .publish, r.phase != .ended {
+            try handleUpdate(u, on: streamID)
+            return
+        }
+        if r.phase == .awaitingResponse {
+            switch (m, kind) {
+            case (.requestError(let e), _):
+                requests[streamID]?.phase = .ended
+                localFetchOrders[requestID] = nil
+                endedRequests.insert(requestID)
+                emit(.requestError(requestID: requestID, e))
+                if kind == .subscribe { try unparkStreams() }
+            case (.subscribeOK(let ok), .subscribe):
+                if receivedAliases[ok.trackAlias] != nil {
+                    throw MoQTError(.duplicateTrackAlias, "SUBSCRIBE_OK with track alias \(ok.trackAlias) already in use")
+                }
+                receivedAliases[ok.trackAlias] = requestID
+                retiredAliases.remove(ok.trackAlias)
+                requests[streamID]?.trackAlias = ok.trackAlias
+                requests[streamID]?.defaultPublisherPriority = Self.defaultPublisherPriority(ok.trackProperties)
+                requests[streamID]?.phase = .established
+                emit(.subscribeOK(requestID: requestID, trackAlias: ok.trackAlias, ok))
+                try unparkStreams()
+            case (.fetchOK(let ok), .fetch):
+                requests[streamID]?.phase = .established
+                emit(.fetchOK(requestID: requestID, ok))
+            case (.requestOK(let ok), .publish):
+                requests[streamID]?.phase = .established
+                if let f = ok.parameters.forward { requests[streamID]?.forward = f }
+                if let p = ok.parameters.subscriberPriority { requests[streamID]?.subscriberPriority = p }
+                emit(.requestOK(requestID: requestID, ok))
+            case (.requestOK(let ok), .trackStatus), (.requestOK(let ok), .publishNamespace),
+                 (.requestOK(let ok), .subscribeNamespace), (.requestOK(let ok), .subscribeTracks):
+                requests[streamID]?.phase = .established
+                emit(.requestOK(requestID: requestID, ok))
+            default:
+                throw MoQTError.protocolViolation("\(m.name) cannot answer \(kind)")
+            }
+            return
+        }
+        switch (m, kind) {
+        case (.requestOK(let ok), _):
+            guard let u = requests[streamID]?.pendingUpdates.first else { throw MoQTError.protocolViolation("unsolicited REQUEST_OK") }
+            requests[streamID]?.pendingUpdates.removeFirst()
+            emit(.requestOK(requestID: u, ok))
+        case (.requestError(let e), _):
+            guard let u = requests[streamID]?.pendingUpdates.first else { throw MoQTError.protocolViolation("unsolicited REQUEST_ERROR") }
+            requests[streamID]?.pendingUpdates.removeFirst()
+            emit(.requestError(requestID: u, e))
+        case (.publishDone(let d), .subscribe):
+            guard r.publishDone == nil else { throw MoQTError.protocolViolation("second PUBLISH_DONE") }
+            requests[streamID]?.publishDone = d
+            emit(.publishDone(requestID: requestID, d))
+            checkSubscriptionFinished(streamID)
+        case (.namespace(let n), .subscribeNamespace):
+            emit(.namespace(requestID: requestID, suffix: n.suffix))
+        case (.namespaceDone(let n), .subscribeNamespace):
+            emit(.namespaceDone(requestID: requestID, suffix: n.suffix))
+        case (.publishBlocked(let b), .subscribeTracks):
+            emit(.publishBlocked(requestID: requestID, b))
+        default:
+            throw MoQTError.protocolViolation("\(m.name) on a \(kind) request stream")
+        }
+    }
+
+    /// Sends REQUEST_ERROR and ends the request.
+    func replyError(_ streamID: UInt64, _ e: Draft18.RequestError) throws {
+        guard let id = requests[streamID]?.requestID else { return }
+        send(.requestError(e), on: streamID)
+        finishStream(streamID)
+        requests[streamID]?.writeClosed = true
+        requests[streamID]?.phase = .ended
+        endedRequests.insert(id)
+        removeIfDone(streamID)
+    }
+
+    /// A request stream was reset or stopped by the peer: the request is cancelled.
+    func cancelRequestStream(_ streamID: UInt64, code: UInt64) {
+        guard var r = requests[streamID] else { return }
+        let wasEnded = r.phase == .ended
+        r.phase = .ended
+        if !r.writeClosed {
+            r.writeClosed = true
+            resetStream(streamID, code: code)
+        }
+        if !r.readClosed {
+            r.readClosed = true
+            discardedStreams.insert(streamID)
+            try? transport.stopSending(streamID: streamID, errorCode: code)
+        }
+        requests[streamID] = r
+        guard let requestID = r.requestID else {
+            requests[streamID] = nil
+            return
+        }
+        if r.isPublisherSide {
+            if let a = r.trackAlias { sentAliases[a] = nil }
+            for (sid, o) in outgoing.sorted(by: { $0.key < $1.key }) where o.requestID == requestID && !o.ended {
+                outgoing[sid]?.ended = true
+                resetStream(sid, code: StreamResetCode.cancelled.rawValue)
+            }
+        }
+        if r.kind == .fetch && !r.isLocal {
+            for (sid, o) in outgoing.sorted(by: { $0.key < $1.key }) where o.requestID == requestID && !o.ended {
+                outgoing[sid]?.ended = true
+                resetStream(sid, code: StreamResetCode.cancelled.rawValue)
+            }
+        }
+        localFetchOrders[requestID] = nil
+        if !wasEnded { emit(.requestCancelled(requestID: requestID, code: code)) }
+        if r.isSubscriberSide, let a = r.trackAlias {
+            receivedAliases[a] = nil
+            retiredAliases.insert(a)
+        }
+        endedRequests.insert(requestID)
+        requests[streamID] = nil
+    }
+}
