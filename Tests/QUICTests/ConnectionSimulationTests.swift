@@ -463,3 +463,24 @@ final class StatelessResetTests: XCTestCase {
                        pair.server.statelessResetToken(for: server.localConnectionID))
     }
 }
+
+final class ConnectionIDTests: XCTestCase {
+    func testPeersIssueConnectionIDsAndRotationKeepsTheConnectionWorking() throws {
+        let pair = SimulatedPair(seed: 21)
+        let scenario = TransferScenario(pair: pair, total: 1 << 20, bidirectional: false)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { scenario.received > 100_000 })
+        let client = try XCTUnwrap(pair.clientConnection)
+        let server = try XCTUnwrap(pair.serverConnection)
+        XCTAssertEqual(client.peerConnectionIDs.count, 3, "server issued up to our active_connection_id_limit of 4")
+        XCTAssertEqual(server.peerConnectionIDs.count, 3)
+        let before = client.peerConnectionID
+        XCTAssertTrue(client.rotatePeerConnectionID())
+        XCTAssertNotEqual(client.peerConnectionID, before)
+        XCTAssertTrue(pair.run(seconds: 30) { scenario.isComplete })
+        XCTAssertFalse(scenario.corrupt)
+        XCTAssertNil(server.activeLocalConnectionIDs[0], "the retired handshake connection ID is gone")
+        XCTAssertEqual(server.activeLocalConnectionIDs.count, 4, "a replacement was issued")
+        XCTAssertTrue(client.isEstablished && server.isEstablished)
+    }
+}

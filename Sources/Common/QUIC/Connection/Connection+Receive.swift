@@ -271,9 +271,13 @@ extension Connection {
         case .newConnectionID(let f):
             try onNewConnectionID(f)
         case .retireConnectionID(let sequence):
-            // We issue only the handshake connection ID (sequence 0); anything else was never sent.
-            if sequence > 0 {
+            guard sequence < nextLocalConnectionIDSequence else {
                 throw QUICError(.protocolViolation, frameType: FrameType.retireConnectionID, "retiring never-issued connection ID \(sequence)")
+            }
+            if activeLocalConnectionIDs.removeValue(forKey: sequence) != nil {
+                localConnectionIDTokens[sequence] = nil
+                newConnectionIDsPending.removeAll { $0 == sequence }
+                if handshakeConfirmed { issueConnectionIDs() }
             }
         case .pathChallenge(let data):
             if pathResponses.count < 4 { pathResponses.append(data) }

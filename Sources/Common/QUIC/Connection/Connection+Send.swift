@@ -145,7 +145,7 @@ extension Connection {
         if spaces[space.rawValue].cryptoSend.hasPending { return true }
         guard space == .application else { return false }
         if handshakeDonePending || maxDataPending || dataBlockedPending || !pathResponses.isEmpty || pingPending { return true }
-        if !pathChallengesPending.isEmpty { return true }
+        if !pathChallengesPending.isEmpty || !newConnectionIDsPending.isEmpty { return true }
         if !pendingDatagrams.isEmpty && writeKeys[EncryptionLevel.oneRTT.rawValue] != nil { return true }
         if maxStreamsPending.contains(true) || streamsBlockedPending.contains(true) || !retireConnectionIDsPending.isEmpty { return true }
         for id in sendQueue {
@@ -193,6 +193,15 @@ extension Connection {
                     streamsBlockedPending[i] = false
                     streamsBlockedReported[i] = peerMaxStreams[i]
                 }
+            }
+            while let seq = newConnectionIDsPending.first {
+                guard let cid = activeLocalConnectionIDs[seq], let token = localConnectionIDTokens[seq] else {
+                    newConnectionIDsPending.removeFirst()
+                    continue
+                }
+                let frame = NewConnectionIDFrame(sequenceNumber: seq, retirePriorTo: 0, connectionID: cid, statelessResetToken: token)
+                guard put(.newConnectionID(frame), .newConnectionID(sequenceNumber: seq)) else { break }
+                newConnectionIDsPending.removeFirst()
             }
             while let seq = retireConnectionIDsPending.first, put(.retireConnectionID(sequenceNumber: seq), .retireConnectionID(sequenceNumber: seq)) {
                 retireConnectionIDsPending.removeFirst()
@@ -442,12 +451,14 @@ extension Connection {
             handshakeDonePending = true
         case .retireConnectionID(let seq):
             retireConnectionIDsPending.append(seq)
+        case .newConnectionID(let seq):
+            if activeLocalConnectionIDs[seq] != nil && !newConnectionIDsPending.contains(seq) { newConnectionIDsPending.append(seq) }
         case .streamsBlocked(let bidi):
             if localStreamsOpened[bidi ? 1 : 0] >= peerMaxStreams[bidi ? 1 : 0] { streamsBlockedPending[bidi ? 1 : 0] = true }
         case .pathChallenge:
             if let challenge = outstandingPathChallenge, !pathChallengesPending.contains(challenge) { pathChallengesPending.append(challenge) }
         case .dataBlocked, .streamDataBlocked, .ack, .ping, .padding, .pathResponse, .datagram,
-             .connectionClose, .newConnectionID, .newToken:
+             .connectionClose, .newToken:
             break
         }
     }

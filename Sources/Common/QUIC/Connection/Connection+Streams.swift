@@ -128,6 +128,18 @@ extension Connection {
         pendingDatagrams.append(data)
     }
 
+    /// Switches to the next connection ID the peer issued and retires the current one
+    /// (e.g. before a migration). Returns false when the peer gave no spare ID.
+    @discardableResult
+    public func rotatePeerConnectionID() -> Bool {
+        guard let next = peerConnectionIDs.min(by: { $0.key < $1.key }) else { return false }
+        retireConnectionIDsPending.append(peerConnectionIDSequence)
+        peerConnectionIDSequence = next.key
+        peerConnectionID = next.value.connectionID
+        peerConnectionIDs[next.key] = nil
+        return true
+    }
+
     /// Starts a 1-RTT key update (RFC 9001 §6). Returns false when not allowed yet: before the
     /// handshake is confirmed, or while a previous update is still unacknowledged.
     @discardableResult

@@ -90,6 +90,14 @@ public final class Connection {
     /// Sequence number of the peer connection ID in use.
     package var peerConnectionIDSequence: UInt64 = 0
     package var pingPending = false
+    /// Our connection IDs by sequence number (0 = the handshake one), still active.
+    public package(set) var activeLocalConnectionIDs: [UInt64: QUICConnectionID] = [:]
+    package var localConnectionIDTokens: [UInt64: [UInt8]] = [:]
+    package var nextLocalConnectionIDSequence: UInt64 = 1
+    package var newConnectionIDsPending: [UInt64] = []
+    package var issuedConnectionIDs = false
+    /// Derives the stateless reset token of one of our connection IDs (set by the endpoint).
+    package var resetTokenProvider: ((QUICConnectionID) -> [UInt8])?
     /// PATH_CHALLENGE frames to send, and the one awaiting its PATH_RESPONSE.
     package var pathChallengesPending: [[UInt8]] = []
     package var outstandingPathChallenge: [UInt8]?
@@ -166,6 +174,7 @@ public final class Connection {
         self.peerAddress = peerAddress
         var rng = configuration.randomSeed.map { QUICRandom(seed: $0) } ?? QUICRandom()
         localConnectionID = .random(length: configuration.connectionIDLength, using: &rng)
+        activeLocalConnectionIDs[0] = localConnectionID
         let odcid = QUICConnectionID.random(length: 8, using: &rng)
         originalDestinationConnectionID = odcid
         peerConnectionID = odcid
@@ -201,6 +210,8 @@ public final class Connection {
         self.peerAddress = peerAddress
         var rng = configuration.randomSeed.map { QUICRandom(seed: $0) } ?? QUICRandom()
         localConnectionID = .random(length: configuration.connectionIDLength, using: &rng)
+        activeLocalConnectionIDs[0] = localConnectionID
+        resetTokenProvider = statelessResetToken
         originalDestinationConnectionID = odcid ?? initialHeader.destinationConnectionID
         peerConnectionID = initialHeader.sourceConnectionID
         self.retrySourceConnectionID = retrySourceConnectionID
@@ -240,7 +251,7 @@ public final class Connection {
         tp.initialMaxStreamsUni = c.initialMaxStreamsUni
         tp.ackDelayExponent = c.ackDelayExponent
         tp.maxAckDelay = c.maxAckDelay.nanoseconds / 1_000_000
-        tp.activeConnectionIDLimit = 2
+        tp.activeConnectionIDLimit = 4
         tp.maxDatagramFrameSize = c.maxDatagramFrameSize
         return tp
     }
@@ -316,10 +327,24 @@ public final class Connection {
         recovery.discardSpace(space, now: now)
     }
 
+    /// Issues connection IDs up to the peer's active_connection_id_limit (at most 4 in all).
+    package func issueConnectionIDs() {
+        let limit = Int(min(peerTransportParameters?.activeConnectionIDLimit ?? 2, 4))
+        while activeLocalConnectionIDs.count < limit {
+            let seq = nextLocalConnectionIDSequence
+            nextLocalConnectionIDSequence += 1
+            let cid = QUICConnectionID.random(length: configuration.connectionIDLength, using: &rng)
+            activeLocalConnectionIDs[seq] = cid
+            localConnectionIDTokens[seq] = resetTokenProvider?(cid) ?? rng.bytes(16)
+            newConnectionIDsPending.append(seq)
+        }
+    }
+
     /// The handshake is confirmed (RFC 9001 §4.1.2): drop Handshake keys.
     package func confirmHandshake(now: QUICTime) {
         guard !handshakeConfirmed else { return }
         handshakeConfirmed = true
+        if configuration.connectionIDLength > 0 { issueConnectionIDs() }
         recovery.handshakeConfirmed = true
         recovery.peerCompletedAddressValidation = true
         discardKeys(.initial, now: now)

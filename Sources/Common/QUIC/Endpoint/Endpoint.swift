@@ -46,6 +46,7 @@ public final class Endpoint {
         var config = configuration ?? self.configuration.connection
         if config.randomSeed != nil { config.randomSeed = config.randomSeed! &+ UInt64(nextHandle) &* 7919 }
         let connection = try Connection(clientConfiguration: config, peerAddress: address, tlsFactory: tlsFactory, now: now)
+        connection.resetTokenProvider = { [unowned self] cid in self.statelessResetToken(for: cid) }
         return add(connection)
     }
 
@@ -168,8 +169,8 @@ public final class Endpoint {
         for step in 0..<order.count {
             let handle = order[(roundRobin + step) % order.count]
             guard let connection = connections[handle] else { continue }
-            // The client's connection ID may change (Retry, NEW_CONNECTION_ID): keep routes fresh.
-            if routes[connection.localConnectionID] == nil { routes[connection.localConnectionID] = handle }
+            // Route every connection ID the connection has issued.
+            for cid in connection.activeLocalConnectionIDs.values where routes[cid] == nil { routes[cid] = handle }
             if let bytes = connection.pollTransmit(now: now) {
                 roundRobin = (roundRobin + step + 1) % order.count
                 return OutgoingDatagram(bytes: bytes, destination: connection.peerAddress)
