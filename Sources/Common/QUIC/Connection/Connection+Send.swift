@@ -277,7 +277,7 @@ extension Connection {
         let connectionCredit = peerMaxData > sentData ? peerMaxData - sentData : 0
         let streamLimit = min(s.maxStreamData, s.buffer.highestSent + connectionCredit)
         let previousHighest = s.buffer.highestSent
-        if let chunk = s.buffer.nextChunk(maxLength: room - overhead, limit: streamLimit) {
+        if let chunk = s.buffer.nextChunk(maxLength: min(room - overhead, 16383), limit: streamLimit) {
             let newBytes = s.buffer.highestSent - previousHighest
             sentData += newBytes
             if newBytes < UInt64(chunk.data.count) { statsStorage.streamBytesRetransmitted += UInt64(chunk.data.count) - newBytes }
