@@ -484,3 +484,16 @@ final class ConnectionIDTests: XCTestCase {
         XCTAssertTrue(client.isEstablished && server.isEstablished)
     }
 }
+
+final class ReorderedHandshakeTests: XCTestCase {
+    func testHandshakeSurvivesHeavyReorderingAndDuplication() throws {
+        for seed: UInt64 in 30..<36 {
+            let link = LinkConfiguration(delay: .milliseconds(5), jitter: .milliseconds(30), duplicationRate: 0.2)
+            let pair = SimulatedPair(seed: seed, clientToServer: link, serverToClient: link)
+            let scenario = TransferScenario(pair: pair, total: 200_000, bidirectional: true)
+            try pair.connect()
+            XCTAssertTrue(pair.run(seconds: 30) { scenario.isComplete }, "seed \(seed)")
+            XCTAssertFalse(scenario.corrupt)
+        }
+    }
+}

@@ -10,6 +10,22 @@ extension Connection {
         }
         bytesReceived += datagram.count
         statsStorage.bytesReceived += datagram.count
+        process(datagram: datagram, from: address, now: now)
+        // Packets that arrived before their keys (reordering) get a second chance once keys exist.
+        if !undecryptablePackets.isEmpty {
+            let waiting = undecryptablePackets
+            undecryptablePackets = []
+            for (level, packet) in waiting {
+                if readKeys[level.rawValue] != nil {
+                    process(datagram: packet, from: address, now: now)
+                } else if !spaces[PacketNumberSpace(level).rawValue].discarded {
+                    undecryptablePackets.append((level, packet))
+                }
+            }
+        }
+    }
+
+    private func process(datagram: [UInt8], from address: QUICPeerAddress?, now: QUICTime) {
         var offset = 0
         var firstDCID: QUICConnectionID?
         while offset < datagram.count {
@@ -53,9 +69,17 @@ extension Connection {
         default:
             break
         }
-        guard header.version == QUICVersion.v1, let level = header.type.encryptionLevel,
-              let keys = readKeys[level.rawValue] else {
+        guard header.version == QUICVersion.v1, let level = header.type.encryptionLevel else {
             statsStorage.packetsDropped += 1
+            return
+        }
+        guard let keys = readKeys[level.rawValue] else {
+            // Keys not there yet (e.g. a Handshake packet overtook the Initial): keep a few packets.
+            if level > .initial, !spaces[PacketNumberSpace(level).rawValue].discarded, undecryptablePackets.count < 8 {
+                undecryptablePackets.append((level, Array(datagram[header.packetStart..<header.packetEnd])))
+            } else {
+                statsStorage.packetsDropped += 1
+            }
             return
         }
         let space = PacketNumberSpace(level)

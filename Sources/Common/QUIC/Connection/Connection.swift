@@ -90,6 +90,8 @@ public final class Connection {
     /// Sequence number of the peer connection ID in use.
     package var peerConnectionIDSequence: UInt64 = 0
     package var pingPending = false
+    /// Packets received before their keys, retried when keys arrive (bounded).
+    package var undecryptablePackets: [(EncryptionLevel, [UInt8])] = []
     /// Our connection IDs by sequence number (0 = the handshake one), still active.
     public package(set) var activeLocalConnectionIDs: [UInt64: QUICConnectionID] = [:]
     package var localConnectionIDTokens: [UInt64: [UInt8]] = [:]
