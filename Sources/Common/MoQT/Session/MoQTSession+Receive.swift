@@ -104,7 +104,7 @@ extension MoQTSession {
         do {
             guard case .object(let d) = try Draft18.Datagram.decode(bytes) else { return }
             guard let requestID = receivedAliases[d.trackAlias] else {
-                if retiredAliases.contains(d.trackAlias) || hasPendingLocalSubscribe { return }
+                if retiredAliases.contains(d.trackAlias) || hasPendingLocalSubscribe || cancelledBeforeAlias > 0 { return }
                 throw MoQTError.protocolViolation("datagram for unknown track alias \(d.trackAlias)")
             }
             let status: ObjectStatus
@@ -215,14 +215,14 @@ extension MoQTSession {
                 u.kind = .padding
             case .subgroupHeader(let h):
                 guard let requestID = receivedAliases[h.trackAlias] else {
-                    if retiredAliases.contains(h.trackAlias) {
-                        discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
-                        return
-                    }
-                    if hasPendingLocalSubscribe {
+                    if hasPendingLocalSubscribe && !retiredAliases.contains(h.trackAlias) {
                         // Data can overtake SUBSCRIBE_OK: keep the object bytes until it arrives.
                         u.kind = .subgroup(requestID: nil, header: h)
                         u.parked = true
+                        return
+                    }
+                    if retiredAliases.contains(h.trackAlias) || cancelledBeforeAlias > 0 {
+                        discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
                         return
                     }
                     throw MoQTError.protocolViolation("subgroup stream for unknown track alias \(h.trackAlias)")
@@ -287,7 +287,7 @@ extension MoQTSession {
                 noteSubgroupOpened(requestID)
                 try pumpIncoming(id)
             } else if !hasPendingLocalSubscribe {
-                if retiredAliases.contains(h.trackAlias) {
+                if retiredAliases.contains(h.trackAlias) || cancelledBeforeAlias > 0 {
                     discardIncoming(id, code: StreamResetCode.cancelled.rawValue)
                 } else {
                     throw MoQTError.protocolViolation("subgroup stream for unknown track alias \(h.trackAlias)")

@@ -124,6 +124,11 @@ extension MoQTSession {
                 if case .subgroup(let rid?, _) = u.kind, rid == requestID { discardIncoming(sid, code: code.rawValue) }
             }
         }
+        if r.isSubscriberSide && r.trackAlias == nil {
+            cancelledBeforeAlias += 1
+            requests[s] = nil
+            try? unparkStreams()
+        }
         if r.isPublisherSide {
             if let a = r.trackAlias { sentAliases[a] = nil }
             for (sid, o) in outgoing.sorted(by: { $0.key < $1.key }) where o.requestID == requestID && !o.ended {

@@ -64,6 +64,9 @@ public final class MoQTSession {
     var receivedAliases: [UInt64: UInt64] = [:]
     /// Aliases of subscriptions that ended: late data for them is ignored, not an error.
     var retiredAliases: Set<UInt64> = []
+    /// Local subscriptions cancelled before their SUBSCRIBE_OK: their alias is unknown, so data
+    /// with an unknown alias may be theirs and is discarded rather than treated as an error.
+    var cancelledBeforeAlias = 0
     /// Publisher side: alias handed out to the request ID.
     var sentAliases: [UInt64: UInt64] = [:]
     var nextTrackAlias: UInt64
