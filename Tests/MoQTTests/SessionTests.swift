@@ -301,6 +301,11 @@ final class SessionTests: XCTestCase {
             Draft18.FetchObject(location: Location(group: 1, object: 0), forwarding: .subgroup(1), publisherPriority: 6, payload: [4, 5, 6]),
         ]
         for o in items { try p.server.writeFetchItem(streamID: stream, .object(o)) }
+        // Descending order: a later group cannot follow, nor an earlier object in the same group.
+        XCTAssertThrowsError(try p.server.writeFetchItem(streamID: stream, .object(
+            Draft18.FetchObject(location: Location(group: 2, object: 5), forwarding: .subgroup(0), publisherPriority: 5, payload: [1]))))
+        XCTAssertThrowsError(try p.server.writeFetchItem(streamID: stream, .object(
+            Draft18.FetchObject(location: Location(group: 3, object: 0), forwarding: .subgroup(0), publisherPriority: 5, payload: [1]))))
         try p.server.endFetch(streamID: stream)
         p.run()
         XCTAssertTrue(p.clientEvents.contains { if case .fetchOK(id, let ok) = $0 { return ok.endLocation == Location(group: 2, object: 1) } else { return false } })

@@ -79,8 +79,22 @@ extension MoQTSession {
     public func writeFetchItem(streamID: UInt64, _ item: Draft18.FetchStreamItem) throws {
         try requireOpen()
         guard var o = outgoing[streamID], !o.ended, case .fetch(var coder) = o.kind else { throw MoQTSessionError.invalidStream(streamID) }
-        if case .object(let obj) = item, obj.status != .normal, !(obj.payload.isEmpty && obj.properties.isEmpty) {
-            throw MoQTSessionError.invalidObject("status objects carry no payload or properties")
+        if case .object(let obj) = item {
+            if obj.status != .normal, !(obj.payload.isEmpty && obj.properties.isEmpty) {
+                throw MoQTSessionError.invalidObject("status objects carry no payload or properties")
+            }
+            if let prior = o.lastFetchLocation {
+                let l = obj.location
+                if l.group == prior.group {
+                    if l.object < prior.object { throw MoQTSessionError.invalidObject("fetch object \(l) after \(prior)") }
+                } else if (coder.groupOrder == .ascending) != (l.group > prior.group) {
+                    throw MoQTSessionError.invalidObject("fetch group \(l.group) out of \(coder.groupOrder) order after \(prior.group)")
+                }
+            }
+        }
+        switch item {
+        case .object(let obj): o.lastFetchLocation = obj.location
+        case .endOfRange(let l, _): o.lastFetchLocation = l
         }
         var w = ByteWriter()
         coder.encode(item, into: &w)
