@@ -52,9 +52,23 @@ let package = Package(
             path: "\(common)/QUICIO"
         ),
         .target(name: "NetSim", dependencies: ["QUIC"], path: "\(common)/NetSim"),
+        .target(
+            name: "MoQTNet",
+            dependencies: ["MoQT", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "\(common)/MoQTNet"
+        ),
         .target(name: "MoQT", dependencies: ["Wire"], path: "\(common)/MoQT"),
         .target(name: "Media", dependencies: ["CAVFormat"], path: "\(common)/Media"),
-        .target(name: "MoQMedia", dependencies: ["Media", "MoQT", "Wire"], path: "\(common)/MoQMedia"),
+        .target(
+            name: "MoQMedia",
+            dependencies: ["Media", "MoQT", "MoQTNet", "QUICIO", "QUICTLS", "Wire", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            path: "\(common)/MoQMedia"
+        ),
+        .target(name: "Relay", dependencies: ["MoQT", "Wire"], path: "\(common)/Relay"),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
         .target(
             name: "CLIKit",
@@ -87,13 +101,28 @@ let package = Package(
             path: "Tests/Interop/quic-interop"
         ),
 
+        // libFuzzer harnesses (docs/FUZZING.md): built with -sanitize=fuzzer -DFUZZING by scripts/fuzz.sh;
+        // an ordinary build makes them replay tools for saved inputs.
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport"),
+        .executableTarget(name: "fuzz-moqt-coding", dependencies: ["FuzzSupport", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-moqt-coding"),
+        .executableTarget(name: "fuzz-moqt-control", dependencies: ["FuzzSupport", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-moqt-control"),
+        .executableTarget(name: "fuzz-moqt-data", dependencies: ["FuzzSupport", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-moqt-data"),
+        .executableTarget(name: "fuzz-loc", dependencies: ["FuzzSupport", "MoQMedia", "MoQT", "Wire"], path: "Tests/Fuzz/fuzz-loc"),
+        .executableTarget(name: "fuzz-catalog", dependencies: ["FuzzSupport", "MoQMedia"], path: "Tests/Fuzz/fuzz-catalog"),
+        .executableTarget(name: "fuzz-quic-packet", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-packet"),
+        .executableTarget(name: "fuzz-quic-frame", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-frame"),
+        .executableTarget(name: "fuzz-quic-transport-parameters", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-transport-parameters"),
+
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "QUICTests", dependencies: ["QUIC", "QUICTLS", "NetSim", "Wire"]),
+        .testTarget(name: "QUICTLSTests", dependencies: ["QUIC", "QUICTLS"]),
         .testTarget(name: "MoQTTests", dependencies: ["MoQT", "Wire"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "MoQMediaTests", dependencies: ["MoQMedia", "Media", "MoQT"]),
         .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "QUICIOTests", dependencies: ["QUICIO", "QUIC", "QUICTLS", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MoQT"]),
         .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
     ],
     swiftLanguageModes: [.v5]

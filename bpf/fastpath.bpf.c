@@ -143,6 +143,9 @@ struct fp_scratch {
 	__u64 stream_id;          /* upstream stream ID */
 	__u64 offset;
 	__u64 alias;              /* upstream track alias */
+	__u64 group;              /* group ID from the subgroup header (offset-0 packets) */
+	__u32 data_off;           /* payload offset of the STREAM frame's data */
+	__u32 header_len;         /* subgroup header bytes (offset-0 packets) */
 	__u8 fin;
 	__u8 priority;
 	__u8 modified;            /* the packet differs from the original */
@@ -343,8 +346,9 @@ static __always_inline int parse_outer(struct __sk_buff *skb, struct fp_scratch 
 		return 0;
 	o->quic_off = o->l4_off + sizeof(*udp);
 	o->payload_len = ulen - sizeof(*udp);
-	/* Truncated (or padded) packets: the UDP length must match what is really there. */
-	if (o->quic_off + o->payload_len != skb->len)
+	/* Truncated packets: the UDP length must not claim more than is really there (Ethernet padding of
+	 * short frames may follow it). */
+	if (o->quic_off + o->payload_len > skb->len)
 		return 0;
 	return 1;
 }
@@ -528,9 +532,10 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		new_stream = 1;
 	}
 
-	/* The subscriber's track alias must fit the upstream alias field (same vi64 width). */
+	/* The subscriber's track alias must fit the upstream alias field (same vi64 width). Every packet
+	 * carrying offset 0 (also an upstream retransmission of it) gets the subscriber's alias. */
 	int rewrite_alias = 0;
-	if (new_stream && sub_alias != s->alias) {
+	if (s->alias_len && sub_alias != s->alias) {
 		if (!s->alias_len || !vi64_fits(s->alias_len, sub_alias)) {
 			handoff(sub_id, sub, s, sh, &key, ss, FP_REASON_ALIAS_WIDTH);
 			return 0;
@@ -627,29 +632,32 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	if (new_stream) {
 		__u64 n = __sync_fetch_and_add(&sh->next_uni_stream, 1);
 		sub_sid = (n << 2) | (sub->uni_stream_base & 3);
-		if (!varint_fits(s->sid_len, sub_sid)) {
-			/* Stream IDs beyond the field's width: user space opens this stream itself. */
-			bpf_ringbuf_discard(r, 0);
-			__sync_fetch_and_add(&sh->budget, size);
-			if (took_conn)
-				__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
-			__sync_fetch_and_add(&sh->streams_credit, 1);
-			handoff(sub_id, sub, s, sh, &key, ss, FP_REASON_STREAM_ID_WIDTH);
-			return 0;
-		}
 		struct fp_sub_stream fresh = { .stream_id = sub_sid, .sent_end = 0,
 					       .max_stream_data = sub->initial_max_stream_data,
 					       .flags = FP_SS_OPEN, .priority = s->priority };
-		if (bpf_map_update_elem(&fp_sub_streams, &key, &fresh, BPF_NOEXIST)) {
-			bpf_ringbuf_discard(r, 0);
+		__u8 failed = 0;
+		if (!varint_fits(s->sid_len, sub_sid)) {
+			/* Beyond the upstream field's width: the ID is this stream's, but user space sends it
+			 * (it can encode any width). */
+			failed = FP_REASON_STREAM_ID_WIDTH;
+			fresh.flags |= FP_SS_HANDOFF;
+			if (bpf_map_update_elem(&fp_sub_streams, &key, &fresh, BPF_NOEXIST))
+				count(FP_CNT_MAP_FULL);
+		} else if (bpf_map_update_elem(&fp_sub_streams, &key, &fresh, BPF_NOEXIST)) {
 			count(FP_CNT_MAP_FULL);
+			failed = FP_REASON_MAP_FULL;
+		}
+		if (failed) {
+			/* Nothing is sent: give back budget and data credit. The stream ID (and its MAX_STREAMS
+			 * credit) stays consumed; the record tells user space to send the stream on it. */
+			bpf_ringbuf_discard(r, 0);
 			__sync_fetch_and_add(&sh->budget, size);
 			if (took_conn)
 				__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
-			__sync_fetch_and_add(&sh->streams_credit, 1);
-			/* The stream ID was consumed: report it so user space can open and reset it. */
-			emit_simple(FP_REC_HANDOFF, sub_id, sub, s, sub_sid, FP_RECF_STREAM_OPEN,
-				    FP_REASON_MAP_FULL, 0, sh, 0);
+			count(FP_CNT_HANDOFF);
+			shared_add(&sh->handoffs, 1);
+			emit_simple(FP_REC_HANDOFF, sub_id, sub, s, sub_sid, FP_RECF_STREAM_OPEN, failed, s->offset, sh,
+				    bpf_map_lookup_elem(&fp_sub_streams, &key));
 			return 0;
 		}
 		ss = bpf_map_lookup_elem(&fp_sub_streams, &key);
@@ -689,6 +697,8 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	__builtin_memcpy(macs + 6, sub->src_mac, 6);
 	__u32 ifindex = sub->ifindex;
 	struct fp_learned *learned = bpf_map_lookup_elem(&fp_learned, &sub_id);
+	if (!ifindex && learned && learned->seen_ns)
+		ifindex = learned->ifindex;
 	int resolved = 0;
 	if (sub->flags & FP_SUB_FIB_LOOKUP) {
 		struct bpf_fib_lookup *fibp = &s->fib;
@@ -696,6 +706,7 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 #define fib (*fibp)
 		fib.family = s->family;
 		fib.l4_protocol = IPPROTO_UDP;
+		/* An output lookup from the egress interface (no forwarding sysctl needed). */
 		fib.ifindex = ifindex ? ifindex : skb->ifindex;
 		if (s->family == AF_INET) {
 			__builtin_memcpy(&fib.ipv4_src, sub->path.src_addr, 4);
@@ -716,8 +727,6 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	if (!resolved && learned && learned->seen_ns) {
 		__builtin_memcpy(macs, learned->peer_mac, 6);
 		__builtin_memcpy(macs + 6, learned->local_mac, 6);
-		if (!ifindex)
-			ifindex = learned->ifindex;
 	}
 
 	__u8 *addrs = s->next_addrs;
@@ -776,6 +785,30 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	return 0;
 }
 
+/* Records where subscriber `id`'s packets come from (the packet's outer headers are in the scratch). */
+static __always_inline void learn(struct __sk_buff *skb, const struct fp_scratch *o, __u32 id)
+{
+	struct fp_learned *l = bpf_map_lookup_elem(&fp_learned, &id);
+	if (!l)
+		return;
+	l->seen_ns = bpf_ktime_get_ns();
+	l->ifindex = skb->ifindex;
+	l->packets += 1;
+	__builtin_memcpy(l->local_mac, o->orig_macs, 6);
+	__builtin_memcpy(l->peer_mac, o->orig_macs + 6, 6);
+	l->path.family = o->family;
+	__builtin_memcpy(&l->path.src_port, o->orig_ports, 2);
+	__builtin_memcpy(&l->path.dst_port, o->orig_ports + 2, 2);
+	if (o->family == AF_INET) {
+		__builtin_memcpy(l->path.src_addr, o->orig_addrs, 4);
+		__builtin_memcpy(l->path.dst_addr, o->orig_addrs + 4, 4);
+	} else {
+		__builtin_memcpy(l->path.src_addr, o->orig_addrs, 16);
+		__builtin_memcpy(l->path.dst_addr, o->orig_addrs + 16, 16);
+	}
+	count(FP_CNT_LEARNED);
+}
+
 /* ---- classification --------------------------------------------------------------------------- */
 
 /* Parses the QUIC short header, the single STREAM frame and (at offset 0) the subgroup header from
@@ -832,6 +865,8 @@ static __always_inline int classify(struct fp_scratch *s, const struct fp_config
 	s->alias_off = 0;
 	s->alias_len = 0;
 
+	s->data_off = p;
+	s->header_len = 0;
 	if (off == 0) {
 		/* The subgroup header must be wholly inside this packet's data and the parsed head. */
 		__u32 dlim = p + (__u32)len;
@@ -872,6 +907,8 @@ static __always_inline int classify(struct fp_scratch *s, const struct fp_config
 			s->default_priority = 1;
 		}
 		s->alias = alias;
+		s->group = group;
+		s->header_len = q - p;
 		return 2; /* offset 0 with a subgroup header */
 	}
 	return 1;
@@ -923,6 +960,13 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 			ck.cid[i] = s->orig[1 + i];
 	}
 	struct fp_cid_owner *owner = bpf_map_lookup_elem(&fp_local_cids, &ck);
+	if (owner && owner->kind == FP_CID_SUBSCRIBER) {
+		/* One interface may face both the publisher and subscribers: a TC_ACT_OK verdict ends the
+		 * filter chain, so this program also does fp_subscriber_ingress's learning. */
+		learn(skb, s, owner->id);
+		count(FP_CNT_PASSED);
+		return TC_ACT_OK;
+	}
 	if (!owner || owner->kind != FP_CID_UPSTREAM) {
 		count(FP_CNT_FOREIGN);
 		count(FP_CNT_PASSED);
@@ -961,8 +1005,10 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 			s->priority = track->default_priority;
 		struct fp_stream st = {};
 		st.alias = s->alias;
+		st.group_id = s->group;
 		st.priority = s->priority;
-		st.alias_off = (__u8)(s->alias_off - (s->sid_off + s->sid_len));
+		st.header_len = (__u8)s->header_len;
+		st.alias_off = (__u8)(s->alias_off - s->data_off);
 		st.alias_len = (__u8)s->alias_len;
 		st.track_id = track->track_id;
 		if (bpf_map_update_elem(&fp_streams, &sk, &st, BPF_ANY)) {
@@ -1016,6 +1062,11 @@ SEC("tc")
 int fp_subscriber_ingress(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
+#ifdef FP_TEST_VERIFIER_REJECT
+	/* Test-only (FastPathLoaderTests): an unchecked packet read the verifier must reject. */
+	if (*(volatile __u8 *)(long)skb->data == 0xff)
+		return TC_ACT_SHOT;
+#endif
 	struct fp_config *cfg = bpf_map_lookup_elem(&fp_config, &zero);
 	if (!cfg || cfg->abi_version != FP_ABI_VERSION || !(cfg->flags & FP_CFG_ENABLED) ||
 	    cfg->local_cid_len < 1 || cfg->local_cid_len > FP_MAX_CID_LEN)
@@ -1045,25 +1096,6 @@ int fp_subscriber_ingress(struct __sk_buff *skb)
 	struct fp_cid_owner *owner = bpf_map_lookup_elem(&fp_local_cids, &ck);
 	if (!owner || owner->kind != FP_CID_SUBSCRIBER)
 		return TC_ACT_OK;
-	__u32 id = owner->id;
-	struct fp_learned *l = bpf_map_lookup_elem(&fp_learned, &id);
-	if (!l)
-		return TC_ACT_OK;
-	l->seen_ns = bpf_ktime_get_ns();
-	l->ifindex = skb->ifindex;
-	l->packets += 1;
-	__builtin_memcpy(l->local_mac, o->orig_macs, 6);
-	__builtin_memcpy(l->peer_mac, o->orig_macs + 6, 6);
-	l->path.family = o->family;
-	__builtin_memcpy(&l->path.src_port, o->orig_ports, 2);
-	__builtin_memcpy(&l->path.dst_port, o->orig_ports + 2, 2);
-	if (o->family == AF_INET) {
-		__builtin_memcpy(l->path.src_addr, o->orig_addrs, 4);
-		__builtin_memcpy(l->path.dst_addr, o->orig_addrs + 4, 4);
-	} else {
-		__builtin_memcpy(l->path.src_addr, o->orig_addrs, 16);
-		__builtin_memcpy(l->path.dst_addr, o->orig_addrs + 16, 16);
-	}
-	count(FP_CNT_LEARNED);
+	learn(skb, o, owner->id);
 	return TC_ACT_OK;
 }

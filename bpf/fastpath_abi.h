@@ -256,15 +256,15 @@ enum fp_record_reason {
 	FP_REASON_CONN_CREDIT = 4,   /* handoff: MAX_DATA would be exceeded */
 	FP_REASON_STREAMS_CREDIT = 5,/* handoff: MAX_STREAMS exhausted, stream not opened */
 	FP_REASON_ALIAS_WIDTH = 6,   /* handoff: subscriber's alias does not fit the alias field */
-	FP_REASON_STREAM_ID_WIDTH = 7,/* handoff: subscriber's stream ID does not fit the field */
-	FP_REASON_MAP_FULL = 8,      /* handoff: fp_sub_streams is full */
+	FP_REASON_STREAM_ID_WIDTH = 7,/* handoff: the assigned stream ID does not fit the field; send it on stream_id */
+	FP_REASON_MAP_FULL = 8,      /* handoff: fp_sub_streams is full; send the stream on stream_id */
 };
 
 enum fp_record_flags {
 	FP_RECF_FIN = 1u << 0,          /* the STREAM frame carried FIN */
 	FP_RECF_NEW_STREAM = 1u << 1,   /* first packet of the subscriber stream (offset 0) */
 	FP_RECF_CLONE_FAILED = 1u << 2, /* number consumed but the copy never left: treat as lost */
-	FP_RECF_STREAM_OPEN = 1u << 3,  /* stream_id is a valid subscriber stream */
+	FP_RECF_STREAM_OPEN = 1u << 3,  /* stream_id is the subscriber stream ID assigned to this stream */
 	FP_RECF_ALIAS_REWRITTEN = 1u << 4,
 };
 

@@ -32,11 +32,18 @@ fi
 # aiomoqt (MoQ peer) needs Python >= 3.12.
 if [[ ! -f $BUILD_DIR/venv-aiomoqt/.ok ]]; then
     py312=""
-    for candidate in python3.12 "$HOME/.pyenv/versions/3.12.1/bin/python3.12" /root/.pyenv/versions/3.12.1/bin/python3.12; do
-        if command -v "$candidate" >/dev/null 2>&1 || [[ -x $candidate ]]; then py312=$candidate; break; fi
+    # A real interpreter, not a pyenv shim that fails when 3.12 is not the active version.
+    for candidate in python3.12 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12; do
+        if "$candidate" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then
+            py312=$candidate
+            break
+        fi
     done
     if [[ -z $py312 ]] && command -v pyenv >/dev/null 2>&1; then
-        py312=$(PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null || true)
+        for v in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[2-9]' || true); do
+            py312="$(pyenv root)/versions/$v/bin/python3"
+            break
+        done
     fi
     if [[ -n $py312 ]]; then
         echo "deps: creating $BUILD_DIR/venv-aiomoqt (aiomoqt) with $py312"

@@ -89,10 +89,33 @@ struct MoQPubCommand: AsyncParsableCommand {
         } catch {
             throw Self.cliError(error)
         }
-        throw CLIError.notImplemented("network publishing")
+        if allowCleartext {
+            logger.warning("--allow-cleartext: cleartext 1-RTT is not offered by this build; the connection stays encrypted")
+        }
+        var options = MediaPublisherOptions()
+        options.namespace = namespace.split(separator: "/").map(String.init)
+        options.trackName = track
+        options.loop = loop
+        options.pacing = !noPacing
+        options.waitForSubscriber = !noWait
+        options.streamPerFrame = streamPerFrame
+        options.priorities = priorities
+        let target: MediaPublishRunner.Target
+        if let listen {
+            guard let address = MediaPublishRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
+            target = .listen(host: address.host, port: address.port, certificateFile: cert, keyFile: key)
+        } else {
+            target = .relay(url: relay ?? "moqt://127.0.0.1:4443", insecure: insecure)
+        }
+        do {
+            try await MediaPublishRunner.run(file: file, options: options, target: target, log: { printError($0) })
+        } catch let error as MediaError {
+            throw Self.cliError(error)
+        } catch {
+            throw CLIError.runtime("\(error)")
+        }
     }
 
-    /// Unusable input is a usage error (exit 2); a failure while reading is a runtime failure (exit 1).
     static func cliError(_ error: MediaError) -> CLIError {
         switch error {
         case .fileNotFound, .cannotOpen, .noVideoStream, .unsupportedCodec: return .usage(error.description)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLIKit
+import Foundation
 import MoQMedia
 
 /// `moq-sub`: subscribes to a MoQ video track and writes it as MPEG-TS, with a loss/latency report.
@@ -49,8 +50,31 @@ struct MoQSubCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        _ = try logging.makeLogger(label: "moq-sub")
-        throw CLIError.notImplemented("network subscribing")
+        let logger = try logging.makeLogger(label: "moq-sub")
+        if allowCleartext {
+            logger.warning("--allow-cleartext: cleartext 1-RTT is not offered by this build; the connection stays encrypted")
+        }
+        var options = MediaSubscriberOptions()
+        options.namespace = namespace.split(separator: "/").map(String.init)
+        options.trackName = track
+        options.output = out
+        options.duration = duration
+        let result: (SubscriberReport, MuxReport?)
+        do {
+            result = try await MediaSubscribeRunner.run(url: relay, insecure: insecure, options: options, status: { printError($0) })
+        } catch {
+            throw CLIError.runtime("\(error)")
+        }
+        let (summary, mux) = result
+        printError(MediaSubscribeRunner.summary(summary))
+        if let mux, !mux.skipped.isEmpty { printError(mux.text) }
+        if let report {
+            do {
+                try MediaSubscribeRunner.json(summary).write(to: URL(fileURLWithPath: report))
+            } catch {
+                throw CLIError.runtime("cannot write --report \(report): \(error)")
+            }
+        }
     }
 
     static func main() async { await runCommand(Self.self) }

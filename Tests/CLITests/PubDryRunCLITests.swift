@@ -153,18 +153,33 @@ final class PubDryRunCLITests: XCTestCase {
         assertOneLineError(r, contains: "cannot open")
     }
 
-    // MARK: - Not yet networked: exit 1 after validating input
+    // MARK: - Network failures: exit 1 with one line, after validating input
 
-    func testPublishingWithoutDryRunIsNotImplementedYet() throws {
-        let r = try run("moq-pub", ["--relay", "moqt://127.0.0.1:4443", try clip("test.mp4")])
-        XCTAssertEqual(r.status, 1, r.stderr)
-        assertOneLineError(r, contains: "not implemented yet: network publishing")
+    /// A port on loopback where nobody listens (bound, then closed).
+    func unusedUDPPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    func testSubscribingIsNotImplementedYet() throws {
-        let r = try run("moq-sub", ["--relay", "moqt://127.0.0.1:4443", "--out", "-", "--duration", "2"])
+    func testPublishingToAMissingRelayFailsWithOneLine() throws {
+        let port = try unusedUDPPort()
+        let r = try run("moq-pub", ["--relay", "moqt://127.0.0.1:\(port)", "--insecure", try clip("test.mp4")])
         XCTAssertEqual(r.status, 1, r.stderr)
-        assertOneLineError(r, contains: "not implemented yet: network subscribing")
+        assertOneLineError(r, contains: "timed out")
+    }
+
+    func testSubscribingToAMissingRelayFailsWithOneLine() throws {
+        let port = try unusedUDPPort()
+        let r = try run("moq-sub", ["--relay", "moqt://127.0.0.1:\(port)", "--insecure", "--out", "-", "--duration", "2"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        assertOneLineError(r, contains: "timed out")
         XCTAssertEqual(r.stdout, "")
     }
 

@@ -70,7 +70,14 @@ final class FastPathBudgetTests: XCTestCase {
     func testDefaultPriorityComesFromTheTrack() throws {
         try fixture.addSubscriber(try fixture.subscriber(0), id: 0, budget: 3000)
         _ = try fixture.run(fixture.mediaPacket(streamID: 2, offset: 0, priority: nil).frame) // track default 7
-        XCTAssertEqual(try fixture.object.stream(upstreamID: 0, streamID: 2)?.priority, 7)
+        let stream = try XCTUnwrap(try fixture.object.stream(upstreamID: 0, streamID: 2))
+        XCTAssertEqual(stream.priority, 7)
+        XCTAssertEqual(stream.group_id, 9)
+        XCTAssertEqual(stream.alias, 5)
+        XCTAssertEqual(stream.track_id, 42)
+        XCTAssertEqual(stream.header_len, 5, "type, alias, 2-byte group, subgroup; no priority byte")
+        XCTAssertEqual(stream.alias_off, 1)
+        XCTAssertEqual(stream.alias_len, 1)
         try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)], defaultPriority: 0)
         _ = try fixture.run(fixture.mediaPacket(streamID: 6, offset: 0, priority: nil).frame)
         XCTAssertEqual(try fixture.reader.drain().map(\.kind), [.dropped, .sent])

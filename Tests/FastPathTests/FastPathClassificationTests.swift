@@ -42,6 +42,13 @@ final class FastPathClassificationTests: XCTestCase {
         XCTAssertEqual(records.map(\.kind), [.sent])
     }
 
+    func testEthernetPaddingAfterTheDatagramIsAllowed() throws {
+        let packet = fixture.mediaPacket(offset: 0).frame + [UInt8](repeating: 0, count: 12)
+        let result = try fixture.run(packet)
+        XCTAssertEqual(result.output, packet)
+        XCTAssertEqual(try fixture.object.counters().forwarded, 1)
+    }
+
     func testLongHeaderPassesUnchanged() throws {
         var p = fixture.mediaPacket(offset: 0)
         p.payload[0] = 0xc3 // long header, Initial
@@ -117,6 +124,17 @@ final class FastPathClassificationTests: XCTestCase {
         var arp = [UInt8](repeating: 0xff, count: 6) + FastPathFixture.publisherMAC + [0x08, 0x06]
         arp += [UInt8](repeating: 0, count: 28)
         try assertPassedUnchanged(arp, counter: FP_CNT_FOREIGN)
+    }
+
+    func testSubscriberOfAnotherFamilyOrCIDLengthIsSkipped() throws {
+        try fixture.addSubscriber(try fixture.subscriber(1, ipv6: true), id: 1)
+        var shortCID = try fixture.subscriber(2)
+        shortCID.destinationConnectionID = [1, 2, 3, 4]
+        try fixture.addSubscriber(shortCID, id: 2)
+        try fixture.setTrack([1, 2, 0].map { FastPathTrackSubscriber(subscriberID: $0, alias: 9) })
+        _ = try fixture.run(fixture.mediaPacket(offset: 0).frame)
+        XCTAssertEqual(try fixture.reader.drain().map(\.subscriberID), [0])
+        XCTAssertEqual(try fixture.object.counters()[FP_CNT_SUB_MISMATCH], 2)
     }
 
     func testDisabledFastPathPassesMedia() throws {

@@ -44,6 +44,22 @@ final class FastPathLearningTests: XCTestCase {
         XCTAssertTrue(InternetChecksum.verify(frame: out))
     }
 
+    func testTheUpstreamProgramLearnsTooOnASharedInterface() throws {
+        let fixture = try FastPathFixture()
+        let s = try fixture.subscriber(0)
+        try fixture.addSubscriber(s, id: 0)
+        try fixture.object.setLocalConnectionID(Self.subscriberSideCID, owner: .subscriber(0))
+        let packet = TestPacket(destinationMAC: FastPathFixture.relayMAC, sourceMAC: [0x0a, 1, 2, 3, 4, 5], path: s.path.reversed,
+                                payload: Encode.shortPacket(dcid: Self.subscriberSideCID, packetNumber: 3, streamID: 0, offset: 0, data: [7])).frame
+        let result = try fixture.run(packet)
+        XCTAssertEqual(result.output, packet)
+        XCTAssertEqual(try fixture.object.learned(0)?.packets, 1)
+        let counters = try fixture.object.counters()
+        XCTAssertEqual(counters[FP_CNT_LEARNED], 1)
+        XCTAssertEqual(counters.passedUp, 1)
+        XCTAssertEqual(counters[FP_CNT_FOREIGN], 0)
+    }
+
     func testUnknownAndUpstreamConnectionIDsTeachNothing() throws {
         let fixture = try FastPathFixture()
         try fixture.addSubscriber(try fixture.subscriber(0), id: 0)

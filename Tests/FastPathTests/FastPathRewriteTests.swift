@@ -82,6 +82,20 @@ final class FastPathRewriteTests: XCTestCase {
         XCTAssertEqual(try fixture.object.subscriberStream(subscriberID: 0, upstreamID: 0, streamID: 2)?.sent_end, 306)
     }
 
+    func testRetransmittedStreamStartKeepsStreamAndAlias() throws {
+        let fixture = try FastPathFixture()
+        let s = try fixture.subscriber(0)
+        try fixture.addSubscriber(s, id: 0)
+        try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)])
+        _ = try fixture.run(fixture.mediaPacket(offset: 0).frame)
+        // The publisher retransmits the stream's first packet (new packet number upstream).
+        let again = try fixture.run(fixture.mediaPacket(offset: 0, packetNumber: 78).frame)
+        XCTAssertEqual(again.output, expected(fixture, for: s, packetNumber: 1, streamID: 3, alias: 9, offset: 0))
+        let records = try fixture.reader.drain()
+        XCTAssertEqual(records.map(\.newStream), [true, false])
+        XCTAssertEqual(fixture.shared.snapshot(0).next_uni_stream, 1)
+    }
+
     func testEverySubscriberGetsItsOwnNumbersAndTheLastCopyIsVisible() throws {
         let fixture = try FastPathFixture()
         let s0 = try fixture.subscriber(0)
@@ -125,6 +139,37 @@ final class FastPathRewriteTests: XCTestCase {
         XCTAssertEqual(try fixture.run(fixture.mediaPacket(offset: 206).frame).output, fixture.mediaPacket(offset: 206).frame)
         XCTAssertEqual(try fixture.object.counters().forwarded, 0)
         XCTAssertEqual(try fixture.object.counters()[FP_CNT_HANDOFF], 2)
+    }
+
+    func testStreamIDBeyondTheFieldWidthIsHandedOverWithItsID() throws {
+        let fixture = try FastPathFixture(flags: [.enabled, .noClone])
+        try fixture.addSubscriber(try fixture.subscriber(0), id: 0, nextUniStream: 1 << 28, streamsCredit: 5)
+        try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)])
+        _ = try fixture.run(fixture.mediaPacket(offset: 0).frame)               // 4-byte stream ID field
+        _ = try fixture.run(fixture.mediaPacket(offset: 206).frame)
+        _ = try fixture.run(fixture.mediaPacket(streamID: 6, offset: 0, streamIDLength: 8).frame)
+        let records = try fixture.reader.drain()
+        XCTAssertEqual(records.map(\.kind), [.handoff, .sent])
+        XCTAssertEqual(records[0].reason, UInt8(FP_REASON_STREAM_ID_WIDTH.rawValue))
+        XCTAssertEqual(records[0].streamID, (1 << 30) + 3)
+        XCTAssertTrue(records[0].streamOpen, "user space sends the stream on the ID the kernel assigned")
+        XCTAssertEqual(records[1].streamID, (1 << 30) + 7, "an 8-byte field takes any stream ID")
+        let snapshot = fixture.shared.snapshot(0)
+        XCTAssertEqual(snapshot.streams_credit, 3)
+        XCTAssertEqual(snapshot.next_uni_stream, (1 << 28) + 2)
+        XCTAssertEqual(try fixture.object.counters()[FP_CNT_HANDOFF], 2)
+    }
+
+    func testFullSubscriberStreamMapHandsTheStreamOver() throws {
+        let fixture = try FastPathFixture(flags: [.enabled, .noClone], maxSubscriberStreams: 2)
+        try fixture.addSubscriber(try fixture.subscriber(0), id: 0)
+        try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)])
+        for stream: UInt64 in [2, 6, 10] { _ = try fixture.run(fixture.mediaPacket(streamID: stream, offset: 0).frame) }
+        let records = try fixture.reader.drain()
+        XCTAssertEqual(records.map(\.kind), [.sent, .sent, .handoff])
+        XCTAssertEqual(records[2].reason, UInt8(FP_REASON_MAP_FULL.rawValue))
+        XCTAssertEqual(records[2].streamID, 11)
+        XCTAssertEqual(try fixture.object.counters().mapFull, 1)
     }
 
     func testComputedZeroChecksumIsSentAsFFFF() throws {

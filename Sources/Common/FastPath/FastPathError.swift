@@ -43,10 +43,12 @@ public struct FastPathError: Error, CustomStringConvertible, Equatable, Sendable
         self.detail = detail
     }
 
+    /// The detail, with the errno's text when there is one.
     public var description: String {
         errno != 0 ? "\(detail) (\(String(cString: strerror(errno))), errno \(errno))" : detail
     }
 
+    /// Errors are equal when their codes are.
     public static func == (lhs: FastPathError, rhs: FastPathError) -> Bool { lhs.code == rhs.code }
 }
 

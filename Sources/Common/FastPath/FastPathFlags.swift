@@ -2,7 +2,9 @@ import CFastPathABI
 
 /// The program flags in `fp_config`.
 public struct FastPathFlags: OptionSet, Sendable {
+    /// The `enum fp_config_flags` bits.
     public let rawValue: UInt32
+    /// Wraps raw bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// The programs act; without it they pass everything up untouched.

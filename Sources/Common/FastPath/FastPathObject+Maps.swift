@@ -9,10 +9,13 @@ extension FastPathObject {
     // MARK: raw access
 
     /// Writes `value` at `key` in `map` (`flags`: BPF_ANY, BPF_NOEXIST or BPF_EXIST).
-    public func update<Key, Value>(_ map: FastPathMap, key: Key, value: Value, flags: UInt64 = UInt64(BPF_ANY)) throws {
+    public func update<Key: BitwiseCopyable, Value: BitwiseCopyable>(_ map: FastPathMap, key: Key, value: Value,
+                                                                     flags: UInt64 = UInt64(BPF_ANY)) throws {
         var k = key
         var v = value
-        let rc = bpf_map_update_elem(fd(map), &k, &v, flags)
+        let rc = withUnsafeBytes(of: &k) { kp in
+            withUnsafeBytes(of: &v) { vp in bpf_map_update_elem(fd(map), kp.baseAddress, vp.baseAddress, flags) }
+        }
         if rc != 0 {
             let e = rc < 0 ? -rc : errno
             throw FastPathError(e == E2BIG ? .mapFull : .mapOperationFailed, errno: e, "update of \(map.rawValue) failed")
@@ -20,12 +23,13 @@ extension FastPathObject {
     }
 
     /// Reads the value at `key` in `map`, or nil when there is none.
-    public func lookup<Key, Value>(_ map: FastPathMap, key: Key, as type: Value.Type = Value.self) throws -> Value? {
+    public func lookup<Key: BitwiseCopyable, Value: BitwiseCopyable>(_ map: FastPathMap, key: Key,
+                                                                     as type: Value.Type = Value.self) throws -> Value? {
         var k = key
         let raw = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<Value>.size, alignment: MemoryLayout<Value>.alignment)
         defer { raw.deallocate() }
         memset(raw, 0, MemoryLayout<Value>.size)
-        let rc = bpf_map_lookup_elem(fd(map), &k, raw)
+        let rc = withUnsafeBytes(of: &k) { bpf_map_lookup_elem(fd(map), $0.baseAddress, raw) }
         if rc != 0 {
             let e = rc < 0 ? -rc : errno
             if e == ENOENT { return nil }
@@ -36,9 +40,9 @@ extension FastPathObject {
 
     /// Deletes `key` from `map`; returns false when it was not there.
     @discardableResult
-    public func delete<Key>(_ map: FastPathMap, key: Key) throws -> Bool {
+    public func delete<Key: BitwiseCopyable>(_ map: FastPathMap, key: Key) throws -> Bool {
         var k = key
-        let rc = bpf_map_delete_elem(fd(map), &k)
+        let rc = withUnsafeBytes(of: &k) { bpf_map_delete_elem(fd(map), $0.baseAddress) }
         if rc != 0 {
             let e = rc < 0 ? -rc : errno
             if e == ENOENT { return false }

@@ -3,24 +3,17 @@ import CLibBPF
 import Glibc
 #endif
 
-/// The outcome of one BPF_PROG_TEST_RUN.
-public struct FastPathTestRunResult: Sendable, Equatable {
-    /// The program's return code (TC_ACT_OK = 0).
-    public let returnCode: UInt32
-    /// The packet as the program left it.
-    public let output: [UInt8]
-}
-
 extension FastPathObject {
-    /// Runs `program` once on `packet` (an Ethernet frame) with BPF_PROG_TEST_RUN, optionally with an
-    /// `__sk_buff` context (e.g. gso_segs, ifindex).
-    public func testRun(_ program: FastPathProgram, packet: [UInt8], context: __sk_buff? = nil) throws -> FastPathTestRunResult {
+    /// Runs `program` on `packet` (an Ethernet frame) with BPF_PROG_TEST_RUN, `repetitions` times,
+    /// optionally with an `__sk_buff` context (e.g. gso_segs, ifindex).
+    public func testRun(_ program: FastPathProgram, packet: [UInt8], context: __sk_buff? = nil,
+                        repetitions: UInt32 = 1) throws -> FastPathTestRunResult {
         var input = packet
         var output = [UInt8](repeating: 0, count: packet.count + 512)
         var ctx = context ?? __sk_buff()
         var opts = bpf_test_run_opts()
         opts.sz = MemoryLayout<bpf_test_run_opts>.offset(of: \bpf_test_run_opts.batch_size)! + MemoryLayout<UInt32>.size
-        opts.repeat = 1
+        opts.repeat = Int32(max(repetitions, 1))
         let rc: Int32 = input.withUnsafeMutableBytes { inBytes in
             output.withUnsafeMutableBytes { outBytes in
                 withUnsafeMutablePointer(to: &ctx) { ctxPointer in
@@ -39,6 +32,7 @@ extension FastPathObject {
         if rc != 0 {
             throw FastPathError(.testRunFailed, errno: rc < 0 ? -rc : errno, "BPF_PROG_TEST_RUN of \(program.rawValue) failed")
         }
-        return FastPathTestRunResult(returnCode: opts.retval, output: Array(output.prefix(Int(opts.data_size_out))))
+        return FastPathTestRunResult(returnCode: opts.retval, output: Array(output.prefix(Int(opts.data_size_out))),
+                                     durationNanoseconds: opts.duration)
     }
 }

@@ -4,6 +4,9 @@ import Glibc
 #endif
 
 /// A fast-path program attached to an interface's TC ingress hook (clsact), detached by `detach()`.
+///
+/// The attachment remembers the network namespace it was made in (interface indexes are per namespace)
+/// and detaches there, even when the calling thread has moved to another namespace since.
 public final class TCAttachment {
     /// The interface index.
     public let interfaceIndex: Int32
@@ -13,6 +16,7 @@ public final class TCAttachment {
     private var priority: UInt32
     private let createdHook: Bool
     private var attached = true
+    private let namespaceFD: Int32
 
     /// Attaches `program` of `object` to TC ingress of interface `interfaceName`.
     public convenience init(object: FastPathObject, program: FastPathProgram, interfaceName: String) throws {
@@ -28,9 +32,11 @@ public final class TCAttachment {
         try FastPathPrivileges.check()
         self.interfaceIndex = interfaceIndex
         self.program = program
+        namespaceFD = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         var hook = Self.hook(interfaceIndex)
         let created = bpf_tc_hook_create(&hook)
         if created != 0 && created != -EEXIST {
+            if namespaceFD >= 0 { Glibc.close(namespaceFD) }
             throw FastPathError(.attachFailed, errno: -created, "cannot create the clsact hook on ifindex \(interfaceIndex)")
         }
         createdHook = created == 0
@@ -42,18 +48,33 @@ public final class TCAttachment {
                 hook.attach_point = bpf_tc_attach_point(rawValue: BPF_TC_INGRESS.rawValue | BPF_TC_EGRESS.rawValue)
                 _ = bpf_tc_hook_destroy(&hook)
             }
+            if namespaceFD >= 0 { Glibc.close(namespaceFD) }
             throw FastPathError(.attachFailed, errno: -rc, "cannot attach \(program.rawValue) to ifindex \(interfaceIndex)")
         }
         handle = opts.handle
         priority = opts.priority
     }
 
-    deinit { try? detach() }
+    deinit {
+        try? detach()
+        if namespaceFD >= 0 { Glibc.close(namespaceFD) }
+    }
 
-    /// Detaches the program (and removes the clsact qdisc if this attachment created it).
+    /// Detaches the program (and removes the clsact qdisc if this attachment created it), in the network
+    /// namespace it was attached in.
     public func detach() throws {
         guard attached else { return }
         attached = false
+        let here = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+        defer { if here >= 0 { Glibc.close(here) } }
+        var switched = false
+        if namespaceFD >= 0 && here >= 0 && !Self.sameNamespace(here, namespaceFD) {
+            guard setns(namespaceFD, Int32(CLONE_NEWNET)) == 0 else {
+                throw FastPathError(.attachFailed, errno: errno, "cannot enter the namespace of ifindex \(interfaceIndex) to detach")
+            }
+            switched = true
+        }
+        defer { if switched { _ = setns(here, Int32(CLONE_NEWNET)) } }
         var hook = Self.hook(interfaceIndex)
         var opts = Self.options()
         opts.handle = handle
@@ -66,6 +87,13 @@ public final class TCAttachment {
         if rc != 0 && rc != -ENOENT && rc != -ENODEV {
             throw FastPathError(.attachFailed, errno: -rc, "cannot detach \(program.rawValue) from ifindex \(interfaceIndex)")
         }
+    }
+
+    static func sameNamespace(_ a: Int32, _ b: Int32) -> Bool {
+        var sa = stat()
+        var sb = stat()
+        guard fstat(a, &sa) == 0, fstat(b, &sb) == 0 else { return false }
+        return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev
     }
 
     // libbpf checks `.sz` against the struct's last field and rejects non-zero padding beyond it, so

@@ -7,6 +7,9 @@ enum BPFObjectLocator {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     private static let lock = NSLock()
+    /// Where this process compiles objects; removed at exit.
+    static let temporaryDirectory = NSTemporaryDirectory() + "moq-fastpath-test-\(getpid())"
+    nonisolated(unsafe) private static var cleanupRegistered = false
     nonisolated(unsafe) private static var cached: Result<String, Error>?
 
     /// The path of an up-to-date fastpath.bpf.o.
@@ -32,11 +35,23 @@ enum BPFObjectLocator {
         let newestSource = [mtime(source), mtime(header)].compactMap { $0 }.max() ?? .distantFuture
         if let objectTime = mtime(built), objectTime >= newestSource { return built }
 
-        let outDir = NSTemporaryDirectory() + "moq-fastpath-test-\(getpid())"
+        return try compile(defines: [], name: "fastpath.bpf.o")
+    }
+
+    /// Compiles bpf/fastpath.bpf.c with extra `-D` defines into a per-process temporary directory.
+    static func compile(defines: [String], name: String) throws -> String {
+        let bpfDir = repositoryRoot.appendingPathComponent("bpf").path
+        let source = bpfDir + "/fastpath.bpf.c"
+        let outDir = temporaryDirectory
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        let output = outDir + "/fastpath.bpf.o"
+        if !cleanupRegistered {
+            cleanupRegistered = true
+            atexit { try? FileManager.default.removeItem(atPath: BPFObjectLocator.temporaryDirectory) }
+        }
+        let output = outDir + "/" + name
         let clang = ProcessInfo.processInfo.environment["CLANG"] ?? "clang"
-        let command = "\(clang) -O2 -g -target bpf -I/usr/include/$(gcc -dumpmachine) -I'\(bpfDir)' -c '\(source)' -o '\(output)'"
+        let flags = defines.map { "-D\($0)" }.joined(separator: " ")
+        let command = "\(clang) -O2 -g -target bpf -I/usr/include/$(gcc -dumpmachine) -I'\(bpfDir)' \(flags) -c '\(source)' -o '\(output)'"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]

@@ -30,16 +30,17 @@ final class FastPathFixture {
     let reader: RingBufferReader
     let upstreamPath: FastPathEndpointPair
 
-    init(flags: FastPathFlags = [.enabled, .keepLastRewrite, .noClone], ipv6: Bool = false) throws {
+    init(flags: FastPathFlags = [.enabled, .keepLastRewrite, .noClone], ipv6: Bool = false, ringBufferBytes: UInt32 = 1 << 16,
+         maxSubscriberStreams: UInt32 = 256) throws {
         try requireFastPathPrivileges()
         var configuration = FastPathConfiguration()
         configuration.maxSubscribers = 16
         configuration.maxUpstreams = 4
         configuration.maxTracks = 16
         configuration.maxStreams = 64
-        configuration.maxSubscriberStreams = 256
+        configuration.maxSubscriberStreams = maxSubscriberStreams
         configuration.maxLocalConnectionIDs = 64
-        configuration.ringBufferBytes = 1 << 16
+        configuration.ringBufferBytes = ringBufferBytes
         object = try FastPathObject.load(path: try BPFObjectLocator.objectPath(), configuration: configuration)
         shared = try FastPathSharedMemory(object: object)
         reader = try RingBufferReader(object: object)

@@ -1,0 +1,260 @@
+import Foundation
+import Media
+import MoQT
+import MoQTNet
+import NIOCore
+import QUICIO
+
+/// Publishes a video file as a MoQ track to every subscriber of the sessions it handles: one
+/// group per GOP, one subgroup stream per frame class per group (or per frame), LOC objects with
+/// the capture TIMESTAMP property, paced in real time, an END_OF_GROUP status object closing every
+/// group, PUBLISH_DONE after the clip. Also serves the catalog track.
+///
+/// All state lives on the QUIC endpoint's event loop; the handler callbacks and the pacing timer
+/// run there.
+public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
+    /// One accepted subscription to the video track.
+    final class Subscription {
+        let connection: MoQTConnection
+        let requestID: UInt64
+        /// The first group sent to this subscriber (a subscriber joins at a group start).
+        var startGroup: UInt64?
+        var group: UInt64?
+        var objectsInGroup: UInt64 = 0
+        /// Open subgroup streams of the current group, by subgroup ID.
+        var streams: [UInt64: UInt64] = [:]
+        var failed = false
+
+        init(connection: MoQTConnection, requestID: UInt64) {
+            self.connection = connection
+            self.requestID = requestID
+        }
+    }
+
+    public let options: MediaPublisherOptions
+    private let source: MediaObjectSource
+    private let catalogBytes: [UInt8]
+    private let namespace: TrackNamespace
+    private var subscriptions: [Subscription] = []
+    private let eventLoop: EventLoop
+    private var started = false
+    private var finished = false
+    private var pending: MediaObject?
+    private var origin: (monotonicMicros: UInt64, wallMicros: UInt64, dts: Int64)?
+    private var timer: Scheduled<Void>?
+    private var doneWaiters: [CheckedContinuation<Void, Never>] = []
+    private var announceWaiters: [UInt64: CheckedContinuation<Void, Error>] = [:]
+    /// Objects sent (counted once per object, not per subscriber).
+    public private(set) var objectsPublished = 0
+    /// The largest location sent so far.
+    public private(set) var largest: Location?
+    /// Called on the event loop for progress lines (one per group).
+    public var progress: ((String) -> Void)?
+
+    /// Opens `file` for publishing on the sessions of an endpoint whose event loop is `eventLoop`.
+    public init(file: String, options: MediaPublisherOptions, eventLoop: EventLoop) throws(MediaError) {
+        self.options = options
+        self.eventLoop = eventLoop
+        source = try MediaObjectSource(path: file, priorities: options.priorities, loop: options.loop)
+        catalogBytes = source.catalog(trackName: options.trackName).encoded()
+        namespace = TrackNamespace(strings: options.namespace)
+    }
+
+    /// Announces the namespace on `connection` (PUBLISH_NAMESPACE) and waits for REQUEST_OK.
+    public func announce(on connection: MoQTConnection) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            eventLoop.execute {
+                do {
+                    let id = try connection.performOnLoop { try $0.publishNamespace(self.namespace) }
+                    self.announceWaiters[id] = c
+                } catch {
+                    c.resume(throwing: error)
+                }
+            }
+        }
+        if !options.waitForSubscriber { await startNow() }
+    }
+
+    /// Starts the clip now (live mode, `--no-wait`).
+    public func startNow() async {
+        try? await eventLoop.submit { self.start() }.get()
+    }
+
+    /// Waits until the whole clip was sent and PUBLISH_DONE went out (never, when looping).
+    public func waitUntilDone() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            eventLoop.execute {
+                if self.finished { c.resume() } else { self.doneWaiters.append(c) }
+            }
+        }
+    }
+
+    // MARK: Session events
+
+    public func moqtConnection(_ connection: MoQTConnection, didReceive event: MoQTSessionEvent) {
+        switch event {
+        case .subscribeRequested(let requestID, let subscribe):
+            handleSubscribe(connection, requestID, subscribe)
+        case .requestOK(let requestID, _):
+            announceWaiters.removeValue(forKey: requestID)?.resume()
+        case .requestError(let requestID, let error):
+            announceWaiters.removeValue(forKey: requestID)?.resume(throwing: MoQTNetError.sessionClosed(
+                code: .protocolViolation, reason: "namespace rejected: \(error)"))
+        case .requestCancelled(let requestID, _):
+            subscriptions.removeAll { $0.connection === connection && $0.requestID == requestID }
+        case .closed:
+            subscriptions.removeAll { $0.connection === connection }
+            for (_, w) in announceWaiters { w.resume(throwing: MoQTNetError.sessionClosed(code: .internalError, reason: "closed")) }
+            announceWaiters.removeAll()
+        default:
+            break
+        }
+    }
+
+    private func handleSubscribe(_ connection: MoQTConnection, _ requestID: UInt64, _ subscribe: Draft18.Subscribe) {
+        let session = connection.session
+        guard subscribe.track.namespace == namespace else {
+            try? session.reject(requestID, code: .doesNotExist, reason: "unknown namespace")
+            return
+        }
+        let name = String(decoding: subscribe.track.name, as: UTF8.self)
+        do {
+            if name == MediaCatalog.trackName {
+                try session.acceptSubscribe(requestID, largest: Location(group: 0, object: 0))
+                let stream = try session.openSubgroup(requestID, groupID: 0, publisherPriority: FramePriorities.catalog)
+                try session.writeObject(streamID: stream, objectID: 0, payload: catalogBytes)
+                try session.endSubgroup(streamID: stream)
+            } else if name == options.trackName {
+                try session.acceptSubscribe(requestID, largest: largest)
+                subscriptions.append(Subscription(connection: connection, requestID: requestID))
+                if !started { start() }
+            } else {
+                try session.reject(requestID, code: .doesNotExist, reason: "no track \(name)")
+            }
+        } catch {
+            try? session.reject(requestID, code: .internalError, reason: "\(error)")
+        }
+    }
+
+    // MARK: Pacing
+
+    private func start() {
+        guard !started else { return }
+        started = true
+        tick()
+    }
+
+    private static func wallMicros() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
+
+    /// Sends every object that is due, then sleeps until the next one is.
+    private func tick() {
+        timer = nil
+        while !finished {
+            if pending == nil {
+                do {
+                    pending = try source.nextObject { dts in
+                        let o = self.originFor(dts: dts)
+                        return o.wallMicros &+ UInt64(max(0, dts - o.dts))
+                    }
+                } catch {
+                    progress?("moq-pub: read error: \(error)")
+                    pending = nil
+                }
+                if pending == nil { finish(); return }
+            }
+            guard let object = pending else { return }
+            if options.pacing, let o = origin {
+                let due = o.monotonicMicros &+ UInt64(max(0, object.frame.dtsMicroseconds - o.dts))
+                let now = MonotonicClock.now().nanoseconds / 1_000
+                if due > now + 500 {
+                    timer = eventLoop.scheduleTask(in: .microseconds(Int64(due - now))) { [weak self] in self?.tick() }
+                    return
+                }
+            }
+            pending = nil
+            send(object)
+        }
+    }
+
+    private func originFor(dts: Int64) -> (monotonicMicros: UInt64, wallMicros: UInt64, dts: Int64) {
+        if let o = origin { return o }
+        let o = (MonotonicClock.now().nanoseconds / 1_000, Self.wallMicros(), dts)
+        origin = o
+        return o
+    }
+
+    private func send(_ object: MediaObject) {
+        objectsPublished += 1
+        largest = Location(group: object.groupID, object: object.objectID)
+        if object.objectID == 0, object.groupID > 0 { progress?("moq-pub: group \(object.groupID), \(objectsPublished) objects sent") }
+        let frameClass = object.frame.frameClass
+        let subgroupID: UInt64 = options.streamPerFrame ? object.objectID
+            : (frameClass == .i ? 0 : frameClass == .p ? 1 : 2)
+        for sub in subscriptions where !sub.failed {
+            do {
+                try sub.connection.performOnLoop { session in
+                    if sub.startGroup == nil {
+                        guard object.objectID == 0 else { return }  // join at the next group start
+                        sub.startGroup = object.groupID
+                    }
+                    if sub.group != object.groupID {
+                        try endGroup(sub, session: session)
+                        sub.group = object.groupID
+                        sub.objectsInGroup = 0
+                    }
+                    let stream: UInt64
+                    if let s = sub.streams[subgroupID] {
+                        stream = s
+                    } else {
+                        stream = try session.openSubgroup(sub.requestID, groupID: object.groupID, subgroupID: .explicit(subgroupID),
+                                                          publisherPriority: object.publisherPriority, hasProperties: true)
+                        sub.streams[subgroupID] = stream
+                    }
+                    try session.writeObject(streamID: stream, objectID: object.objectID, properties: object.frame.properties,
+                                            payload: object.frame.payload)
+                    sub.objectsInGroup = max(sub.objectsInGroup, object.objectID + 1)
+                    if options.streamPerFrame {
+                        try session.endSubgroup(streamID: stream)
+                        sub.streams[subgroupID] = nil
+                    }
+                }
+            } catch {
+                sub.failed = true
+                progress?("moq-pub: dropping a subscriber: \(error)")
+            }
+        }
+        subscriptions.removeAll { $0.failed }
+    }
+
+    /// Closes the current group of `sub`: an END_OF_GROUP status object (its ID = the group's
+    /// object count) on a stream of the group, then FIN on every stream.
+    private func endGroup(_ sub: Subscription, session: MoQTSession) throws {
+        guard let group = sub.group else { return }
+        var statusStream = sub.streams[0] ?? sub.streams.values.min()
+        if statusStream == nil || options.streamPerFrame {
+            statusStream = try session.openSubgroup(sub.requestID, groupID: group, subgroupID: .explicit(sub.objectsInGroup),
+                                                    publisherPriority: options.priorities.i)
+            if let s = statusStream { sub.streams[sub.objectsInGroup] = s }
+        }
+        if let s = statusStream {
+            try session.writeObjectStatus(streamID: s, objectID: sub.objectsInGroup, status: .endOfGroup)
+        }
+        for stream in sub.streams.values { try session.endSubgroup(streamID: stream) }
+        sub.streams.removeAll()
+    }
+
+    private func finish() {
+        guard !finished else { return }
+        finished = true
+        for sub in subscriptions where !sub.failed {
+            try? sub.connection.performOnLoop { session in
+                try endGroup(sub, session: session)
+                try session.publishDone(sub.requestID, code: .trackEnded, reason: "end of clip")
+            }
+        }
+        progress?("moq-pub: clip done, \(objectsPublished) objects")
+        let waiters = doneWaiters
+        doneWaiters.removeAll()
+        for w in waiters { w.resume() }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Media
+import MoQT
+import MoQTNet
+import NIOCore
+import QUICIO
+
+/// Subscribes to a published video track: reads the catalog, subscribes to the video, measures
+/// per-object latency from the LOC TIMESTAMP property, tracks gaps and their reasons, writes
+/// MPEG-TS, prints a status line a second, and returns the report (DESIGN §4).
+public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
+    public let options: MediaSubscriberOptions
+    private let eventLoop: EventLoop
+    private var connection: MoQTConnection?
+    private var catalogRequest: UInt64?
+    private var videoRequest: UInt64?
+    private var writer: MediaTrackWriter?
+    private var tracker = GapTracker()
+    private var latency = LatencyRecorder()
+    private var bytes = 0
+    private var subscribedAt: UInt64?
+    private var firstObjectAfterSubscribeMs: Double?
+    private var finished = false
+    private var failure: Error?
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var statusTimer: RepeatedTask?
+    private var deadline: Scheduled<Void>?
+    private var writeError: String?
+    /// Receives status lines (once a second) and notices, on the event loop.
+    public var status: ((String) -> Void)?
+
+    public init(options: MediaSubscriberOptions, eventLoop: EventLoop) {
+        self.options = options
+        self.eventLoop = eventLoop
+    }
+
+    private var namespace: TrackNamespace { TrackNamespace(strings: options.namespace) }
+
+    /// Runs the subscription on `connection` (a ready session whose handler is this object) until
+    /// the track ends, the duration elapses or the session closes; returns the report.
+    public func run(on connection: MoQTConnection) async throws -> (SubscriberReport, MuxReport?) {
+        try await eventLoop.submit {
+            self.connection = connection
+            self.catalogRequest = try connection.performOnLoop {
+                try $0.subscribe(FullTrackName(namespace: self.namespace, name: MediaCatalog.trackName))
+            }
+            self.statusTimer = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+                self?.printStatus()
+            }
+            if let d = self.options.duration {
+                self.deadline = self.eventLoop.scheduleTask(in: .milliseconds(Int64(d * 1000))) { [weak self] in
+                    self?.status?("moq-sub: duration reached")
+                    self?.finish()
+                }
+            }
+        }.get()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            eventLoop.execute { if self.finished { c.resume() } else { self.waiters.append(c) } }
+        }
+        return try await eventLoop.submit { () -> (SubscriberReport, MuxReport?) in
+            if let failure = self.failure, self.tracker.objectsReceived == 0 { throw failure }
+            let mux = try self.writer?.finish()
+            return (self.report(mux: mux), mux)
+        }.get()
+    }
+
+    private func report(mux: MuxReport?) -> SubscriberReport {
+        SubscriberReport(objects: tracker.objectsReceived, groups: tracker.groupsReceived, bytes: bytes,
+                         gaps: tracker.gaps(), latencyUs: latency.summary(),
+                         firstObjectAfterSubscribeMs: firstObjectAfterSubscribeMs,
+                         framesSkipped: mux?.skipped.count ?? 0, duplicates: tracker.duplicates)
+    }
+
+    private func printStatus() {
+        var l = latency
+        let p50 = Double(l.percentile(50) ?? 0) / 1000, p99 = Double(l.percentile(99) ?? 0) / 1000
+        status?(String(format: "moq-sub: %d objects, %d groups, %d gaps, latency p50 %.1f ms p99 %.1f ms",
+                       tracker.objectsReceived, tracker.groupsReceived, tracker.gaps().count, p50, p99))
+    }
+
+    private func finish(error: Error? = nil) {
+        guard !finished else { return }
+        finished = true
+        if let error, failure == nil { failure = error }
+        statusTimer?.cancel()
+        deadline?.cancel()
+        if let c = connection, let v = videoRequest, !c.session.isClosed { try? c.performOnLoop { try $0.unsubscribe(v) } }
+        let w = waiters
+        waiters.removeAll()
+        for c in w { c.resume() }
+    }
+
+    private static func wallMicros() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
+
+    // MARK: Session events
+
+    public func moqtConnection(_ connection: MoQTConnection, didReceive event: MoQTSessionEvent) {
+        guard !finished else { return }
+        switch event {
+        case .object(let object) where object.requestID == catalogRequest:
+            guard writer == nil, videoRequest == nil, object.status == .normal else { return }
+            startVideo(connection, catalog: object.payload)
+        case .object(let object) where object.requestID == videoRequest:
+            receive(object)
+        case .subgroupReset(let requestID, _, let group, _, let code) where requestID == videoRequest:
+            let onPurpose = [StreamResetCode.excessiveLoad, .tooFarBehind, .deliveryTimeout].map(\.rawValue).contains(code)
+            tracker.streamReset(group: group, droppedOnPurpose: onPurpose)
+        case .requestError(let requestID, let error) where requestID == catalogRequest || requestID == videoRequest:
+            finish(error: MoQTNetError.sessionClosed(code: .internalError, reason: "subscription rejected: \(error)"))
+        case .subscriptionFinished(let requestID, _) where requestID == videoRequest:
+            status?("moq-sub: track ended (PUBLISH_DONE)")
+            finish()
+        case .closed(let code, let reason, _):
+            finish(error: MoQTNetError.sessionClosed(code: code, reason: reason))
+        default:
+            break
+        }
+    }
+
+    private func startVideo(_ connection: MoQTConnection, catalog: [UInt8]) {
+        do {
+            if let output = options.output {
+                writer = try MediaTrackWriter(catalog: catalog, trackName: options.trackName, output: output)
+            } else {
+                _ = try MediaCatalog.decode(catalog).videoTrackInfo(named: options.trackName)
+            }
+            subscribedAt = MonotonicClock.now().nanoseconds
+            videoRequest = try connection.session.subscribe(FullTrackName(namespace: namespace, name: options.trackName),
+                                                            filter: .largestObject, subscriberPriority: options.subscriberPriority)
+        } catch {
+            finish(error: error)
+        }
+    }
+
+    private func receive(_ object: MoQTReceivedObject) {
+        switch object.status {
+        case .endOfGroup:
+            tracker.groupEnded(group: object.groupID, objectCount: object.objectID)
+            writer?.endGroup(object.groupID, objectCount: object.objectID)
+            return
+        case .normal:
+            break
+        default:
+            return
+        }
+        guard tracker.objectReceived(group: object.groupID, object: object.objectID) else { return }
+        bytes += object.payload.count
+        if firstObjectAfterSubscribeMs == nil, let t = subscribedAt {
+            firstObjectAfterSubscribeMs = Double(MonotonicClock.now().nanoseconds - t) / 1e6
+        }
+        if let ts = object.properties.integer(LOCPropertyType.timestamp) {
+            latency.record(microseconds: Int64(Self.wallMicros()) - Int64(ts))
+        }
+        if let writer {
+            do {
+                try writer.receive(groupID: object.groupID, objectID: object.objectID, publisherPriority: object.publisherPriority,
+                                   properties: object.properties, payload: object.payload)
+            } catch {
+                status?("moq-sub: malformed object \(object.groupID)/\(object.objectID): \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import MoQT
+import NIOCore
+import QUIC
+import QUICIO
+
+/// A MoQT session on one QUIC connection: feeds the connection's events into the sans-I/O
+/// `MoQTSession` and hands the session's events to a `MoQTSessionHandler`, all on the event loop.
+public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
+    /// The session (touch only on `eventLoop`).
+    public let session: MoQTSession
+    /// The QUIC connection beneath.
+    public unowned let quic: QUICConnection
+    /// The handler of session events.
+    public var handler: MoQTSessionHandler?
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: UInt64?
+    private var readyWaiters: [CheckedContinuation<Void, Error>] = []
+    private var closedWaiters: [CheckedContinuation<Void, Never>] = []
+    private var isReady = false
+    /// Set once the session closed: code and reason.
+    public private(set) var closeInfo: (code: SessionErrorCode, reason: String, byPeer: Bool)?
+
+    /// The event loop all of this runs on.
+    public var eventLoop: EventLoop { quic.eventLoop }
+
+    init(quic: QUICConnection, core: Connection, role: MoQTSessionRole, configuration: MoQTSessionConfiguration) {
+        self.quic = quic
+        self.session = MoQTSession(role: role, transport: QUICMoQTransport(core: core), configuration: configuration)
+    }
+
+    /// Microseconds on the monotonic clock, the session's time scale.
+    static func nowMicroseconds() -> UInt64 { MonotonicClock.now().nanoseconds / 1_000 }
+
+    /// Runs `body` with the session on the event loop, then drains events and sends what it produced.
+    public func perform<T>(_ body: @escaping (MoQTSession) throws -> T) async throws -> T {
+        try await eventLoop.submit {
+            try self.performOnLoop(body)
+        }.get()
+    }
+
+    /// Like `perform`, for callers already on the event loop (handlers, timers).
+    public func performOnLoop<T>(_ body: (MoQTSession) throws -> T) rethrows -> T {
+        eventLoop.preconditionInEventLoop()
+        defer { afterInput() }
+        return try quic.withCoreOnLoop { _ in try body(session) }
+    }
+
+    /// Waits until both SETUPs are exchanged.
+    public func waitUntilReady() async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            eventLoop.execute {
+                if self.isReady { c.resume() }
+                else if let info = self.closeInfo { c.resume(throwing: MoQTNetError.sessionClosed(code: info.code, reason: info.reason)) }
+                else { self.readyWaiters.append(c) }
+            }
+        }
+    }
+
+    /// Waits until the session has closed.
+    public func waitUntilClosed() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            eventLoop.execute {
+                if self.closeInfo != nil { c.resume() } else { self.closedWaiters.append(c) }
+            }
+        }
+    }
+
+    /// Closes the session (and the QUIC connection).
+    public func close(code: SessionErrorCode = .noError, reason: String = "") async {
+        _ = try? await perform { $0.close(code: code, reason: reason) }
+    }
+
+    // MARK: QUICConnectionDelegate
+
+    public func connection(_ connection: QUICConnection, core: Connection, didReceive event: ConnectionEvent) {
+        switch event {
+        case .handshakeCompleted:
+            do { try session.start() } catch { session.close(code: .internalError, reason: "\(error)") }
+        case .streamOpened(let id):
+            session.handleStreamOpened(streamID: id, bidirectional: id & 0x2 == 0)
+            readAll(core: core, streamID: id)
+        case .streamReadable(let id), .streamFinished(let id):
+            readAll(core: core, streamID: id)
+        case .streamReset(let id, let code):
+            session.handleStreamReset(streamID: id, errorCode: code)
+        case .stopSendingReceived(let id, let code):
+            session.handleStopSending(streamID: id, errorCode: code)
+        case .streamWritable(let id):
+            session.handleStreamWritable(streamID: id)
+        case .streamsAvailable:
+            break
+        case .datagramReceived(let bytes):
+            session.handleDatagram(bytes)
+        case .connectionClosed(let reason):
+            let (code, text) = Self.describe(reason)
+            session.handleConnectionClosed(errorCode: code, reason: text)
+        }
+        afterInput()
+    }
+
+    private func readAll(core: Connection, streamID: UInt64) {
+        while true {
+            guard let result = try? core.read(streamID: streamID, maxLength: 1 << 20) else { return }
+            if result.data.isEmpty && !result.isFinished { return }
+            session.handleStreamData(streamID: streamID, bytes: result.data, fin: result.isFinished)
+            if result.isFinished { return }
+        }
+    }
+
+    static func describe(_ reason: ConnectionCloseReason) -> (UInt64, String) {
+        switch reason {
+        case .peerApplicationClose(let code, let why), .localApplicationClose(let code, let why): return (code, why)
+        default: return (SessionErrorCode.internalError.rawValue, "\(reason)")
+        }
+    }
+
+    /// Drains session events to the handler and re-arms the session timer.
+    private func afterInput() {
+        while let event = session.pollEvent() {
+            switch event {
+            case .ready:
+                isReady = true
+                let waiters = readyWaiters
+                readyWaiters.removeAll()
+                for w in waiters { w.resume() }
+            case .closed(let code, let reason, let byPeer):
+                closeInfo = (code, reason, byPeer)
+                let waiters = readyWaiters
+                readyWaiters.removeAll()
+                for w in waiters { w.resume(throwing: MoQTNetError.sessionClosed(code: code, reason: reason)) }
+                let closed = closedWaiters
+                closedWaiters.removeAll()
+                for w in closed { w.resume() }
+                timer?.cancel()
+            default:
+                break
+            }
+            handler?.moqtConnection(self, didReceive: event)
+        }
+        armTimer()
+    }
+
+    private func armTimer() {
+        guard let deadline = session.nextTimeout else {
+            timer?.cancel(); timer = nil; timerDeadline = nil
+            return
+        }
+        if timerDeadline == deadline, timer != nil { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        let now = Self.nowMicroseconds()
+        let delay = deadline > now ? deadline - now : 0
+        timer = eventLoop.scheduleTask(in: .microseconds(Int64(clamping: delay))) { [weak self] in
+            guard let self else { return }
+            self.timer = nil
+            self.timerDeadline = nil
+            self.performOnLoop { $0.handleTimeout(now: Self.nowMicroseconds()) }
+        }
+    }
+}
+
+extension MoQTConnection {
+    /// Waits until everything queued was sent and acknowledged (no session backlog, nothing in
+    /// flight), or `timeout` seconds passed. Call before closing after the last write.
+    public func waitUntilDrained(timeout: Double = 5) async {
+        let deadline = MonotonicClock.now().nanoseconds + UInt64(timeout * 1e9)
+        while MonotonicClock.now().nanoseconds < deadline {
+            let drained = (try? await eventLoop.submit { () -> Bool in
+                if self.session.isClosed { return true }
+                return self.session.queuedByteCount == 0 && self.quic.withCoreOnLoop { $0.bytesInFlight == 0 }
+            }.get()) ?? true
+            if drained { return }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+    }
+}

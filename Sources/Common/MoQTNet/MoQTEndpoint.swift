@@ -1,0 +1,146 @@
+import Logging
+import MoQT
+import NIOCore
+import NIOPosix
+import NIOConcurrencyHelpers
+import QUIC
+import QUICIO
+import QUICTLS
+
+/// Opens and accepts MoQT sessions (draft-18, ALPN `moqt-18`) on raw QUIC.
+public final class MoQTEndpoint: @unchecked Sendable {
+    /// The ALPN of draft-18 on raw QUIC.
+    public static let alpn = "moqt-18"
+    /// The QUIC endpoint beneath.
+    public let quic: QUICEndpoint
+    /// Sessions accepted from clients, once their QUIC handshake completed (the session itself
+    /// becomes ready when the SETUPs are exchanged: `waitUntilReady`).
+    public let incomingSessions: AsyncStream<MoQTConnection>
+    private let incomingContinuation: AsyncStream<MoQTConnection>.Continuation
+    private var acceptedBox: AcceptedSessions?
+
+    private init(quic: QUICEndpoint, incoming: AsyncStream<MoQTConnection>, continuation: AsyncStream<MoQTConnection>.Continuation) {
+        self.quic = quic
+        self.incomingSessions = incoming
+        self.incomingContinuation = continuation
+    }
+
+    /// Settings of the QUIC connections MoQT runs on: many uni streams (one per subgroup) and
+    /// generous windows for video.
+    public static func connectionConfiguration() -> ConnectionConfiguration {
+        var c = ConnectionConfiguration()
+        c.initialMaxStreamsUni = 1000
+        c.initialMaxStreamsBidi = 1000
+        c.initialMaxData = 4 << 20
+        c.initialMaxStreamData = 1 << 20
+        return c
+    }
+
+    /// A client endpoint on an ephemeral UDP port.
+    public static func client(group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                              logger: Logger = Logger(label: "moqt")) async throws -> MoQTEndpoint {
+        var config = EndpointConfiguration()
+        config.connection = connectionConfiguration()
+        let quic = try await QUICEndpoint.bind(host: "0.0.0.0", port: 0, configuration: config, group: group, logger: logger)
+        let (stream, continuation) = AsyncStream.makeStream(of: MoQTConnection.self)
+        continuation.finish()
+        return MoQTEndpoint(quic: quic, incoming: stream, continuation: continuation)
+    }
+
+    /// A server endpoint listening on `host:port` with the given certificate chain and key.
+    /// `handler` receives the events of every accepted session from the first one.
+    public static func server(host: String, port: Int, certificateChain: PEMSource, privateKey: PEMSource,
+                              configuration: MoQTSessionConfiguration = MoQTSessionConfiguration(),
+                              handler: MoQTSessionHandler?,
+                              group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                              logger: Logger = Logger(label: "moqt")) async throws -> MoQTEndpoint {
+        let tls = TLSConfiguration.server(alpnProtocols: [alpn], certificateChain: certificateChain, privateKey: privateKey)
+        var config = EndpointConfiguration()
+        config.connection = connectionConfiguration()
+        config.acceptsIncoming = true
+        let (stream, continuation) = AsyncStream.makeStream(of: MoQTConnection.self)
+        let acceptedBox = AcceptedSessions()
+        let quic = try await QUICEndpoint.bind(
+            host: host, port: port, configuration: config,
+            serverTLSFactory: { try GnuTLSSession(configuration: tls, localTransportParameters: $0) },
+            incomingDelegate: { connection in
+                let moqt = MoQTConnection(quic: connection, core: connection.coreOnLoop, role: .server, configuration: configuration)
+                moqt.handler = handler
+                continuation.yield(moqt)
+                acceptedBox.append(moqt)
+                return moqt
+            },
+            group: group,
+            logger: logger)
+        let endpoint = MoQTEndpoint(quic: quic, incoming: stream, continuation: continuation)
+        endpoint.acceptedBox = acceptedBox
+        return endpoint
+    }
+
+    /// Sessions accepted so far (server), as a finite sequence.
+    public func incomingSessionsSoFar() -> AsyncStream<MoQTConnection> {
+        let list = acceptedBox?.all ?? []
+        return AsyncStream { c in
+            for s in list { c.yield(s) }
+            c.finish()
+        }
+    }
+
+    /// Connects to `url` (`moqt://HOST:PORT`) and waits until the session is ready.
+    /// `handler` receives the session's events from the first one.
+    public func connect(url: String, insecure: Bool, trustedCAFile: String? = nil,
+                        configuration: MoQTSessionConfiguration = MoQTSessionConfiguration(),
+                        handler: MoQTSessionHandler?) async throws -> MoQTConnection {
+        guard let parsed = Self.parse(url: url) else { throw MoQTNetError.badURL(url) }
+        let tls = TLSConfiguration.client(alpnProtocols: [Self.alpn], serverName: parsed.host, verifyPeer: !insecure,
+                                          trustedCAFile: trustedCAFile)
+        var session: MoQTConnection?
+        _ = try await quic.connect(
+            host: parsed.host, port: parsed.port,
+            tlsFactory: { try GnuTLSSession(configuration: tls, localTransportParameters: $0) },
+            delegate: { connection in
+                let moqt = MoQTConnection(quic: connection, core: connection.coreOnLoop, role: .client, configuration: configuration)
+                moqt.handler = handler
+                session = moqt
+                return moqt
+            })
+        guard let session else { throw MoQTNetError.badURL(url) }
+        try await session.waitUntilReady()
+        return session
+    }
+
+    /// Splits `moqt://HOST:PORT` (default port 4443; IPv6 hosts in brackets).
+    public static func parse(url: String) -> (host: String, port: Int)? {
+        guard url.hasPrefix("moqt://") else { return nil }
+        var rest = Substring(url.dropFirst("moqt://".count))
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return nil }
+            let host = String(rest[rest.index(after: rest.startIndex)..<close])
+            let after = rest[rest.index(after: close)...]
+            if after.isEmpty { return (host, 4443) }
+            guard after.hasPrefix(":"), let port = Int(after.dropFirst()), (0...65535).contains(port) else { return nil }
+            return (host, port)
+        }
+        let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
+        guard let host = parts.first, !host.isEmpty, parts.count <= 2 else { return nil }
+        if parts.count == 1 { return (String(host), 4443) }
+        guard let port = Int(parts[1]), (0...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+
+    /// Closes every session and the socket.
+    public func close() async {
+        incomingContinuation.finish()
+        await quic.close()
+    }
+}
+
+/// Sessions a server endpoint accepted (appended on the event loop, read from any task).
+final class AcceptedSessions: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var sessions: [MoQTConnection] = []
+
+    func append(_ s: MoQTConnection) { lock.withLock { sessions.append(s) } }
+    var all: [MoQTConnection] { lock.withLock { sessions } }
+}

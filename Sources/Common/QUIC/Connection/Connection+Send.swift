@@ -1,0 +1,444 @@
+import Wire
+
+/// One packet being assembled before it is protected.
+struct PacketPlan {
+    var space: PacketNumberSpace
+    var packetNumber: UInt64
+    var packetNumberLength: Int
+    var headerLength: Int
+    var payload: ByteWriter
+    var frames: [SentFrame]
+    var ackEliciting: Bool
+    var includesAck: Bool
+    /// PADDING was added: the packet counts in flight even without ack-eliciting frames.
+    var padded = false
+    /// Bytes on the wire once protected.
+    var size: Int { headerLength + packetNumberLength + payload.count + 16 }
+}
+
+extension Connection {
+    /// The next UDP datagram to send to `peerAddress`, or nil when there is nothing to send now.
+    /// Coalesces Initial, Handshake and 1-RTT packets when several levels have something to say.
+    public func pollTransmit(now: QUICTime) -> [UInt8]? {
+        switch state {
+        case .closed, .draining: return nil
+        case .closing: return closeDatagram(now: now)
+        default: break
+        }
+        let maxSize = min(configuration.maxDatagramSize, Int(peerTransportParameters?.maxUDPPayloadSize ?? 1200))
+        var budget = maxSize
+        if role == .server && !addressValidated {
+            let allowance = 3 * bytesReceived - bytesSent
+            budget = min(budget, allowance)
+            if budget < 64 {
+                recovery.amplificationBlocked = true
+                return nil
+            }
+            recovery.amplificationBlocked = false
+        }
+        var plans: [PacketPlan] = []
+        var used = 0
+        for space in PacketNumberSpace.allCases {
+            if let plan = buildPacket(space: space, room: budget - used, now: now) {
+                used += plan.size
+                plans.append(plan)
+            }
+        }
+        guard !plans.isEmpty else { return nil }
+        // Datagrams with Initial packets are padded to 1200 bytes (RFC 9000 §14.1).
+        let hasInitial = plans.contains { $0.space == .initial && (role == .client || $0.ackEliciting) }
+        if hasInitial && used < 1200 {
+            let pad = min(1200, budget) - used
+            if pad > 0 {
+                for _ in 0..<pad { plans[plans.count - 1].payload.writeUInt8(0) }
+                plans[plans.count - 1].padded = true
+                used += pad
+            }
+        }
+        var datagram: [UInt8] = []
+        datagram.reserveCapacity(used)
+        for plan in plans { datagram += seal(plan, now: now) }
+        bytesSent += datagram.count
+        return datagram
+    }
+
+    private func headerLength(space: PacketNumberSpace) -> Int {
+        switch space {
+        case .initial: return 1 + 4 + 1 + peerConnectionID.count + 1 + localConnectionID.count + QUICVarint.encodedLength(UInt64(token.count)) + token.count + 2
+        case .handshake: return 1 + 4 + 1 + peerConnectionID.count + 1 + localConnectionID.count + 2
+        case .application: return 1 + peerConnectionID.count
+        }
+    }
+
+    private func peekPacketNumber(_ space: PacketNumberSpace) -> UInt64 { spaces[space.rawValue].nextPacketNumber }
+
+    /// Assembles one packet for `space` within `room` bytes, or nil.
+    private func buildPacket(space: PacketNumberSpace, room: Int, now: QUICTime) -> PacketPlan? {
+        let level = space.sendLevel
+        guard writeKeys[level.rawValue] != nil, !spaces[space.rawValue].discarded else { return nil }
+        let pn = peekPacketNumber(space)
+        let pnLength = PacketNumberCoding.encodedLength(fullPacketNumber: pn, largestAcknowledged: recovery.spaces[space.rawValue].largestAckedPacket)
+        var plan = PacketPlan(space: space, packetNumber: pn, packetNumberLength: pnLength, headerLength: headerLength(space: space),
+                              payload: ByteWriter(capacity: room), frames: [], ackEliciting: false, includesAck: false)
+        let overhead = plan.headerLength + pnLength + 16
+        guard room >= overhead + 8 else { return nil }
+        let limit = room - overhead
+        var spaceState = spaces[space.rawValue]
+        let probing = spaceState.probesPending > 0
+        let congestionAllows = probing || recovery.bytesInFlight + configuration.maxDatagramSize <= recovery.congestion.congestionWindow
+
+        // ACK first: when due, or piggybacked on anything else we send.
+        let ackDue = spaceState.ackPending && (spaceState.ackDeadline.map { $0 <= now } ?? false)
+        let wantsData = congestionAllows && hasAckElicitingWork(space)
+        if spaceState.ackPending && (ackDue || wantsData || probing),
+           let ack = spaceState.makeAckFrame(now: now, ackDelayExponent: configuration.ackDelayExponent) {
+            let f = Frame.ack(ack)
+            let before = plan.payload.count
+            f.encode(to: &plan.payload)
+            if plan.payload.count > limit {
+                plan.payload.bytes.removeLast(plan.payload.count - before)
+            } else {
+                plan.frames.append(.ack(largestAcknowledged: ack.largestAcknowledged))
+                plan.includesAck = true
+            }
+        }
+        if congestionAllows {
+            if probing && !hasAckElicitingWork(space) { requeueForProbe(space) }
+            writeControlAndData(space: space, plan: &plan, limit: limit, now: now)
+            if probing && !plan.ackEliciting && plan.payload.count < limit {
+                Frame.ping.encode(to: &plan.payload)
+                plan.frames.append(.ping)
+                plan.ackEliciting = true
+            }
+            if pingPending && space == .application && !plan.ackEliciting && plan.payload.count < limit {
+                Frame.ping.encode(to: &plan.payload)
+                plan.frames.append(.ping)
+                plan.ackEliciting = true
+                pingPending = false
+            }
+        }
+        guard plan.payload.count > 0 else { return nil }
+        // Header protection samples 16 bytes starting 4 bytes after the packet number.
+        let minPayload = 4 - pnLength
+        while plan.payload.count < minPayload { plan.payload.writeUInt8(0) }
+        spaceState = spaces[space.rawValue]
+        if probing && plan.ackEliciting { spaceState.probesPending = max(0, spaceState.probesPending - 1) }
+        if plan.includesAck {
+            spaceState.ackPending = false
+            spaceState.ackDeadline = nil
+            spaceState.ackElicitingSinceAck = 0
+        }
+        spaceState.nextPacketNumber = pn + 1
+        spaces[space.rawValue] = spaceState
+        if let allocator = packetNumberAllocator { plan.packetNumber = allocator(space) }
+        return plan
+    }
+
+    /// True when `space` has ack-eliciting frames waiting.
+    package func hasAckElicitingWork(_ space: PacketNumberSpace) -> Bool {
+        if spaces[space.rawValue].cryptoSend.hasPending { return true }
+        guard space == .application else { return false }
+        if handshakeDonePending || maxDataPending || dataBlockedPending || !pathResponses.isEmpty || pingPending { return true }
+        if !pendingDatagrams.isEmpty && writeKeys[EncryptionLevel.oneRTT.rawValue] != nil { return true }
+        if maxStreamsPending.contains(true) || streamsBlockedPending.contains(true) || !retireConnectionIDsPending.isEmpty { return true }
+        for id in sendQueue {
+            if let s = sendStreams[id], s.resetPending || s.hasSendableData { return true }
+            if let r = receiveStreams[id], r.maxStreamDataPending || r.stopSendingPending { return true }
+        }
+        return false
+    }
+
+    /// A PTO probe with nothing new to say resends the oldest unacknowledged data.
+    private func requeueForProbe(_ space: PacketNumberSpace) {
+        if space != .application {
+            spaces[space.rawValue].cryptoSend.requeueAllUnacked()
+            return
+        }
+        if let oldest = recovery.oldestUnacked(space: space) {
+            for frame in oldest.frames { requeue(frame) }
+        }
+    }
+
+    private func writeControlAndData(space: PacketNumberSpace, plan: inout PacketPlan, limit: Int, now: QUICTime) {
+        func room() -> Int { limit - plan.payload.count }
+        func put(_ frame: Frame, _ sent: SentFrame) -> Bool {
+            let before = plan.payload.count
+            frame.encode(to: &plan.payload)
+            if plan.payload.count > limit {
+                plan.payload.bytes.removeLast(plan.payload.count - before)
+                return false
+            }
+            plan.frames.append(sent)
+            if frame.isAckEliciting { plan.ackEliciting = true }
+            return true
+        }
+
+        if space == .application {
+            if handshakeDonePending, put(.handshakeDone, .handshakeDone) { handshakeDonePending = false }
+            while let data = pathResponses.first, put(.pathResponse(data), .pathResponse) { pathResponses.removeFirst() }
+            if maxDataPending, put(.maxData(localMaxData), .maxData) { maxDataPending = false }
+            for i in 0..<2 where maxStreamsPending[i] {
+                if put(.maxStreams(bidirectional: i == 1, maximum: localMaxStreams[i]), .maxStreams(bidirectional: i == 1)) { maxStreamsPending[i] = false }
+            }
+            for i in 0..<2 where streamsBlockedPending[i] {
+                if put(.streamsBlocked(bidirectional: i == 1, limit: peerMaxStreams[i]), .streamsBlocked(bidirectional: i == 1)) {
+                    streamsBlockedPending[i] = false
+                    streamsBlockedReported[i] = peerMaxStreams[i]
+                }
+            }
+            while let seq = retireConnectionIDsPending.first, put(.retireConnectionID(sequenceNumber: seq), .retireConnectionID(sequenceNumber: seq)) {
+                retireConnectionIDsPending.removeFirst()
+            }
+            if dataBlockedPending, put(.dataBlocked(limit: peerMaxData), .dataBlocked) { dataBlockedPending = false }
+        }
+
+        // CRYPTO data of this level.
+        var crypto = spaces[space.rawValue].cryptoSend
+        while room() > 8, let next = crypto.nextOffset {
+            let header = 1 + QUICVarint.encodedLength(next) + 2
+            guard let chunk = crypto.nextChunk(maxLength: min(room() - header, 16383)) else { break }
+            _ = put(.crypto(offset: chunk.offset, data: chunk.data), .crypto(space: space, offset: chunk.offset, length: chunk.data.count))
+        }
+        spaces[space.rawValue].cryptoSend = crypto
+        guard space == .application, writeKeys[EncryptionLevel.oneRTT.rawValue] != nil else { return }
+
+        // DATAGRAM frames go before stream data (they are for latency-sensitive payloads).
+        while let data = pendingDatagrams.first, put(.datagram(data: data, hasLength: true), .datagram) {
+            pendingDatagrams.removeFirst()
+        }
+
+        // Per-stream control frames, then stream data, round robin.
+        var rotations = sendQueue.count
+        while rotations > 0, room() > 12, !sendQueue.isEmpty {
+            rotations -= 1
+            let id = sendQueue.removeFirst()
+            inSendQueue.remove(id)
+            var keep = false
+            if let r = receiveStreams[id] {
+                if r.stopSendingPending, let code = r.stopSendingCode {
+                    if put(.stopSending(streamID: id, errorCode: code), .stopSending(streamID: id)) { r.stopSendingPending = false } else { keep = true }
+                }
+                if r.maxStreamDataPending, r.finalSize == nil {
+                    if put(.maxStreamData(streamID: id, maximum: r.maxStreamData), .maxStreamData(streamID: id)) { r.maxStreamDataPending = false } else { keep = true }
+                } else if r.finalSize != nil {
+                    r.maxStreamDataPending = false
+                }
+            }
+            if let s = sendStreams[id] {
+                if s.resetPending, let reset = s.reset {
+                    if put(.resetStream(streamID: id, errorCode: reset.errorCode, finalSize: reset.finalSize), .resetStream(streamID: id)) {
+                        s.resetPending = false
+                    } else { keep = true }
+                } else if s.reset == nil {
+                    writeStreamData(s, plan: &plan, limit: limit)
+                    if s.hasSendableData && !isBlocked(s) { keep = true }
+                }
+            }
+            if keep { scheduleSend(id) }
+        }
+    }
+
+    private func isBlocked(_ s: SendStream) -> Bool {
+        guard let next = s.buffer.nextOffset, next >= s.buffer.highestSent else { return false }
+        return next >= s.maxStreamData || sentData >= peerMaxData
+    }
+
+    private func writeStreamData(_ s: SendStream, plan: inout PacketPlan, limit: Int) {
+        let room = limit - plan.payload.count
+        let offset = s.buffer.nextOffset ?? s.buffer.endOffset
+        let overhead = StreamFrame.overhead(streamID: s.id, offset: offset, length: min(room, 16383), hasLength: true)
+        guard room > overhead else { return }
+        let connectionCredit = peerMaxData > sentData ? peerMaxData - sentData : 0
+        let streamLimit = min(s.maxStreamData, s.buffer.highestSent + connectionCredit)
+        let previousHighest = s.buffer.highestSent
+        if let chunk = s.buffer.nextChunk(maxLength: room - overhead, limit: streamLimit) {
+            let newBytes = s.buffer.highestSent - previousHighest
+            sentData += newBytes
+            if newBytes < UInt64(chunk.data.count) { statsStorage.streamBytesRetransmitted += UInt64(chunk.data.count) - newBytes }
+            let end = chunk.offset + UInt64(chunk.data.count)
+            let fin = s.finPending && end == s.buffer.endOffset
+            if fin {
+                s.finPending = false
+                s.state = .dataSent
+            }
+            let frame = Frame.stream(StreamFrame(streamID: s.id, offset: chunk.offset, data: chunk.data, fin: fin))
+            frame.encode(to: &plan.payload)
+            plan.frames.append(.stream(streamID: s.id, offset: chunk.offset, length: chunk.data.count, fin: fin))
+            plan.ackEliciting = true
+        } else if s.finPending && !s.buffer.hasPending {
+            s.finPending = false
+            s.state = .dataSent
+            let frame = Frame.stream(StreamFrame(streamID: s.id, offset: s.buffer.endOffset, data: [], fin: true))
+            frame.encode(to: &plan.payload)
+            plan.frames.append(.stream(streamID: s.id, offset: s.buffer.endOffset, length: 0, fin: true))
+            plan.ackEliciting = true
+        } else if let next = s.buffer.nextOffset, next >= s.buffer.highestSent {
+            // Blocked by flow control: say so once per limit.
+            if next >= s.maxStreamData, s.blockedAt != s.maxStreamData {
+                s.blockedAt = s.maxStreamData
+                let f = Frame.streamDataBlocked(streamID: s.id, limit: s.maxStreamData)
+                if plan.payload.count + 24 <= limit {
+                    f.encode(to: &plan.payload)
+                    plan.frames.append(.streamDataBlocked(streamID: s.id))
+                    plan.ackEliciting = true
+                }
+            } else if sentData >= peerMaxData, dataBlockedAt != peerMaxData {
+                dataBlockedAt = peerMaxData
+                dataBlockedPending = true
+            }
+        }
+    }
+
+    /// Protects a planned packet and records it with loss recovery.
+    private func seal(_ plan: PacketPlan, now: QUICTime) -> [UInt8] {
+        let level = plan.space.sendLevel
+        guard let keys = writeKeys[level.rawValue] else { return [] }
+        var w = ByteWriter(capacity: plan.size)
+        let pnBits = UInt8(plan.packetNumberLength - 1)
+        switch plan.space {
+        case .initial, .handshake:
+            let typeBits: UInt8 = plan.space == .initial ? 0 : 2
+            w.writeUInt8(0xc0 | typeBits << 4 | pnBits)
+            w.writeUInt32(QUICVersion.v1)
+            w.writeUInt8(UInt8(peerConnectionID.count)); w.writeBytes(peerConnectionID.bytes)
+            w.writeUInt8(UInt8(localConnectionID.count)); w.writeBytes(localConnectionID.bytes)
+            if plan.space == .initial {
+                w.writeVarint(UInt64(token.count)); w.writeBytes(token)
+            }
+            w.writeVarint(UInt64(plan.packetNumberLength + plan.payload.count + 16), length: 2)
+        case .application:
+            w.writeUInt8(0x40 | (keyPhase ? 0x04 : 0) | pnBits)
+            w.writeBytes(peerConnectionID.bytes)
+        }
+        let pnOffset = w.count
+        w.writeBigEndian(PacketNumberCoding.truncate(plan.packetNumber, length: plan.packetNumberLength), count: plan.packetNumberLength)
+        var packet = w.bytes
+        let sealed = keys.seal(payload: plan.payload.bytes[...], packetNumber: plan.packetNumber, header: packet[...])
+        packet += sealed
+        HeaderProtection.apply(packet: &packet, packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength, protection: keys)
+
+        let record = SentPacket(packetNumber: plan.packetNumber, space: plan.space, timeSent: now, sentBytes: packet.count,
+                                ackEliciting: plan.ackEliciting, inFlight: plan.ackEliciting || plan.padded, frames: plan.frames)
+        recovery.onPacketSent(record, now: now)
+        statsStorage.packetsSent += 1
+        if plan.ackEliciting {
+            if !ackElicitingSentSinceReceive { resetIdleTimer(now: now) }
+            ackElicitingSentSinceReceive = true
+        }
+        if role == .client && plan.space == .handshake && !sentHandshakePacket {
+            sentHandshakePacket = true
+            discardKeys(.initial, now: now)
+        }
+        return packet
+    }
+
+    // MARK: Closing
+
+    private func closeDatagram(now: QUICTime) -> [UInt8]? {
+        guard closePending, let frame = closeFrame else { return nil }
+        closePending = false
+        var datagram: [UInt8] = []
+        for space in PacketNumberSpace.allCases {
+            let level = space.sendLevel
+            guard writeKeys[level.rawValue] != nil, !spaces[space.rawValue].discarded else { continue }
+            var f = frame
+            if space != .application && f.isApplication {
+                // Application closes before 1-RTT become APPLICATION_ERROR (RFC 9000 §10.2.3).
+                f = ConnectionCloseFrame(isApplication: false, errorCode: TransportErrorCode.applicationError.rawValue, frameType: 0, reason: [])
+            }
+            let pn = spaces[space.rawValue].nextPacketNumber
+            spaces[space.rawValue].nextPacketNumber += 1
+            var plan = PacketPlan(space: space, packetNumber: pn, packetNumberLength: 4, headerLength: headerLength(space: space),
+                                  payload: ByteWriter(), frames: [.connectionClose], ackEliciting: false, includesAck: false)
+            Frame.connectionClose(f).encode(to: &plan.payload)
+            if space == .initial && role == .client {
+                let pad = 1200 - plan.size
+                if pad > 0 { for _ in 0..<pad { plan.payload.writeUInt8(0) } }
+            }
+            datagram += seal(plan, now: now)
+        }
+        bytesSent += datagram.count
+        return datagram.isEmpty ? nil : datagram
+    }
+
+    // MARK: Acknowledgement and loss of frames
+
+    package func onPacketAcked(_ packet: SentPacket) {
+        for frame in packet.frames {
+            switch frame {
+            case .stream(let id, let offset, let length, let fin):
+                guard let s = sendStreams[id] else { continue }
+                s.onAcked(offset: offset, length: length, fin: fin)
+                if s.wantsWritable && s.writableBytes > 0 {
+                    s.wantsWritable = false
+                    emit(.streamWritable(streamID: id))
+                }
+                if s.isTerminal { maybeForgetStream(id) }
+            case .crypto(let space, let offset, let length):
+                spaces[space.rawValue].cryptoSend.onAcked(offset..<offset + UInt64(length))
+            case .ack(let largest):
+                // The peer has our ACK: stop acknowledging what it covered (RFC 9000 §13.2.4).
+                var st = spaces[packet.space.rawValue]
+                if largest + 1 > st.ignoreBelow, largest < (st.largestReceived ?? 0) {
+                    st.ignoreBelow = largest + 1
+                    st.received.removeAll(below: largest + 1)
+                    spaces[packet.space.rawValue] = st
+                }
+            case .resetStream(let id):
+                if let s = sendStreams[id] {
+                    s.resetAcked = true
+                    s.state = .resetRecvd
+                    maybeForgetStream(id)
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    package func onPacketLost(_ packet: SentPacket) {
+        for frame in packet.frames { requeue(frame) }
+    }
+
+    /// Queues again whatever a lost (or probed) frame carried, with current values.
+    package func requeue(_ frame: SentFrame) {
+        switch frame {
+        case .stream(let id, let offset, let length, let fin):
+            guard let s = sendStreams[id], s.reset == nil else { return }
+            s.onLost(offset: offset, length: length, fin: fin)
+            scheduleSend(id)
+        case .crypto(let space, let offset, let length):
+            guard !spaces[space.rawValue].discarded else { return }
+            spaces[space.rawValue].cryptoSend.onLost(offset..<offset + UInt64(length))
+        case .resetStream(let id):
+            if let s = sendStreams[id], !s.resetAcked { s.resetPending = true; scheduleSend(id) }
+        case .stopSending(let id):
+            if let r = receiveStreams[id], r.stopSendingCode != nil, !r.allDataReceived, r.reset == nil { r.stopSendingPending = true; scheduleSend(id) }
+        case .maxData:
+            maxDataPending = true
+        case .maxStreamData(let id):
+            if let r = receiveStreams[id], r.finalSize == nil { r.maxStreamDataPending = true; scheduleSend(id) }
+        case .maxStreams(let bidi):
+            maxStreamsPending[bidi ? 1 : 0] = true
+        case .handshakeDone:
+            handshakeDonePending = true
+        case .retireConnectionID(let seq):
+            retireConnectionIDsPending.append(seq)
+        case .streamsBlocked(let bidi):
+            if localStreamsOpened[bidi ? 1 : 0] >= peerMaxStreams[bidi ? 1 : 0] { streamsBlockedPending[bidi ? 1 : 0] = true }
+        case .dataBlocked, .streamDataBlocked, .ack, .ping, .padding, .pathChallenge, .pathResponse, .datagram,
+             .connectionClose, .newConnectionID, .newToken:
+            break
+        }
+    }
+
+    /// Registers a packet someone else sent on this connection (the kernel fast path), so its
+    /// acknowledgement or loss is handled like any other. The packet number must come from
+    /// `packetNumberAllocator`.
+    package func registerExternallySentPacket(packetNumber: UInt64, sentBytes: Int, timeSent: QUICTime, frames: [SentFrame], now: QUICTime) {
+        let record = SentPacket(packetNumber: packetNumber, space: .application, timeSent: timeSent, sentBytes: sentBytes,
+                                ackEliciting: true, inFlight: true, frames: frames)
+        spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
+        recovery.onPacketSent(record, now: now)
+    }
+}

@@ -1,0 +1,476 @@
+import Wire
+
+/// Creates the TLS session of a connection, given our encoded transport parameters (which TLS
+/// carries in its quic_transport_parameters extension).
+public typealias TLSSessionFactory = (_ localTransportParameters: [UInt8]) throws -> any QUICTLSSession
+
+/// One QUIC connection as a pure state machine (sans-I/O): no sockets, clocks or threads.
+///
+/// Its methods come in four families:
+/// - getters (`role`, `isEstablished`, `isClosed`, `stats`, ...);
+/// - inputs: `handle(datagram:from:now:)` and `handleTimeout(now:)`;
+/// - application commands: `openStream`, `write`, `finish`, `read`, `resetStream`, `stopSending`, `close`;
+/// - outputs: `pollEvent()`, `pollTransmit(now:)`, `nextTimeout`.
+///
+/// Poll order: after any input or command, (1) drain `pollEvent()` until nil and act on the events
+/// (which may issue more commands), (2) drain `pollTransmit(now:)` until nil and send each datagram
+/// to `peerAddress`, (3) arm a timer for `nextTimeout` and call `handleTimeout(now:)` when it fires
+/// (then poll again). Calling `handleTimeout` early is harmless.
+public final class Connection {
+    /// Connection lifecycle.
+    package enum State: Equatable {
+        case handshaking
+        case established
+        /// We sent CONNECTION_CLOSE; answer packets with it again until `until`.
+        case closing(until: QUICTime)
+        /// The peer closed; stay silent until `until`.
+        case draining(until: QUICTime)
+        case closed
+    }
+
+    // MARK: Identity and configuration
+
+    /// Client or server.
+    public let role: ConnectionRole
+    /// Our settings.
+    public let configuration: ConnectionConfiguration
+    /// The peer's address (no migration yet: fixed at creation).
+    public private(set) var peerAddress: QUICPeerAddress
+    /// Our connection ID (the peer sends to it).
+    public private(set) var localConnectionID: QUICConnectionID
+    /// The connection ID we send to.
+    public package(set) var peerConnectionID: QUICConnectionID
+    /// The Destination Connection ID of the client's first Initial.
+    public let originalDestinationConnectionID: QUICConnectionID
+    package var retrySourceConnectionID: QUICConnectionID?
+    package var token: [UInt8] = []
+    package var rng: QUICRandom
+    package let tls: any QUICTLSSession
+    package var localTransportParameters: TransportParameters
+    /// The peer's transport parameters once validated.
+    public private(set) var peerTransportParameters: TransportParameters?
+    /// Tokens received in NEW_TOKEN frames (client).
+    public package(set) var receivedTokens: [[UInt8]] = []
+
+    // MARK: State
+
+    package var state: State = .handshaking
+    package var spaces = [PacketSpaceState](repeating: PacketSpaceState(), count: 3)
+    package var readKeys = [PacketProtection?](repeating: nil, count: 4)
+    package var writeKeys = [PacketProtection?](repeating: nil, count: 4)
+    package var keyPhase = false
+    package var nextReadKeys: PacketProtection?
+    package var previousReadKeys: PacketProtection?
+    package var keyUpdates = 0
+    /// First packet number sent in the current key phase (after an update).
+    package var keyPhaseFirstPacket: UInt64?
+    package let recovery: LossRecovery
+    package var events: [ConnectionEvent] = []
+    package var eventIndex = 0
+    package var handshakeComplete = false
+    package var handshakeCompletedReported = false
+    package var handshakeConfirmed = false
+    package var handshakeDonePending = false
+    package var receivedAnyPacket = false
+    package var receivedServerInitial = false
+    package var retried = false
+    package var sentHandshakePacket = false
+    /// Server: the client's address is validated (Handshake packet received).
+    package var addressValidated: Bool
+    package var bytesReceived = 0
+    package var bytesSent = 0
+    package var closeFrame: ConnectionCloseFrame?
+    package var closePending = false
+    package var closeReason: ConnectionCloseReason?
+    package var lastActivity: QUICTime
+    package var ackElicitingSentSinceReceive = false
+    package var pathResponses: [[UInt8]] = []
+    package var peerConnectionIDs: [UInt64: NewConnectionIDFrame] = [:]
+    package var retireConnectionIDsPending: [UInt64] = []
+    /// Sequence number of the peer connection ID in use.
+    package var peerConnectionIDSequence: UInt64 = 0
+    package var pingPending = false
+    /// DATAGRAM payloads waiting to be sent (oldest first, bounded).
+    package var pendingDatagrams: [[UInt8]] = []
+
+    // MARK: Streams and flow control
+
+    package var sendStreams: [UInt64: SendStream] = [:]
+    package var receiveStreams: [UInt64: ReceiveStream] = [:]
+    package var sendQueue: [UInt64] = []
+    package var inSendQueue = Set<UInt64>()
+    /// Streams we opened, per direction (index 0 = uni, 1 = bidi).
+    package var localStreamsOpened: [UInt64] = [0, 0]
+    /// Stream limits the peer granted (MAX_STREAMS), index 0 = uni, 1 = bidi.
+    package var peerMaxStreams: [UInt64] = [0, 0]
+    package var streamsBlockedPending: [Bool] = [false, false]
+    package var streamsBlockedReported: [UInt64?] = [nil, nil]
+    /// Streams the peer opened, per direction.
+    package var peerStreamsOpened: [UInt64] = [0, 0]
+    /// Peer streams fully closed, per direction.
+    package var peerStreamsClosed: [UInt64] = [0, 0]
+    /// Our stream limits (MAX_STREAMS we advertised).
+    package var localMaxStreams: [UInt64]
+    package var maxStreamsPending: [Bool] = [false, false]
+    /// Connection-level credit from the peer and what we used.
+    package var peerMaxData: UInt64 = 0
+    package var sentData: UInt64 = 0
+    package var dataBlockedAt: UInt64?
+    package var dataBlockedPending = false
+    /// Connection-level receive window.
+    package var localMaxData: UInt64
+    package var dataWindow: UInt64
+    package var receivedData: UInt64 = 0
+    package var consumedData: UInt64 = 0
+    package var maxDataPending = false
+    package var lastMaxDataUpdate: QUICTime?
+
+    // MARK: Seams for the kernel fast path (not used yet)
+
+    /// Draws packet numbers; defaults to one counter per space. The fast path will share it with the kernel.
+    package var packetNumberAllocator: ((PacketNumberSpace) -> UInt64)?
+    /// Draws IDs for streams we open; defaults to sequential allocation.
+    package var streamIDAllocator: ((_ bidirectional: Bool) -> UInt64)?
+
+    // MARK: Statistics
+
+    /// Counters for tests and reports.
+    public struct Stats: Sendable, Equatable {
+        public var packetsSent = 0
+        public var packetsReceived = 0
+        public var packetsLost = 0
+        public var packetsDropped = 0
+        public var bytesSent = 0
+        public var bytesReceived = 0
+        public var streamBytesRetransmitted: UInt64 = 0
+        public var ptoCount = 0
+    }
+    package var statsStorage = Stats()
+
+    // MARK: Creation
+
+    /// A client connection. The first `pollTransmit` returns its Initial.
+    public init(clientConfiguration configuration: ConnectionConfiguration, peerAddress: QUICPeerAddress,
+                tlsFactory: TLSSessionFactory, now: QUICTime) throws {
+        self.role = .client
+        self.configuration = configuration
+        self.peerAddress = peerAddress
+        var rng = configuration.randomSeed.map { QUICRandom(seed: $0) } ?? QUICRandom()
+        localConnectionID = .random(length: configuration.connectionIDLength, using: &rng)
+        let odcid = QUICConnectionID.random(length: 8, using: &rng)
+        originalDestinationConnectionID = odcid
+        peerConnectionID = odcid
+        self.rng = rng
+        addressValidated = true
+        lastActivity = now
+        localMaxData = configuration.initialMaxData
+        dataWindow = configuration.initialMaxData
+        localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
+        recovery = LossRecovery(isServer: false, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
+                                initialRtt: configuration.initialRtt)
+        var tp = Self.baseTransportParameters(configuration)
+        tp.initialSourceConnectionID = localConnectionID
+        localTransportParameters = tp
+        tls = try tlsFactory(tp.encode())
+        let keys = InitialSecrets.protections(destinationConnectionID: odcid.bytes)
+        readKeys[EncryptionLevel.initial.rawValue] = keys.server
+        writeKeys[EncryptionLevel.initial.rawValue] = keys.client
+        do { try tls.start() } catch { enterClosing(.localTransportError(QUICError(.crypto(alert: error.alert), error.reason)), now: now) }
+        processTLSEvents(now: now)
+    }
+
+    /// A server connection for a client's first Initial packet (already checked by the endpoint:
+    /// version 1, datagram of at least 1200 bytes). Feed the datagram with `handle(datagram:from:now:)` next.
+    public init(serverConfiguration configuration: ConnectionConfiguration, peerAddress: QUICPeerAddress,
+                initialHeader: PacketHeader, originalDestinationConnectionID odcid: QUICConnectionID? = nil,
+                retrySourceConnectionID: QUICConnectionID? = nil, tlsFactory: TLSSessionFactory, now: QUICTime) throws {
+        self.role = .server
+        self.configuration = configuration
+        self.peerAddress = peerAddress
+        var rng = configuration.randomSeed.map { QUICRandom(seed: $0) } ?? QUICRandom()
+        localConnectionID = .random(length: configuration.connectionIDLength, using: &rng)
+        originalDestinationConnectionID = odcid ?? initialHeader.destinationConnectionID
+        peerConnectionID = initialHeader.sourceConnectionID
+        self.retrySourceConnectionID = retrySourceConnectionID
+        addressValidated = retrySourceConnectionID != nil
+        lastActivity = now
+        localMaxData = configuration.initialMaxData
+        dataWindow = configuration.initialMaxData
+        localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
+        recovery = LossRecovery(isServer: true, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
+                                initialRtt: configuration.initialRtt)
+        var tp = Self.baseTransportParameters(configuration)
+        tp.initialSourceConnectionID = localConnectionID
+        tp.originalDestinationConnectionID = originalDestinationConnectionID
+        tp.retrySourceConnectionID = retrySourceConnectionID
+        tp.statelessResetToken = rng.bytes(16)
+        self.rng = rng
+        localTransportParameters = tp
+        tls = try tlsFactory(tp.encode())
+        // Initial keys come from the Destination Connection ID of the Initial being answered.
+        let keys = InitialSecrets.protections(destinationConnectionID: initialHeader.destinationConnectionID.bytes)
+        readKeys[EncryptionLevel.initial.rawValue] = keys.client
+        writeKeys[EncryptionLevel.initial.rawValue] = keys.server
+        do { try tls.start() } catch { enterClosing(.localTransportError(QUICError(.crypto(alert: error.alert), error.reason)), now: now) }
+        processTLSEvents(now: now)
+    }
+
+    static func baseTransportParameters(_ c: ConnectionConfiguration) -> TransportParameters {
+        var tp = TransportParameters()
+        tp.maxIdleTimeout = c.maxIdleTimeout.nanoseconds / 1_000_000
+        tp.maxUDPPayloadSize = UInt64(max(1200, c.maxDatagramSize))
+        tp.initialMaxData = c.initialMaxData
+        tp.initialMaxStreamDataBidiLocal = c.initialMaxStreamData
+        tp.initialMaxStreamDataBidiRemote = c.initialMaxStreamData
+        tp.initialMaxStreamDataUni = c.initialMaxStreamData
+        tp.initialMaxStreamsBidi = c.initialMaxStreamsBidi
+        tp.initialMaxStreamsUni = c.initialMaxStreamsUni
+        tp.ackDelayExponent = c.ackDelayExponent
+        tp.maxAckDelay = c.maxAckDelay.nanoseconds / 1_000_000
+        tp.activeConnectionIDLimit = 2
+        tp.maxDatagramFrameSize = c.maxDatagramFrameSize
+        return tp
+    }
+
+    // MARK: Getters
+
+    /// True once the handshake completed and until the connection starts closing.
+    public var isEstablished: Bool { state == .established }
+    /// True once closing, draining or closed.
+    public var isClosing: Bool {
+        switch state {
+        case .handshaking, .established: return false
+        default: return true
+        }
+    }
+    /// True when nothing more will happen: forget the connection.
+    public var isClosed: Bool { state == .closed }
+    /// Why the connection closed, once it did.
+    public var closeReasonIfClosed: ConnectionCloseReason? { closeReason }
+    /// The negotiated ALPN protocol.
+    public var negotiatedALPN: String? { tls.negotiatedALPN }
+    /// Counters.
+    public var stats: Stats {
+        var s = statsStorage
+        s.packetsLost = recovery.packetsLost
+        s.ptoCount = recovery.ptoFired
+        s.bytesSent = bytesSent
+        s.bytesReceived = bytesReceived
+        return s
+    }
+    /// The smoothed RTT.
+    public var smoothedRTT: QUICDuration { recovery.rtt.smoothedRtt }
+    /// The congestion window in bytes.
+    public var congestionWindow: Int { recovery.congestion.congestionWindow }
+    /// Bytes in flight.
+    public var bytesInFlight: Int { recovery.bytesInFlight }
+    /// Number of 1-RTT key updates performed.
+    public var keyUpdateCount: Int { keyUpdates }
+
+    // MARK: Events
+
+    /// The next event, or nil. Drain after every input and command.
+    public func pollEvent() -> ConnectionEvent? {
+        guard eventIndex < events.count else {
+            if !events.isEmpty { events.removeAll(keepingCapacity: true); eventIndex = 0 }
+            return nil
+        }
+        defer { eventIndex += 1 }
+        return events[eventIndex]
+    }
+
+    package func emit(_ event: ConnectionEvent) { events.append(event) }
+
+    // MARK: Key management
+
+    package func installKeys(level: EncryptionLevel, direction: TLSDirection, protection: PacketProtection) {
+        switch direction {
+        case .read: readKeys[level.rawValue] = protection
+        case .write: writeKeys[level.rawValue] = protection
+        }
+        if level == .handshake { recovery.hasHandshakeKeys = true }
+    }
+
+    /// Discards a space's keys and recovery state (RFC 9001 §4.9).
+    package func discardKeys(_ space: PacketNumberSpace, now: QUICTime) {
+        guard !spaces[space.rawValue].discarded else { return }
+        let level = space.sendLevel
+        readKeys[level.rawValue] = nil
+        writeKeys[level.rawValue] = nil
+        spaces[space.rawValue].discarded = true
+        spaces[space.rawValue].ackPending = false
+        spaces[space.rawValue].cryptoSend = SendBuffer()
+        recovery.discardSpace(space, now: now)
+    }
+
+    /// The handshake is confirmed (RFC 9001 §4.1.2): drop Handshake keys.
+    package func confirmHandshake(now: QUICTime) {
+        guard !handshakeConfirmed else { return }
+        handshakeConfirmed = true
+        recovery.handshakeConfirmed = true
+        recovery.peerCompletedAddressValidation = true
+        discardKeys(.initial, now: now)
+        discardKeys(.handshake, now: now)
+    }
+
+    // MARK: TLS
+
+    /// Applies every pending TLS output.
+    package func processTLSEvents(now: QUICTime) {
+        while let event = tls.pollEvent() {
+            switch event {
+            case .handshakeData(let level, let bytes):
+                spaces[PacketNumberSpace(level).rawValue].cryptoSend.append(bytes)
+            case .secret(let level, let direction, let suite, let secret):
+                installKeys(level: level, direction: direction, protection: PacketProtection(suite: suite, secret: secret))
+            case .handshakeComplete:
+                handshakeComplete = true
+            }
+        }
+        if peerTransportParameters == nil, let raw = tls.peerTransportParameters {
+            do { try applyPeerTransportParameters(raw) } catch {
+                enterClosing(.localTransportError(error), now: now)
+                return
+            }
+        }
+        if handshakeComplete && !handshakeCompletedReported {
+            guard peerTransportParameters != nil else {
+                enterClosing(.localTransportError(QUICError(.transportParameterError, "peer sent no transport parameters")), now: now)
+                return
+            }
+            handshakeCompletedReported = true
+            if state == .handshaking { state = .established }
+            emit(.handshakeCompleted(alpn: tls.negotiatedALPN))
+            if role == .server {
+                handshakeDonePending = true
+                confirmHandshake(now: now)
+            }
+            resetIdleTimer(now: now)
+        }
+    }
+
+    /// Validates and applies the peer's transport parameters (RFC 9000 §7.3, §18).
+    package func applyPeerTransportParameters(_ raw: [UInt8]) throws(QUICError) {
+        let tp = try TransportParameters.decode(raw, sentBy: role.peer)
+        func mismatch(_ what: String) -> QUICError { QUICError(.transportParameterError, what) }
+        guard let iscid = tp.initialSourceConnectionID else { throw mismatch("missing initial_source_connection_id") }
+        guard iscid == peerConnectionID else { throw mismatch("initial_source_connection_id mismatch") }
+        if role == .client {
+            guard let odcid = tp.originalDestinationConnectionID else { throw mismatch("missing original_destination_connection_id") }
+            guard odcid == originalDestinationConnectionID else { throw mismatch("original_destination_connection_id mismatch") }
+            if retried {
+                guard tp.retrySourceConnectionID == retrySourceConnectionID else { throw mismatch("retry_source_connection_id mismatch") }
+            } else if tp.retrySourceConnectionID != nil {
+                throw mismatch("retry_source_connection_id without Retry")
+            }
+        }
+        peerTransportParameters = tp
+        peerMaxData = tp.initialMaxData
+        peerMaxStreams = [tp.initialMaxStreamsUni, tp.initialMaxStreamsBidi]
+        recovery.maxAckDelay = .milliseconds(tp.maxAckDelay)
+        for (id, stream) in sendStreams {
+            stream.maxStreamData = max(stream.maxStreamData, initialSendCredit(for: id))
+        }
+    }
+
+    /// The send credit a new stream starts with (from the peer's transport parameters).
+    package func initialSendCredit(for id: UInt64) -> UInt64 {
+        guard let tp = peerTransportParameters else { return 0 }
+        if !StreamID.isBidirectional(id) { return tp.initialMaxStreamDataUni }
+        // Peer's bidi_remote applies to streams we open; bidi_local to streams it opened.
+        return StreamID.initiator(id) == role ? tp.initialMaxStreamDataBidiRemote : tp.initialMaxStreamDataBidiLocal
+    }
+
+    // MARK: Closing
+
+    /// Closes the connection at the application's request (CONNECTION_CLOSE 0x1d).
+    public func close(applicationErrorCode: UInt64, reason: String = "", now: QUICTime) {
+        guard !isClosing else { return }
+        enterClosing(.localApplicationClose(errorCode: applicationErrorCode, reason: reason), now: now)
+    }
+
+    /// Starts the closing period (we send CONNECTION_CLOSE) or, for peer closes, the draining period.
+    package func enterClosing(_ reason: ConnectionCloseReason, now: QUICTime) {
+        guard !isClosing else { return }
+        closeReason = reason
+        let period = recovery.ptoPeriod * 3
+        switch reason {
+        case .localTransportError(let e):
+            closeFrame = ConnectionCloseFrame(isApplication: false, errorCode: e.code.rawValue, frameType: e.frameType ?? 0, reason: Array(e.reason.utf8.prefix(200)))
+            closePending = true
+            state = .closing(until: now + period)
+        case .localApplicationClose(let code, let why):
+            closeFrame = ConnectionCloseFrame(isApplication: true, errorCode: code, reason: Array(why.utf8.prefix(200)))
+            closePending = true
+            state = .closing(until: now + period)
+        case .peerTransportError, .peerApplicationClose:
+            state = .draining(until: now + period)
+        case .idleTimeout, .versionNegotiationFailed:
+            state = .closed
+        }
+        emit(.connectionClosed(reason))
+    }
+
+    /// Closes with a transport error.
+    package func fail(_ error: QUICError, now: QUICTime) {
+        enterClosing(.localTransportError(error), now: now)
+    }
+
+    // MARK: Timers
+
+    /// The idle timeout both sides agreed on (RFC 9000 §10.1), at least three PTOs.
+    package var effectiveIdleTimeout: QUICDuration? {
+        let local = configuration.maxIdleTimeout
+        let peer = QUICDuration.milliseconds(peerTransportParameters?.maxIdleTimeout ?? 0)
+        let chosen: QUICDuration
+        switch (local.nanoseconds, peer.nanoseconds) {
+        case (0, 0): return nil
+        case (0, _): chosen = peer
+        case (_, 0): chosen = local
+        default: chosen = min(local, peer)
+        }
+        return max(chosen, recovery.ptoPeriod * 3)
+    }
+
+    package func resetIdleTimer(now: QUICTime) { lastActivity = now }
+
+    /// When `handleTimeout(now:)` must next be called, or nil.
+    public var nextTimeout: QUICTime? {
+        switch state {
+        case .closed: return nil
+        case .closing(let until), .draining(let until): return until
+        default: break
+        }
+        var t: QUICTime? = recovery.lossDetectionTimer
+        func consider(_ x: QUICTime?) {
+            guard let x else { return }
+            t = t.map { min($0, x) } ?? x
+        }
+        if let idle = effectiveIdleTimeout { consider(lastActivity + idle) }
+        for space in spaces where space.ackPending && !space.discarded { consider(space.ackDeadline) }
+        return t
+    }
+
+    /// Fires whatever timers are due.
+    public func handleTimeout(now: QUICTime) {
+        switch state {
+        case .closed: return
+        case .closing(let until), .draining(let until):
+            if now >= until { state = .closed }
+            return
+        default: break
+        }
+        if let idle = effectiveIdleTimeout, now >= lastActivity + idle {
+            enterClosing(.idleTimeout, now: now)
+            return
+        }
+        if let timer = recovery.lossDetectionTimer, now >= timer {
+            switch recovery.onLossDetectionTimeout(now: now) {
+            case .none: break
+            case .lost(let packets): for p in packets { onPacketLost(p) }
+            case .probe(let space, let count):
+                spaces[space.rawValue].probesPending += count
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// Settings of one connection. Defaults suit a media relay on a LAN or the Internet.
+public struct ConnectionConfiguration: Sendable {
+    /// Our max_idle_timeout; zero disables it.
+    public var maxIdleTimeout = QUICDuration.milliseconds(30_000)
+    /// Initial connection-level receive window (initial_max_data).
+    public var initialMaxData: UInt64 = 1 << 20
+    /// Largest connection-level window auto-tuning may reach.
+    public var maxDataWindowLimit: UInt64 = 16 << 20
+    /// Initial per-stream receive window (initial_max_stream_data_*).
+    public var initialMaxStreamData: UInt64 = 256 << 10
+    /// Largest per-stream window auto-tuning may reach.
+    public var maxStreamDataWindowLimit: UInt64 = 8 << 20
+    /// Streams the peer may open, per direction.
+    public var initialMaxStreamsBidi: UInt64 = 100
+    public var initialMaxStreamsUni: UInt64 = 100
+    /// Our max_ack_delay.
+    public var maxAckDelay = QUICDuration.milliseconds(25)
+    /// Our ack_delay_exponent.
+    public var ackDelayExponent: UInt64 = 3
+    /// The largest UDP payload we send (no path MTU discovery yet).
+    public var maxDatagramSize = 1200
+    /// Bytes the application may buffer per stream before `write` refuses more.
+    public var sendBufferCapacity = 1 << 20
+    /// Length of the connection IDs we choose.
+    public var connectionIDLength = 8
+    /// RFC 9221 max_datagram_frame_size to offer; nil disables DATAGRAM.
+    public var maxDatagramFrameSize: UInt64?
+    /// kInitialRtt.
+    public var initialRtt = QUICDuration.milliseconds(333)
+    /// Seed for connection IDs and tokens; nil uses the system generator (tests pass a seed).
+    public var randomSeed: UInt64?
+
+    /// The defaults.
+    public init() {}
+}

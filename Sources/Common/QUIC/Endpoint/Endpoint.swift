@@ -1,0 +1,174 @@
+import Crypto
+import Wire
+
+/// A sans-I/O QUIC endpoint: routes datagrams to connections by Destination Connection ID,
+/// creates server connections for new Initials, answers unknown versions with Version
+/// Negotiation, optionally validates addresses with Retry, and collects outgoing datagrams
+/// with their destinations.
+///
+/// Poll order mirrors `Connection`: after `handle(datagram:from:now:)`, `handleTimeout(now:)` or a
+/// command on one of its connections, drain `pollEvent()` and each connection's `pollEvent()`,
+/// then `pollTransmit(now:)` until nil, then arm a timer for `nextTimeout`.
+public final class Endpoint {
+    /// Settings.
+    public let configuration: EndpointConfiguration
+    /// Creates TLS sessions for incoming connections.
+    public var serverTLSFactory: TLSSessionFactory?
+    private var connections: [ConnectionHandle: Connection] = [:]
+    private var order: [ConnectionHandle] = []
+    private var routes: [QUICConnectionID: ConnectionHandle] = [:]
+    private var initialRoutes: [QUICConnectionID: ConnectionHandle] = [:]
+    private var nextHandle = 0
+    private var statelessQueue: [OutgoingDatagram] = []
+    private var events: [EndpointEvent] = []
+    private var roundRobin = 0
+    private var rng: QUICRandom
+    private let tokenKey: SymmetricKey
+
+    /// An endpoint; give `serverTLSFactory` to accept connections.
+    public init(configuration: EndpointConfiguration, serverTLSFactory: TLSSessionFactory? = nil) {
+        self.configuration = configuration
+        self.serverTLSFactory = serverTLSFactory
+        var rng = configuration.connection.randomSeed.map { QUICRandom(seed: $0 ^ 0x5eed) } ?? QUICRandom()
+        tokenKey = SymmetricKey(data: configuration.tokenKey ?? rng.bytes(32))
+        self.rng = rng
+    }
+
+    /// The connection with this handle (nil once removed).
+    public func connection(_ handle: ConnectionHandle) -> Connection? { connections[handle] }
+
+    /// Handles of live connections.
+    public var connectionHandles: [ConnectionHandle] { order }
+
+    /// Starts a client connection to `address`.
+    public func connect(to address: QUICPeerAddress, configuration: ConnectionConfiguration? = nil,
+                        tlsFactory: TLSSessionFactory, now: QUICTime) throws -> ConnectionHandle {
+        var config = configuration ?? self.configuration.connection
+        if config.randomSeed != nil { config.randomSeed = config.randomSeed! &+ UInt64(nextHandle) &* 7919 }
+        let connection = try Connection(clientConfiguration: config, peerAddress: address, tlsFactory: tlsFactory, now: now)
+        return add(connection)
+    }
+
+    private func add(_ connection: Connection) -> ConnectionHandle {
+        let handle = ConnectionHandle(rawValue: nextHandle)
+        nextHandle += 1
+        connections[handle] = connection
+        order.append(handle)
+        routes[connection.localConnectionID] = handle
+        return handle
+    }
+
+    /// The next endpoint event, or nil.
+    public func pollEvent() -> EndpointEvent? { events.isEmpty ? nil : events.removeFirst() }
+
+    // MARK: Input
+
+    /// Routes one received datagram.
+    public func handle(datagram: [UInt8], from address: QUICPeerAddress, now: QUICTime) {
+        let cidLength = configuration.connection.connectionIDLength
+        guard let dcid = PacketHeader.destinationConnectionID(of: datagram, shortHeaderConnectionIDLength: cidLength) else { return }
+        if let handle = routes[dcid] ?? initialRoutes[dcid], let connection = connections[handle] {
+            connection.handle(datagram: datagram, from: address, now: now)
+            return
+        }
+        guard configuration.acceptsIncoming, let factory = serverTLSFactory, let first = datagram.first, first & 0x80 != 0,
+              datagram.count >= 5 else { return }
+        let version = UInt32(datagram[1]) << 24 | UInt32(datagram[2]) << 16 | UInt32(datagram[3]) << 8 | UInt32(datagram[4])
+        guard let header = try? PacketHeader.parse(datagram: datagram, at: 0, shortHeaderConnectionIDLength: cidLength) else { return }
+        if version != QUICVersion.v1 {
+            // Version Negotiation only for datagrams big enough to be a client's first flight.
+            guard version != 0, datagram.count >= 1200 else { return }
+            let vn = VersionNegotiationPacket.encode(destinationConnectionID: header.sourceConnectionID.bytes,
+                                                     sourceConnectionID: header.destinationConnectionID.bytes,
+                                                     supportedVersions: [QUICVersion.v1, 0x0a0a_0a0a],
+                                                     randomByte: UInt8.random(in: 0...127, using: &rng))
+            statelessQueue.append(OutgoingDatagram(bytes: vn, destination: address))
+            return
+        }
+        guard header.type == .initial, datagram.count >= 1200, header.destinationConnectionID.count >= 8 else { return }
+        var odcid: QUICConnectionID?
+        var retrySCID: QUICConnectionID?
+        if configuration.requiresRetry {
+            if header.token.isEmpty {
+                let newSCID = QUICConnectionID.random(length: cidLength, using: &rng)
+                let token = makeToken(originalDestinationConnectionID: header.destinationConnectionID, address: address)
+                let retry = RetryPacket.encode(destinationConnectionID: header.sourceConnectionID, sourceConnectionID: newSCID,
+                                               token: token, originalDestinationConnectionID: header.destinationConnectionID)
+                statelessQueue.append(OutgoingDatagram(bytes: retry, destination: address))
+                return
+            }
+            guard let original = validateToken(header.token, address: address) else { return }
+            odcid = original
+            retrySCID = header.destinationConnectionID
+        }
+        var config = configuration.connection
+        if config.randomSeed != nil { config.randomSeed = config.randomSeed! &+ UInt64(nextHandle) &* 7919 &+ 1 }
+        guard let connection = try? Connection(serverConfiguration: config, peerAddress: address, initialHeader: header,
+                                               originalDestinationConnectionID: odcid, retrySourceConnectionID: retrySCID,
+                                               tlsFactory: factory, now: now) else { return }
+        let handle = add(connection)
+        initialRoutes[header.destinationConnectionID] = handle
+        events.append(.incomingConnection(handle))
+        connection.handle(datagram: datagram, from: address, now: now)
+    }
+
+    private func tokenMAC(_ odcid: QUICConnectionID, _ address: QUICPeerAddress) -> [UInt8] {
+        var data = odcid.bytes + address.ip
+        data.append(UInt8(address.port >> 8)); data.append(UInt8(address.port & 0xff))
+        return Array(HMAC<SHA256>.authenticationCode(for: data, using: tokenKey))
+    }
+
+    private func makeToken(originalDestinationConnectionID odcid: QUICConnectionID, address: QUICPeerAddress) -> [UInt8] {
+        [UInt8(odcid.count)] + odcid.bytes + tokenMAC(odcid, address)
+    }
+
+    private func validateToken(_ token: [UInt8], address: QUICPeerAddress) -> QUICConnectionID? {
+        guard let length = token.first.map(Int.init), length <= 20, token.count == 1 + length + 32 else { return nil }
+        let odcid = QUICConnectionID(unchecked: Array(token[1..<1 + length]))
+        return Array(token[(1 + length)...]) == tokenMAC(odcid, address) ? odcid : nil
+    }
+
+    // MARK: Output
+
+    /// The next datagram to send, or nil.
+    public func pollTransmit(now: QUICTime) -> OutgoingDatagram? {
+        if !statelessQueue.isEmpty { return statelessQueue.removeFirst() }
+        guard !order.isEmpty else { return nil }
+        for step in 0..<order.count {
+            let handle = order[(roundRobin + step) % order.count]
+            guard let connection = connections[handle] else { continue }
+            // The client's connection ID may change (Retry, NEW_CONNECTION_ID): keep routes fresh.
+            if routes[connection.localConnectionID] == nil { routes[connection.localConnectionID] = handle }
+            if let bytes = connection.pollTransmit(now: now) {
+                roundRobin = (roundRobin + step + 1) % order.count
+                return OutgoingDatagram(bytes: bytes, destination: connection.peerAddress)
+            }
+        }
+        return nil
+    }
+
+    /// The earliest timer of any connection.
+    public var nextTimeout: QUICTime? {
+        var t: QUICTime?
+        for c in connections.values {
+            if let x = c.nextTimeout { t = t.map { min($0, x) } ?? x }
+        }
+        return t
+    }
+
+    /// Fires due timers and forgets closed connections.
+    public func handleTimeout(now: QUICTime) {
+        for handle in order {
+            guard let c = connections[handle] else { continue }
+            if let t = c.nextTimeout, t <= now { c.handleTimeout(now: now) }
+        }
+        for handle in order where connections[handle]?.isClosed ?? true {
+            guard let c = connections.removeValue(forKey: handle) else { continue }
+            routes = routes.filter { $0.value != handle }
+            initialRoutes = initialRoutes.filter { $0.value != handle }
+            _ = c
+            events.append(.connectionRemoved(handle))
+        }
+        order.removeAll { connections[$0] == nil }
+    }
+}

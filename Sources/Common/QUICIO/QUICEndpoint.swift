@@ -1,0 +1,226 @@
+import Logging
+import NIOCore
+import NIOPosix
+import QUIC
+
+/// A QUIC endpoint on one UDP socket (SwiftNIO), with an async API: `connect` to servers,
+/// `incomingConnections` from clients. All QUIC state lives on the socket's event loop; the
+/// sans-I/O `Endpoint` does the protocol work, this class only moves datagrams and timers.
+public final class QUICEndpoint: @unchecked Sendable {
+    /// The event loop every connection of this endpoint runs on.
+    public let eventLoop: EventLoop
+    let core: Endpoint
+    private var channel: Channel?
+    private var connections: [ConnectionHandle: QUICConnection] = [:]
+    private var dirty = Set<ConnectionHandle>()
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: QUICTime?
+    private var closed = false
+    private var processing = false
+    private var processAgain = false
+    private let incoming: AsyncStream<QUICConnection>.Continuation
+    /// Server connections, yielded once their handshake completes.
+    public let incomingConnections: AsyncStream<QUICConnection>
+    let logger: Logger
+    /// Makes the delegate of each incoming connection as it is created (on the event loop), so
+    /// the delegate sees every event from the first.
+    private var incomingDelegate: ((QUICConnection) -> QUICConnectionDelegate?)?
+    /// Counters for reports.
+    public private(set) var datagramsReceived = 0
+    public private(set) var datagramsSent = 0
+
+    /// The local UDP address (resolved port when bound to port 0).
+    public var localAddress: SocketAddress? { channel?.localAddress }
+
+    private init(eventLoop: EventLoop, core: Endpoint, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.core = core
+        self.logger = logger
+        (incomingConnections, incoming) = AsyncStream.makeStream(of: QUICConnection.self)
+    }
+
+    /// Binds a UDP socket and starts the endpoint. Give `serverTLSFactory` (and
+    /// `configuration.acceptsIncoming = true`) to accept connections.
+    public static func bind(host: String, port: Int, configuration: EndpointConfiguration,
+                            serverTLSFactory: TLSSessionFactory? = nil,
+                            incomingDelegate: ((QUICConnection) -> QUICConnectionDelegate?)? = nil,
+                            group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                            logger: Logger = Logger(label: "quic")) async throws -> QUICEndpoint {
+        let loop = group.next()
+        let endpoint = QUICEndpoint(eventLoop: loop, core: Endpoint(configuration: configuration, serverTLSFactory: serverTLSFactory),
+                                    logger: logger)
+        let channel = try await DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.maxMessagesPerRead, value: 64)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
+            .channelInitializer { channel in
+                channel.pipeline.addHandler(DatagramHandler(endpoint: endpoint))
+            }
+            .bind(host: host, port: port).get()
+        try await loop.submit {
+            endpoint.channel = channel
+            endpoint.incomingDelegate = incomingDelegate
+        }.get()
+        return endpoint
+    }
+
+    /// Opens a connection to `host:port` and waits for its handshake to complete.
+    public func connect(host: String, port: Int, tlsFactory: @escaping TLSSessionFactory,
+                        configuration: ConnectionConfiguration? = nil,
+                        delegate: ((QUICConnection) -> QUICConnectionDelegate?)? = nil,
+                        handshakeTimeout: Double = 8) async throws -> QUICConnection {
+        let address: SocketAddress
+        do { address = try SocketAddress.makeAddressResolvingHost(host, port: port) } catch {
+            throw QUICIOError.badAddress("\(host):\(port)")
+        }
+        guard let peer = QUICPeerAddress(address) else { throw QUICIOError.badAddress("\(host):\(port)") }
+        let connection: QUICConnection = try await eventLoop.submit {
+            guard !self.closed else { throw QUICIOError.endpointClosed }
+            let handle = try self.core.connect(to: peer, configuration: configuration, tlsFactory: tlsFactory, now: MonotonicClock.now())
+            let connection = QUICConnection(endpoint: self, handle: handle, core: self.core.connection(handle)!)
+            connection.setDelegateOnLoop(delegate?(connection))
+            self.connections[handle] = connection
+            self.dirty.insert(handle)
+            self.process()
+            // Give up on a server that never answers instead of waiting for the idle timeout.
+            self.eventLoop.scheduleTask(in: .milliseconds(Int64(handshakeTimeout * 1000))) {
+                connection.abandonHandshake()
+            }
+            return connection
+        }.get()
+        try await connection.waitForHandshake()
+        return connection
+    }
+
+    /// Closes every connection (application error 0) and the socket.
+    public func close() async {
+        let channel: Channel? = try? await eventLoop.submit { () -> Channel? in
+            guard !self.closed else { return nil }
+            for (handle, c) in self.connections where !c.core.isClosing && !c.core.isClosed {
+                c.core.close(applicationErrorCode: 0, reason: "endpoint closing", now: MonotonicClock.now())
+                self.dirty.insert(handle)
+            }
+            self.process()
+            self.closed = true
+            self.timer?.cancel()
+            for c in self.connections.values { c.fail(.endpointClosed) }
+            self.incoming.finish()
+            return self.channel
+        }.get()
+        try? await channel?.close()
+    }
+
+    // MARK: Event-loop side
+
+    func markDirty(_ handle: ConnectionHandle) {
+        eventLoop.preconditionInEventLoop()
+        dirty.insert(handle)
+    }
+
+    func received(datagram: [UInt8], from address: SocketAddress) {
+        guard !closed, let peer = QUICPeerAddress(address) else { return }
+        datagramsReceived += 1
+        core.handle(datagram: datagram, from: peer, now: MonotonicClock.now())
+        // The core routed the datagram; any connection's events may have changed.
+        dirty.formUnion(connections.keys)
+    }
+
+    /// Drains endpoint events, connection events and outgoing datagrams, then re-arms the timer.
+    func process() {
+        eventLoop.preconditionInEventLoop()
+        // Delegates may issue commands that ask for another pass while one runs: loop instead of nesting.
+        if processing { processAgain = true; return }
+        processing = true
+        defer { processing = false }
+        repeat {
+            processAgain = false
+            processOnce()
+        } while processAgain
+    }
+
+    private func processOnce() {
+        while let event = core.pollEvent() {
+            switch event {
+            case .incomingConnection(let handle):
+                if let c = core.connection(handle) {
+                    let connection = QUICConnection(endpoint: self, handle: handle, core: c, isIncoming: true)
+                    connection.setDelegateOnLoop(incomingDelegate?(connection))
+                    connections[handle] = connection
+                    dirty.insert(handle)
+                }
+            case .connectionRemoved(let handle):
+                if let c = connections.removeValue(forKey: handle) {
+                    c.fail(.connectionClosed(c.core.closeReasonIfClosed ?? .idleTimeout))
+                }
+            }
+        }
+        while !dirty.isEmpty {
+            let batch = dirty
+            dirty.removeAll(keepingCapacity: true)
+            for handle in batch { connections[handle]?.drainEvents() }
+        }
+        flush()
+        armTimer()
+    }
+
+    func deliverIncoming(_ connection: QUICConnection) {
+        incoming.yield(connection)
+    }
+
+    private func flush() {
+        guard let channel else { return }
+        let now = MonotonicClock.now()
+        var wrote = false
+        while let datagram = core.pollTransmit(now: now) {
+            var buffer = channel.allocator.buffer(capacity: datagram.bytes.count)
+            buffer.writeBytes(datagram.bytes)
+            channel.write(AddressedEnvelope(remoteAddress: datagram.destination.socketAddress, data: buffer), promise: nil)
+            datagramsSent += 1
+            wrote = true
+        }
+        if wrote { channel.flush() }
+    }
+
+    private func armTimer() {
+        guard !closed, let deadline = core.nextTimeout else {
+            timer?.cancel(); timer = nil; timerDeadline = nil
+            return
+        }
+        if let current = timerDeadline, current == deadline, timer != nil { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        let now = MonotonicClock.now()
+        let delay = deadline > now ? deadline - now : .zero
+        timer = eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: delay.nanoseconds))) { [weak self] in
+            guard let self else { return }
+            self.timer = nil
+            self.timerDeadline = nil
+            self.core.handleTimeout(now: MonotonicClock.now())
+            self.dirty.formUnion(self.connections.keys)
+            self.process()
+        }
+    }
+}
+
+/// Moves datagrams from the socket into the endpoint, processing once per read batch.
+private final class DatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let endpoint: QUICEndpoint
+
+    init(endpoint: QUICEndpoint) { self.endpoint = endpoint }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let bytes = envelope.data.getBytes(at: envelope.data.readerIndex, length: envelope.data.readableBytes) ?? []
+        endpoint.received(datagram: bytes, from: envelope.remoteAddress)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        endpoint.process()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // ICMP errors on unconnected UDP sockets surface here; QUIC recovers by itself.
+        endpoint.logger.debug("udp error: \(error)")
+    }
+}

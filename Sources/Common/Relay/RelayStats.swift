@@ -1,0 +1,84 @@
+import Foundation
+
+/// The relay's counters, written as JSON by `moq-relay --stats FILE` on exit (DESIGN §4) with
+/// snake_case keys: `subscribers`, `objects_in`, `objects_out`, `packets_fast_path`,
+/// `packets_user_space`, `dropped_by_priority`, `retransmitted_fast_path`, `cache_hits`, plus the
+/// cache's size and the drops by reason.
+public struct RelayStats: Hashable, Sendable, Codable {
+    /// Subscriptions served (peak or at exit, as the relay chooses to report).
+    public var subscribers = 0
+    /// Objects received from upstream.
+    public var objectsIn = 0
+    /// Objects sent to subscribers (each copy counted).
+    public var objectsOut = 0
+    /// Packets forwarded by the kernel fast path.
+    public var packetsFastPath = 0
+    /// Packets sent by user space.
+    public var packetsUserSpace = 0
+    /// Objects dropped on purpose for a subscriber (every reason).
+    public var droppedByPriority = 0
+    /// Fast-path packets lost and retransmitted by user space.
+    public var retransmittedFastPath = 0
+    /// Joins and fetches answered in full from the cache.
+    public var cacheHits = 0
+    /// Joins and fetches the cache could not answer in full.
+    public var cacheMisses = 0
+    /// Bytes in the caches.
+    public var cacheBytes = 0
+    /// Groups in the caches.
+    public var cacheGroups = 0
+    /// Objects in the caches.
+    public var cacheObjects = 0
+    /// Groups evicted from the caches.
+    public var cacheEvictions = 0
+    /// Streams reset because of drops.
+    public var streamsReset = 0
+    /// Objects dropped, by reason (keys: `DropReason` raw values).
+    public var dropsByReason: [String: Int] = [:]
+
+    /// Zero counters.
+    public init() {}
+
+    /// Adds a subscriber queue's output: sends, drops by reason, resets.
+    public mutating func record(_ output: QueueOutput) {
+        objectsOut += output.sends.count
+        droppedByPriority += output.drops.count
+        streamsReset += output.resets.count
+        for d in output.drops { dropsByReason[d.reason.rawValue, default: 0] += 1 }
+    }
+
+    /// Adds a track cache's gauges and counters (call once per cache when writing the report).
+    public mutating func add(_ cache: CacheStats) {
+        cacheHits += cache.hits
+        cacheMisses += cache.misses
+        cacheBytes += cache.bytes
+        cacheGroups += cache.groups
+        cacheObjects += cache.objects
+        cacheEvictions += cache.evictions
+    }
+
+    /// The JSON document: pretty-printed, keys sorted.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case subscribers
+        case objectsIn = "objects_in"
+        case objectsOut = "objects_out"
+        case packetsFastPath = "packets_fast_path"
+        case packetsUserSpace = "packets_user_space"
+        case droppedByPriority = "dropped_by_priority"
+        case retransmittedFastPath = "retransmitted_fast_path"
+        case cacheHits = "cache_hits"
+        case cacheMisses = "cache_misses"
+        case cacheBytes = "cache_bytes"
+        case cacheGroups = "cache_groups"
+        case cacheObjects = "cache_objects"
+        case cacheEvictions = "cache_evictions"
+        case streamsReset = "streams_reset"
+        case dropsByReason = "drops_by_reason"
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# CI smoke run of the libFuzzer harnesses (docs/FUZZING.md): builds every harness and runs each
+# for FUZZ_SMOKE_SECONDS (default 20) from the checked-in seeds in a fresh work directory.
+# Exits non-zero on any crash or invariant failure; the input stays under .build-fuzz/fuzz-smoke.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+scratch=${FUZZ_SCRATCH:-.build-fuzz}
+export FUZZ_SCRATCH=$scratch
+export FUZZ_WORK=$scratch/fuzz-smoke
+rm -rf "$FUZZ_WORK"
+exec scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-20}"
