@@ -446,4 +446,43 @@ final class SessionTests: XCTestCase {
         // FINs waited for the queued bytes.
         for s in streams { XCTAssertEqual(p.serverTransport.streams[s]?.finDelivered, true) }
     }
+
+    func testSubscriberUpdatePausesForwarding() throws {
+        let p = try ready(seed: 18)
+        let (id, _) = try subscribeAccepted(p)
+        XCTAssertTrue(p.server.isForwarding(id))
+        var params = MessageParameters()
+        params.forward = false
+        params.subscriberPriority = 200
+        let u = try p.client.requestUpdate(id, parameters: params)
+        XCTAssertEqual(u, id + 2)
+        p.run()
+        XCTAssertTrue(p.serverEvents.contains { if case .requestUpdated(id, let m) = $0 { return m.parameters.forward == false } else { return false } })
+        XCTAssertTrue(p.clientEvents.contains { if case .requestOK(u, _) = $0 { return true } else { return false } })
+        XCTAssertFalse(p.server.isForwarding(id))
+        XCTAssertThrowsError(try p.server.openSubgroup(id, groupID: 0)) { XCTAssertEqual($0 as? MoQTSessionError, .notForwarding(id)) }
+        params.forward = true
+        _ = try p.client.requestUpdate(id, parameters: params)
+        p.run()
+        let s = try p.server.openSubgroup(id, groupID: 0)
+        XCTAssertEqual(p.serverTransport.priorities[s]?.subscriberPriority, 200)
+    }
+
+    func testStreamPriorityOrder() {
+        let base = MoQTStreamPriority(subscriberPriority: 10, publisherPriority: 5, groupID: 4, subgroupID: 0, groupOrder: .ascending)
+        var other = base
+        XCTAssertTrue(MoQTStreamPriority.control.sendsBefore(base))
+        XCTAssertFalse(base.sendsBefore(.control))
+        other.subscriberPriority = 11
+        XCTAssertTrue(base.sendsBefore(other))
+        other = base; other.publisherPriority = 4
+        XCTAssertTrue(other.sendsBefore(base))
+        other = base; other.groupID = 5
+        XCTAssertTrue(base.sendsBefore(other))
+        var desc = base; desc.groupOrder = .descending
+        var descNewer = desc; descNewer.groupID = 5
+        XCTAssertTrue(descNewer.sendsBefore(desc))
+        desc = base; desc.subgroupID = 1
+        XCTAssertTrue(base.sendsBefore(desc))
+    }
 }

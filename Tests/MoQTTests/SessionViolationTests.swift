@@ -205,4 +205,17 @@ final class SessionViolationTests: XCTestCase {
         XCTAssertThrowsError(try p.client.subscribe(track)) { XCTAssertEqual($0 as? MoQTSessionError, .closed) }
         assertClosed(p, serverCloses: false, code: .noError)
     }
+
+    func testPeerSetupBeforeLocalStart() throws {
+        let p = SessionPair(seed: 37)
+        try p.client.start()
+        p.run()
+        XCTAssertEqual(p.server.state, .idle)
+        XCTAssertNotNil(p.server.peerSetupOptions)
+        try p.server.start()
+        p.run()
+        XCTAssertTrue(p.server.isReady)
+        XCTAssertTrue(p.client.isReady)
+        guard case .ready? = p.serverEvents.first else { return XCTFail("server ready event missing") }
+    }
 }

@@ -164,6 +164,11 @@ public final class MoQTSession {
         }
         state = .setupSent
         send(.setup(Draft18.Setup(options: options)), on: id)
+        if let peer = peerSetupOptions, !isClosed {
+            // The peer's SETUP arrived before start().
+            state = .ready
+            emit(.ready(peerOptions: peer))
+        }
         pumpAll()
     }
 
