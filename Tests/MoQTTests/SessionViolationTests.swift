@@ -218,4 +218,26 @@ final class SessionViolationTests: XCTestCase {
         XCTAssertTrue(p.client.isReady)
         guard case .ready? = p.serverEvents.first else { return XCTFail("server ready event missing") }
     }
+
+    func testStreamResetBeforeSubscribeOKStillCounts() throws {
+        let p = try ready(seed: 38)
+        let id = try p.client.subscribe(track)
+        p.run()
+        guard let requestStream = p.clientTransport.order.first(where: { $0 & 0x2 == 0 }) else { return XCTFail() }
+        p.holdServerStreams.insert(requestStream)
+        try p.server.acceptSubscribe(id)
+        let s = try p.server.openSubgroup(id, groupID: 3, publisherPriority: 0)
+        try p.server.writeObject(streamID: s, objectID: 0, payload: [1])
+        try p.server.resetSubgroup(streamID: s, code: .deliveryTimeout)
+        try p.server.publishDone(id)
+        p.run()
+        XCTAssertFalse(p.clientEvents.contains { if case .subgroupReset = $0 { return true } else { return false } })
+        p.holdServerStreams = []
+        p.run()
+        XCTAssertTrue(p.clientEvents.contains {
+            if case .subgroupReset(id, s, 3, 0, StreamResetCode.deliveryTimeout.rawValue) = $0 { return true } else { return false }
+        })
+        XCTAssertTrue(p.clientEvents.contains { if case .subscriptionFinished(id, 1) = $0 { return true } else { return false } })
+        XCTAssertFalse(p.client.isClosed)
+    }
 }

@@ -72,6 +72,8 @@ extension MoQTSession {
                 emit(.subgroupReset(requestID: requestID, streamID: streamID, groupID: header.groupID,
                                     subgroupID: u.parser.subgroupID, code: errorCode))
                 noteSubgroupClosed(requestID)
+            case .subgroup(nil, let header):
+                earlyResets[header.trackAlias, default: []].append((streamID, header.groupID, u.parser.subgroupID, errorCode))
             case .fetch(let requestID):
                 emit(.fetchReset(requestID: requestID, code: errorCode))
             case .control:
@@ -277,6 +279,18 @@ extension MoQTSession {
 
     /// Releases streams parked on unknown aliases after a SUBSCRIBE was answered.
     func unparkStreams() throws {
+        for (alias, resets) in earlyResets {
+            if let requestID = receivedAliases[alias] {
+                earlyResets[alias] = nil
+                for r in resets {
+                    emit(.subgroupReset(requestID: requestID, streamID: r.streamID, groupID: r.groupID, subgroupID: r.subgroupID, code: r.code))
+                    noteSubgroupOpened(requestID)
+                    noteSubgroupClosed(requestID)
+                }
+            } else if !hasPendingLocalSubscribe {
+                earlyResets[alias] = nil
+            }
+        }
         for (id, u) in incoming.sorted(by: { $0.key < $1.key }) where u.parked {
             guard case .subgroup(nil, let h) = u.kind else { continue }
             if let requestID = receivedAliases[h.trackAlias] {

@@ -67,6 +67,9 @@ public final class MoQTSession {
     /// Local subscriptions cancelled before their SUBSCRIBE_OK: their alias is unknown, so data
     /// with an unknown alias may be theirs and is discarded rather than treated as an error.
     var cancelledBeforeAlias = 0
+    /// Parked subgroup streams reset before their SUBSCRIBE_OK, by alias: reported (and
+    /// counted for PUBLISH_DONE) once the alias is known.
+    var earlyResets: [UInt64: [(streamID: UInt64, groupID: UInt64, subgroupID: UInt64?, code: UInt64)]] = [:]
     /// Publisher side: alias handed out to the request ID.
     var sentAliases: [UInt64: UInt64] = [:]
     var nextTrackAlias: UInt64
