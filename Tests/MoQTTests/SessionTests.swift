@@ -360,6 +360,20 @@ final class SessionTests: XCTestCase {
         try p.server.acceptSubscribe(n, largest: Location(group: 9, object: 9))
         XCTAssertThrowsError(try p.server.openSubgroup(n, groupID: 9))
         XCTAssertNoThrow(try p.server.openSubgroup(n, groupID: 10))
+        XCTAssertEqual(p.server.subscriptionWindow(ofRequest: n)?.start, Location(group: 10, object: 0))
+        XCTAssertEqual(p.server.subscriptionWindow(ofRequest: q)?.endGroup, 3)
+        XCTAssertNil(p.client.subscriptionWindow(ofRequest: n))
+
+        // Without enforcement the window is only informative.
+        var config = MoQTSessionConfiguration()
+        config.enforceSubscriptionFilters = false
+        let lax = SessionPair(seed: 19, serverConfig: config)
+        try lax.start()
+        let l = try lax.client.subscribe(track, filter: .largestObject)
+        lax.run()
+        try lax.server.acceptSubscribe(l, largest: Location(group: 5, object: 3))
+        let ls = try lax.server.openSubgroup(l, groupID: 4)
+        XCTAssertNoThrow(try lax.server.writeObject(streamID: ls, objectID: 0, payload: [1]))
     }
 
     func testSubscribeNamespaceAndTrackStatus() throws {

@@ -202,6 +202,13 @@ extension MoQTSession {
         requests[streamID]?.windowEndGroup = endGroup
     }
 
+    /// The first location and last group subscription `requestID` (published by this side)
+    /// wants, as fixed by its filter when it was accepted; nil parts are unbounded.
+    public func subscriptionWindow(ofRequest requestID: UInt64) -> (start: Location?, endGroup: UInt64?)? {
+        guard let r = request(requestID), r.isPublisherSide else { return nil }
+        return (r.windowStart, r.windowEndGroup)
+    }
+
     /// The publisher-side subscription for data calls.
     func publishingRequest(_ requestID: UInt64) throws -> RequestStream {
         try requireOpen()
@@ -210,6 +217,12 @@ extension MoQTSession {
         }
         if r.kind == .subscribe && r.phase != .established { throw MoQTSessionError.invalidRequest(requestID) }
         guard r.forward else { throw MoQTSessionError.notForwarding(requestID) }
+        if !configuration.enforceSubscriptionFilters {
+            var unbounded = r
+            unbounded.windowStart = nil
+            unbounded.windowEndGroup = nil
+            return unbounded
+        }
         return r
     }
 
@@ -280,7 +293,8 @@ extension MoQTSession {
         if object.status == .normal && object.payload.isEmpty {
             throw MoQTSessionError.invalidObject("a normal object needs a payload (send a status otherwise)")
         }
-        if let r = request(o.requestID), let start = r.windowStart, header.groupID == start.group, object.objectID < start.object {
+        if configuration.enforceSubscriptionFilters, let r = request(o.requestID), let start = r.windowStart,
+           header.groupID == start.group, object.objectID < start.object {
             throw MoQTSessionError.outsideSubscription(Location(group: header.groupID, object: object.objectID))
         }
         var w = ByteWriter()
