@@ -31,6 +31,7 @@ final class SessionRobustnessTests: XCTestCase {
         XCTAssertTrue(p.server.outgoing.isEmpty)
         XCTAssertNil(p.client.receivedAliases[alias])
         XCTAssertTrue(p.server.sentAliases.isEmpty)
+        XCTAssertTrue(p.client.localFetchOrders.isEmpty)
         XCTAssertFalse(p.client.isClosed || p.server.isClosed)
     }
 

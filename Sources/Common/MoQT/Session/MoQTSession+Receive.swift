@@ -76,6 +76,8 @@ extension MoQTSession {
                 earlyResets[header.trackAlias, default: []].append((streamID, header.groupID, u.parser.subgroupID, errorCode))
             case .fetch(let requestID):
                 emit(.fetchReset(requestID: requestID, code: errorCode))
+                localFetchOrders[requestID] = nil
+                endedRequests.insert(requestID)
             case .control:
                 closeSession(.protocolViolation("control stream reset"), byPeer: false)
             default: break
@@ -268,6 +270,8 @@ extension MoQTSession {
             case .fetch(let requestID):
                 emit(.fetchEnded(requestID: requestID))
                 incoming[streamID] = nil
+                localFetchOrders[requestID] = nil
+                endedRequests.insert(requestID)
             case .unknown:
                 // A stream that ended before its type arrived.
                 if peerSetupOptions != nil || u.parser.bufferedByteCount == 0 { incoming[streamID] = nil }

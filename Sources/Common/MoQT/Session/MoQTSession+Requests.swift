@@ -158,6 +158,7 @@ extension MoQTSession {
     func handleUpdate(_ u: Draft18.RequestUpdate, on streamID: UInt64) throws {
         guard let r = requests[streamID], let requestID = r.requestID else { return }
         try acceptPeerRequestID(u.requestID)
+        guard r.phase != .ended else { return }
         if r.kind == .subscribe || r.kind == .publish || r.kind == .fetch {
             applySubscriptionParameters(u.parameters, to: streamID)
         }
