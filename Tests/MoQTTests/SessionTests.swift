@@ -499,4 +499,30 @@ final class SessionTests: XCTestCase {
         desc = base; desc.subgroupID = 1
         XCTAssertTrue(base.sendsBefore(desc))
     }
+
+    func testRejectedPublishDropsItsData() throws {
+        let p = try ready(seed: 20)
+        let id = try p.client.publish(track, trackAlias: 3)
+        let s = try p.client.openSubgroup(id, groupID: 0, publisherPriority: 0)
+        try p.client.writeObject(streamID: s, objectID: 0, payload: [1])
+        p.run()
+        guard case .publishRequested(id, _)? = p.serverEvents.first(where: { if case .publishRequested = $0 { return true } else { return false } }) else {
+            return XCTFail("no PUBLISH")
+        }
+        // The refusal is held back while the publisher keeps writing.
+        guard let requestStream = p.clientTransport.order.first(where: { $0 & 0x2 == 0 }) else { return XCTFail() }
+        p.holdServerStreams.insert(requestStream)
+        try p.server.reject(id, code: .uninterested)
+        try p.client.writeObject(streamID: s, objectID: 1, payload: [2])
+        p.run()
+        XCTAssertFalse(p.serverEvents.contains { if case .object(let o) = $0 { return o.objectID == 1 } else { return false } })
+        p.holdServerStreams = []
+        p.run()
+        XCTAssertTrue(p.clientEvents.contains { if case .requestError(id, let e) = $0 { return e.code == .uninterested } else { return false } })
+        // The publisher's session reset the track's stream.
+        XCTAssertThrowsError(try p.client.writeObject(streamID: s, objectID: 2, payload: [3]))
+        XCTAssertNotNil(p.clientTransport.streams[s]?.reset)
+        XCTAssertFalse(p.server.isClosed)
+        XCTAssertFalse(p.client.isClosed)
+    }
 }
