@@ -93,9 +93,16 @@ extension Draft18 {
         w.writeVI64(l.object)
     }
 
-    /// Reads a Reason Phrase (§1.4.4): at most 1,024 bytes of UTF-8 (invalid sequences are replaced).
+    /// Reads a Reason Phrase (§1.4.4): at most 1,024 bytes of valid UTF-8.
     static func readReasonPhrase(_ r: inout ByteReader) throws -> String {
-        String(decoding: try readLengthPrefixed(&r, max: maxReasonPhraseLength, "reason phrase"), as: UTF8.self)
+        try utf8String(try readLengthPrefixed(&r, max: maxReasonPhraseLength, "reason phrase"), "reason phrase")
+    }
+
+    /// The string `bytes` spell; invalid UTF-8 is PROTOCOL_VIOLATION (a replaced string would not
+    /// re-encode to the same bytes, nor within the field's length limit).
+    static func utf8String(_ bytes: [UInt8], _ field: String) throws -> String {
+        guard let s = String(validatingUTF8Bytes: bytes) else { throw MoQTError(.protocolViolation, "\(field) is not UTF-8") }
+        return s
     }
 
     /// Writes a Reason Phrase, truncated to 1,024 bytes on a character boundary.

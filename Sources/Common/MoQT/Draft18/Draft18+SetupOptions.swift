@@ -34,7 +34,7 @@ extension Draft18 {
                 guard let s = String(validatingUTF8Bytes: b) else { throw MoQTError(.malformedAuthority, "AUTHORITY is not UTF-8") }
                 o.authority = s
             case (.implementation, .bytes(let b)):
-                o.implementation = String(decoding: b, as: UTF8.self)
+                o.implementation = try utf8String(b, "MOQT_IMPLEMENTATION")
             case (.authorizationToken, .bytes(let b)):
                 o.authorizationTokens.append(try decodeToken(b))
             case (.maxAuthTokenCacheSize, .integer(let v)):

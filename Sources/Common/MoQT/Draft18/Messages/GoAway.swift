@@ -33,7 +33,7 @@ extension Draft18 {
             let timeout = try r.readVI64()
             let id: UInt64? = r.isAtEnd ? nil : try r.readVI64()
             try Draft18.expectEnd(r, "GOAWAY")
-            return GoAway(newSessionURI: String(decoding: uri, as: UTF8.self), timeout: timeout, requestID: id)
+            return GoAway(newSessionURI: try Draft18.utf8String(uri, "GOAWAY URI"), timeout: timeout, requestID: id)
         }
     }
 }

@@ -43,7 +43,7 @@ extension Draft18 {
             if code == .redirect {
                 let uri = try Draft18.readLengthPrefixed(&r, max: maxMessagePayload, "connect URI")
                 let t = try Draft18.readFullTrackName(&r)
-                redirect = Redirect(connectURI: String(decoding: uri, as: UTF8.self), namespace: t.namespace, trackName: t.name)
+                redirect = Redirect(connectURI: try Draft18.utf8String(uri, "connect URI"), namespace: t.namespace, trackName: t.name)
             }
             try Draft18.expectEnd(r, "REQUEST_ERROR")
             return RequestError(code: code, retryInterval: retry, reason: reason, redirect: redirect)
