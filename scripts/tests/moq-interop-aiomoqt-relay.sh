@@ -19,6 +19,9 @@ if ! timeout 40 "$bin/moq-sub" --relay "$url" --insecure --log-level debug --out
 fi
 wait "$pub" || { echo "moq-pub failed"; show "$work/pub.err"; exit 1; }
 grep "latency p50" "$work/sub.err" | tail -n 1
+# aiomoqt's relay backfills the catalog with a FETCH to moq-pub; it must be answered, not time out.
+grep -q "backfilled 1 object(s) of ((b'demo',), b'catalog')" "$work/relay.log" || {
+    echo "the relay's catalog FETCH to moq-pub was not served"; grep -i fetch "$work/relay.log" | grep -v "prof=" | head; exit 1; }
 if ! diff <(frames "$media/test.mp4") <(frames "$work/out.ts") >/dev/null; then
     echo "received frames differ from the source"; exit 1
 fi
