@@ -1,6 +1,7 @@
 # Shared helpers for the aiomoqt interop tests (sourced by scripts/tests/moq-interop-aiomoqt-*.sh).
 # Sets: bin (our debug binaries), py (aiomoqt's venv python), media (4 s clip dir), work (unique temp dir),
 # cert/key (self-signed P-256); registers every started process for the EXIT trap.
+# MOQ_INTEROP_KEEP=1 keeps the temp dir (all logs) for diagnosis.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 bin=$(swift build --show-bin-path)
@@ -13,7 +14,7 @@ pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
+    if [[ ${MOQ_INTEROP_KEEP:-0} == 1 ]]; then echo "logs kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/priv.key" \
