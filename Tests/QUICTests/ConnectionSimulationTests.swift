@@ -142,6 +142,17 @@ final class ConnectionSimulationTests: XCTestCase {
         XCTAssertEqual(r.clientStats.streamBytesRetransmitted, 0)
     }
 
+    func testTenMegabytesBidiStreamNoLoss() throws {
+        let r = try transfer(bytes: 10 << 20, bidirectional: true, link: LinkConfiguration(delay: .milliseconds(10), bandwidth: 12_500_000))
+        XCTAssertEqual(r.clientStats.streamBytesRetransmitted, 0)
+    }
+
+    func testTenMegabytesUniStreamFivePercentLoss() throws {
+        let link = LinkConfiguration(delay: .milliseconds(10), lossRate: 0.05, bandwidth: 12_500_000)
+        let r = try transfer(bytes: 10 << 20, bidirectional: false, link: link)
+        XCTAssertGreaterThan(r.clientStats.streamBytesRetransmitted, 0)
+    }
+
     func testTenMegabytesBidiStreamFivePercentLossWithReorderingAndDuplication() throws {
         let link = LinkConfiguration(delay: .milliseconds(10), jitter: .milliseconds(4), lossRate: 0.05, duplicationRate: 0.02, bandwidth: 12_500_000)
         let r = try transfer(bytes: 10 << 20, bidirectional: true, link: link)
