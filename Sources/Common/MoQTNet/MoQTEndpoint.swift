@@ -33,6 +33,9 @@ public final class MoQTEndpoint: @unchecked Sendable {
         c.initialMaxStreamsBidi = 1000
         c.initialMaxData = 4 << 20
         c.initialMaxStreamData = 1 << 20
+        // Object datagrams (draft-18 §11.3) need RFC 9221 DATAGRAM, which a peer may only send
+        // after we offer max_datagram_frame_size; 65535 = any frame that fits a packet (RFC 9221 §3).
+        c.maxDatagramFrameSize = 65535
         return c
     }
 

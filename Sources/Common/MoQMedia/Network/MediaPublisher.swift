@@ -95,6 +95,8 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         switch event {
         case .subscribeRequested(let requestID, let subscribe):
             handleSubscribe(connection, requestID, subscribe)
+        case .fetchRequested(let requestID, let fetch):
+            handleFetch(connection, requestID, fetch)
         case .requestOK(let requestID, _):
             announceWaiters.removeValue(forKey: requestID)?.resume()
         case .requestError(let requestID, let error):
@@ -131,6 +133,32 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
             } else {
                 try session.reject(requestID, code: .doesNotExist, reason: "no track \(name)")
             }
+        } catch {
+            try? session.reject(requestID, code: .internalError, reason: "\(error)")
+        }
+    }
+
+    /// Every FETCH gets an answer (draft-18 §10.12): the catalog's one object (0/0) is served; the
+    /// video keeps no history here, so fetching it is NOT_SUPPORTED.
+    private func handleFetch(_ connection: MoQTConnection, _ requestID: UInt64, _ fetch: Draft18.Fetch) {
+        let session = connection.session
+        guard case .standalone(let track, let start, _) = fetch.range, track.namespace == namespace,
+              String(decoding: track.name, as: UTF8.self) == MediaCatalog.trackName else {
+            try? session.reject(requestID, code: .notSupported, reason: "moq-pub serves FETCH of the catalog only")
+            return
+        }
+        let catalogLocation = Location(group: 0, object: 0)
+        // The end is exclusive (object 0 = the whole group), so any range starting at 0/0 covers it.
+        guard start == catalogLocation else {
+            try? session.reject(requestID, code: .doesNotExist, reason: "the catalog is object 0/0 only")
+            return
+        }
+        do {
+            let stream = try session.acceptFetch(requestID, endOfTrack: false, endLocation: Location(group: 0, object: 1))
+            try session.writeFetchItem(streamID: stream, .object(Draft18.FetchObject(
+                location: catalogLocation, forwarding: .subgroup(0), publisherPriority: FramePriorities.catalog,
+                payload: catalogBytes)))
+            try session.endFetch(streamID: stream)
         } catch {
             try? session.reject(requestID, code: .internalError, reason: "\(error)")
         }

@@ -105,6 +105,12 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         case .subgroupReset(let requestID, _, let group, _, let code) where requestID == videoRequest:
             let onPurpose = [StreamResetCode.excessiveLoad, .tooFarBehind, .deliveryTimeout].map(\.rawValue).contains(code)
             tracker.streamReset(group: group, droppedOnPurpose: onPurpose)
+        case .requestError(let requestID, _) where requestID == catalogRequest && options.output == nil && videoRequest == nil:
+            // Without --out the catalog is only a check: a publisher with no MSF catalog (e.g. a
+            // synthetic LOC source) still has a track worth counting, so subscribe to it directly.
+            status?("moq-sub: no catalog track; subscribing to '\(options.trackName)' without one")
+            catalogRequest = nil
+            startVideo(connection, catalog: nil)
         case .requestError(let requestID, let error) where requestID == catalogRequest || requestID == videoRequest:
             finish(error: MoQTNetError.sessionClosed(code: .internalError, reason: "subscription rejected: \(error)"))
         case .subscriptionFinished(let requestID, _) where requestID == videoRequest:
@@ -117,11 +123,11 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
-    private func startVideo(_ connection: MoQTConnection, catalog: [UInt8]) {
+    private func startVideo(_ connection: MoQTConnection, catalog: [UInt8]?) {
         do {
-            if let output = options.output {
+            if let output = options.output, let catalog {
                 writer = try MediaTrackWriter(catalog: catalog, trackName: options.trackName, output: output)
-            } else {
+            } else if let catalog {
                 _ = try MediaCatalog.decode(catalog).videoTrackInfo(named: options.trackName)
             }
             subscribedAt = MonotonicClock.now().nanoseconds
