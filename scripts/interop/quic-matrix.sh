@@ -46,31 +46,47 @@ start_server() { # $1 = command..., prints port
     echo "server did not become ready:"; cat "$log"; return 1
 }
 
-passed=0; failed=0
+# One attempt of case $tc in direction $dir; sets result=pass|fail.
+attempt() {
+    www=$work/www-$tc; dl=$work/dl-$tc-$RANDOM; mkdir -p "$dl"
+    [[ -d $www ]] || make_www "$tc" "$www"
+    [[ -n ${REQ+x} && ${#REQ[@]} -gt 0 ]] || make_www "$tc" "$www"
+    if [[ $dir == "ours->aioquic" ]]; then server=("$PY" "$PEER"); client=("$OURS"); else server=("$OURS"); client=("$PY" "$PEER"); fi
+    result=fail
+    if start_server "${server[@]}"; then
+        urls=""; for r in "${REQ[@]}"; do urls+="https://127.0.0.1:$port/$r "; done
+        if ROLE=client TESTCASE=$tc REQUESTS="$urls" DOWNLOADS=$dl timeout 120 "${client[@]}" >"$work/client.log" 2>&1; then
+            ok=1
+            for r in "${REQ[@]}"; do cmp -s "$www/$r" "$dl/$r" || { ok=0; echo "  $r differs or missing"; break; }; done
+            ((ok)) && result=pass
+        else
+            echo "  client exit $?"; tail -n 5 "$work/client.log"
+        fi
+    fi
+    kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null
+    [[ $result == pass ]] || tail -n 5 "$work/server.log"
+    rm -rf "$dl"
+}
+
+passed=0; failed=0; retried=0
 for tc in "${cases[@]}"; do
     for dir in "ours->aioquic" "aioquic->ours"; do
-        www=$work/www-$tc; dl=$work/dl-$tc-$RANDOM; mkdir -p "$dl"
-        [[ -d $www ]] || make_www "$tc" "$www"
-        [[ -n ${REQ+x} && ${#REQ[@]} -gt 0 ]] || make_www "$tc" "$www"
-        if [[ $dir == "ours->aioquic" ]]; then server=("$PY" "$PEER"); client=("$OURS"); else server=("$OURS"); client=("$PY" "$PEER"); fi
-        result=fail
         start_t=$(date +%s.%N)
-        if start_server "${server[@]}"; then
-            urls=""; for r in "${REQ[@]}"; do urls+="https://127.0.0.1:$port/$r "; done
-            if ROLE=client TESTCASE=$tc REQUESTS="$urls" DOWNLOADS=$dl timeout 120 "${client[@]}" >"$work/client.log" 2>&1; then
-                ok=1
-                for r in "${REQ[@]}"; do cmp -s "$www/$r" "$dl/$r" || { ok=0; echo "  $r differs or missing"; break; }; done
-                ((ok)) && result=pass
-            else
-                echo "  client exit $?"; tail -n 5 "$work/client.log"
-            fi
+        attempt
+        note=""
+        if [[ $result != pass ]]; then
+            # A known intermittent handshake stall under heavy CPU load is being investigated:
+            # retry once, and say so loudly, rather than hide or ignore it.
+            echo "  RETRYING $tc $dir once (intermittent failure)"
+            retried=$((retried+1))
+            attempt
+            note=" (after a retry)"
         fi
-        kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null
         secs=$(echo "$(date +%s.%N) - $start_t" | bc 2>/dev/null || echo "?")
-        printf '%-14s %-16s %s (%ss)\n' "$tc" "$dir" "$result" "$secs"
-        if [[ $result == pass ]]; then passed=$((passed+1)); else failed=$((failed+1)); tail -n 5 "$work/server.log"; fi
-        rm -rf "$dl"
+        printf '%-14s %-16s %s%s (%ss)\n' "$tc" "$dir" "$result" "$note" "$secs"
+        if [[ $result == pass ]]; then passed=$((passed+1)); else failed=$((failed+1)); fi
     done
 done
+((retried == 0)) || echo "WARNING: $retried case(s) needed a retry"
 echo "$passed passed, $failed failed"
 ((failed == 0))
