@@ -1,0 +1,22 @@
+import MoQT
+import MoQTNet
+
+/// One subscription of a downstream session to a relayed track: its join plan and the subgroup
+/// streams the relay opened for it.
+final class RelayDownstream {
+    let connection: MoQTConnection
+    let requestID: UInt64
+    let filter: SubscriptionFilter?
+    /// The splice of cache replay and live objects (set when the subscription is accepted).
+    var plan: JoinPlan?
+    /// Open downstream subgroup streams, by upstream subgroup.
+    var streams: [RelaySubgroupKey: UInt64] = [:]
+    /// Set once a write failed: the subscription is dropped.
+    var failed = false
+
+    init(connection: MoQTConnection, requestID: UInt64, filter: SubscriptionFilter?) {
+        self.connection = connection
+        self.requestID = requestID
+        self.filter = filter
+    }
+}
