@@ -11,6 +11,9 @@ final class RelayDownstream {
     var plan: JoinPlan?
     /// Open downstream subgroup streams, by upstream subgroup.
     var streams: [RelaySubgroupKey: UInt64] = [:]
+    /// True while the join replay is staged: the first object went out alone and the rest waits
+    /// until it has left (live objects are queued in the plan meanwhile).
+    var replayStaged = false
     /// Set once a write failed: the subscription is dropped.
     var failed = false
 

@@ -158,6 +158,43 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
         }
         track.subscribers.append(sub)
+        if let plan = sub.plan, plan.pendingCount > 1 {
+            // The joiner's first object (the group's keyframe) goes out alone: QUIC sends the
+            // streams with data round robin, so a replayed burst would complete small objects of
+            // other subgroups before the large first one.
+            var staged = plan
+            if let first = staged.next(), let t = try? first.trackObject() {
+                sub.plan = staged
+                send(first, properties: t.properties, to: sub)
+            }
+            sub.replayStaged = true
+            let started = MonotonicClock.now().nanoseconds
+            // Checked from the next loop turn on: the endpoint sends what was written only after
+            // this event's handling returns.
+            eventLoop.scheduleTask(in: .microseconds(200)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
+        } else {
+            finishReplay(sub, track: track)
+        }
+    }
+
+    /// Sends the rest of a staged replay once the first object has left (nothing queued in the
+    /// session, nothing in flight), or after `maxReplayStagingNanoseconds`.
+    private func continueReplay(_ sub: RelayDownstream, track: RelayTrack, started: UInt64) {
+        guard !sub.failed, sub.replayStaged, track.subscribers.contains(where: { $0 === sub }) else { return }
+        let drained = sub.connection.session.isClosed
+            || (sub.connection.session.queuedByteCount == 0 && sub.connection.quic.coreOnLoop.bytesInFlight == 0)
+        if drained || MonotonicClock.now().nanoseconds - started > Self.maxReplayStagingNanoseconds {
+            sub.replayStaged = false
+            finishReplay(sub, track: track)
+            return
+        }
+        eventLoop.scheduleTask(in: .microseconds(500)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
+    }
+
+    /// The longest the rest of a join replay waits for its first object to leave.
+    static let maxReplayStagingNanoseconds: UInt64 = 30_000_000
+
+    private func finishReplay(_ sub: RelayDownstream, track: RelayTrack) {
         drainPlan(sub, track: track)
         // Replayed subgroups that already ended upstream end here too.
         for (key, stream) in sub.streams where track.endedSubgroups.contains(key) {
@@ -296,7 +333,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             sub.plan = plan
             switch decision {
             case .forward: send(object, properties: received.properties, to: sub)
-            case .queued: drainPlan(sub, track: track)
+            case .queued: if !sub.replayStaged { drainPlan(sub, track: track) }
             case .duplicate, .beforeStart: break
             }
         }
@@ -307,7 +344,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         guard let key = track.upstreamStreams.removeValue(forKey: streamID)
             ?? subgroup.map({ RelaySubgroupKey(group: group, subgroup: $0) }) else { return }
         track.endedSubgroups.insert(key)
-        for sub in track.subscribers {
+        for sub in track.subscribers where !sub.replayStaged {  // a staged replay ends its streams when it completes
             guard let stream = sub.streams.removeValue(forKey: key) else { continue }
             try? sub.connection.performOnLoop { session in
                 if let code = resetCode {
@@ -323,6 +360,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// (which carries its own stream count).
     private func finishTrack(_ track: RelayTrack, code: PublishDoneCode, reason: String) {
         for sub in track.subscribers + track.pending where !sub.connection.session.isClosed {
+            sub.replayStaged = false
             try? sub.connection.performOnLoop { session in
                 for stream in sub.streams.values { try? session.endSubgroup(streamID: stream) }
                 sub.streams.removeAll()
