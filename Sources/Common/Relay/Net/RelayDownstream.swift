@@ -14,6 +14,10 @@ final class RelayDownstream {
     /// True while the join replay is staged: the first object went out alone and the rest waits
     /// until it has left (live objects are queued in the plan meanwhile).
     var replayStaged = false
+    /// Whether the joiner's first object went out.
+    var firstSent = false
+    /// Live objects that arrived during a staged join after the plan went live, in order.
+    var held: [RelayObject] = []
     /// Set once a write failed: the subscription is dropped.
     var failed = false
 

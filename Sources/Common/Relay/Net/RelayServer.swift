@@ -158,23 +158,25 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
         }
         track.subscribers.append(sub)
-        if let plan = sub.plan, plan.pendingCount > 1 {
-            // The joiner's first object (the group's keyframe) goes out alone: QUIC sends the
-            // streams with data round robin, so a replayed burst would complete small objects of
-            // other subgroups before the large first one.
-            var staged = plan
-            if let first = staged.next(), let t = try? first.trackObject() {
-                sub.plan = staged
-                send(first, properties: t.properties, to: sub)
-            }
-            sub.replayStaged = true
-            let started = MonotonicClock.now().nanoseconds
-            // Checked from the next loop turn on: the endpoint sends what was written only after
-            // this event's handling returns.
-            eventLoop.scheduleTask(in: .microseconds(200)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
-        } else {
-            finishReplay(sub, track: track)
+        // The joiner's first object (the group's keyframe) goes out alone, from the cache or
+        // live: QUIC sends the streams with data round robin, so a burst would complete small
+        // objects of other subgroups before the large first one. The rest waits until it left.
+        sub.replayStaged = true
+        if var plan = sub.plan {
+            let first = plan.next()  // nil: nothing cached, the plan is live and the first live object goes first
+            sub.plan = plan
+            if let first { sendFirst(first, sub: sub, track: track) }
         }
+    }
+
+    /// Sends a joiner's first object and checks from the next loop turn on (the endpoint sends
+    /// what was written only after this event's handling returns) whether it has left.
+    private func sendFirst(_ object: RelayObject, sub: RelayDownstream, track: RelayTrack) {
+        guard let t = try? object.trackObject() else { return }
+        send(object, properties: t.properties, to: sub)
+        sub.firstSent = true
+        let started = MonotonicClock.now().nanoseconds
+        eventLoop.scheduleTask(in: .microseconds(200)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
     }
 
     /// Sends the rest of a staged replay once the first object has left (nothing queued in the
@@ -192,10 +194,16 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     /// The longest the rest of a join replay waits for its first object to leave.
-    static let maxReplayStagingNanoseconds: UInt64 = 30_000_000
+    static let maxReplayStagingNanoseconds: UInt64 = 250_000_000
 
     private func finishReplay(_ sub: RelayDownstream, track: RelayTrack) {
         drainPlan(sub, track: track)
+        let held = sub.held
+        sub.held.removeAll()
+        for object in held {
+            guard let t = try? object.trackObject() else { continue }
+            send(object, properties: t.properties, to: sub)
+        }
         // Replayed subgroups that already ended upstream end here too.
         for (key, stream) in sub.streams where track.endedSubgroups.contains(key) {
             try? sub.connection.performOnLoop { try $0.endSubgroup(streamID: stream) }
@@ -332,8 +340,21 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             let decision = plan.receiveLive(object)
             sub.plan = plan
             switch decision {
-            case .forward: send(object, properties: received.properties, to: sub)
-            case .queued: if !sub.replayStaged { drainPlan(sub, track: track) }
+            case .forward:
+                if !sub.replayStaged {
+                    send(object, properties: received.properties, to: sub)
+                } else if !sub.firstSent {
+                    sendFirst(object, sub: sub, track: track)
+                } else {
+                    sub.held.append(object)
+                }
+            case .queued:
+                if !sub.replayStaged {
+                    drainPlan(sub, track: track)
+                } else if !sub.firstSent, var plan = sub.plan, let first = plan.next() {
+                    sub.plan = plan
+                    sendFirst(first, sub: sub, track: track)
+                }
             case .duplicate, .beforeStart: break
             }
         }
