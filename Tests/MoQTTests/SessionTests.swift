@@ -301,6 +301,11 @@ final class SessionTests: XCTestCase {
             Draft18.FetchObject(location: Location(group: 1, object: 0), forwarding: .subgroup(1), publisherPriority: 6, payload: [4, 5, 6]),
         ]
         for o in items { try p.server.writeFetchItem(streamID: stream, .object(o)) }
+        // Descending order: a later group cannot follow, nor an earlier object in the same group.
+        XCTAssertThrowsError(try p.server.writeFetchItem(streamID: stream, .object(
+            Draft18.FetchObject(location: Location(group: 2, object: 5), forwarding: .subgroup(0), publisherPriority: 5, payload: [1]))))
+        XCTAssertThrowsError(try p.server.writeFetchItem(streamID: stream, .object(
+            Draft18.FetchObject(location: Location(group: 3, object: 0), forwarding: .subgroup(0), publisherPriority: 5, payload: [1]))))
         try p.server.endFetch(streamID: stream)
         p.run()
         XCTAssertTrue(p.clientEvents.contains { if case .fetchOK(id, let ok) = $0 { return ok.endLocation == Location(group: 2, object: 1) } else { return false } })
@@ -355,6 +360,20 @@ final class SessionTests: XCTestCase {
         try p.server.acceptSubscribe(n, largest: Location(group: 9, object: 9))
         XCTAssertThrowsError(try p.server.openSubgroup(n, groupID: 9))
         XCTAssertNoThrow(try p.server.openSubgroup(n, groupID: 10))
+        XCTAssertEqual(p.server.subscriptionWindow(ofRequest: n)?.start, Location(group: 10, object: 0))
+        XCTAssertEqual(p.server.subscriptionWindow(ofRequest: q)?.endGroup, 3)
+        XCTAssertNil(p.client.subscriptionWindow(ofRequest: n))
+
+        // Without enforcement the window is only informative.
+        var config = MoQTSessionConfiguration()
+        config.enforceSubscriptionFilters = false
+        let lax = SessionPair(seed: 19, serverConfig: config)
+        try lax.start()
+        let l = try lax.client.subscribe(track, filter: .largestObject)
+        lax.run()
+        try lax.server.acceptSubscribe(l, largest: Location(group: 5, object: 3))
+        let ls = try lax.server.openSubgroup(l, groupID: 4)
+        XCTAssertNoThrow(try lax.server.writeObject(streamID: ls, objectID: 0, payload: [1]))
     }
 
     func testSubscribeNamespaceAndTrackStatus() throws {
@@ -440,5 +459,70 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(p.clientEvents.filter { if case .subgroupEnded = $0 { return true } else { return false } }.count, 3)
         // FINs waited for the queued bytes.
         for s in streams { XCTAssertEqual(p.serverTransport.streams[s]?.finDelivered, true) }
+    }
+
+    func testSubscriberUpdatePausesForwarding() throws {
+        let p = try ready(seed: 18)
+        let (id, _) = try subscribeAccepted(p)
+        XCTAssertTrue(p.server.isForwarding(id))
+        var params = MessageParameters()
+        params.forward = false
+        params.subscriberPriority = 200
+        let u = try p.client.requestUpdate(id, parameters: params)
+        XCTAssertEqual(u, id + 2)
+        p.run()
+        XCTAssertTrue(p.serverEvents.contains { if case .requestUpdated(id, let m) = $0 { return m.parameters.forward == false } else { return false } })
+        XCTAssertTrue(p.clientEvents.contains { if case .requestOK(u, _) = $0 { return true } else { return false } })
+        XCTAssertFalse(p.server.isForwarding(id))
+        XCTAssertThrowsError(try p.server.openSubgroup(id, groupID: 0)) { XCTAssertEqual($0 as? MoQTSessionError, .notForwarding(id)) }
+        params.forward = true
+        _ = try p.client.requestUpdate(id, parameters: params)
+        p.run()
+        let s = try p.server.openSubgroup(id, groupID: 0)
+        XCTAssertEqual(p.serverTransport.priorities[s]?.subscriberPriority, 200)
+    }
+
+    func testStreamPriorityOrder() {
+        let base = MoQTStreamPriority(subscriberPriority: 10, publisherPriority: 5, groupID: 4, subgroupID: 0, groupOrder: .ascending)
+        var other = base
+        XCTAssertTrue(MoQTStreamPriority.control.sendsBefore(base))
+        XCTAssertFalse(base.sendsBefore(.control))
+        other.subscriberPriority = 11
+        XCTAssertTrue(base.sendsBefore(other))
+        other = base; other.publisherPriority = 4
+        XCTAssertTrue(other.sendsBefore(base))
+        other = base; other.groupID = 5
+        XCTAssertTrue(base.sendsBefore(other))
+        var desc = base; desc.groupOrder = .descending
+        var descNewer = desc; descNewer.groupID = 5
+        XCTAssertTrue(descNewer.sendsBefore(desc))
+        desc = base; desc.subgroupID = 1
+        XCTAssertTrue(base.sendsBefore(desc))
+    }
+
+    func testRejectedPublishDropsItsData() throws {
+        let p = try ready(seed: 20)
+        let id = try p.client.publish(track, trackAlias: 3)
+        let s = try p.client.openSubgroup(id, groupID: 0, publisherPriority: 0)
+        try p.client.writeObject(streamID: s, objectID: 0, payload: [1])
+        p.run()
+        guard case .publishRequested(id, _)? = p.serverEvents.first(where: { if case .publishRequested = $0 { return true } else { return false } }) else {
+            return XCTFail("no PUBLISH")
+        }
+        // The refusal is held back while the publisher keeps writing.
+        guard let requestStream = p.clientTransport.order.first(where: { $0 & 0x2 == 0 }) else { return XCTFail() }
+        p.holdServerStreams.insert(requestStream)
+        try p.server.reject(id, code: .uninterested)
+        try p.client.writeObject(streamID: s, objectID: 1, payload: [2])
+        p.run()
+        XCTAssertFalse(p.serverEvents.contains { if case .object(let o) = $0 { return o.objectID == 1 } else { return false } })
+        p.holdServerStreams = []
+        p.run()
+        XCTAssertTrue(p.clientEvents.contains { if case .requestError(id, let e) = $0 { return e.code == .uninterested } else { return false } })
+        // The publisher's session reset the track's stream.
+        XCTAssertThrowsError(try p.client.writeObject(streamID: s, objectID: 2, payload: [3]))
+        XCTAssertNotNil(p.clientTransport.streams[s]?.reset)
+        XCTAssertFalse(p.server.isClosed)
+        XCTAssertFalse(p.client.isClosed)
     }
 }

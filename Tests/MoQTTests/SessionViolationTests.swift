@@ -205,4 +205,39 @@ final class SessionViolationTests: XCTestCase {
         XCTAssertThrowsError(try p.client.subscribe(track)) { XCTAssertEqual($0 as? MoQTSessionError, .closed) }
         assertClosed(p, serverCloses: false, code: .noError)
     }
+
+    func testPeerSetupBeforeLocalStart() throws {
+        let p = SessionPair(seed: 37)
+        try p.client.start()
+        p.run()
+        XCTAssertEqual(p.server.state, .idle)
+        XCTAssertNotNil(p.server.peerSetupOptions)
+        try p.server.start()
+        p.run()
+        XCTAssertTrue(p.server.isReady)
+        XCTAssertTrue(p.client.isReady)
+        guard case .ready? = p.serverEvents.first else { return XCTFail("server ready event missing") }
+    }
+
+    func testStreamResetBeforeSubscribeOKStillCounts() throws {
+        let p = try ready(seed: 38)
+        let id = try p.client.subscribe(track)
+        p.run()
+        guard let requestStream = p.clientTransport.order.first(where: { $0 & 0x2 == 0 }) else { return XCTFail() }
+        p.holdServerStreams.insert(requestStream)
+        try p.server.acceptSubscribe(id)
+        let s = try p.server.openSubgroup(id, groupID: 3, publisherPriority: 0)
+        try p.server.writeObject(streamID: s, objectID: 0, payload: [1])
+        try p.server.resetSubgroup(streamID: s, code: .deliveryTimeout)
+        try p.server.publishDone(id)
+        p.run()
+        XCTAssertFalse(p.clientEvents.contains { if case .subgroupReset = $0 { return true } else { return false } })
+        p.holdServerStreams = []
+        p.run()
+        XCTAssertTrue(p.clientEvents.contains {
+            if case .subgroupReset(id, s, 3, 0, StreamResetCode.deliveryTimeout.rawValue) = $0 { return true } else { return false }
+        })
+        XCTAssertTrue(p.clientEvents.contains { if case .subscriptionFinished(id, 1) = $0 { return true } else { return false } })
+        XCTAssertFalse(p.client.isClosed)
+    }
 }

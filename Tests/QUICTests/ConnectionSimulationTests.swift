@@ -142,6 +142,17 @@ final class ConnectionSimulationTests: XCTestCase {
         XCTAssertEqual(r.clientStats.streamBytesRetransmitted, 0)
     }
 
+    func testTenMegabytesBidiStreamNoLoss() throws {
+        let r = try transfer(bytes: 10 << 20, bidirectional: true, link: LinkConfiguration(delay: .milliseconds(10), bandwidth: 12_500_000))
+        XCTAssertEqual(r.clientStats.streamBytesRetransmitted, 0)
+    }
+
+    func testTenMegabytesUniStreamFivePercentLoss() throws {
+        let link = LinkConfiguration(delay: .milliseconds(10), lossRate: 0.05, bandwidth: 12_500_000)
+        let r = try transfer(bytes: 10 << 20, bidirectional: false, link: link)
+        XCTAssertGreaterThan(r.clientStats.streamBytesRetransmitted, 0)
+    }
+
     func testTenMegabytesBidiStreamFivePercentLossWithReorderingAndDuplication() throws {
         let link = LinkConfiguration(delay: .milliseconds(10), jitter: .milliseconds(4), lossRate: 0.05, duplicationRate: 0.02, bandwidth: 12_500_000)
         let r = try transfer(bytes: 10 << 20, bidirectional: true, link: link)
@@ -391,5 +402,109 @@ final class DatagramTests: XCTestCase {
         try pair.connect()
         XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
         XCTAssertThrowsError(try pair.clientConnection?.sendDatagram([1])) { XCTAssertEqual($0 as? DatagramError, .notSupportedByPeer) }
+    }
+}
+
+final class StreamPriorityTests: XCTestCase {
+    func testUrgentStreamOvertakesBulkStreamOnABottleneck() throws {
+        let link = LinkConfiguration(delay: .milliseconds(5), bandwidth: 1_000_000)
+        let pair = SimulatedPair(clientToServer: link, serverToClient: link)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let client = try XCTUnwrap(pair.clientConnection)
+        let bulk = try client.openStream(bidirectional: false)
+        let urgent = try client.openStream(bidirectional: false)
+        try client.setPriority(streamID: urgent, 0)
+        try client.setPriority(streamID: bulk, 200)
+        // Round robin would finish the small bulk stream first; priority must starve it instead.
+        XCTAssertEqual(try client.write(streamID: bulk, data: Array(repeating: 1, count: 20_000)), 20_000)
+        try client.finish(streamID: bulk)
+        XCTAssertEqual(try client.write(streamID: urgent, data: Array(repeating: 2, count: 200_000)), 200_000)
+        try client.finish(streamID: urgent)
+        var finishedOrder: [UInt64] = []
+        pair.application = { pair, _ in
+            for id in [bulk, urgent] {
+                if let r = try? pair.serverConnection?.read(streamID: id), r.isFinished, !finishedOrder.contains(id) { finishedOrder.append(id) }
+            }
+        }
+        XCTAssertTrue(pair.run(seconds: 10) { finishedOrder.count == 2 })
+        XCTAssertEqual(finishedOrder, [urgent, bulk])
+    }
+}
+
+final class MigrationTests: XCTestCase {
+    func testServerFollowsClientAddressChangeMidTransfer() throws {
+        let pair = SimulatedPair(seed: 11)
+        let scenario = TransferScenario(pair: pair, total: 2 << 20, bidirectional: true)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { scenario.received > 300_000 })
+        let newAddress = QUICPeerAddress.ipv4(10, 0, 0, 1, port: 6001)
+        pair.simulator.move(from: pair.clientAddress, to: newAddress)
+        XCTAssertTrue(pair.run(seconds: 60) { scenario.isComplete })
+        XCTAssertFalse(scenario.corrupt)
+        let server = try XCTUnwrap(pair.serverConnection)
+        XCTAssertEqual(server.peerAddress, newAddress)
+        XCTAssertEqual(server.migrations, 1)
+        XCTAssertEqual(server.pathValidations, 1, "PATH_CHALLENGE answered on the new path")
+    }
+}
+
+final class StatelessResetTests: XCTestCase {
+    func testRestartedServerResetsForgottenConnection() throws {
+        let pair = SimulatedPair(seed: 13)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        // The server restarts with the same key and no connections.
+        var config = pair.server.configuration
+        config.connection.randomSeed = 999
+        let restarted = Endpoint(configuration: config, serverTLSFactory: pair.server.serverTLSFactory)
+        pair.simulator.add(restarted, at: pair.serverAddress)
+        let client = try XCTUnwrap(pair.clientConnection)
+        let id = try client.openStream(bidirectional: false)
+        try client.write(streamID: id, data: Array(repeating: 1, count: 100))
+        XCTAssertTrue(pair.run(seconds: 5) { pair.clientEvents.contains(.connectionClosed(.statelessReset)) })
+    }
+
+    func testServerAdvertisesDerivedResetToken() throws {
+        let pair = SimulatedPair(seed: 14)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { pair.isHandshakeDone })
+        let server = try XCTUnwrap(pair.serverConnection)
+        XCTAssertEqual(pair.clientConnection?.peerTransportParameters?.statelessResetToken,
+                       pair.server.statelessResetToken(for: server.localConnectionID))
+    }
+}
+
+final class ConnectionIDTests: XCTestCase {
+    func testPeersIssueConnectionIDsAndRotationKeepsTheConnectionWorking() throws {
+        let pair = SimulatedPair(seed: 21)
+        let scenario = TransferScenario(pair: pair, total: 1 << 20, bidirectional: false)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 5) { scenario.received > 100_000 })
+        let client = try XCTUnwrap(pair.clientConnection)
+        let server = try XCTUnwrap(pair.serverConnection)
+        XCTAssertEqual(client.peerConnectionIDs.count, 3, "server issued up to our active_connection_id_limit of 4")
+        XCTAssertEqual(server.peerConnectionIDs.count, 3)
+        let before = client.peerConnectionID
+        XCTAssertTrue(client.rotatePeerConnectionID())
+        XCTAssertNotEqual(client.peerConnectionID, before)
+        XCTAssertTrue(pair.run(seconds: 30) { scenario.isComplete })
+        XCTAssertFalse(scenario.corrupt)
+        XCTAssertNil(server.activeLocalConnectionIDs[0], "the retired handshake connection ID is gone")
+        XCTAssertEqual(server.activeLocalConnectionIDs.count, 4, "a replacement was issued")
+        XCTAssertTrue(client.isEstablished && server.isEstablished)
+    }
+}
+
+final class ReorderedHandshakeTests: XCTestCase {
+    func testHandshakeSurvivesHeavyReorderingAndDuplication() throws {
+        for seed: UInt64 in 30..<36 {
+            let link = LinkConfiguration(delay: .milliseconds(5), jitter: .milliseconds(30), duplicationRate: 0.2)
+            let pair = SimulatedPair(seed: seed, clientToServer: link, serverToClient: link)
+            let scenario = TransferScenario(pair: pair, total: 200_000, bidirectional: true)
+            try pair.connect()
+            XCTAssertTrue(pair.run(seconds: 30) { scenario.isComplete }, "seed \(seed)")
+            XCTAssertFalse(scenario.corrupt)
+        }
     }
 }

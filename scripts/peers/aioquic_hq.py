@@ -41,12 +41,17 @@ class HQServerProtocol(QuicConnectionProtocol):
         super().__init__(*args, **kwargs)
         self.www = www
         self.requests = {}
+        self.served = set()
 
     def quic_event_received(self, event):
         if isinstance(event, StreamDataReceived):
+            if event.stream_id in self.served:
+                return  # e.g. a FIN arriving after the request line was answered
             buf = self.requests.get(event.stream_id, b"") + event.data
             self.requests[event.stream_id] = buf
             if event.end_stream or b"\r\n" in buf:
+                self.served.add(event.stream_id)
+                self.requests.pop(event.stream_id, None)
                 line = buf.split(b"\r\n")[0].decode(errors="replace")
                 parts = line.split()
                 path = parts[1] if len(parts) >= 2 and parts[0] == "GET" else None

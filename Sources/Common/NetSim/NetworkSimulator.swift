@@ -47,6 +47,14 @@ public final class NetworkSimulator {
         nodes[address] = node
     }
 
+    /// Moves a node to a new address (NAT rebinding): datagrams still in flight to the old address
+    /// are lost; links to and from the new address use the default configuration unless set.
+    public func move(from old: QUICPeerAddress, to new: QUICPeerAddress) {
+        guard let node = nodes.removeValue(forKey: old) else { return }
+        nodes[new] = node
+        nodeOrder = nodeOrder.map { $0 == old ? new : $0 }
+    }
+
     /// Configures the one-way link from `source` to `destination` (counters are kept).
     public func setLink(from source: QUICPeerAddress, to destination: QUICPeerAddress, _ configuration: LinkConfiguration) {
         let key = LinkKey(source: source, destination: destination)

@@ -13,7 +13,8 @@ public final class QUICConnection: @unchecked Sendable {
     private var streams: [UInt64: QUICStream] = [:]
     private var handshakeDone = false
     private var handshakeWaiters: [CheckedContinuation<Void, Error>] = []
-    private var streamsAvailableWaiters: [CheckedContinuation<Void, Error>] = []
+    /// Openers waiting for stream credit; resumed with nil to retry.
+    private var streamsAvailableWaiters: [CheckedContinuation<QUICStream?, Error>] = []
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private(set) var failure: QUICIOError?
     /// When set, events go to the delegate instead of the async API (see `QUICConnectionDelegate`).
@@ -88,18 +89,26 @@ public final class QUICConnection: @unchecked Sendable {
     /// Opens a stream, waiting while the peer's stream limit is reached.
     public func openStream(bidirectional: Bool) async throws -> QUICStream {
         while true {
-            let opened: QUICStream? = try await withCore { core in
-                do {
-                    let id = try core.openStream(bidirectional: bidirectional)
-                    let stream = QUICStream(connection: self, id: id)
-                    self.streams[id] = stream
-                    return stream
-                } catch let error as StreamError where error == .streamLimitReached {
-                    return nil
+            // Trying and registering as a waiter happen in one event-loop turn, so a
+            // `.streamsAvailable` between the two cannot be missed.
+            let opened: QUICStream? = try await withCheckedThrowingContinuation { (c: CheckedContinuation<QUICStream?, Error>) in
+                eventLoop.execute {
+                    if let failure = self.failure { c.resume(throwing: failure); return }
+                    do {
+                        let id = try self.core.openStream(bidirectional: bidirectional)
+                        let stream = QUICStream(connection: self, id: id)
+                        self.streams[id] = stream
+                        self.endpoint.markDirty(self.handle)
+                        self.endpoint.process()
+                        c.resume(returning: stream)
+                    } catch let error as StreamError where error == .streamLimitReached {
+                        self.streamsAvailableWaiters.append(c)
+                    } catch {
+                        c.resume(throwing: error)
+                    }
                 }
             }
             if let opened { return opened }
-            try await waitForStreamsAvailable()
         }
     }
 
@@ -142,14 +151,6 @@ public final class QUICConnection: @unchecked Sendable {
                 if let failure = self.failure { c.resume(throwing: failure) }
                 else if self.handshakeDone { c.resume() }
                 else { self.handshakeWaiters.append(c) }
-            }
-        }
-    }
-
-    private func waitForStreamsAvailable() async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            eventLoop.execute {
-                if let failure = self.failure { c.resume(throwing: failure) } else { self.streamsAvailableWaiters.append(c) }
             }
         }
     }
@@ -203,7 +204,7 @@ public final class QUICConnection: @unchecked Sendable {
             case .streamsAvailable:
                 let waiters = streamsAvailableWaiters
                 streamsAvailableWaiters.removeAll()
-                for w in waiters { w.resume() }
+                for w in waiters { w.resume(returning: nil) }
             case .datagramReceived(let bytes):
                 datagramContinuation.yield(bytes)
             }

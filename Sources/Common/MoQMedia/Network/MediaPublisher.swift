@@ -120,7 +120,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         let name = String(decoding: subscribe.track.name, as: UTF8.self)
         do {
             if name == MediaCatalog.trackName {
-                try session.acceptSubscribe(requestID, largest: Location(group: 0, object: 0))
+                try session.acceptSubscribe(requestID)  // no LARGEST_OBJECT: a Largest Object filter then starts at {0,0}
                 let stream = try session.openSubgroup(requestID, groupID: 0, publisherPriority: FramePriorities.catalog)
                 try session.writeObject(streamID: stream, objectID: 0, payload: catalogBytes)
                 try session.endSubgroup(streamID: stream)

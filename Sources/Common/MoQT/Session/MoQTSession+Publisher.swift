@@ -79,8 +79,22 @@ extension MoQTSession {
     public func writeFetchItem(streamID: UInt64, _ item: Draft18.FetchStreamItem) throws {
         try requireOpen()
         guard var o = outgoing[streamID], !o.ended, case .fetch(var coder) = o.kind else { throw MoQTSessionError.invalidStream(streamID) }
-        if case .object(let obj) = item, obj.status != .normal, !(obj.payload.isEmpty && obj.properties.isEmpty) {
-            throw MoQTSessionError.invalidObject("status objects carry no payload or properties")
+        if case .object(let obj) = item {
+            if obj.status != .normal, !(obj.payload.isEmpty && obj.properties.isEmpty) {
+                throw MoQTSessionError.invalidObject("status objects carry no payload or properties")
+            }
+            if let prior = o.lastFetchLocation {
+                let l = obj.location
+                if l.group == prior.group {
+                    if l.object < prior.object { throw MoQTSessionError.invalidObject("fetch object \(l) after \(prior)") }
+                } else if (coder.groupOrder == .ascending) != (l.group > prior.group) {
+                    throw MoQTSessionError.invalidObject("fetch group \(l.group) out of \(coder.groupOrder) order after \(prior.group)")
+                }
+            }
+        }
+        switch item {
+        case .object(let obj): o.lastFetchLocation = obj.location
+        case .endOfRange(let l, _): o.lastFetchLocation = l
         }
         var w = ByteWriter()
         coder.encode(item, into: &w)
@@ -188,6 +202,13 @@ extension MoQTSession {
         requests[streamID]?.windowEndGroup = endGroup
     }
 
+    /// The first location and last group subscription `requestID` (published by this side)
+    /// wants, as fixed by its filter when it was accepted; nil parts are unbounded.
+    public func subscriptionWindow(ofRequest requestID: UInt64) -> (start: Location?, endGroup: UInt64?)? {
+        guard let r = request(requestID), r.isPublisherSide else { return nil }
+        return (r.windowStart, r.windowEndGroup)
+    }
+
     /// The publisher-side subscription for data calls.
     func publishingRequest(_ requestID: UInt64) throws -> RequestStream {
         try requireOpen()
@@ -196,6 +217,12 @@ extension MoQTSession {
         }
         if r.kind == .subscribe && r.phase != .established { throw MoQTSessionError.invalidRequest(requestID) }
         guard r.forward else { throw MoQTSessionError.notForwarding(requestID) }
+        if !configuration.enforceSubscriptionFilters {
+            var unbounded = r
+            unbounded.windowStart = nil
+            unbounded.windowEndGroup = nil
+            return unbounded
+        }
         return r
     }
 
@@ -266,7 +293,8 @@ extension MoQTSession {
         if object.status == .normal && object.payload.isEmpty {
             throw MoQTSessionError.invalidObject("a normal object needs a payload (send a status otherwise)")
         }
-        if let r = request(o.requestID), let start = r.windowStart, header.groupID == start.group, object.objectID < start.object {
+        if configuration.enforceSubscriptionFilters, let r = request(o.requestID), let start = r.windowStart,
+           header.groupID == start.group, object.objectID < start.object {
             throw MoQTSessionError.outsideSubscription(Location(group: header.groupID, object: object.objectID))
         }
         var w = ByteWriter()

@@ -72,8 +72,12 @@ extension MoQTSession {
                 emit(.subgroupReset(requestID: requestID, streamID: streamID, groupID: header.groupID,
                                     subgroupID: u.parser.subgroupID, code: errorCode))
                 noteSubgroupClosed(requestID)
+            case .subgroup(nil, let header):
+                earlyResets[header.trackAlias, default: []].append((streamID, header.groupID, u.parser.subgroupID, errorCode))
             case .fetch(let requestID):
                 emit(.fetchReset(requestID: requestID, code: errorCode))
+                localFetchOrders[requestID] = nil
+                endedRequests.insert(requestID)
             case .control:
                 closeSession(.protocolViolation("control stream reset"), byPeer: false)
             default: break
@@ -104,7 +108,7 @@ extension MoQTSession {
         do {
             guard case .object(let d) = try Draft18.Datagram.decode(bytes) else { return }
             guard let requestID = receivedAliases[d.trackAlias] else {
-                if retiredAliases.contains(d.trackAlias) || hasPendingLocalSubscribe { return }
+                if retiredAliases.contains(d.trackAlias) || hasPendingLocalSubscribe || cancelledBeforeAlias > 0 { return }
                 throw MoQTError.protocolViolation("datagram for unknown track alias \(d.trackAlias)")
             }
             let status: ObjectStatus
@@ -215,14 +219,14 @@ extension MoQTSession {
                 u.kind = .padding
             case .subgroupHeader(let h):
                 guard let requestID = receivedAliases[h.trackAlias] else {
-                    if retiredAliases.contains(h.trackAlias) {
-                        discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
-                        return
-                    }
-                    if hasPendingLocalSubscribe {
+                    if hasPendingLocalSubscribe && !retiredAliases.contains(h.trackAlias) {
                         // Data can overtake SUBSCRIBE_OK: keep the object bytes until it arrives.
                         u.kind = .subgroup(requestID: nil, header: h)
                         u.parked = true
+                        return
+                    }
+                    if retiredAliases.contains(h.trackAlias) || cancelledBeforeAlias > 0 {
+                        discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
                         return
                     }
                     throw MoQTError.protocolViolation("subgroup stream for unknown track alias \(h.trackAlias)")
@@ -266,6 +270,8 @@ extension MoQTSession {
             case .fetch(let requestID):
                 emit(.fetchEnded(requestID: requestID))
                 incoming[streamID] = nil
+                localFetchOrders[requestID] = nil
+                endedRequests.insert(requestID)
             case .unknown:
                 // A stream that ended before its type arrived.
                 if peerSetupOptions != nil || u.parser.bufferedByteCount == 0 { incoming[streamID] = nil }
@@ -277,6 +283,18 @@ extension MoQTSession {
 
     /// Releases streams parked on unknown aliases after a SUBSCRIBE was answered.
     func unparkStreams() throws {
+        for (alias, resets) in earlyResets {
+            if let requestID = receivedAliases[alias] {
+                earlyResets[alias] = nil
+                for r in resets {
+                    emit(.subgroupReset(requestID: requestID, streamID: r.streamID, groupID: r.groupID, subgroupID: r.subgroupID, code: r.code))
+                    noteSubgroupOpened(requestID)
+                    noteSubgroupClosed(requestID)
+                }
+            } else if !hasPendingLocalSubscribe {
+                earlyResets[alias] = nil
+            }
+        }
         for (id, u) in incoming.sorted(by: { $0.key < $1.key }) where u.parked {
             guard case .subgroup(nil, let h) = u.kind else { continue }
             if let requestID = receivedAliases[h.trackAlias] {
@@ -287,7 +305,7 @@ extension MoQTSession {
                 noteSubgroupOpened(requestID)
                 try pumpIncoming(id)
             } else if !hasPendingLocalSubscribe {
-                if retiredAliases.contains(h.trackAlias) {
+                if retiredAliases.contains(h.trackAlias) || cancelledBeforeAlias > 0 {
                     discardIncoming(id, code: StreamResetCode.cancelled.rawValue)
                 } else {
                     throw MoQTError.protocolViolation("subgroup stream for unknown track alias \(h.trackAlias)")

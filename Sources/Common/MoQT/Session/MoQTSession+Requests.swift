@@ -158,6 +158,7 @@ extension MoQTSession {
     func handleUpdate(_ u: Draft18.RequestUpdate, on streamID: UInt64) throws {
         guard let r = requests[streamID], let requestID = r.requestID else { return }
         try acceptPeerRequestID(u.requestID)
+        guard r.phase != .ended else { return }
         if r.kind == .subscribe || r.kind == .publish || r.kind == .fetch {
             applySubscriptionParameters(u.parameters, to: streamID)
         }
@@ -184,6 +185,14 @@ extension MoQTSession {
                 endedRequests.insert(requestID)
                 emit(.requestError(requestID: requestID, e))
                 if kind == .subscribe { try unparkStreams() }
+                if kind == .publish {
+                    // The peer refused the track: stop its data.
+                    if let a = r.trackAlias { sentAliases[a] = nil }
+                    for (sid, o) in outgoing.sorted(by: { $0.key < $1.key }) where o.requestID == requestID && !o.ended {
+                        outgoing[sid]?.ended = true
+                        resetStream(sid, code: StreamResetCode.cancelled.rawValue)
+                    }
+                }
             case (.subscribeOK(let ok), .subscribe):
                 if receivedAliases[ok.trackAlias] != nil {
                     throw MoQTError(.duplicateTrackAlias, "SUBSCRIBE_OK with track alias \(ok.trackAlias) already in use")
@@ -245,7 +254,20 @@ extension MoQTSession {
         requests[streamID]?.writeClosed = true
         requests[streamID]?.phase = .ended
         endedRequests.insert(id)
+        if let r = requests[streamID], r.isSubscriberSide, let alias = r.trackAlias {
+            // A refused PUBLISH: its data is no longer wanted.
+            receivedAliases[alias] = nil
+            retiredAliases.insert(alias)
+            dropIncomingSubgroups(of: id, code: StreamResetCode.cancelled.rawValue)
+        }
         removeIfDone(streamID)
+    }
+
+    /// Stops reading the subgroup streams of subscription `requestID`.
+    func dropIncomingSubgroups(of requestID: UInt64, code: UInt64) {
+        for (sid, u) in incoming.sorted(by: { $0.key < $1.key }) {
+            if case .subgroup(let rid?, _) = u.kind, rid == requestID { discardIncoming(sid, code: code) }
+        }
     }
 
     /// A request stream was reset or stopped by the peer: the request is cancelled.
@@ -285,6 +307,7 @@ extension MoQTSession {
         if r.isSubscriberSide, let a = r.trackAlias {
             receivedAliases[a] = nil
             retiredAliases.insert(a)
+            dropIncomingSubgroups(of: requestID, code: code)
         }
         endedRequests.insert(requestID)
         requests[streamID] = nil

@@ -120,9 +120,12 @@ extension MoQTSession {
         if r.isSubscriberSide, let a = r.trackAlias {
             receivedAliases[a] = nil
             retiredAliases.insert(a)
-            for (sid, u) in incoming.sorted(by: { $0.key < $1.key }) {
-                if case .subgroup(let rid?, _) = u.kind, rid == requestID { discardIncoming(sid, code: code.rawValue) }
-            }
+            dropIncomingSubgroups(of: requestID, code: code.rawValue)
+        }
+        if r.isSubscriberSide && r.trackAlias == nil {
+            cancelledBeforeAlias += 1
+            requests[s] = nil
+            try? unparkStreams()
         }
         if r.isPublisherSide {
             if let a = r.trackAlias { sentAliases[a] = nil }

@@ -64,6 +64,12 @@ public final class MoQTSession {
     var receivedAliases: [UInt64: UInt64] = [:]
     /// Aliases of subscriptions that ended: late data for them is ignored, not an error.
     var retiredAliases: Set<UInt64> = []
+    /// Local subscriptions cancelled before their SUBSCRIBE_OK: their alias is unknown, so data
+    /// with an unknown alias may be theirs and is discarded rather than treated as an error.
+    var cancelledBeforeAlias = 0
+    /// Parked subgroup streams reset before their SUBSCRIBE_OK, by alias: reported (and
+    /// counted for PUBLISH_DONE) once the alias is known.
+    var earlyResets: [UInt64: [(streamID: UInt64, groupID: UInt64, subgroupID: UInt64?, code: UInt64)]] = [:]
     /// Publisher side: alias handed out to the request ID.
     var sentAliases: [UInt64: UInt64] = [:]
     var nextTrackAlias: UInt64
@@ -161,6 +167,11 @@ public final class MoQTSession {
         }
         state = .setupSent
         send(.setup(Draft18.Setup(options: options)), on: id)
+        if let peer = peerSetupOptions, !isClosed {
+            // The peer's SETUP arrived before start().
+            state = .ready
+            emit(.ready(peerOptions: peer))
+        }
         pumpAll()
     }
 

@@ -6,6 +6,9 @@ public struct MoQTSessionConfiguration: Hashable, Sendable {
     public var decodeOptions: Draft18.DecodeOptions
     /// The first track alias handed out when the application does not choose one.
     public var firstTrackAlias: UInt64
+    /// Whether data calls outside a subscription's filter window throw `outsideSubscription`
+    /// (otherwise the window is only reported by `subscriptionWindow(ofRequest:)`).
+    public var enforceSubscriptionFilters: Bool = true
 
     /// A configuration; `implementation` goes into MOQT_IMPLEMENTATION.
     public init(setupOptions: SetupOptions = SetupOptions(implementation: "moq-fastrelay"),

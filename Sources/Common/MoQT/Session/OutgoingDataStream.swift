@@ -9,5 +9,7 @@ struct OutgoingDataStream {
     let requestID: UInt64
     var kind: Kind
     var subgroupID: UInt64?
+    /// Fetch streams: the last location written (the order the coder requires).
+    var lastFetchLocation: Location?
     var ended = false
 }

@@ -10,6 +10,22 @@ extension Connection {
         }
         bytesReceived += datagram.count
         statsStorage.bytesReceived += datagram.count
+        process(datagram: datagram, from: address, now: now)
+        // Packets that arrived before their keys (reordering) get a second chance once keys exist.
+        if !undecryptablePackets.isEmpty {
+            let waiting = undecryptablePackets
+            undecryptablePackets = []
+            for (level, packet) in waiting {
+                if readKeys[level.rawValue] != nil {
+                    process(datagram: packet, from: address, now: now)
+                } else if !spaces[PacketNumberSpace(level).rawValue].discarded {
+                    undecryptablePackets.append((level, packet))
+                }
+            }
+        }
+    }
+
+    private func process(datagram: [UInt8], from address: QUICPeerAddress?, now: QUICTime) {
         var offset = 0
         var firstDCID: QUICConnectionID?
         while offset < datagram.count {
@@ -24,12 +40,18 @@ extension Connection {
             if let first = firstDCID, header.destinationConnectionID != first { break }
             firstDCID = header.destinationConnectionID
             offset = max(header.packetEnd, offset + 1)
-            handlePacket(header, datagram: datagram, now: now)
+            let dropped = statsStorage.packetsDropped
+            handlePacket(header, datagram: datagram, from: address, now: now)
+            // A short-header packet we could not process may be a stateless reset (RFC 9000 §10.3.1).
+            if header.type == .oneRTT, statsStorage.packetsDropped > dropped, datagram.count >= 21,
+               let token = peerTransportParameters?.statelessResetToken, Array(datagram.suffix(16)) == token {
+                enterClosing(.statelessReset, now: now)
+            }
             if isClosing { break }
         }
     }
 
-    private func handlePacket(_ header: PacketHeader, datagram: [UInt8], now: QUICTime) {
+    private func handlePacket(_ header: PacketHeader, datagram: [UInt8], from address: QUICPeerAddress?, now: QUICTime) {
         switch header.type {
         case .versionNegotiation:
             // Only before any other packet from the server, and only when it lists no version we speak.
@@ -47,9 +69,17 @@ extension Connection {
         default:
             break
         }
-        guard header.version == QUICVersion.v1, let level = header.type.encryptionLevel,
-              let keys = readKeys[level.rawValue] else {
+        guard header.version == QUICVersion.v1, let level = header.type.encryptionLevel else {
             statsStorage.packetsDropped += 1
+            return
+        }
+        guard let keys = readKeys[level.rawValue] else {
+            // Keys not there yet (e.g. a Handshake packet overtook the Initial): keep a few packets.
+            if level > .initial, !spaces[PacketNumberSpace(level).rawValue].discarded, undecryptablePackets.count < 8 {
+                undecryptablePackets.append((level, Array(datagram[header.packetStart..<header.packetEnd])))
+            } else {
+                statsStorage.packetsDropped += 1
+            }
             return
         }
         let space = PacketNumberSpace(level)
@@ -175,6 +205,17 @@ extension Connection {
             }
         }
         spaces[space.rawValue] = spaceState
+
+        // The peer's address changed (e.g. NAT rebinding): follow the newest 1-RTT packet and
+        // validate the new path (RFC 9000 §9). Only the server follows; clients do not migrate here.
+        if role == .server, level == .oneRTT, handshakeConfirmed, let address, address != peerAddress,
+           spaceState.largestReceived == pn, frames.contains(where: { !$0.isProbing }) {
+            peerAddress = address
+            migrations += 1
+            let challenge = rng.bytes(8)
+            pathChallengesPending.append(challenge)
+            outstandingPathChallenge = challenge
+        }
     }
 
     /// Moves to the next 1-RTT key phase (RFC 9001 §6), read and write keys together.
@@ -254,14 +295,21 @@ extension Connection {
         case .newConnectionID(let f):
             try onNewConnectionID(f)
         case .retireConnectionID(let sequence):
-            // We issue only the handshake connection ID (sequence 0); anything else was never sent.
-            if sequence > 0 {
+            guard sequence < nextLocalConnectionIDSequence else {
                 throw QUICError(.protocolViolation, frameType: FrameType.retireConnectionID, "retiring never-issued connection ID \(sequence)")
+            }
+            if activeLocalConnectionIDs.removeValue(forKey: sequence) != nil {
+                localConnectionIDTokens[sequence] = nil
+                newConnectionIDsPending.removeAll { $0 == sequence }
+                if handshakeConfirmed { issueConnectionIDs() }
             }
         case .pathChallenge(let data):
             if pathResponses.count < 4 { pathResponses.append(data) }
-        case .pathResponse:
-            break
+        case .pathResponse(let data):
+            if data == outstandingPathChallenge {
+                outstandingPathChallenge = nil
+                pathValidations += 1
+            }
         case .connectionClose(let c):
             let reason = String(decoding: c.reason, as: UTF8.self)
             if c.isApplication {

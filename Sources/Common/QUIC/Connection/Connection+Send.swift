@@ -85,7 +85,13 @@ extension Connection {
         let limit = room - overhead
         var spaceState = spaces[space.rawValue]
         let probing = spaceState.probesPending > 0
-        let congestionAllows = probing || recovery.bytesInFlight + configuration.maxDatagramSize <= recovery.congestion.congestionWindow
+        var congestionAllows = probing || recovery.bytesInFlight + configuration.maxDatagramSize <= recovery.congestion.congestionWindow
+        if congestionAllows && !probing && space == .application && configuration.pacing && handshakeConfirmed {
+            if let wait = pacer.delay(now: now, congestionWindow: recovery.congestion.congestionWindow, smoothedRtt: recovery.rtt.smoothedRtt) {
+                if hasAckElicitingWork(space) { pacingDeadline = wait }
+                congestionAllows = false
+            }
+        }
 
         // ACK first: when due, or piggybacked on anything else we send.
         let ackDue = spaceState.ackPending && (spaceState.ackDeadline.map { $0 <= now } ?? false)
@@ -139,6 +145,7 @@ extension Connection {
         if spaces[space.rawValue].cryptoSend.hasPending { return true }
         guard space == .application else { return false }
         if handshakeDonePending || maxDataPending || dataBlockedPending || !pathResponses.isEmpty || pingPending { return true }
+        if !pathChallengesPending.isEmpty || !newConnectionIDsPending.isEmpty { return true }
         if !pendingDatagrams.isEmpty && writeKeys[EncryptionLevel.oneRTT.rawValue] != nil { return true }
         if maxStreamsPending.contains(true) || streamsBlockedPending.contains(true) || !retireConnectionIDsPending.isEmpty { return true }
         for id in sendQueue {
@@ -176,6 +183,7 @@ extension Connection {
         if space == .application {
             if handshakeDonePending, put(.handshakeDone, .handshakeDone) { handshakeDonePending = false }
             while let data = pathResponses.first, put(.pathResponse(data), .pathResponse) { pathResponses.removeFirst() }
+            while let data = pathChallengesPending.first, put(.pathChallenge(data), .pathChallenge) { pathChallengesPending.removeFirst() }
             if maxDataPending, put(.maxData(localMaxData), .maxData) { maxDataPending = false }
             for i in 0..<2 where maxStreamsPending[i] {
                 if put(.maxStreams(bidirectional: i == 1, maximum: localMaxStreams[i]), .maxStreams(bidirectional: i == 1)) { maxStreamsPending[i] = false }
@@ -185,6 +193,15 @@ extension Connection {
                     streamsBlockedPending[i] = false
                     streamsBlockedReported[i] = peerMaxStreams[i]
                 }
+            }
+            while let seq = newConnectionIDsPending.first {
+                guard let cid = activeLocalConnectionIDs[seq], let token = localConnectionIDTokens[seq] else {
+                    newConnectionIDsPending.removeFirst()
+                    continue
+                }
+                let frame = NewConnectionIDFrame(sequenceNumber: seq, retirePriorTo: 0, connectionID: cid, statelessResetToken: token)
+                guard put(.newConnectionID(frame), .newConnectionID(sequenceNumber: seq)) else { break }
+                newConnectionIDsPending.removeFirst()
             }
             while let seq = retireConnectionIDsPending.first, put(.retireConnectionID(sequenceNumber: seq), .retireConnectionID(sequenceNumber: seq)) {
                 retireConnectionIDsPending.removeFirst()
@@ -207,7 +224,16 @@ extension Connection {
             pendingDatagrams.removeFirst()
         }
 
-        // Per-stream control frames, then stream data, round robin.
+        // Per-stream control frames, then stream data: by priority, round robin within one priority
+        // (the sort is stable, so the queue order rotates among equals).
+        if sendQueue.count > 1 {
+            let priorities = sendQueue.map { sendStreams[$0]?.priority ?? -1 }
+            if zip(priorities, priorities.dropFirst()).contains(where: { $0 > $1 }) {
+                sendQueue = zip(sendQueue, priorities).enumerated()
+                    .sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }
+                    .map(\.element.0)
+            }
+        }
         var rotations = sendQueue.count
         while rotations > 0, room() > 12, !sendQueue.isEmpty {
             rotations -= 1
@@ -251,7 +277,7 @@ extension Connection {
         let connectionCredit = peerMaxData > sentData ? peerMaxData - sentData : 0
         let streamLimit = min(s.maxStreamData, s.buffer.highestSent + connectionCredit)
         let previousHighest = s.buffer.highestSent
-        if let chunk = s.buffer.nextChunk(maxLength: room - overhead, limit: streamLimit) {
+        if let chunk = s.buffer.nextChunk(maxLength: min(room - overhead, 16383), limit: streamLimit) {
             let newBytes = s.buffer.highestSent - previousHighest
             sentData += newBytes
             if newBytes < UInt64(chunk.data.count) { statsStorage.streamBytesRetransmitted += UInt64(chunk.data.count) - newBytes }
@@ -321,6 +347,7 @@ extension Connection {
                                 ackEliciting: plan.ackEliciting, inFlight: plan.ackEliciting || plan.padded, frames: plan.frames)
         recovery.onPacketSent(record, now: now)
         statsStorage.packetsSent += 1
+        if plan.ackEliciting && plan.space == .application { pacer.onSent(bytes: packet.count) }
         if plan.ackEliciting {
             if !ackElicitingSentSinceReceive { resetIdleTimer(now: now) }
             ackElicitingSentSinceReceive = true
@@ -424,10 +451,14 @@ extension Connection {
             handshakeDonePending = true
         case .retireConnectionID(let seq):
             retireConnectionIDsPending.append(seq)
+        case .newConnectionID(let seq):
+            if activeLocalConnectionIDs[seq] != nil && !newConnectionIDsPending.contains(seq) { newConnectionIDsPending.append(seq) }
         case .streamsBlocked(let bidi):
             if localStreamsOpened[bidi ? 1 : 0] >= peerMaxStreams[bidi ? 1 : 0] { streamsBlockedPending[bidi ? 1 : 0] = true }
-        case .dataBlocked, .streamDataBlocked, .ack, .ping, .padding, .pathChallenge, .pathResponse, .datagram,
-             .connectionClose, .newConnectionID, .newToken:
+        case .pathChallenge:
+            if let challenge = outstandingPathChallenge, !pathChallengesPending.contains(challenge) { pathChallengesPending.append(challenge) }
+        case .dataBlocked, .streamDataBlocked, .ack, .ping, .padding, .pathResponse, .datagram,
+             .connectionClose, .newToken:
             break
         }
     }

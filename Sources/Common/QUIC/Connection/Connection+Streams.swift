@@ -101,6 +101,13 @@ extension Connection {
         updateReceiveCredit(stream)
     }
 
+    /// Sets a stream's send priority: lower values are sent first; streams of equal priority
+    /// share the link round robin. The default is 128.
+    public func setPriority(streamID: UInt64, _ priority: Int) throws(StreamError) {
+        guard let stream = sendStreams[streamID] else { throw .unknownStream }
+        stream.priority = priority
+    }
+
     /// The largest DATAGRAM payload the peer accepts and one packet can carry, or nil when the
     /// peer does not support DATAGRAM frames.
     public var maxDatagramPayloadSize: Int? {
@@ -119,6 +126,18 @@ extension Connection {
         guard data.count <= maximum else { throw .tooLarge(maximum: maximum) }
         if pendingDatagrams.count >= 256 { pendingDatagrams.removeFirst() }
         pendingDatagrams.append(data)
+    }
+
+    /// Switches to the next connection ID the peer issued and retires the current one
+    /// (e.g. before a migration). Returns false when the peer gave no spare ID.
+    @discardableResult
+    public func rotatePeerConnectionID() -> Bool {
+        guard let next = peerConnectionIDs.min(by: { $0.key < $1.key }) else { return false }
+        retireConnectionIDsPending.append(peerConnectionIDSequence)
+        peerConnectionIDSequence = next.key
+        peerConnectionID = next.value.connectionID
+        peerConnectionIDs[next.key] = nil
+        return true
     }
 
     /// Starts a 1-RTT key update (RFC 9001 §6). Returns false when not allowed yet: before the

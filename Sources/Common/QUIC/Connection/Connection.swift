@@ -35,7 +35,7 @@ public final class Connection {
     /// Our settings.
     public let configuration: ConnectionConfiguration
     /// The peer's address (no migration yet: fixed at creation).
-    public private(set) var peerAddress: QUICPeerAddress
+    public package(set) var peerAddress: QUICPeerAddress
     /// Our connection ID (the peer sends to it).
     public private(set) var localConnectionID: QUICConnectionID
     /// The connection ID we send to.
@@ -90,6 +90,25 @@ public final class Connection {
     /// Sequence number of the peer connection ID in use.
     package var peerConnectionIDSequence: UInt64 = 0
     package var pingPending = false
+    /// Packets received before their keys, retried when keys arrive (bounded).
+    package var undecryptablePackets: [(EncryptionLevel, [UInt8])] = []
+    /// Our connection IDs by sequence number (0 = the handshake one), still active.
+    public package(set) var activeLocalConnectionIDs: [UInt64: QUICConnectionID] = [:]
+    package var localConnectionIDTokens: [UInt64: [UInt8]] = [:]
+    package var nextLocalConnectionIDSequence: UInt64 = 1
+    package var newConnectionIDsPending: [UInt64] = []
+    package var issuedConnectionIDs = false
+    /// Derives the stateless reset token of one of our connection IDs (set by the endpoint).
+    package var resetTokenProvider: ((QUICConnectionID) -> [UInt8])?
+    /// PATH_CHALLENGE frames to send, and the one awaiting its PATH_RESPONSE.
+    package var pathChallengesPending: [[UInt8]] = []
+    package var outstandingPathChallenge: [UInt8]?
+    /// Times the peer's address changed, and new paths validated.
+    public package(set) var migrations = 0
+    public package(set) var pathValidations = 0
+    package var pacer: Pacer
+    /// When the pacer next allows a packet (set when it held one back).
+    package var pacingDeadline: QUICTime?
     /// DATAGRAM payloads waiting to be sent (oldest first, bounded).
     package var pendingDatagrams: [[UInt8]] = []
 
@@ -157,6 +176,7 @@ public final class Connection {
         self.peerAddress = peerAddress
         var rng = configuration.randomSeed.map { QUICRandom(seed: $0) } ?? QUICRandom()
         localConnectionID = .random(length: configuration.connectionIDLength, using: &rng)
+        activeLocalConnectionIDs[0] = localConnectionID
         let odcid = QUICConnectionID.random(length: 8, using: &rng)
         originalDestinationConnectionID = odcid
         peerConnectionID = odcid
@@ -166,6 +186,7 @@ public final class Connection {
         localMaxData = configuration.initialMaxData
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
+        pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
         recovery = LossRecovery(isServer: false, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
@@ -183,12 +204,16 @@ public final class Connection {
     /// version 1, datagram of at least 1200 bytes). Feed the datagram with `handle(datagram:from:now:)` next.
     public init(serverConfiguration configuration: ConnectionConfiguration, peerAddress: QUICPeerAddress,
                 initialHeader: PacketHeader, originalDestinationConnectionID odcid: QUICConnectionID? = nil,
-                retrySourceConnectionID: QUICConnectionID? = nil, tlsFactory: TLSSessionFactory, now: QUICTime) throws {
+                retrySourceConnectionID: QUICConnectionID? = nil,
+                statelessResetToken: ((QUICConnectionID) -> [UInt8])? = nil,
+                tlsFactory: TLSSessionFactory, now: QUICTime) throws {
         self.role = .server
         self.configuration = configuration
         self.peerAddress = peerAddress
         var rng = configuration.randomSeed.map { QUICRandom(seed: $0) } ?? QUICRandom()
         localConnectionID = .random(length: configuration.connectionIDLength, using: &rng)
+        activeLocalConnectionIDs[0] = localConnectionID
+        resetTokenProvider = statelessResetToken
         originalDestinationConnectionID = odcid ?? initialHeader.destinationConnectionID
         peerConnectionID = initialHeader.sourceConnectionID
         self.retrySourceConnectionID = retrySourceConnectionID
@@ -197,13 +222,14 @@ public final class Connection {
         localMaxData = configuration.initialMaxData
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
+        pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
         recovery = LossRecovery(isServer: true, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
         tp.initialSourceConnectionID = localConnectionID
         tp.originalDestinationConnectionID = originalDestinationConnectionID
         tp.retrySourceConnectionID = retrySourceConnectionID
-        tp.statelessResetToken = rng.bytes(16)
+        tp.statelessResetToken = statelessResetToken?(localConnectionID) ?? rng.bytes(16)
         self.rng = rng
         localTransportParameters = tp
         tls = try tlsFactory(tp.encode())
@@ -227,7 +253,7 @@ public final class Connection {
         tp.initialMaxStreamsUni = c.initialMaxStreamsUni
         tp.ackDelayExponent = c.ackDelayExponent
         tp.maxAckDelay = c.maxAckDelay.nanoseconds / 1_000_000
-        tp.activeConnectionIDLimit = 2
+        tp.activeConnectionIDLimit = 4
         tp.maxDatagramFrameSize = c.maxDatagramFrameSize
         return tp
     }
@@ -303,10 +329,24 @@ public final class Connection {
         recovery.discardSpace(space, now: now)
     }
 
+    /// Issues connection IDs up to the peer's active_connection_id_limit (at most 4 in all).
+    package func issueConnectionIDs() {
+        let limit = Int(min(peerTransportParameters?.activeConnectionIDLimit ?? 2, 4))
+        while activeLocalConnectionIDs.count < limit {
+            let seq = nextLocalConnectionIDSequence
+            nextLocalConnectionIDSequence += 1
+            let cid = QUICConnectionID.random(length: configuration.connectionIDLength, using: &rng)
+            activeLocalConnectionIDs[seq] = cid
+            localConnectionIDTokens[seq] = resetTokenProvider?(cid) ?? rng.bytes(16)
+            newConnectionIDsPending.append(seq)
+        }
+    }
+
     /// The handshake is confirmed (RFC 9001 §4.1.2): drop Handshake keys.
     package func confirmHandshake(now: QUICTime) {
         guard !handshakeConfirmed else { return }
         handshakeConfirmed = true
+        if configuration.connectionIDLength > 0 { issueConnectionIDs() }
         recovery.handshakeConfirmed = true
         recovery.peerCompletedAddressValidation = true
         discardKeys(.initial, now: now)
@@ -405,6 +445,8 @@ public final class Connection {
             state = .closing(until: now + period)
         case .peerTransportError, .peerApplicationClose:
             state = .draining(until: now + period)
+        case .statelessReset:
+            state = .draining(until: now + period)
         case .idleTimeout, .versionNegotiationFailed:
             state = .closed
         }
@@ -447,6 +489,7 @@ public final class Connection {
             t = t.map { min($0, x) } ?? x
         }
         if let idle = effectiveIdleTimeout { consider(lastActivity + idle) }
+        consider(pacingDeadline)
         for space in spaces where space.ackPending && !space.discarded { consider(space.ackDeadline) }
         return t
     }
@@ -460,6 +503,7 @@ public final class Connection {
             return
         default: break
         }
+        if let pacing = pacingDeadline, now >= pacing { pacingDeadline = nil }
         if let idle = effectiveIdleTimeout, now >= lastActivity + idle {
             enterClosing(.idleTimeout, now: now)
             return

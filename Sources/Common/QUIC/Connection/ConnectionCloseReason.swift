@@ -12,6 +12,8 @@ public enum ConnectionCloseReason: Equatable, Sendable, CustomStringConvertible 
     case idleTimeout
     /// The server offered no version we speak.
     case versionNegotiationFailed
+    /// The peer sent a stateless reset (it lost the connection's state).
+    case statelessReset
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum ConnectionCloseReason: Equatable, Sendable, CustomStringConvertible 
         case .peerApplicationClose(let c, let r): return "peer application close \(c) \(r)"
         case .idleTimeout: return "idle timeout"
         case .versionNegotiationFailed: return "version negotiation failed"
+        case .statelessReset: return "stateless reset"
         }
     }
 }

@@ -25,6 +25,8 @@ public struct ConnectionConfiguration: Sendable {
     public var connectionIDLength = 8
     /// RFC 9221 max_datagram_frame_size to offer; nil disables DATAGRAM.
     public var maxDatagramFrameSize: UInt64?
+    /// Pace ack-eliciting 1-RTT packets over the RTT (RFC 9002 §7.7).
+    public var pacing = true
     /// kInitialRtt.
     public var initialRtt = QUICDuration.milliseconds(333)
     /// Seed for connection IDs and tokens; nil uses the system generator (tests pass a seed).

@@ -46,6 +46,7 @@ public final class Endpoint {
         var config = configuration ?? self.configuration.connection
         if config.randomSeed != nil { config.randomSeed = config.randomSeed! &+ UInt64(nextHandle) &* 7919 }
         let connection = try Connection(clientConfiguration: config, peerAddress: address, tlsFactory: tlsFactory, now: now)
+        connection.resetTokenProvider = { [unowned self] cid in self.statelessResetToken(for: cid) }
         return add(connection)
     }
 
@@ -71,8 +72,21 @@ public final class Endpoint {
             connection.handle(datagram: datagram, from: address, now: now)
             return
         }
-        guard configuration.acceptsIncoming, let factory = serverTLSFactory, let first = datagram.first, first & 0x80 != 0,
-              datagram.count >= 5 else { return }
+        // A stateless reset carries a random connection ID: match its trailing token instead.
+        if let first = datagram.first, first & 0x80 == 0, datagram.count >= 21 {
+            let token = Array(datagram.suffix(16))
+            for handle in order {
+                guard let c = connections[handle], c.peerTransportParameters?.statelessResetToken == token else { continue }
+                c.handle(datagram: datagram, from: address, now: now)
+                return
+            }
+        }
+        guard configuration.acceptsIncoming, let factory = serverTLSFactory, let first = datagram.first else { return }
+        if first & 0x80 == 0 {
+            sendStatelessReset(answering: datagram, destinationConnectionID: dcid, to: address)
+            return
+        }
+        guard datagram.count >= 5 else { return }
         let version = UInt32(datagram[1]) << 24 | UInt32(datagram[2]) << 16 | UInt32(datagram[3]) << 8 | UInt32(datagram[4])
         guard let header = try? PacketHeader.parse(datagram: datagram, at: 0, shortHeaderConnectionIDLength: cidLength) else { return }
         if version != QUICVersion.v1 {
@@ -105,11 +119,29 @@ public final class Endpoint {
         if config.randomSeed != nil { config.randomSeed = config.randomSeed! &+ UInt64(nextHandle) &* 7919 &+ 1 }
         guard let connection = try? Connection(serverConfiguration: config, peerAddress: address, initialHeader: header,
                                                originalDestinationConnectionID: odcid, retrySourceConnectionID: retrySCID,
+                                               statelessResetToken: { [unowned self] cid in self.statelessResetToken(for: cid) },
                                                tlsFactory: factory, now: now) else { return }
         let handle = add(connection)
         initialRoutes[header.destinationConnectionID] = handle
         events.append(.incomingConnection(handle))
         connection.handle(datagram: datagram, from: address, now: now)
+    }
+
+    /// The stateless reset token of one of our connection IDs: a MAC under the endpoint's key, so a
+    /// restarted endpoint with the same key can still reset connections it forgot.
+    public func statelessResetToken(for connectionID: QUICConnectionID) -> [UInt8] {
+        Array(Array(HMAC<SHA256>.authenticationCode(for: [0x52] + connectionID.bytes, using: tokenKey)).prefix(16))
+    }
+
+    /// Answers a short-header packet for an unknown connection with a stateless reset, smaller than
+    /// the packet that triggered it so two endpoints cannot loop (RFC 9000 §10.3.3).
+    private func sendStatelessReset(answering datagram: [UInt8], destinationConnectionID: QUICConnectionID, to address: QUICPeerAddress) {
+        let size = min(datagram.count - 1, 43)
+        guard size >= 21 else { return }
+        var bytes = rng.bytes(size - 16)
+        bytes[0] = 0x40 | (bytes[0] & 0x3f)
+        bytes += statelessResetToken(for: destinationConnectionID)
+        statelessQueue.append(OutgoingDatagram(bytes: bytes, destination: address))
     }
 
     private func tokenMAC(_ odcid: QUICConnectionID, _ address: QUICPeerAddress) -> [UInt8] {
@@ -137,8 +169,8 @@ public final class Endpoint {
         for step in 0..<order.count {
             let handle = order[(roundRobin + step) % order.count]
             guard let connection = connections[handle] else { continue }
-            // The client's connection ID may change (Retry, NEW_CONNECTION_ID): keep routes fresh.
-            if routes[connection.localConnectionID] == nil { routes[connection.localConnectionID] = handle }
+            // Route every connection ID the connection has issued.
+            for cid in connection.activeLocalConnectionIDs.values where routes[cid] == nil { routes[cid] = handle }
             if let bytes = connection.pollTransmit(now: now) {
                 roundRobin = (roundRobin + step + 1) % order.count
                 return OutgoingDatagram(bytes: bytes, destination: connection.peerAddress)

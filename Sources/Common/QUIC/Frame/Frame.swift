@@ -52,6 +52,14 @@ public enum Frame: Equatable, Sendable {
         }
     }
 
+    /// Probing frames (RFC 9000 §9.1): a packet of only these does not move the connection to a new path.
+    public var isProbing: Bool {
+        switch self {
+        case .pathChallenge, .pathResponse, .newConnectionID, .padding: return true
+        default: return false
+        }
+    }
+
     /// True unless the frame is ACK, PADDING or CONNECTION_CLOSE (RFC 9002 §2).
     public var isAckEliciting: Bool {
         switch self {

@@ -24,6 +24,8 @@ package final class SendStream {
     package var stopSendingCode: UInt64?
     /// A write was (partly) refused; emit `.streamWritable` when room frees up.
     package var wantsWritable = false
+    /// Send priority: lower values go first (MoQ publisher priority semantics); equal values share round robin.
+    package var priority = 128
     /// The limit announced in our last STREAM_DATA_BLOCKED.
     package var blockedAt: UInt64?
 

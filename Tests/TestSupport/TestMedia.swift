@@ -3,18 +3,18 @@ import XCTest
 
 /// The test clips, generated on demand by media/make-test-media.sh (3 s variants) into
 /// .build/test-media-3s, and small wrappers around the ffmpeg/ffprobe command-line tools.
-enum TestMedia {
+public enum TestMedia {
     /// Length of the test clips: 3 GOPs of 30 frames.
-    static let seconds = 3
+    public static let seconds = 3
     /// Frames per test clip.
-    static let frameCount = 90
+    public static let frameCount = 90
 
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let directory = repositoryRoot.appendingPathComponent(".build/test-media-\(seconds)s")
+    public static let directory = repositoryRoot.appendingPathComponent(".build/test-media-\(seconds)s")
 
     /// Every clip the script makes.
-    static let clips = ["test.mp4", "test-bframes.mp4", "test-audio.mp4", "test.mkv", "test-hevc.mp4"]
+    public static let clips = ["test.mp4", "test-bframes.mp4", "test-audio.mp4", "test.mkv", "test-hevc.mp4"]
 
     private static let generation: Result<Void, Error> = Result {
         let result = try run("/bin/bash", [repositoryRoot.appendingPathComponent("media/make-test-media.sh").path,
@@ -26,27 +26,27 @@ enum TestMedia {
     }
 
     /// The path of clip `name`, generating the clips first if needed.
-    static func clip(_ name: String) throws -> String {
+    public static func clip(_ name: String) throws -> String {
         try generation.get()
         return directory.appendingPathComponent(name).path
     }
 
     /// A fresh temporary directory, removed by the test case's teardown.
-    static func temporaryDirectory(for test: XCTestCase) throws -> URL {
+    public static func temporaryDirectory(for test: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("media-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
 
-    struct ProcessResult {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+    public struct ProcessResult {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
     }
 
     /// Runs a program; stdout and stderr go through files, so large outputs cannot block it.
-    static func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/\(executable)")
         process.arguments = arguments
@@ -73,7 +73,7 @@ enum TestMedia {
 
     /// The md5 of every decoded frame of the first video stream, in output order
     /// (the last column of `ffmpeg -f framemd5`, header comments ignored).
-    static func videoFrameMD5s(_ path: String) throws -> [String] {
+    public static func videoFrameMD5s(_ path: String) throws -> [String] {
         let result = try run("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough",
                                         "-f", "framemd5", "-"])
         guard result.status == 0 else {
@@ -86,7 +86,7 @@ enum TestMedia {
     }
 
     /// ffprobe's picture type of every decoded frame, in presentation order.
-    static func pictureTypesInPresentationOrder(_ path: String) throws -> [String] {
+    public static func pictureTypesInPresentationOrder(_ path: String) throws -> [String] {
         let result = try run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts,pict_type",
                                          "-of", "compact=p=0:nk=1", path])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -99,7 +99,7 @@ enum TestMedia {
     }
 
     /// Makes an audio-only file (AAC in MP4) in `directory`.
-    static func makeAudioOnlyFile(in directory: URL) throws -> String {
+    public static func makeAudioOnlyFile(in directory: URL) throws -> String {
         let path = directory.appendingPathComponent("audio-only.m4a").path
         let result = try run("ffmpeg", ["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
                                         "-c:a", "aac", path])
