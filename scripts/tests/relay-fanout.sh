@@ -9,6 +9,11 @@ for clip in test.mp4 test-bframes.mp4; do
     rm -f "$work/relay.json"
     sub_pids=()
     start_relay
+    # A namespace nobody announced is refused (REQUEST_ERROR DOES_NOT_EXIST): moq-sub fails.
+    if timeout 20 "$bin/moq-sub" --relay "moqt://127.0.0.1:$port" --insecure --namespace nobody 2>"$work/nobody.err"; then
+        echo "moq-sub of an unknown namespace succeeded"; exit 1
+    fi
+    grep -q "rejected" "$work/nobody.err" || { echo "no rejection:"; cat "$work/nobody.err"; exit 1; }
     start_pub "$clip"
     for i in 1 2 3; do start_sub "$i"; done
     for i in 1 2 3; do

@@ -21,7 +21,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Upstream subscriptions: (publisher session, request ID) → track.
     private var upstreamRequests: [UpstreamKey: RelayTrack] = [:]
     private var aliases: [ObjectIdentifier: AliasAllocator] = [:]
+    /// Open sessions that have had a subscription accepted.
     private var subscriberSessions: Set<ObjectIdentifier> = []
+    /// Sessions that have had a subscription accepted, over the relay's life.
+    private var subscriberSessionCount = 0
     private var stats = RelayStats()
     /// Cache counters of tracks already removed.
     private var retiredCache = CacheStats()
@@ -46,7 +49,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
 
     func statsOnLoop() -> RelayStats {
         var s = stats
-        s.subscribers = subscriberSessions.count
+        s.subscribers = subscriberSessionCount
         s.add(retiredCache)
         for t in tracks.values { s.add(t.cache.stats) }
         return s
@@ -105,7 +108,6 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private func handleSubscribe(_ connection: MoQTConnection, _ requestID: UInt64, _ subscribe: Draft18.Subscribe) {
         let session = connection.session
         log?("moq-relay: SUBSCRIBE \(subscribe.track) request \(requestID)")
-        subscriberSessions.insert(ObjectIdentifier(connection))
         let name = subscribe.track
         let sub = RelayDownstream(connection: connection, requestID: requestID, filter: subscribe.parameters.subscriptionFilter)
         if let track = tracks[name] {
@@ -158,6 +160,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
         }
         track.subscribers.append(sub)
+        if subscriberSessions.insert(ObjectIdentifier(sub.connection)).inserted { subscriberSessionCount += 1 }
         // The joiner's first object (the group's keyframe) goes out alone, from the cache or
         // live: QUIC sends the streams with data round robin, so a burst would complete small
         // objects of other subgroups before the large first one. The rest waits until it left.
@@ -287,6 +290,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private func sessionClosed(_ connection: MoQTConnection) {
         let id = ObjectIdentifier(connection)
         aliases[id] = nil
+        subscriberSessions.remove(id)
         namespaces = namespaces.filter { $0.value !== connection }
         for track in Array(tracks.values) {
             if track.upstream === connection {
