@@ -274,6 +274,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         guard track.subscribers.isEmpty, track.pending.isEmpty else { return }
         if !track.upstream.session.isClosed {
             try? track.upstream.performOnLoop { try $0.unsubscribe(track.upstreamRequestID) }
+            log?("moq-relay: last subscriber of \(String(decoding: track.name.name, as: UTF8.self)) left, unsubscribed upstream")
         }
         removeTrack(track)
     }
