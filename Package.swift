@@ -68,7 +68,12 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "\(common)/MoQMedia"
         ),
-        .target(name: "Relay", dependencies: ["MoQT", "Wire"], path: "\(common)/Relay"),
+        .target(
+            name: "Relay",
+            dependencies: ["MoQT", "Wire", "MoQTNet", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            path: "\(common)/Relay"
+        ),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
         .target(
             name: "CLIKit",
@@ -87,7 +92,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "moq-relay",
-            dependencies: ["MoQT", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQT", "Relay", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-relay"
         ),
         .executableTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLIKit
+import Relay
 
 /// `moq-relay`: fans MoQ tracks out to subscribers, optionally forwarding media in the kernel.
 @main
@@ -36,7 +37,14 @@ struct MoQRelayCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = try logging.level()
-        throw CLIError.notImplemented("relay")
+        if ebpf { throw CLIError.notImplemented("ebpf") }
+        if upstream != nil { throw CLIError.notImplemented("upstream") }
+        if metrics != nil { throw CLIError.notImplemented("metrics") }
+        guard let address = RelayRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
+        let options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
+                                          cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
+                                          statsFile: stats)
+        try await RelayRunner.run(options: options, log: { printError($0) })
     }
 
     static func main() async { await runCommand(Self.self) }

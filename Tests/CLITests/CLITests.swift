@@ -49,8 +49,10 @@ final class CLITests: XCTestCase {
     }
 
     func testRelayNotImplementedExitsOne() throws {
-        let r = try run("moq-relay", ["--listen", "127.0.0.1:0"])
-        XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.stderr.contains("not implemented yet"), r.stderr)
+        for flags in [["--upstream", "moqt://127.0.0.1:1"], ["--ebpf"], ["--metrics", "127.0.0.1:0"]] {
+            let r = try run("moq-relay", ["--listen", "127.0.0.1:0"] + flags)
+            XCTAssertEqual(r.status, 1, "\(flags)")
+            XCTAssertTrue(r.stderr.contains("not implemented yet: \(flags[0].dropFirst(2))"), r.stderr)
+        }
     }
 }

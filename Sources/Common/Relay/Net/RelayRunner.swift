@@ -1,0 +1,94 @@
+import Dispatch
+import Foundation
+import MoQTNet
+import NIOCore
+import NIOPosix
+import QUICTLS
+
+/// moq-relay's entry point: serves on one UDP port until SIGINT/SIGTERM, writes the stats JSON
+/// on exit and on SIGUSR1.
+public enum RelayRunner {
+    /// What the relay runs with.
+    public struct Options: Sendable {
+        /// Listen address.
+        public var host: String
+        /// Listen port (0: any free port).
+        public var port: Int
+        /// PEM certificate and key files (a self-signed pair is generated when nil).
+        public var certificateFile: String?
+        /// See `certificateFile`.
+        public var keyFile: String?
+        /// The cache bounds of every track.
+        public var cache: TrackCache.Configuration
+        /// Where to write the stats JSON, if anywhere.
+        public var statsFile: String?
+
+        /// Options from their parts.
+        public init(host: String, port: Int, certificateFile: String?, keyFile: String?,
+                    cache: TrackCache.Configuration, statsFile: String?) {
+            self.host = host
+            self.port = port
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.cache = cache
+            self.statsFile = statsFile
+        }
+    }
+
+    /// Splits `HOST:PORT` (or `[V6]:PORT`, or `HOST` with port 4443).
+    public static func parseAddress(_ address: String) -> (host: String, port: Int)? {
+        MoQTEndpoint.parse(url: "moqt://" + address)
+    }
+
+    /// Serves until SIGINT or SIGTERM; prints `READY <port>` on stdout once listening.
+    public static func run(options: Options, log: @escaping @Sendable (String) -> Void) async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let relay = RelayServer(eventLoop: loop, cache: options.cache)
+        relay.log = log
+        let chain: PEMSource, key: PEMSource
+        if let c = options.certificateFile, let k = options.keyFile {
+            chain = .file(path: c)
+            key = .file(path: k)
+        } else {
+            let generated = try SelfSignedCertificate.generate(commonName: "moq-relay")
+            chain = .pem(generated.certificatePEM)
+            key = .pem(generated.privateKeyPEM)
+        }
+        let endpoint = try await MoQTEndpoint.server(host: options.host, port: options.port, certificateChain: chain,
+                                                     privateKey: key, handler: relay, group: loop)
+        let port = endpoint.quic.localAddress?.port ?? options.port
+        log("moq-relay: listening on \(options.host):\(port)")
+        print("READY \(port)")
+        fflush(stdout)
+
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM, SIGUSR1] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            sources.append(source)
+        }
+        for await sig in signals {
+            await writeStats(relay, to: options.statsFile, log: log)
+            if sig == SIGUSR1 { continue }
+            log("moq-relay: shutting down")
+            break
+        }
+        for s in sources { s.cancel() }
+        await relay.closeAll()
+        await endpoint.close()
+        await writeStats(relay, to: options.statsFile, log: log)
+    }
+
+    static func writeStats(_ relay: RelayServer, to file: String?, log: (String) -> Void) async {
+        guard let file else { return }
+        do {
+            let data = try await relay.currentStats().jsonData()
+            try data.write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            log("moq-relay: cannot write stats to \(file): \(error)")
+        }
+    }
+}

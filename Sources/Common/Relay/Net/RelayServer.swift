@@ -1,0 +1,421 @@
+import Foundation
+import MoQT
+import MoQTNet
+import NIOCore
+import QUICIO
+
+/// The networked relay: accepts publishers (PUBLISH_NAMESPACE) and subscribers on one MoQT
+/// endpoint, subscribes upstream once per track, caches every track (`TrackCache`), serves late
+/// joiners from the latest group (`JoinPlan`) and fans objects out to every subscriber on its own
+/// subgroup streams.
+///
+/// All state lives on one event loop: every session of the endpoint runs there and its events
+/// reach `moqtConnection(_:didReceive:)` there.
+public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
+    /// The event loop all sessions and all relay state live on.
+    public let eventLoop: EventLoop
+    private let cacheConfiguration: TrackCache.Configuration
+    /// Announced namespaces and the publisher session of each.
+    private var namespaces: [TrackNamespace: MoQTConnection] = [:]
+    private var tracks: [FullTrackName: RelayTrack] = [:]
+    /// Upstream subscriptions: (publisher session, request ID) → track.
+    private var upstreamRequests: [UpstreamKey: RelayTrack] = [:]
+    private var aliases: [ObjectIdentifier: AliasAllocator] = [:]
+    /// Open sessions that have had a subscription accepted.
+    private var subscriberSessions: Set<ObjectIdentifier> = []
+    /// Sessions that have had a subscription accepted, over the relay's life.
+    private var subscriberSessionCount = 0
+    private var stats = RelayStats()
+    /// Cache counters of tracks already removed.
+    private var retiredCache = CacheStats()
+    /// Receives log lines (on the event loop).
+    public var log: ((String) -> Void)?
+
+    private struct UpstreamKey: Hashable {
+        var connection: ObjectIdentifier
+        var requestID: UInt64
+    }
+
+    /// A relay whose sessions run on `eventLoop`.
+    public init(eventLoop: EventLoop, cache: TrackCache.Configuration = TrackCache.Configuration()) {
+        self.eventLoop = eventLoop
+        self.cacheConfiguration = cache
+    }
+
+    /// The counters so far, with the caches' current state (call on any thread).
+    public func currentStats() async -> RelayStats {
+        (try? await eventLoop.submit { self.statsOnLoop() }.get()) ?? RelayStats()
+    }
+
+    func statsOnLoop() -> RelayStats {
+        var s = stats
+        s.subscribers = subscriberSessionCount
+        s.add(retiredCache)
+        for t in tracks.values { s.add(t.cache.stats) }
+        return s
+    }
+
+    private static func now() -> RelayTime { RelayTime(nanoseconds: MonotonicClock.now().nanoseconds) }
+
+    // MARK: Session events
+
+    public func moqtConnection(_ connection: MoQTConnection, didReceive event: MoQTSessionEvent) {
+        switch event {
+        case .publishNamespaceRequested(let requestID, let announce):
+            namespaces[announce.namespace] = connection
+            try? connection.session.accept(requestID)
+            log?("moq-relay: namespace \(announce.namespace) announced")
+        case .subscribeRequested(let requestID, let subscribe):
+            handleSubscribe(connection, requestID, subscribe)
+        case .requestCancelled(let requestID, _):
+            removeDownstream(connection, requestID)
+        case .subscribeOK(let requestID, let alias, _):
+            if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
+                upstreamEstablished(track, alias: alias)
+            }
+        case .requestError(let requestID, let error):
+            if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
+                upstreamFailed(track, code: error.code, reason: error.reason)
+            }
+        case .object(let object):
+            if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: object.requestID)] {
+                upstreamObject(track, object)
+            }
+        case .subgroupEnded(let requestID, let streamID, let group, let subgroup):
+            if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
+                upstreamSubgroupEnded(track, streamID: streamID, group: group, subgroup: subgroup, resetCode: nil)
+            }
+        case .subgroupReset(let requestID, let streamID, let group, let subgroup, let code):
+            if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
+                upstreamSubgroupEnded(track, streamID: streamID, group: group, subgroup: subgroup, resetCode: code)
+            }
+        case .publishDone(let requestID, let done):
+            upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)]?.publishDone = done
+        case .subscriptionFinished(let requestID, _):
+            if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
+                let done = track.publishDone ?? Draft18.PublishDone(statusCode: .trackEnded, streamCount: 0, reason: "")
+                finishTrack(track, code: done.statusCode, reason: done.reason)
+            }
+        case .closed:
+            sessionClosed(connection)
+        default:
+            break
+        }
+    }
+
+    // MARK: Downstream
+
+    private func handleSubscribe(_ connection: MoQTConnection, _ requestID: UInt64, _ subscribe: Draft18.Subscribe) {
+        let session = connection.session
+        log?("moq-relay: SUBSCRIBE \(subscribe.track) request \(requestID)")
+        let name = subscribe.track
+        let sub = RelayDownstream(connection: connection, requestID: requestID, filter: subscribe.parameters.subscriptionFilter)
+        if let track = tracks[name] {
+            if track.isEstablished { accept(sub, on: track) } else { track.pending.append(sub) }
+            return
+        }
+        guard let publisher = namespaces.first(where: { name.namespace.hasPrefix($0.key) })?.value, !publisher.session.isClosed else {
+            try? session.reject(requestID, code: .doesNotExist, reason: "no publisher for namespace \(name.namespace)")
+            return
+        }
+        do {
+            // No filter: the publisher sends from where it stands (a Largest Object filter would
+            // exclude an object already published, e.g. the catalog's only object).
+            let upstreamID = try publisher.performOnLoop { try $0.subscribe(name) }
+            let track = RelayTrack(name: name, upstream: publisher, upstreamRequestID: upstreamID, cache: cacheConfiguration)
+            track.pending.append(sub)
+            tracks[name] = track
+            upstreamRequests[UpstreamKey(connection: ObjectIdentifier(publisher), requestID: upstreamID)] = track
+        } catch {
+            try? session.reject(requestID, code: .internalError, reason: "upstream subscribe failed: \(error)")
+        }
+    }
+
+    /// SUBSCRIBE_OK for `sub`, then the cache replay of its join plan.
+    private func accept(_ sub: RelayDownstream, on track: RelayTrack) {
+        let id = ObjectIdentifier(sub.connection)
+        var allocator = aliases[id] ?? AliasAllocator()
+        let alias = allocator.allocate(track: track.name, upstream: track.upstreamAlias)
+        aliases[id] = allocator
+        var parameters = MessageParameters()
+        parameters.largestObject = track.cache.largestLocation
+        do {
+            try sub.connection.performOnLoop { session in
+                do {
+                    // No window: the relay itself decides where delivery starts (the join plan).
+                    try session.acceptSubscribe(sub.requestID, trackAlias: alias, largest: nil, parameters: parameters)
+                } catch MoQTSessionError.trackAliasInUse {
+                    try session.acceptSubscribe(sub.requestID, trackAlias: nil, largest: nil, parameters: parameters)
+                }
+            }
+        } catch {
+            log?("moq-relay: accepting a subscription failed: \(error)")
+            return
+        }
+        switch sub.filter {
+        case nil, .largestObject?:
+            // Serve a late joiner from the latest group's first object (its keyframe).
+            sub.plan = track.cache.latestGroupJoinPlan()
+        case let filter?:
+            sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
+        }
+        track.subscribers.append(sub)
+        if subscriberSessions.insert(ObjectIdentifier(sub.connection)).inserted { subscriberSessionCount += 1 }
+        // The joiner's first object (the group's keyframe) goes out alone, from the cache or
+        // live: QUIC sends the streams with data round robin, so a burst would complete small
+        // objects of other subgroups before the large first one. The rest waits until it left.
+        sub.replayStaged = true
+        if var plan = sub.plan {
+            let first = plan.next()  // nil: nothing cached, the plan is live and the first live object goes first
+            sub.plan = plan
+            if let first { sendFirst(first, sub: sub, track: track) }
+        }
+    }
+
+    /// Sends a joiner's first object and checks from the next loop turn on (the endpoint sends
+    /// what was written only after this event's handling returns) whether it has left.
+    private func sendFirst(_ object: RelayObject, sub: RelayDownstream, track: RelayTrack) {
+        guard let t = try? object.trackObject() else { return }
+        send(object, properties: t.properties, to: sub)
+        sub.firstSent = true
+        let started = MonotonicClock.now().nanoseconds
+        eventLoop.scheduleTask(in: .microseconds(200)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
+    }
+
+    /// Sends the rest of a staged replay once the first object has left (nothing queued in the
+    /// session, nothing in flight), or after `maxReplayStagingNanoseconds`.
+    private func continueReplay(_ sub: RelayDownstream, track: RelayTrack, started: UInt64) {
+        guard !sub.failed, sub.replayStaged, track.subscribers.contains(where: { $0 === sub }) else { return }
+        let drained = sub.connection.session.isClosed
+            || (sub.connection.session.queuedByteCount == 0 && sub.connection.quic.coreOnLoop.bytesInFlight == 0)
+        if drained || MonotonicClock.now().nanoseconds - started > Self.maxReplayStagingNanoseconds {
+            sub.replayStaged = false
+            finishReplay(sub, track: track)
+            return
+        }
+        eventLoop.scheduleTask(in: .microseconds(500)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
+    }
+
+    /// The longest the rest of a join replay waits for its first object to leave.
+    static let maxReplayStagingNanoseconds: UInt64 = 250_000_000
+
+    private func finishReplay(_ sub: RelayDownstream, track: RelayTrack) {
+        drainPlan(sub, track: track)
+        let held = sub.held
+        sub.held.removeAll()
+        for object in held {
+            guard let t = try? object.trackObject() else { continue }
+            send(object, properties: t.properties, to: sub)
+        }
+        // Replayed subgroups that already ended upstream end here too.
+        for (key, stream) in sub.streams where track.endedSubgroups.contains(key) {
+            try? sub.connection.performOnLoop { try $0.endSubgroup(streamID: stream) }
+            sub.streams[key] = nil
+        }
+    }
+
+    private func drainPlan(_ sub: RelayDownstream, track: RelayTrack) {
+        guard var plan = sub.plan else { return }
+        while let object = plan.next() {
+            guard let t = try? object.trackObject() else { continue }
+            send(object, properties: t.properties, to: sub)
+        }
+        sub.plan = plan
+    }
+
+    /// Writes one object on `sub`'s stream of its subgroup (opened on first use).
+    private func send(_ object: RelayObject, properties: ObjectProperties, to sub: RelayDownstream) {
+        guard !sub.failed, let subgroup = object.subgroup else { return }
+        let key = RelaySubgroupKey(group: object.group, subgroup: subgroup)
+        do {
+            try sub.connection.performOnLoop { session in
+                let stream: UInt64
+                if let s = sub.streams[key] {
+                    stream = s
+                } else {
+                    stream = try session.openSubgroup(sub.requestID, groupID: object.group, subgroupID: .explicit(subgroup),
+                                                      publisherPriority: object.publisherPriority, hasProperties: true)
+                    sub.streams[key] = stream
+                }
+                if object.status == .normal {
+                    try session.writeObject(streamID: stream, objectID: object.objectID, properties: properties, payload: object.payload)
+                } else {
+                    try session.writeObjectStatus(streamID: stream, objectID: object.objectID, status: object.status)
+                }
+            }
+            if object.status == .normal { stats.objectsOut += 1 }
+        } catch {
+            sub.failed = true
+            log?("moq-relay: dropping a subscriber: \(error)")
+        }
+    }
+
+    private func removeDownstream(_ connection: MoQTConnection, _ requestID: UInt64) {
+        for track in Array(tracks.values) {
+            let before = track.subscribers.count + track.pending.count
+            track.subscribers.removeAll { $0.connection === connection && $0.requestID == requestID }
+            track.pending.removeAll { $0.connection === connection && $0.requestID == requestID }
+            if before != track.subscribers.count + track.pending.count {
+                releaseAlias(connection, track: track)
+                retireIfUnused(track)
+            }
+        }
+    }
+
+    private func releaseAlias(_ connection: MoQTConnection, track: RelayTrack) {
+        let id = ObjectIdentifier(connection)
+        guard var allocator = aliases[id] else { return }
+        _ = allocator.release(track: track.name)
+        aliases[id] = allocator
+    }
+
+    /// Unsubscribes upstream when the last subscriber of `track` left.
+    private func retireIfUnused(_ track: RelayTrack) {
+        guard track.subscribers.isEmpty, track.pending.isEmpty else { return }
+        if !track.upstream.session.isClosed {
+            try? track.upstream.performOnLoop { try $0.unsubscribe(track.upstreamRequestID) }
+            log?("moq-relay: last subscriber of \(String(decoding: track.name.name, as: UTF8.self)) left, unsubscribed upstream")
+        }
+        removeTrack(track)
+    }
+
+    private func removeTrack(_ track: RelayTrack) {
+        guard tracks[track.name] === track else { return }
+        tracks[track.name] = nil
+        upstreamRequests[UpstreamKey(connection: ObjectIdentifier(track.upstream), requestID: track.upstreamRequestID)] = nil
+        retiredCache.hits += track.cache.stats.hits
+        retiredCache.misses += track.cache.stats.misses
+        retiredCache.evictions += track.cache.stats.evictions
+    }
+
+    private func sessionClosed(_ connection: MoQTConnection) {
+        let id = ObjectIdentifier(connection)
+        aliases[id] = nil
+        subscriberSessions.remove(id)
+        namespaces = namespaces.filter { $0.value !== connection }
+        for track in Array(tracks.values) {
+            if track.upstream === connection {
+                finishTrack(track, code: .goingAway, reason: "publisher went away")
+                continue
+            }
+            let before = track.subscribers.count + track.pending.count
+            track.subscribers.removeAll { $0.connection === connection }
+            track.pending.removeAll { $0.connection === connection }
+            if before != track.subscribers.count + track.pending.count { retireIfUnused(track) }
+        }
+    }
+
+    // MARK: Upstream
+
+    private func upstreamEstablished(_ track: RelayTrack, alias: UInt64) {
+        track.upstreamAlias = alias
+        log?("moq-relay: upstream SUBSCRIBE_OK alias \(alias), \(track.pending.count) waiting")
+        track.isEstablished = true
+        let waiting = track.pending
+        track.pending.removeAll()
+        for sub in waiting where !sub.connection.session.isClosed { accept(sub, on: track) }
+    }
+
+    private func upstreamFailed(_ track: RelayTrack, code: RequestErrorCode, reason: String) {
+        for sub in track.pending where !sub.connection.session.isClosed {
+            try? sub.connection.performOnLoop { try $0.reject(sub.requestID, code: code, reason: reason) }
+        }
+        track.pending.removeAll()
+        removeTrack(track)
+    }
+
+    private func upstreamObject(_ track: RelayTrack, _ received: MoQTReceivedObject) {
+        guard let subgroup = received.subgroupID else { return }  // datagrams: not relayed yet
+        let now = Self.now()
+        let trackObject = TrackObject(location: received.location, forwarding: .subgroup(subgroup),
+                                      publisherPriority: received.publisherPriority, status: received.status,
+                                      properties: received.properties, payload: received.payload)
+        let object = RelayObject(trackObject, arrival: now)
+        if let stream = received.streamID {
+            track.upstreamStreams[stream] = RelaySubgroupKey(group: received.groupID, subgroup: subgroup)
+        }
+        guard track.cache.insert(object, now: now) == .inserted else { return }
+        if received.status == .normal { stats.objectsIn += 1 }
+        if received.objectID == 0 {
+            _ = track.cache.evict(now: now)
+            if let oldest = track.cache.oldestGroupID { track.endedSubgroups = track.endedSubgroups.filter { $0.group >= oldest } }
+        }
+        for sub in track.subscribers where !sub.failed {
+            guard var plan = sub.plan else { continue }
+            let decision = plan.receiveLive(object)
+            sub.plan = plan
+            switch decision {
+            case .forward:
+                if !sub.replayStaged {
+                    send(object, properties: received.properties, to: sub)
+                } else if !sub.firstSent {
+                    sendFirst(object, sub: sub, track: track)
+                } else {
+                    sub.held.append(object)
+                }
+            case .queued:
+                if !sub.replayStaged {
+                    drainPlan(sub, track: track)
+                } else if !sub.firstSent, var plan = sub.plan, let first = plan.next() {
+                    sub.plan = plan
+                    sendFirst(first, sub: sub, track: track)
+                }
+            case .duplicate, .beforeStart: break
+            }
+        }
+        track.subscribers.removeAll { $0.failed }
+    }
+
+    private func upstreamSubgroupEnded(_ track: RelayTrack, streamID: UInt64, group: UInt64, subgroup: UInt64?, resetCode: UInt64?) {
+        guard let key = track.upstreamStreams.removeValue(forKey: streamID)
+            ?? subgroup.map({ RelaySubgroupKey(group: group, subgroup: $0) }) else { return }
+        track.endedSubgroups.insert(key)
+        for sub in track.subscribers where !sub.replayStaged {  // a staged replay ends its streams when it completes
+            guard let stream = sub.streams.removeValue(forKey: key) else { continue }
+            try? sub.connection.performOnLoop { session in
+                if let code = resetCode {
+                    try session.resetSubgroup(streamID: stream, code: StreamResetCode(rawValue: code))
+                } else {
+                    try session.endSubgroup(streamID: stream)
+                }
+            }
+        }
+    }
+
+    /// The track ended upstream: end every subscriber's open streams and send it PUBLISH_DONE
+    /// (which carries its own stream count).
+    private func finishTrack(_ track: RelayTrack, code: PublishDoneCode, reason: String) {
+        for sub in track.subscribers + track.pending where !sub.connection.session.isClosed {
+            sub.replayStaged = false
+            try? sub.connection.performOnLoop { session in
+                for stream in sub.streams.values { try? session.endSubgroup(streamID: stream) }
+                sub.streams.removeAll()
+                if track.isEstablished && track.subscribers.contains(where: { $0 === sub }) {
+                    try session.publishDone(sub.requestID, code: code, reason: reason)
+                } else {
+                    try session.reject(sub.requestID, code: .doesNotExist, reason: reason)
+                }
+            }
+            releaseAlias(sub.connection, track: track)
+        }
+        track.subscribers.removeAll()
+        track.pending.removeAll()
+        removeTrack(track)
+        log?("moq-relay: track \(String(decoding: track.name.name, as: UTF8.self)) ended")
+    }
+
+    /// Closes every session.
+    public func closeAll() async {
+        let sessions: [MoQTConnection] = (try? await eventLoop.submit { () -> [MoQTConnection] in
+            var all = Set<ObjectIdentifier>()
+            var list: [MoQTConnection] = []
+            for t in self.tracks.values {
+                for c in [t.upstream] + t.subscribers.map(\.connection) + t.pending.map(\.connection)
+                where all.insert(ObjectIdentifier(c)).inserted { list.append(c) }
+            }
+            for c in self.namespaces.values where all.insert(ObjectIdentifier(c)).inserted { list.append(c) }
+            return list
+        }.get()) ?? []
+        for s in sessions { await s.close(code: .noError, reason: "relay shutting down") }
+    }
+}

@@ -1,0 +1,32 @@
+import MoQT
+import MoQTNet
+
+/// One relayed track: the single upstream subscription, the cache, and the downstream
+/// subscriptions it feeds.
+final class RelayTrack {
+    let name: FullTrackName
+    let upstream: MoQTConnection
+    let upstreamRequestID: UInt64
+    /// The upstream track alias, once SUBSCRIBE_OK arrived.
+    var upstreamAlias: UInt64?
+    var isEstablished = false
+    var cache: TrackCache
+    /// Accepted downstream subscriptions.
+    var subscribers: [RelayDownstream] = []
+    /// Downstream subscriptions waiting for the upstream SUBSCRIBE_OK.
+    var pending: [RelayDownstream] = []
+    /// Subgroups whose upstream stream has ended (FIN or reset), so a late joiner's replayed
+    /// stream of one of them is ended too.
+    var endedSubgroups: Set<RelaySubgroupKey> = []
+    /// Upstream stream ID to its subgroup.
+    var upstreamStreams: [UInt64: RelaySubgroupKey] = [:]
+    /// PUBLISH_DONE from upstream, forwarded when every upstream stream has ended.
+    var publishDone: Draft18.PublishDone?
+
+    init(name: FullTrackName, upstream: MoQTConnection, upstreamRequestID: UInt64, cache: TrackCache.Configuration) {
+        self.name = name
+        self.upstream = upstream
+        self.upstreamRequestID = upstreamRequestID
+        self.cache = TrackCache(configuration: cache)
+    }
+}

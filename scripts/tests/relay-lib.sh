@@ -1,0 +1,50 @@
+# Shared by scripts/tests/relay-*.sh (sourced): builds nothing, starts moq-relay and moq-pub on
+# free loopback ports in a private temp dir, and kills everything it started on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=$(swift build --show-bin-path)
+media=.build/test-media-4s
+media/make-test-media.sh --duration 4 "$media" >/dev/null
+work=$(mktemp -d "/tmp/$(basename "$0" .sh).XXXXXX")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+frames() { ffmpeg -v error -i "$1" -map 0:v:0 -f framemd5 - | grep -v '^#' | awk -F, '{print $NF}'; }
+
+# start_relay: moq-relay on a free port with --stats $work/relay.json; sets relay_pid and port.
+start_relay() {
+    "$bin/moq-relay" --listen 127.0.0.1:0 --stats "$work/relay.json" >"$work/relay.out" 2>"$work/relay.err" &
+    relay_pid=$!
+    pids+=("$relay_pid")
+    port=""
+    for _ in $(seq 1 100); do port=$(awk '/READY/{print $2; exit}' "$work/relay.out" || true); [[ -n $port ]] && break; sleep 0.1; done
+    [[ -n $port ]] || { echo "moq-relay did not start"; cat "$work/relay.err"; exit 1; }
+}
+
+# start_pub CLIP: moq-pub --relay, waits until the namespace is announced; sets pub_pid.
+start_pub() {
+    "$bin/moq-pub" --relay "moqt://127.0.0.1:$port" --insecure "$media/$1" >"$work/pub.out" 2>"$work/pub.err" &
+    pub_pid=$!
+    pids+=("$pub_pid")
+    for _ in $(seq 1 100); do grep -q "announced" "$work/pub.err" && return 0; sleep 0.1; done
+    echo "moq-pub did not announce"; cat "$work/pub.err"; cat "$work/relay.err"; exit 1
+}
+
+# start_sub N: moq-sub writing $work/subN.ts and $work/subN.json; appends to sub_pids.
+sub_pids=()
+start_sub() {
+    timeout 60 "$bin/moq-sub" --relay "moqt://127.0.0.1:$port" --insecure --out "$work/sub$1.ts" --report "$work/sub$1.json" \
+        2>"$work/sub$1.err" &
+    sub_pids+=($!)
+    pids+=($!)
+}
+
+# stop_relay: SIGTERM, expects exit 0 and the stats file.
+stop_relay() {
+    kill -TERM "$relay_pid"
+    local rc=0
+    wait "$relay_pid" || rc=$?
+    [[ $rc -eq 0 ]] || { echo "moq-relay exited $rc"; cat "$work/relay.err"; exit 1; }
+    [[ -s "$work/relay.json" ]] || { echo "no relay stats"; exit 1; }
+}
