@@ -3,7 +3,7 @@
 # subscriber's TS decodes to the source's frames (framemd5 equal), no report shows a gap, and the
 # relay's --stats JSON (written on SIGTERM) counts 3 subscribers, 121 objects in (120 frames + the
 # catalog) and 3x that out.
-source "$(dirname "$0")/relay-lib.sh"
+source "$(dirname "$0")/../interop/relay-lib.bash"
 
 for clip in test.mp4 test-bframes.mp4; do
     rm -f "$work/relay.json"

@@ -3,7 +3,7 @@
 # object is object 0 of a group (a keyframe) and arrives within 50 ms of its SUBSCRIBE, and from
 # there it misses nothing (its frames are exactly the source's from that keyframe on, no gaps).
 # Also: SIGUSR1 makes the relay write its stats while running.
-source "$(dirname "$0")/relay-lib.sh"
+source "$(dirname "$0")/../interop/relay-lib.bash"
 
 start_relay
 start_pub test.mp4

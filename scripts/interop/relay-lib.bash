@@ -1,4 +1,4 @@
-# Shared by scripts/tests/relay-*.sh (sourced): builds nothing, starts moq-relay and moq-pub on
+# Shared by scripts/tests/relay-*.sh (sourced; kept outside scripts/tests so it is not run as a test): builds nothing, starts moq-relay and moq-pub on
 # free loopback ports in a private temp dir, and kills everything it started on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
