@@ -204,7 +204,7 @@ public final class Connection {
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
         pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
-        recovery = LossRecovery(isServer: false, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
+        recovery = LossRecovery(isServer: false, congestion: Self.makeCongestionController(configuration),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
         tp.initialSourceConnectionID = localConnectionID
@@ -240,7 +240,7 @@ public final class Connection {
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
         pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
-        recovery = LossRecovery(isServer: true, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
+        recovery = LossRecovery(isServer: true, congestion: Self.makeCongestionController(configuration),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
         tp.initialSourceConnectionID = localConnectionID
@@ -256,6 +256,14 @@ public final class Connection {
         writeKeys[EncryptionLevel.initial.rawValue] = keys.server
         do { try tls.start() } catch { enterClosing(.localTransportError(QUICError(.crypto(alert: error.alert), error.reason)), now: now) }
         processTLSEvents(now: now)
+    }
+
+    /// The congestion controller the configuration asks for.
+    static func makeCongestionController(_ c: ConnectionConfiguration) -> CongestionController {
+        switch c.congestionControl {
+        case .newReno: return NewRenoCongestionController(maxDatagramSize: c.maxDatagramSize)
+        case .cubic: return CubicCongestionController(maxDatagramSize: c.maxDatagramSize)
+        }
     }
 
     static func baseTransportParameters(_ c: ConnectionConfiguration) -> TransportParameters {
