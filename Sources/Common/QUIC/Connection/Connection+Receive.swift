@@ -360,7 +360,9 @@ extension Connection {
     }
 
     private func onAckFrame(_ ack: AckFrame, space: PacketNumberSpace, now: QUICTime) throws(QUICError) {
-        if ack.largestAcknowledged >= spaces[space.rawValue].nextPacketNumber {
+        // With a shared allocator the kernel may have sent (and the peer acknowledged) a packet whose
+        // registration has not arrived yet: unknown packet numbers are then ignored, not a violation.
+        if ack.largestAcknowledged >= spaces[space.rawValue].nextPacketNumber && (packetNumberAllocator == nil || space != .application) {
             throw QUICError(.protocolViolation, frameType: FrameType.ack, "ACK of a packet never sent")
         }
         let exponent = peerTransportParameters?.ackDelayExponent ?? 3

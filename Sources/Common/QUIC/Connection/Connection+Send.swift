@@ -150,11 +150,11 @@ extension Connection {
             spaceState.ackElicitingSinceAck = 0
         }
         spaceState.nextPacketNumber = pn + 1
+        spaces[space.rawValue] = spaceState
         if let allocator = packetNumberAllocator {
             plan.packetNumber = allocator(space)
-            spaceState.nextPacketNumber = max(spaceState.nextPacketNumber, plan.packetNumber + 1)
+            spaces[space.rawValue].nextPacketNumber = max(spaces[space.rawValue].nextPacketNumber, plan.packetNumber + 1)
         }
-        spaces[space.rawValue] = spaceState
         return plan
     }
 
