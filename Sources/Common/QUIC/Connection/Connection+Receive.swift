@@ -368,6 +368,10 @@ extension Connection {
         let exponent = peerTransportParameters?.ackDelayExponent ?? 3
         let (delayMicros, overflow) = ack.ackDelay.multipliedReportingOverflow(by: 1 << min(exponent, 20))
         let delay = QUICDuration.microseconds(overflow ? UInt64.max / 1000 : delayMicros)
+        if packetNumberAllocator != nil && space == .application {
+            for range in ack.ranges { acknowledgedPacketNumbers.insert(range.lowerBound..<range.upperBound + 1) }
+            acknowledgedPacketNumbers.keepLast(64)
+        }
         let result = recovery.onAckReceived(ack, ackDelay: delay, space: space, now: now)
         if role == .client && space == .handshake && !result.newlyAcked.isEmpty {
             recovery.peerCompletedAddressValidation = true

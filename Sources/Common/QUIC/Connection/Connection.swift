@@ -165,6 +165,9 @@ public final class Connection {
     /// Indexes of the streams we created, per direction (index 0 = uni, 1 = bidi): IDs may come from
     /// an allocator shared with the kernel, out of order, and must never be reused.
     package var createdLocalStreams = [RangeSet(), RangeSet()]
+    /// 1-RTT packet numbers the peer acknowledged, remembered while an allocator is set: a kernel packet
+    /// registered after its ACK was read is settled as acknowledged instead of being declared lost.
+    package var acknowledgedPacketNumbers = RangeSet()
     /// The congestion state last told to the observer.
     package var reportedCongestion: (window: Int, bytesInFlight: Int) = (-1, -1)
 
