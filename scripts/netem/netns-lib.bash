@@ -6,7 +6,7 @@
 #   ns_link NS1 IF1 ADDR1/LEN NS2 IF2 ADDR2/LEN
 #                          a veth pair created directly inside the two namespaces (no name ever exists in
 #                          the root namespace, so concurrent runs cannot collide), addressed and up
-#   ns_bg NS LOG CMD...    runs CMD in NS in the background, stdout to LOG.out, stderr to LOG.err; sets
+#   ns_bg NS LOG CMD...    runs CMD in NS ("": the current one) in the background, stdout to LOG.out, stderr to LOG.err; sets
 #                          bg_pid and remembers it for cleanup
 #   ns_impair ARGS...      scripts/netem/impair.sh ARGS, remembered so cleanup clears it
 #   ns_cleanup             kills every process started with ns_bg (TERM, then KILL), clears impairments,
@@ -46,7 +46,11 @@ ns_link() {
 ns_bg() {
     local ns=$1 log=$2
     shift 2
-    ip netns exec "$ns" "$@" >"$log.out" 2>"$log.err" &
+    if [[ -n $ns ]]; then
+        ip netns exec "$ns" "$@" >"$log.out" 2>"$log.err" &
+    else
+        "$@" >"$log.out" 2>"$log.err" &
+    fi
     bg_pid=$!
     _ns_pids+=("$bg_pid")
 }
