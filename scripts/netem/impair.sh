@@ -12,7 +12,7 @@
 #   --loss PCT      drop this percentage of matching packets at random (0-100, decimals allowed)
 #   --rate BITS     cap matching traffic at BITS bit/s (suffixes k, M, G: 4M = 4 000 000); counted on
 #                   the L2 frame length; 0 = no cap
-#   --burst BYTES   bucket depth (default: 50 ms of the rate, at least 3028 bytes = two full frames)
+#   --burst BYTES   bucket depth (default: 100 ms of the rate, at least 16384 bytes: a video keyframe)
 #   --udp           impair UDP only;  --port N: only UDP packets with source or destination port N
 #   --pref N        TC filter preference (default 10); a pass returns TC_ACT_UNSPEC, so filters with a
 #                   higher preference number on the same hook still run
@@ -120,7 +120,7 @@ if burst_s:
     if not burst_s.isdigit() or int(burst_s) == 0: bad(f"--burst {burst_s}: expected a positive byte count")
     burst = int(burst_s)
 else:
-    burst = max(rate_bytes // 20, 3028)
+    burst = max(rate_bytes // 10, 16384)
 if not port.isdigit() or int(port) > 65535: bad(f"--port {port}: not a UDP port")
 threshold = min(round(loss / 100 * 2**32), 2**32 - 1)
 generation = int(time.monotonic_ns()) & 0xffffffff

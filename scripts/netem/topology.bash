@@ -20,6 +20,7 @@
 #                                --report out/subK.json ARGS in subscriber K's namespace; sets sub_pid[K]
 #   stop_relay PID NAME          SIGTERM, waits, returns its exit status
 #   frames FILE                  the video frames' md5s (ffmpeg framemd5), one a line
+#   count_frames FILE            the number of video packets ffprobe reads (0 if unreadable)
 source "$(dirname "${BASH_SOURCE[0]}")/netns-lib.bash"
 
 topo_loopback=${topo_loopback:-0}
@@ -118,3 +119,9 @@ stop_relay() {
 }
 
 frames() { ffmpeg -v error -nostdin -i "$1" -map 0:v:0 -f framemd5 - | grep -v '^#' | awk -F, '{print $NF}'; }
+# count_frames FILE: video packets ffprobe reads (0 when it cannot read the file).
+count_frames() {
+    local n
+    n=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$1" 2>/dev/null | grep -m1 -E '^[0-9]+$' || true)
+    echo "${n:-0}"
+}
