@@ -19,7 +19,8 @@
 # Per run it prints: relay CPU seconds (utime+stime from /proc, from the relay's start to the end of
 # the run) per GB forwarded (sum of the subscribers' received payload bytes), objects/s out of the
 # relay (--stats objects_out over the run's wall time), subscriber latency p50 (median of the
-# subscribers' p50) and p99 (worst subscriber's p99) from their --report, and gaps (sum).
+# subscribers' p50) and p99 (worst subscriber's p99) from their --report, gaps (sum, except "skipped
+# at join") and joins (sum of "skipped at join" gaps: subscribers that started after the first group).
 # moq-sub runs without --out (no muxing) to leave the CPU to the relay. Figures, not pass/fail; a run
 # whose tools fail prints the reason in its row and the script exits 1 at the end.
 # Binaries: the release build (`make build`), BIN_DIR to override.
@@ -114,10 +115,11 @@ gb = sum(r["bytes"] for r in reps) / 1e9
 objs = stats.get("objects_out", 0)
 p50 = statistics.median(r["latency_us"]["p50"] for r in reps) / 1000 if reps else float("nan")
 p99 = max(r["latency_us"]["p99"] for r in reps) / 1000 if reps else float("nan")
-gaps = sum(len(r["gaps"]) for r in reps)
+gaps = sum(1 for r in reps for g in r["gaps"] if g["reason"] != "skipped at join")
+joins = sum(1 for r in reps for g in r["gaps"] if g["reason"] == "skipped at join")
 note = f"  ({failed} tool(s) failed, {len(reps)}/{n} reports)" if failed or len(reps) < n else ""
 print(f"{mode:<5} {n:5d} {cpu:8.2f} {(cpu / gb if gb else float('nan')):9.1f} {gb * 1e3:9.2f} {objs / wall:9.0f} "
-      f"{p50:8.2f} {p99:8.2f} {gaps:5d} {stats.get('packets_fast_path', 0):9d}{note}")
+      f"{p50:8.2f} {p99:8.2f} {gaps:5d} {joins:5d} {stats.get('packets_fast_path', 0):9d}{note}")
 PY
 )")
     ((failed == 0)) || status=1
@@ -132,7 +134,7 @@ done
 how="paced, clip looped for ${duration} s"
 ((pacing)) || how="--no-pacing, clip once"
 echo "relay fan-out: $(basename "$media"), $how, $( ((topo_loopback)) && echo loopback || echo "namespaces (subscribers share up to $groups)")"
-printf '%-5s %5s %8s %9s %9s %9s %8s %8s %5s %9s\n' mode subs cpu_s cpu_s/GB MB_out obj/s p50_ms p99_ms gaps fastpath
+printf '%-5s %5s %8s %9s %9s %9s %8s %8s %5s %5s %9s\n' mode subs cpu_s cpu_s/GB MB_out obj/s p50_ms p99_ms gaps joins fastpath
 for r in "${rows[@]}"; do echo "$r"; done
 [[ -n $keep ]] && echo "logs, reports and stats: $keep/"
 exit $status
