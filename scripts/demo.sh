@@ -130,7 +130,7 @@ done
 rc=0
 if ((${#pub_args[@]})); then kill -TERM "$pub_pid" 2>/dev/null || true; wait "$pub_pid" || true
 else
-    wait "$pub_pid" || rc=$?
+    wait_pid "$pub_pid" 20 || rc=$?
     ((rc == 0)) || { echo "!! moq-pub failed (exit status $rc):"; tail -n 5 "$out/pub.err" | sed 's/^/    /'; failed=1; }
 fi
 if [[ -n $loss$rate ]]; then

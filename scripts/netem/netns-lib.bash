@@ -9,6 +9,7 @@
 #   ns_bg NS LOG CMD...    runs CMD in NS ("": the current one) in the background, stdout to LOG.out, stderr to LOG.err; sets
 #                          bg_pid and remembers it for cleanup
 #   ns_impair ARGS...      scripts/netem/impair.sh ARGS, remembered so cleanup clears it
+#   wait_pid PID S         waits for PID at most S seconds, then kills it (status 124)
 #   ns_cleanup             kills every process started with ns_bg (TERM, then KILL), clears impairments,
 #                          deletes the namespaces; installed by ns_trap for EXIT INT TERM
 #
@@ -93,4 +94,22 @@ ns_trap() {
     trap 'ns_cleanup' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+}
+
+# wait_pid PID SECONDS: waits for a background process; after SECONDS it is killed (TERM, then KILL)
+# and the status is 124, like timeout(1).
+wait_pid() {
+    local pid=$1 limit=$2 i
+    for ((i = 0; i < limit * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        sleep 1
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        return 124
+    fi
+    wait "$pid"
 }

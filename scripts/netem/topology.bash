@@ -18,7 +18,7 @@
 #   start_pub NS URL ARGS...     moq-pub --relay URL --insecure ARGS; waits for "announced"; sets pub_pid
 #   start_sub K URL ARGS...      timeout moq-sub --relay URL --insecure --out out/subK.ts
 #                                --report out/subK.json ARGS in subscriber K's namespace; sets sub_pid[K]
-#   stop_relay PID NAME          SIGTERM, waits, returns its exit status
+#   stop_relay PID NAME          SIGTERM, waits (15 s at most, then kills: 124), returns its exit status
 #   frames FILE                  the video frames' md5s (ffmpeg framemd5), one a line
 #   count_frames FILE            the number of video packets ffprobe reads (0 if unreadable)
 source "$(dirname "${BASH_SOURCE[0]}")/netns-lib.bash"
@@ -110,7 +110,7 @@ start_sub() {
 stop_relay() {
     local pid=$1 name=$2 rc=0
     kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" || rc=$?
+    wait_pid "$pid" 15 || rc=$?
     if ((rc != 0)); then
         echo "moq-relay ($name) exited with status $rc:" >&2
         tail -n 20 "$out/$name.err" | sed 's/^/    /' >&2

@@ -19,7 +19,7 @@ ns_impair --dev eth0 --netns "${sub_ns[1]}" --ingress --udp --rate "$cap" --burs
 start_pub "$ns_pub" "moqt://10.0.1.1:$port" "$media/$clip" || { fail "moq-pub did not announce"; dump_logs relay; test_finish netns-bandwidth-cap; }
 for k in 1 2 3; do start_sub "$k" "moqt://${sub_relay[k]}:$port"; done
 for k in 1 2 3; do wait_sub "$k"; done
-rc=0; wait "$pub_pid" || rc=$?
+rc=0; wait_pid "$pub_pid" 20 || rc=$?
 ((rc == 0)) && pass "moq-pub exited 0" || { fail "moq-pub exited $rc"; dump_logs pub; }
 scripts/netem/impair.sh --dev eth0 --netns "${sub_ns[1]}" --ingress --stats | sed 's/^/  /'
 stop_relay "$relay_pid" relay && pass "moq-relay exited 0" || fail "moq-relay exit status"

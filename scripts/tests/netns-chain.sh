@@ -16,7 +16,7 @@ relay_b=$started_pid
 start_pub "$ns_pub" "moqt://10.0.1.1:4443" "$media/$clip" || { fail "moq-pub did not announce"; dump_logs relay; test_finish netns-chain; }
 start_sub 1 "moqt://${sub_relay[1]}:$started_port"
 wait_sub 1
-rc=0; wait "$pub_pid" || rc=$?
+rc=0; wait_pid "$pub_pid" 20 || rc=$?
 ((rc == 0)) && pass "moq-pub exited 0" || { fail "moq-pub exited $rc"; dump_logs pub; }
 stop_relay "$relay_b" relay-b && pass "relay B exited 0" || { fail "relay B exit status"; dump_logs relay-b; }
 stop_relay "$relay_a" relay && pass "relay A exited 0" || { fail "relay A exit status"; dump_logs relay; }

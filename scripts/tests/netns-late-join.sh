@@ -16,7 +16,7 @@ for k in 1 2 3; do start_sub "$k" "moqt://${sub_relay[k]}:$port"; done
 sleep 5
 start_sub 4 "moqt://${sub_relay[4]}:$port"
 for k in 1 2 3 4; do wait_sub "$k"; done
-rc=0; wait "$pub_pid" || rc=$?
+rc=0; wait_pid "$pub_pid" 20 || rc=$?
 ((rc == 0)) && pass "moq-pub exited 0" || { fail "moq-pub exited $rc"; dump_logs pub; }
 stop_relay "$relay_pid" relay && pass "moq-relay exited 0" || fail "moq-relay exit status"
 

@@ -15,7 +15,7 @@ for clip in test.mp4 test-bframes.mp4; do
     fi
     for k in 1 2 3; do start_sub "$k" "moqt://${sub_relay[k]}:$started_port"; done
     for k in 1 2 3; do wait_sub "$k"; done
-    rc=0; wait "$pub_pid" || rc=$?
+    rc=0; wait_pid "$pub_pid" 20 || rc=$?
     ((rc == 0)) && pass "$clip: moq-pub exited 0" || { fail "$clip: moq-pub exited $rc"; dump_logs pub; }
     if stop_relay "$relay_pid" relay; then pass "$clip: moq-relay exited 0 on SIGTERM"; else fail "$clip: moq-relay exit status"; fi
 
