@@ -62,6 +62,7 @@ out=$(cd "$out_dir" && pwd)
 rm -f "$out"/sub*.ts "$out"/sub*.json "$out"/relay*.json "$out"/*.out "$out"/*.err
 source scripts/netem/topology.bash
 ns_trap
+ns_impair_indent='   '
 
 relay_args=() client_args=() pub_args=() sub_args=()
 ((ebpf)) && relay_args+=(--ebpf) && client_args+=(--allow-cleartext)
@@ -108,8 +109,8 @@ if [[ -n $loss$rate ]]; then
     ingress=(--udp)
     [[ -n $loss ]] && ingress+=(--loss "$loss")
     [[ -n $rate ]] && ingress+=(--rate "$rate")
-    ns_impair --dev eth0 --netns "${sub_ns[1]}" --ingress "${ingress[@]}" | sed 's/^/   /'
-    if [[ -n $loss ]]; then ns_impair --dev eth0 --netns "${sub_ns[1]}" --egress --loss "$loss" --udp | sed 's/^/   /'; fi
+    ns_impair --dev eth0 --netns "${sub_ns[1]}" --ingress "${ingress[@]}"
+    if [[ -n $loss ]]; then ns_impair --dev eth0 --netns "${sub_ns[1]}" --egress --loss "$loss" --udp ; fi
 fi
 
 echo "== moq-pub --relay $pub_url $media"

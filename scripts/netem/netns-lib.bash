@@ -8,7 +8,8 @@
 #                          the root namespace, so concurrent runs cannot collide), addressed and up
 #   ns_bg NS LOG CMD...    runs CMD in NS ("": the current one) in the background, stdout to LOG.out, stderr to LOG.err; sets
 #                          bg_pid and remembers it for cleanup
-#   ns_impair ARGS...      scripts/netem/impair.sh ARGS, remembered so cleanup clears it
+#   ns_impair ARGS...      scripts/netem/impair.sh ARGS (output indented by $ns_impair_indent), remembered
+#                          so cleanup clears it; never call it in a pipeline or a subshell (it would forget)
 #   wait_pid PID S         waits for PID at most S seconds, then kills it (status 124)
 #   ns_cleanup             kills every process started with ns_bg (TERM, then KILL), clears impairments,
 #                          deletes the namespaces; installed by ns_trap for EXIT INT TERM
@@ -57,8 +58,9 @@ ns_bg() {
 }
 
 ns_impair() {
-    "$_ns_root/scripts/netem/impair.sh" "$@"
     _ns_impairs+=("$(printf '%q ' "$@")")
+    "$_ns_root/scripts/netem/impair.sh" "$@" | sed "s/^/${ns_impair_indent:-}/"
+    return "${PIPESTATUS[0]}"
 }
 
 ns_cleanup() {
@@ -87,6 +89,10 @@ ns_cleanup() {
         "$_ns_root/scripts/netem/impair.sh" "${keep[@]}" --clear >/dev/null 2>&1 || true
     done
     for ns in "${_ns_list[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    # Anything impair.sh pinned for our namespaces and was not cleared above (the filters went with
+    # the namespaces; the pins would keep the programs and maps loaded).
+    rm -rf /sys/fs/bpf/moq-impair/"$_ns_tag"-* /run/moq-impair/"$_ns_tag"-* 2>/dev/null || true
+    rmdir /sys/fs/bpf/moq-impair /run/moq-impair 2>/dev/null || true
     _ns_pids=() _ns_impairs=() _ns_list=()
 }
 

@@ -15,13 +15,14 @@ burst=${BURST:-20000}
 "$bin/moq-pub" --dry-run "$media/$clip" >"$out/plan.txt"
 start_relay relay "$ns_relay" --stats "$out/relay.json" || { fail "moq-relay did not start"; test_finish netns-bandwidth-cap; }
 relay_pid=$started_pid port=$started_port
-ns_impair --dev eth0 --netns "${sub_ns[1]}" --ingress --udp --rate "$cap" --burst "$burst" | sed 's/^/  /'
+ns_impair_indent="  "
+ns_impair --dev eth0 --netns "${sub_ns[1]}" --ingress --udp --rate "$cap" --burst "$burst"
 start_pub "$ns_pub" "moqt://10.0.1.1:$port" "$media/$clip" || { fail "moq-pub did not announce"; dump_logs relay; test_finish netns-bandwidth-cap; }
 for k in 1 2 3; do start_sub "$k" "moqt://${sub_relay[k]}:$port"; done
 for k in 1 2 3; do wait_sub "$k"; done
 rc=0; wait_pid "$pub_pid" 20 || rc=$?
 ((rc == 0)) && pass "moq-pub exited 0" || { fail "moq-pub exited $rc"; dump_logs pub; }
-scripts/netem/impair.sh --dev eth0 --netns "${sub_ns[1]}" --ingress --stats | sed 's/^/  /'
+scripts/netem/impair.sh --dev eth0 --netns "${sub_ns[1]}" --ingress --stats
 stop_relay "$relay_pid" relay && pass "moq-relay exited 0" || fail "moq-relay exit status"
 
 src=$(frames "$media/$clip")
