@@ -3,7 +3,8 @@
 # directory, the namespace topology (topology.bash) with cleanup on EXIT/INT/TERM, PASS/FAIL lines.
 #
 #   test_init SECONDS    clips of SECONDS in .build/test-media-<SECONDS>s (media/make-test-media.sh);
-#                        sets bin, media, out
+#                        sets bin, media, out (removed at exit unless KEEP_LOGS=1); subscribers
+#                        time out after SUB_TIMEOUT seconds (default 40)
 #   pass MSG / fail MSG  print PASS:/FAIL: lines (fail counts)
 #   test_finish NAME     exits 1 if anything failed
 #   report_check FILE PYTHON-EXPR MSG
@@ -12,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/netem/topology.bash
 ns_require_root
+sub_timeout=${SUB_TIMEOUT:-40}
 fails=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -24,7 +26,11 @@ test_init() {
     media=.build/test-media-${1}s
     media/make-test-media.sh --duration "$1" "$media" >/dev/null
     out=$(mktemp -d "/tmp/$(basename "$0" .sh).XXXXXX")
-    trap 'ns_cleanup; rm -rf "$out"' EXIT
+    if [[ -n ${KEEP_LOGS:-} ]]; then
+        trap 'ns_cleanup; echo "logs kept in $out"' EXIT
+    else
+        trap 'ns_cleanup; rm -rf "$out"' EXIT
+    fi
     trap 'exit 130' INT
     trap 'exit 143' TERM
 }
