@@ -159,6 +159,9 @@ keys = ["subscribers", "objects_in", "objects_out", "packets_fast_path", "packet
         "dropped_by_priority", "retransmitted_fast_path", "cache_hits"]
 print(f"{sys.argv[2]}: " + ", ".join(f"{k} {s.get(k, '-')}" for k in keys)
       + (f", drops by reason {s['drops_by_reason']}" if s.get("drops_by_reason") else ""))
+fp, us = s.get("packets_fast_path", 0), s.get("packets_user_space", 0)
+if fp + us:
+    print(f"{sys.argv[2]}: {100 * fp / (fp + us):.1f}% of media packets on the kernel fast path")
 PY
 done
 
