@@ -7,7 +7,7 @@
 # muxer's skipped frames are printed, not judged); subscribers 2 and 3
 # must be perfect (framemd5 equal to the source's, no gaps); the relay counts drops by priority.
 source "$(dirname "$0")/../netem/test-lib.bash"
-test_init 6
+test_init 8
 topo_build 3 0
 clip=test-bframes.mp4
 cap=${CAP:-450k}
