@@ -2,6 +2,7 @@ import Foundation
 import MoQT
 import MoQTNet
 import NIOCore
+import QUIC
 import QUICIO
 
 /// The networked relay: accepts publishers (PUBLISH_NAMESPACE) and subscribers on one MoQT
@@ -34,8 +35,13 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private let congestionConfiguration: SubscriberCongestion.Configuration
     /// How often a subscriber whose queue holds objects is fed again (also on every new object).
     static let pumpInterval: TimeAmount = .milliseconds(2)
+    /// How long a dropped stream's reset waits for its header to leave (a subscriber that does not
+    /// read at all never lets it), in seconds.
+    static let pendingResetLimit = 10.0
     /// Cache counters of tracks already removed.
     private var retiredCache = CacheStats()
+    /// Told of every object a subscriber queue dropped, with the time (on the event loop; tests, metrics).
+    var onDrops: (([DroppedObject], RelayTime) -> Void)?
     /// Receives log lines (on the event loop).
     public var log: ((String) -> Void)?
 
@@ -201,6 +207,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let s = RelaySubscriberSession(id: nextSubscriberID, connection: connection, congestion: congestionConfiguration)
         nextSubscriberID += 1
         subscriberStates[id] = s
+        // Feed the queue when ACKs make room (the fast path may own the observer of connections it serves).
+        let core = connection.quic.coreOnLoop
+        if core.observer == nil {
+            core.observer = RelayCongestionObserver { [weak self, weak s] in
+                guard let self, let s, (self.plane.queue(for: s.id)?.queuedCount ?? 0) > 0 else { return }
+                self.requestPump(s)
+            }
+        }
         return s
     }
 
@@ -284,7 +298,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         state.connection.performOnLoop { session in
             let core = state.connection.quic.coreOnLoop
             state.pendingResets.removeAll { pending in
-                guard core.hasSentData(streamID: pending.stream) || now.seconds(since: pending.since) > 0.25 else { return false }
+                guard core.hasDeliveredData(streamID: pending.stream) || now.seconds(since: pending.since) > Self.pendingResetLimit else { return false }
                 try? session.resetSubgroup(streamID: pending.stream, code: pending.code)
                 return true
             }
@@ -292,8 +306,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             plane.setCongestionBudget(allowance.budget, for: state.id)
             let output = plane.poll(subscriber: state.id, now: now, window: allowance.window)
             stats.droppedByPriority += output.drops.count
+            if !output.drops.isEmpty { onDrops?(output.drops, now) }
             for d in output.drops { stats.dropsByReason[d.reason.rawValue, default: 0] += 1 }
-            for reset in output.resets { applyReset(reset, state: state, session: session, now: now) }
+            for reset in output.resets { applyReset(reset, state: state, session: session, core: core, now: now) }
             for send in output.sends {
                 guard let sub = state.downstreams[send.subscription] else { continue }
                 write(send.object, to: sub, session: session)
@@ -324,16 +339,26 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     /// Resets (RESET_STREAM with the drop's code) a subgroup stream the queue dropped; a stream
-    /// never opened is opened for it, so the subscriber sees which group the drop hit.
-    private func applyReset(_ reset: StreamReset, state: RelaySubscriberSession, session: MoQTSession, now: RelayTime) {
+    /// never opened is opened for it, so the subscriber sees which group the drop hit. A stream
+    /// whose first bytes are not acknowledged yet is reset once they are (the subscriber can
+    /// attribute a reset only to a stream whose header it got; QUIC discards the rest on reset).
+    private func applyReset(_ reset: StreamReset, state: RelaySubscriberSession, session: MoQTSession, core: Connection, now: RelayTime) {
         stats.streamsReset += 1
         guard let sub = state.downstreams[reset.subscription] else { return }
         let key = RelaySubgroupKey(group: reset.group, subgroup: reset.subgroup)
         sub.endPending[key] = nil
-        if let stream = sub.streams.removeValue(forKey: key) {
-            try? session.resetSubgroup(streamID: stream, code: reset.code)
-        } else if let stream = try? session.openSubgroup(sub.requestID, groupID: reset.group, subgroupID: .explicit(reset.subgroup),
+        let stream: UInt64
+        if let open = sub.streams.removeValue(forKey: key) {
+            stream = open
+        } else if let opened = try? session.openSubgroup(sub.requestID, groupID: reset.group, subgroupID: .explicit(reset.subgroup),
                                                           publisherPriority: nil, hasProperties: true) {
+            stream = opened
+        } else {
+            return
+        }
+        if core.hasDeliveredData(streamID: stream) {
+            try? session.resetSubgroup(streamID: stream, code: reset.code)
+        } else {
             state.pendingResets.append((stream, reset.code, now))
         }
     }
