@@ -40,6 +40,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     static let pendingResetLimit = 10.0
     /// Cache counters of tracks already removed.
     private var retiredCache = CacheStats()
+    /// The session to the upstream relay (`--upstream`), which gets what no local publisher serves.
+    private(set) var upstreamRelay: MoQTConnection?
+    private var upstreamEndpoint: MoQTEndpoint?
     /// Told of every object a subscriber queue dropped, with the time (on the event loop; tests, metrics).
     var onDrops: (([DroppedObject], RelayTime) -> Void)?
     /// Receives log lines (on the event loop).
@@ -137,7 +140,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if track.isEstablished { accept(sub, on: track) } else { track.pending.append(sub) }
             return
         }
-        guard let publisher = namespaces.first(where: { name.namespace.hasPrefix($0.key) })?.value, !publisher.session.isClosed else {
+        guard let publisher = route(name.namespace) else {
             try? session.reject(requestID, code: .doesNotExist, reason: "no publisher for namespace \(name.namespace)")
             return
         }
@@ -152,6 +155,39 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         } catch {
             try? session.reject(requestID, code: .internalError, reason: "upstream subscribe failed: \(error)")
         }
+    }
+
+    /// The session that serves `namespace`: the publisher that announced it (longest prefix), else
+    /// the upstream relay, if any.
+    private func route(_ namespace: TrackNamespace) -> MoQTConnection? {
+        let local = namespaces.filter { namespace.hasPrefix($0.key) && !$0.value.session.isClosed }
+            .max { $0.key.fields.count < $1.key.fields.count }?.value
+        if let local { return local }
+        if let up = upstreamRelay, !up.session.isClosed { return up }
+        return nil
+    }
+
+    /// Connects to the upstream relay (`moqt://HOST:PORT`, certificate not verified) on the relay's
+    /// event loop; subscriptions and namespace interest no local publisher serves go there.
+    public func connectUpstream(url: String, attempts: Int = 20) async throws {
+        let endpoint = try await MoQTEndpoint.client(group: eventLoop)
+        var lastError: Error = MoQTNetError.badURL(url)
+        for attempt in 0..<max(attempts, 1) {
+            do {
+                let session = try await endpoint.connect(url: url, insecure: true, handler: self)
+                try await eventLoop.submit {
+                    self.upstreamRelay = session
+                    self.upstreamEndpoint = endpoint
+                }.get()
+                log?("moq-relay: upstream relay \(url) connected")
+                return
+            } catch {
+                lastError = error
+                if attempt + 1 < attempts { try? await Task.sleep(nanoseconds: 250_000_000) }
+            }
+        }
+        await endpoint.close()
+        throw lastError
     }
 
     /// SUBSCRIBE_OK for `sub`, then the cache replay of its join plan.
@@ -579,6 +615,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             return list
         }.get()) ?? []
         for s in sessions { await s.close(code: .noError, reason: "relay shutting down") }
+        if let up = try? await eventLoop.submit({ (self.upstreamRelay, self.upstreamEndpoint) }).get() {
+            if let session = up.0 { await session.close(code: .noError, reason: "relay shutting down") }
+            await up.1?.close()
+        }
     }
 
     // MARK: Inspection (tests, metrics)
