@@ -21,6 +21,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private var tracks: [FullTrackName: RelayTrack] = [:]
     /// Upstream subscriptions: (publisher session, request ID) → track.
     private var upstreamRequests: [UpstreamKey: RelayTrack] = [:]
+    /// Upstream FETCHes: (session, request ID) → the downstream FETCH they help answer.
+    private var upstreamFetches: [UpstreamKey: RelayFetch] = [:]
     private var aliases: [ObjectIdentifier: AliasAllocator] = [:]
     /// Open sessions that have had a subscription accepted.
     private var subscriberSessions: Set<ObjectIdentifier> = []
@@ -38,6 +40,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// How long a dropped stream's reset waits for its header to leave (a subscriber that does not
     /// read at all never lets it), in seconds.
     static let pendingResetLimit = 10.0
+    /// How long a FETCH waits for the upstream FETCHes of the ranges the cache lacks.
+    static let upstreamFetchTimeout: TimeAmount = .seconds(3)
     /// Cache counters of tracks already removed.
     private var retiredCache = CacheStats()
     /// The session to the upstream relay (`--upstream`), which gets what no local publisher serves.
@@ -91,6 +95,16 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             log?("moq-relay: namespace \(announce.namespace) announced")
         case .subscribeRequested(let requestID, let subscribe):
             handleSubscribe(connection, requestID, subscribe)
+        case .fetchRequested(let requestID, let fetch):
+            handleFetch(connection, requestID, fetch)
+        case .fetchObject(let requestID, let object):
+            if let f = upstreamFetches[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
+                let t = TrackObject(location: object.location, forwarding: object.forwarding, publisherPriority: object.publisherPriority,
+                                    status: object.status, properties: object.properties, payload: object.payload)
+                f.assembly.receive(RelayObject(t, arrival: Self.now()))
+            }
+        case .fetchEnded(let requestID), .fetchReset(let requestID, _):
+            upstreamFetchEnded(connection, requestID)
         case .requestCancelled(let requestID, _):
             removeDownstream(connection, requestID)
         case .subscribeOK(let requestID, let alias, _):
@@ -98,6 +112,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 upstreamEstablished(track, alias: alias)
             }
         case .requestError(let requestID, let error):
+            upstreamFetchEnded(connection, requestID)
             if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
                 upstreamFailed(track, code: error.code, reason: error.reason)
             }
@@ -510,6 +525,89 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
+    // MARK: FETCH
+
+    /// Answers a FETCH from the cache; the spans it lacks are fetched from the track's upstream
+    /// (publisher or upstream relay) first, and the answer goes out once they are in.
+    private func handleFetch(_ connection: MoQTConnection, _ requestID: UInt64, _ fetch: Draft18.Fetch) {
+        let order = fetch.parameters.groupOrder ?? .ascending
+        let name: FullTrackName
+        let span: FetchSpan
+        switch fetch.range {
+        case .standalone(let track, let start, let end):
+            name = track
+            span = FetchSpan(start: start, wireEnd: end)
+        case .relativeJoining(let joined, let back), .absoluteJoining(let joined, let back):
+            guard let sub = subscriberStates[ObjectIdentifier(connection)]?.downstreams[joined], let track = sub.track,
+                  let largest = track.cache.largestLocation else {
+                try? connection.session.reject(requestID, code: .invalidJoiningRequestID, reason: "no such subscription with objects")
+                return
+            }
+            name = track.name
+            if case .relativeJoining = fetch.range {
+                span = .relativeJoining(groupsBack: back, largest: largest)
+            } else {
+                span = .absoluteJoining(startGroup: back, largest: largest)
+            }
+        }
+        let track = tracks[name]
+        var cache = track?.cache ?? TrackCache(configuration: cacheConfiguration)
+        let answer = cache.fetch(span, order: order)
+        if let track { track.cache = cache } else { retiredCache.misses += 1 }  // nothing of the track here
+        var assembly = FetchAssembly(span: span, order: order, cached: answer)
+        let upstream = track?.upstream ?? route(name.namespace)
+        let f = RelayFetch(connection: connection, requestID: requestID, assembly: assembly, upstream: upstream)
+        if let upstream, upstream !== connection, !answer.missing.isEmpty {
+            for gap in answer.missing {
+                let end = Location(group: gap.endGroup, object: gap.endObject.map { $0 + 1 } ?? 0)
+                if let id = try? upstream.performOnLoop({ try $0.fetch(name, start: gap.start, end: end, groupOrder: .ascending) }) {
+                    assembly.expect(id)
+                    upstreamFetches[UpstreamKey(connection: ObjectIdentifier(upstream), requestID: id)] = f
+                }
+            }
+            f.assembly = assembly
+            if !assembly.isComplete {
+                // An upstream that never answers must not hold the FETCH forever.
+                eventLoop.scheduleTask(in: Self.upstreamFetchTimeout) { [weak self] in
+                    guard let self, !f.answered else { return }
+                    self.upstreamFetches = self.upstreamFetches.filter { $0.value !== f }
+                    self.answerFetch(f)
+                }
+            }
+        }
+        if f.assembly.isComplete {
+            if answer.objects.isEmpty && track == nil {
+                try? connection.session.reject(requestID, code: .doesNotExist, reason: "no such track here or upstream")
+                return
+            }
+            answerFetch(f)
+        }
+    }
+
+    private func upstreamFetchEnded(_ connection: MoQTConnection, _ requestID: UInt64) {
+        guard let f = upstreamFetches.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) else { return }
+        if f.assembly.ended(requestID) { answerFetch(f) }
+    }
+
+    /// FETCH_OK and the fetch stream with every gathered object, then FIN.
+    private func answerFetch(_ f: RelayFetch) {
+        guard !f.answered else { return }
+        f.answered = true
+        let objects = f.assembly.result
+        let span = f.assembly.span
+        let end = objects.map(\.location).max() ?? span.start
+        try? f.connection.performOnLoop { session in
+            let stream = try session.acceptFetch(f.requestID, endOfTrack: false, endLocation: Location(group: max(end.group, span.start.group), object: end.object))
+            for o in objects {
+                let t = try o.trackObject()
+                try session.writeFetchItem(streamID: stream, .object(Draft18.FetchObject(
+                    location: o.location, forwarding: o.forwarding, publisherPriority: o.publisherPriority,
+                    properties: t.properties, payload: o.payload, status: o.status)))
+            }
+            try session.endFetch(streamID: stream)
+        }
+    }
+
     // MARK: Upstream
 
     private func upstreamEstablished(_ track: RelayTrack, alias: UInt64) {
@@ -536,12 +634,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                                       publisherPriority: received.publisherPriority, status: received.status,
                                       properties: received.properties, payload: received.payload)
         let object = RelayObject(trackObject, arrival: now)
-        if let stream = received.streamID {
+        if let stream = received.streamID, track.upstreamStreams[stream] == nil {
             track.upstreamStreams[stream] = RelaySubgroupKey(group: received.groupID, subgroup: subgroup)
+            track.openStreamsPerGroup[received.groupID, default: 0] += 1
         }
         guard track.cache.insert(object, now: now) == .inserted else { return }
         if received.status == .normal { stats.objectsIn += 1 }
         if received.objectID == 0 {
+            completeFinishedGroups(track)
             _ = track.cache.evict(now: now)
             if let oldest = track.cache.oldestGroupID { track.endedSubgroups = track.endedSubgroups.filter { $0.group >= oldest } }
         }
@@ -574,10 +674,29 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         guard let key = track.upstreamStreams.removeValue(forKey: streamID)
             ?? subgroup.map({ RelaySubgroupKey(group: group, subgroup: $0) }) else { return }
         track.endedSubgroups.insert(key)
+        if let n = track.openStreamsPerGroup[key.group] {
+            track.openStreamsPerGroup[key.group] = max(n - 1, 0)
+            if resetCode != nil { track.openStreamsPerGroup[key.group] = nil }  // a reset group is never complete
+            completeFinishedGroups(track)
+        }
         for sub in track.subscribers where !sub.replayStaged {  // a staged replay ends its streams when it completes
             guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { continue }
             sub.endPending[key] = .some(resetCode)
             requestPump(state)
+        }
+    }
+
+    /// Marks complete in the cache every group whose upstream streams all ended with FIN, once a
+    /// later group has begun (so no subgroup of it can still be on its way).
+    private func completeFinishedGroups(_ track: RelayTrack) {
+        guard let latest = track.cache.largestLocation?.group else { return }
+        for (group, open) in track.openStreamsPerGroup where open == 0 && group < latest {
+            track.cache.markGroupComplete(group)
+            track.openStreamsPerGroup[group] = nil
+        }
+        // Forget groups the cache no longer holds.
+        if let oldest = track.cache.oldestGroupID {
+            for group in track.openStreamsPerGroup.keys where group < oldest { track.openStreamsPerGroup[group] = nil }
         }
     }
 

@@ -20,6 +20,9 @@ final class RelayTrack {
     var endedSubgroups: Set<RelaySubgroupKey> = []
     /// Upstream stream ID to its subgroup.
     var upstreamStreams: [UInt64: RelaySubgroupKey] = [:]
+    /// Upstream subgroup streams still open, per group (a group whose streams all ended with FIN
+    /// is complete in the cache once a later group exists).
+    var openStreamsPerGroup: [UInt64: Int] = [:]
     /// PUBLISH_DONE from upstream, forwarded when every upstream stream has ended.
     var publishDone: Draft18.PublishDone?
 
