@@ -21,6 +21,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private var tracks: [FullTrackName: RelayTrack] = [:]
     /// Upstream subscriptions: (publisher session, request ID) → track.
     private var upstreamRequests: [UpstreamKey: RelayTrack] = [:]
+    /// Announcements: (publisher session, PUBLISH_NAMESPACE request ID) → namespace.
+    private var announcements: [UpstreamKey: TrackNamespace] = [:]
+    /// SUBSCRIBE_NAMESPACE requests: (subscriber session, request ID) → (session, prefix).
+    private var namespaceSubscriptions: [UpstreamKey: (connection: MoQTConnection, prefix: TrackNamespace)] = [:]
     /// Upstream FETCHes: (session, request ID) → the downstream FETCH they help answer.
     private var upstreamFetches: [UpstreamKey: RelayFetch] = [:]
     private var aliases: [ObjectIdentifier: AliasAllocator] = [:]
@@ -91,8 +95,17 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         switch event {
         case .publishNamespaceRequested(let requestID, let announce):
             namespaces[announce.namespace] = connection
+            announcements[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = announce.namespace
             try? connection.session.accept(requestID)
             log?("moq-relay: namespace \(announce.namespace) announced")
+            notifyNamespaceSubscribers(announce.namespace, done: false)
+        case .publishRequested(let requestID, let publish):
+            handlePublish(connection, requestID, publish)
+        case .subscribeNamespaceRequested(let requestID, let subscribe):
+            handleSubscribeNamespace(connection, requestID, subscribe.prefix)
+        case .subscribeTracksRequested(let requestID, _):
+            // Accepted; tracks already relayed are not offered with PUBLISH yet.
+            try? connection.session.accept(requestID)
         case .subscribeRequested(let requestID, let subscribe):
             handleSubscribe(connection, requestID, subscribe)
         case .fetchRequested(let requestID, let fetch):
@@ -106,7 +119,16 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         case .fetchEnded(let requestID), .fetchReset(let requestID, _):
             upstreamFetchEnded(connection, requestID)
         case .requestCancelled(let requestID, _):
-            removeDownstream(connection, requestID)
+            let key = UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)
+            if let ns = announcements.removeValue(forKey: key) {
+                if namespaces[ns] === connection { namespaces[ns] = nil }
+                log?("moq-relay: namespace \(ns) withdrawn")
+                notifyNamespaceSubscribers(ns, done: true)
+            } else if namespaceSubscriptions.removeValue(forKey: key) != nil {
+                break
+            } else {
+                removeDownstream(connection, requestID)
+            }
         case .subscribeOK(let requestID, let alias, _):
             if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
                 upstreamEstablished(track, alias: alias)
@@ -487,7 +509,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
 
     /// Unsubscribes upstream when the last subscriber of `track` left.
     private func retireIfUnused(_ track: RelayTrack) {
-        guard track.subscribers.isEmpty, track.pending.isEmpty, tracks[track.name] === track else { return }
+        guard track.subscribers.isEmpty, track.pending.isEmpty, tracks[track.name] === track, !track.published else { return }
         if !track.upstream.session.isClosed {
             try? track.upstream.performOnLoop { try $0.unsubscribe(track.upstreamRequestID) }
             log?("moq-relay: last subscriber of \(String(decoding: track.name.name, as: UTF8.self)) left, unsubscribed upstream")
@@ -512,7 +534,11 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             state.timer?.cancel()
             plane.detach(subscriber: state.id, track: nil)
         }
+        let withdrawn = namespaces.filter { $0.value === connection }.map(\.key)
         namespaces = namespaces.filter { $0.value !== connection }
+        announcements = announcements.filter { $0.key.connection != id }
+        namespaceSubscriptions = namespaceSubscriptions.filter { $0.key.connection != id }
+        for ns in withdrawn { notifyNamespaceSubscribers(ns, done: true) }
         for track in Array(tracks.values) {
             if track.upstream === connection {
                 finishTrack(track, code: .goingAway, reason: "publisher went away")
@@ -522,6 +548,58 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             track.subscribers.removeAll { $0.connection === connection }
             track.pending.removeAll { $0.connection === connection }
             if before != track.subscribers.count + track.pending.count { retireIfUnused(track) }
+        }
+    }
+
+    // MARK: PUBLISH and namespace interest
+
+    /// A publisher pushes a track (PUBLISH): accepted with FORWARD 1 and relayed like a
+    /// subscribed track, cached from its first object whether or not anyone subscribed yet.
+    private func handlePublish(_ connection: MoQTConnection, _ requestID: UInt64, _ publish: Draft18.Publish) {
+        do {
+            try connection.session.acceptPublish(requestID, forward: true)
+        } catch {
+            log?("moq-relay: accepting PUBLISH failed: \(error)")
+            return
+        }
+        if let old = tracks[publish.track] { finishTrack(old, code: .goingAway, reason: "track published anew") }
+        let track = RelayTrack(name: publish.track, upstream: connection, upstreamRequestID: requestID, cache: cacheConfiguration)
+        track.upstreamAlias = publish.trackAlias
+        track.isEstablished = true
+        track.published = true
+        tracks[publish.track] = track
+        upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = track
+        log?("moq-relay: track \(publish.track) published")
+        notifyNamespaceSubscribers(publish.track.namespace, done: false)
+    }
+
+    /// SUBSCRIBE_NAMESPACE: REQUEST_OK, then NAMESPACE for every announced namespace under the
+    /// prefix now and later (NAMESPACE_DONE when withdrawn). With an upstream relay the interest
+    /// is forwarded there too.
+    private func handleSubscribeNamespace(_ connection: MoQTConnection, _ requestID: UInt64, _ prefix: TrackNamespace) {
+        do { try connection.session.accept(requestID) } catch { return }
+        namespaceSubscriptions[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = (connection, prefix)
+        var sent = Set<TrackNamespace>()
+        for ns in Array(namespaces.keys) + tracks.values.filter(\.published).map(\.name.namespace)
+        where ns.hasPrefix(prefix) && sent.insert(ns).inserted {
+            try? connection.session.sendNamespace(requestID, suffix: ns.suffix(after: prefix) ?? ns)
+        }
+        if let up = upstreamRelay, up !== connection, !up.session.isClosed {
+            _ = try? up.performOnLoop { try $0.subscribeNamespace(prefix) }
+        }
+    }
+
+    private func notifyNamespaceSubscribers(_ namespace: TrackNamespace, done: Bool) {
+        for (key, sub) in namespaceSubscriptions where namespace.hasPrefix(sub.prefix) {
+            guard !sub.connection.session.isClosed else { continue }
+            let suffix = namespace.suffix(after: sub.prefix) ?? namespace
+            try? sub.connection.performOnLoop { session in
+                if done {
+                    try session.sendNamespaceDone(key.requestID, suffix: suffix)
+                } else {
+                    try session.sendNamespace(key.requestID, suffix: suffix)
+                }
+            }
         }
     }
 

@@ -10,6 +10,9 @@ final class RelayTrack {
     /// The upstream track alias, once SUBSCRIBE_OK arrived.
     var upstreamAlias: UInt64?
     var isEstablished = false
+    /// True for a track the publisher pushed with PUBLISH: it stays while the publisher sends it,
+    /// with or without subscribers.
+    var published = false
     var cache: TrackCache
     /// Accepted downstream subscriptions.
     var subscribers: [RelayDownstream] = []
