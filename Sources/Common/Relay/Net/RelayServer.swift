@@ -21,6 +21,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private var tracks: [FullTrackName: RelayTrack] = [:]
     /// Upstream subscriptions: (publisher session, request ID) → track.
     private var upstreamRequests: [UpstreamKey: RelayTrack] = [:]
+    /// SUBSCRIBEs waiting for a publisher (RENDEZVOUS_TIMEOUT).
+    private var rendezvous: [UpstreamKey: (connection: MoQTConnection, subscribe: Draft18.Subscribe)] = [:]
     /// Announcements: (publisher session, PUBLISH_NAMESPACE request ID) → namespace.
     private var announcements: [UpstreamKey: TrackNamespace] = [:]
     /// SUBSCRIBE_NAMESPACE requests: (subscriber session, request ID) → (session, prefix).
@@ -178,6 +180,16 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             return
         }
         guard let publisher = route(name.namespace) else {
+            if let ms = subscribe.parameters.rendezvousTimeout, ms > 0 {
+                // RENDEZVOUS_TIMEOUT: wait that long for a publisher of the namespace to appear.
+                let key = UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)
+                rendezvous[key] = (connection, subscribe)
+                eventLoop.scheduleTask(in: .milliseconds(Int64(min(ms, 600_000)))) { [weak self] in
+                    guard let self, self.rendezvous.removeValue(forKey: key) != nil else { return }
+                    try? connection.performOnLoop { try $0.reject(requestID, code: .timeout, reason: "no publisher within the rendezvous timeout") }
+                }
+                return
+            }
             try? session.reject(requestID, code: .doesNotExist, reason: "no publisher for namespace \(name.namespace)")
             return
         }
@@ -538,6 +550,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         namespaces = namespaces.filter { $0.value !== connection }
         announcements = announcements.filter { $0.key.connection != id }
         namespaceSubscriptions = namespaceSubscriptions.filter { $0.key.connection != id }
+        rendezvous = rendezvous.filter { $0.key.connection != id }
         for ns in withdrawn { notifyNamespaceSubscribers(ns, done: true) }
         for track in Array(tracks.values) {
             if track.upstream === connection {
@@ -590,6 +603,12 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func notifyNamespaceSubscribers(_ namespace: TrackNamespace, done: Bool) {
+        if !done {
+            for (key, waiting) in rendezvous where waiting.subscribe.track.namespace.hasPrefix(namespace) {
+                rendezvous[key] = nil
+                if !waiting.connection.session.isClosed { handleSubscribe(waiting.connection, key.requestID, waiting.subscribe) }
+            }
+        }
         for (key, sub) in namespaceSubscriptions where namespace.hasPrefix(sub.prefix) {
             guard !sub.connection.session.isClosed else { continue }
             let suffix = namespace.suffix(after: sub.prefix) ?? namespace
