@@ -38,12 +38,15 @@ struct MoQRelayCommand: AsyncParsableCommand {
     func run() async throws {
         _ = try logging.level()
         if ebpf { throw CLIError.notImplemented("ebpf") }
-        if upstream != nil { throw CLIError.notImplemented("upstream") }
+        if let upstream, RelayRunner.parseUpstream(upstream) == nil {
+            throw CLIError.usage("bad --upstream URL '\(upstream)' (expected moqt://HOST:PORT)")
+        }
         if metrics != nil { throw CLIError.notImplemented("metrics") }
         guard let address = RelayRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
-        let options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
+        var options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
                                           cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
                                           statsFile: stats)
+        options.upstream = upstream
         try await RelayRunner.run(options: options, log: { printError($0) })
     }
 

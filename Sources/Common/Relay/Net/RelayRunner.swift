@@ -22,6 +22,10 @@ public enum RelayRunner {
         public var cache: TrackCache.Configuration
         /// Where to write the stats JSON, if anywhere.
         public var statsFile: String?
+        /// The upstream relay (`moqt://HOST:PORT`), if chained.
+        public var upstream: String?
+        /// Where to serve Prometheus metrics (`HOST:PORT`), if anywhere.
+        public var metrics: String?
 
         /// Options from their parts.
         public init(host: String, port: Int, certificateFile: String?, keyFile: String?,
@@ -39,6 +43,9 @@ public enum RelayRunner {
     public static func parseAddress(_ address: String) -> (host: String, port: Int)? {
         MoQTEndpoint.parse(url: "moqt://" + address)
     }
+
+    /// Checks an upstream relay URL (`moqt://HOST:PORT`).
+    public static func parseUpstream(_ url: String) -> (host: String, port: Int)? { MoQTEndpoint.parse(url: url) }
 
     /// Serves until SIGINT or SIGTERM; prints `READY <port>` on stdout once listening.
     public static func run(options: Options, log: @escaping @Sendable (String) -> Void) async throws {
@@ -58,6 +65,14 @@ public enum RelayRunner {
                                                      privateKey: key, handler: relay, group: loop)
         let port = endpoint.quic.localAddress?.port ?? options.port
         log("moq-relay: listening on \(options.host):\(port)")
+        if let upstream = options.upstream {
+            do {
+                try await relay.connectUpstream(url: upstream)
+            } catch {
+                await endpoint.close()
+                throw error
+            }
+        }
         print("READY \(port)")
         fflush(stdout)
 
