@@ -10,7 +10,9 @@ final class MetricsSetup: @unchecked Sendable {
 
     /// Checks the address (a bad one is a usage error, exit 2).
     init(address: String) throws {
-        guard let parsed = RelayRunner.parseAddress(address), address.contains(":") else {
+        // The port is required (parseAddress alone would default it).
+        let explicitPort = address.contains(":") && address.split(separator: ":").last.flatMap { Int($0) } != nil
+        guard explicitPort, let parsed = RelayRunner.parseAddress(address) else {
             throw CLIError.usage("bad --metrics address '\(address)' (expected HOST:PORT)")
         }
         host = parsed.host

@@ -21,8 +21,16 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let head = request else { return }
             request = nil
-            answer(head, context: context)
+            // Answered from a later loop turn, never from inside this read: the pipelining handler
+            // delivers a buffered next request from inside the previous response's end write, and
+            // this keeps the next response out of that call.
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.execute { bound.value.0.answer(head, context: bound.value.1) }
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
     }
 
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -40,8 +48,9 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let promise = context.eventLoop.makePromise(of: [UInt8].self)
         let exporter = self.exporter
         promise.completeWithTask { await exporter.scrape() }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { body in
-            self.respond(head, status: .ok, contentType: RelayMetricsExporter.contentType, body: body, context: context)
+            bound.value.0.respond(head, status: .ok, contentType: RelayMetricsExporter.contentType, body: body, context: bound.value.1)
         }
     }
 
