@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C system libraries.
@@ -77,6 +79,16 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "\(common)/Relay"
         ),
+        // Prometheus metrics of the relay over HTTP (moq-relay --metrics).
+        .target(
+            name: "RelayMetrics",
+            dependencies: ["Relay", .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "\(common)/RelayMetrics"
+        ),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
         .target(
             name: "CLIKit",
@@ -95,7 +107,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "moq-relay",
-            dependencies: ["MoQT", "Relay", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQT", "Relay", "RelayMetrics", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-relay"
         ),
         .executableTarget(
@@ -136,6 +148,8 @@ let package = Package(
                                                    .product(name: "NIOCore", package: "swift-nio"),
                                                    .product(name: "NIOPosix", package: "swift-nio"),
                                                    .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        .testTarget(name: "RelayMetricsTests", dependencies: ["RelayMetrics", "Relay", .product(name: "NIOCore", package: "swift-nio"),
+                                                          .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
     ],
     swiftLanguageModes: [.v5]

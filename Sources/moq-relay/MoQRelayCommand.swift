@@ -41,13 +41,15 @@ struct MoQRelayCommand: AsyncParsableCommand {
         if let upstream, RelayRunner.parseUpstream(upstream) == nil {
             throw CLIError.usage("bad --upstream URL '\(upstream)' (expected moqt://HOST:PORT)")
         }
-        if metrics != nil { throw CLIError.notImplemented("metrics") }
+        let metricsSetup = try metrics.map(MetricsSetup.init(address:))
         guard let address = RelayRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
         var options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
                                           cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
                                           statsFile: stats)
         options.upstream = upstream
+        options.prepare = metricsSetup.map { setup in { try await setup.start($0) } }
         try await RelayRunner.run(options: options, log: { printError($0) })
+        await metricsSetup?.stop()
     }
 
     static func main() async { await runCommand(Self.self) }

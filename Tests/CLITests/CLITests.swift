@@ -36,10 +36,18 @@ final class CLITests: XCTestCase {
     }
 
     func testRelayNotImplementedExitsOne() throws {
-        for flags in [["--upstream", "moqt://127.0.0.1:1"], ["--ebpf"], ["--metrics", "127.0.0.1:0"]] {
+        for flags in [["--ebpf"]] {
             let r = try run("moq-relay", ["--listen", "127.0.0.1:0"] + flags)
             XCTAssertEqual(r.status, 1, "\(flags)")
             XCTAssertTrue(r.stderr.contains("not implemented yet: \(flags[0].dropFirst(2))"), r.stderr)
+        }
+    }
+
+    func testRelayBadMetricsAddressExitsTwo() throws {
+        for address in ["localhost", "127.0.0.1:http", "127.0.0.1:99999", "[::1]"] {
+            let r = try run("moq-relay", ["--listen", "127.0.0.1:0", "--metrics", address])
+            XCTAssertEqual(r.status, 2, "--metrics \(address): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("bad --metrics address"), r.stderr)
         }
     }
 }

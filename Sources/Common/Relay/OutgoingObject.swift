@@ -7,11 +7,15 @@ public struct OutgoingObject: Hashable, Sendable {
     /// True when it is the first object sent on its subgroup for this subscriber: the session
     /// opens the stream and writes the subgroup header first.
     public var opensStream: Bool
+    /// When it entered the subscriber queue (nil when not known): its queue delay is the send
+    /// time minus this.
+    public var enqueuedAt: RelayTime?
 
     /// An object to send.
-    public init(subscription: UInt64, object: RelayObject, opensStream: Bool) {
+    public init(subscription: UInt64, object: RelayObject, opensStream: Bool, enqueuedAt: RelayTime? = nil) {
         self.subscription = subscription
         self.object = object
         self.opensStream = opensStream
+        self.enqueuedAt = enqueuedAt
     }
 }

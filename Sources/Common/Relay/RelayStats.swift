@@ -36,12 +36,23 @@ public struct RelayStats: Hashable, Sendable, Codable {
     /// Objects dropped, by reason (keys: `DropReason` raw values).
     public var dropsByReason: [String: Int] = [:]
 
+    // Live values for `--metrics`, not part of the JSON document.
+    /// Open sessions (publishers, subscribers, the upstream relay).
+    public var sessions = 0
+    /// Subscriptions being served now.
+    public var subscriptions = 0
+    /// Payload bytes of the objects counted in `objectsIn`.
+    public var bytesIn = 0
+    /// Payload bytes of the objects counted in `objectsOut`.
+    public var bytesOut = 0
+
     /// Zero counters.
     public init() {}
 
     /// Adds a subscriber queue's output: sends, drops by reason, resets.
     public mutating func record(_ output: QueueOutput) {
         objectsOut += output.sends.count
+        bytesOut += output.sends.reduce(0) { $0 + $1.object.payload.count }
         droppedByPriority += output.drops.count
         streamsReset += output.resets.count
         for d in output.drops { dropsByReason[d.reason.rawValue, default: 0] += 1 }

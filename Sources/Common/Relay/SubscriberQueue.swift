@@ -211,7 +211,7 @@ public struct SubscriberQueue: Sendable {
             if let sg = e.object.subgroup {
                 opens = subscriptions[e.subscription]?.groups[e.object.group]?.openedSubgroups.insert(sg).inserted ?? false
             }
-            pending.sends.append(OutgoingObject(subscription: e.subscription, object: e.object, opensStream: opens))
+            pending.sends.append(OutgoingObject(subscription: e.subscription, object: e.object, opensStream: opens, enqueuedAt: e.enqueuedAt))
             counters.sent += 1
             counters.sentBytes += e.object.byteCount
         }

@@ -26,6 +26,8 @@ public enum RelayRunner {
         public var upstream: String?
         /// Where to serve Prometheus metrics (`HOST:PORT`), if anywhere.
         public var metrics: String?
+        /// Called with the relay before it listens (e.g. to attach `--metrics`); an error stops the start.
+        public var prepare: (@Sendable (RelayServer) async throws -> Void)?
 
         /// Options from their parts.
         public init(host: String, port: Int, certificateFile: String?, keyFile: String?,
@@ -52,6 +54,7 @@ public enum RelayRunner {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let relay = RelayServer(eventLoop: loop, cache: options.cache)
         relay.log = log
+        try await options.prepare?(relay)
         let chain: PEMSource, key: PEMSource
         if let c = options.certificateFile, let k = options.keyFile {
             chain = .file(path: c)

@@ -35,6 +35,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Sessions that have had a subscription accepted, over the relay's life.
     private var subscriberSessionCount = 0
     private var stats = RelayStats()
+    /// Sessions past SETUP and not closed yet (the metrics' `sessions` gauge).
+    private var openSessions: Set<ObjectIdentifier> = []
     /// The user-space forwarding plane: one drop-policy queue per subscriber session.
     private var plane: UserSpaceForwardingPlane
     /// Sessions with accepted subscriptions.
@@ -55,6 +57,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private var upstreamEndpoint: MoQTEndpoint?
     /// Told of every object a subscriber queue dropped, with the time (on the event loop; tests, metrics).
     var onDrops: (([DroppedObject], RelayTime) -> Void)?
+    /// Told the queue delay (seconds from entering its subscriber queue to leaving it) of every
+    /// object the pump sends, on the event loop; set before the relay serves (`--metrics`).
+    public var onQueueDelay: ((Double) -> Void)?
     /// Receives log lines (on the event loop).
     public var log: ((String) -> Void)?
 
@@ -84,6 +89,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     func statsOnLoop() -> RelayStats {
         var s = stats
         s.subscribers = subscriberSessionCount
+        s.sessions = openSessions.count
+        s.subscriptions = tracks.values.reduce(0) { $0 + $1.subscribers.count }
         s.add(retiredCache)
         for t in tracks.values { s.add(t.cache.stats) }
         return s
@@ -159,6 +166,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 let done = track.publishDone ?? Draft18.PublishDone(statusCode: .trackEnded, streamCount: 0, reason: "")
                 finishTrack(track, code: done.statusCode, reason: done.reason)
             }
+        case .ready:
+            openSessions.insert(ObjectIdentifier(connection))
         case .closed:
             sessionClosed(connection)
         default:
@@ -397,6 +406,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             for send in output.sends {
                 guard let sub = state.downstreams[send.subscription] else { continue }
                 write(send.object, to: sub, session: session)
+                if let onQueueDelay, let enqueued = send.enqueuedAt { onQueueDelay(now.seconds(since: enqueued)) }
             }
             let queue = plane.queue(for: state.id)
             state.queueDelay = queue?.oldestEnqueueTime.map { now.seconds(since: $0) } ?? 0
@@ -464,6 +474,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if object.status == .normal {
                 try session.writeObject(streamID: stream, objectID: object.objectID, properties: trackObject.properties, payload: object.payload)
                 stats.objectsOut += 1
+                stats.bytesOut += object.payload.count
             } else {
                 try session.writeObjectStatus(streamID: stream, objectID: object.objectID, status: object.status)
             }
@@ -542,6 +553,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let id = ObjectIdentifier(connection)
         aliases[id] = nil
         subscriberSessions.remove(id)
+        openSessions.remove(id)
         if let state = subscriberStates.removeValue(forKey: id) {
             state.timer?.cancel()
             plane.detach(subscriber: state.id, track: nil)
@@ -736,7 +748,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             track.openStreamsPerGroup[received.groupID, default: 0] += 1
         }
         guard track.cache.insert(object, now: now) == .inserted else { return }
-        if received.status == .normal { stats.objectsIn += 1 }
+        if received.status == .normal { stats.objectsIn += 1; stats.bytesIn += received.payload.count }
         if received.objectID == 0 {
             completeFinishedGroups(track)
             _ = track.cache.evict(now: now)
