@@ -346,6 +346,7 @@ extension Connection {
         let record = SentPacket(packetNumber: plan.packetNumber, space: plan.space, timeSent: now, sentBytes: packet.count,
                                 ackEliciting: plan.ackEliciting, inFlight: plan.ackEliciting || plan.padded, frames: plan.frames)
         recovery.onPacketSent(record, now: now)
+        tracer?.packetSent(record, now: now)
         statsStorage.packetsSent += 1
         if plan.ackEliciting && plan.space == .application { pacer.onSent(bytes: packet.count) }
         if plan.ackEliciting {

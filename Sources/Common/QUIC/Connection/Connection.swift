@@ -111,6 +111,8 @@ public final class Connection {
     package var pacingDeadline: QUICTime?
     /// DATAGRAM payloads waiting to be sent (oldest first, bounded).
     package var pendingDatagrams: [[UInt8]] = []
+    /// Observer of packets and recovery state (qlog); nil when not tracing.
+    package var tracer: ConnectionTracer?
 
     // MARK: Streams and flow control
 
@@ -196,6 +198,7 @@ public final class Connection {
         let keys = InitialSecrets.protections(destinationConnectionID: odcid.bytes)
         readKeys[EncryptionLevel.initial.rawValue] = keys.server
         writeKeys[EncryptionLevel.initial.rawValue] = keys.client
+        tracer = Connection.tracerFactory?(self, now)
         do { try tls.start() } catch { enterClosing(.localTransportError(QUICError(.crypto(alert: error.alert), error.reason)), now: now) }
         processTLSEvents(now: now)
     }
@@ -237,6 +240,7 @@ public final class Connection {
         let keys = InitialSecrets.protections(destinationConnectionID: initialHeader.destinationConnectionID.bytes)
         readKeys[EncryptionLevel.initial.rawValue] = keys.client
         writeKeys[EncryptionLevel.initial.rawValue] = keys.server
+        tracer = Connection.tracerFactory?(self, now)
         do { try tls.start() } catch { enterClosing(.localTransportError(QUICError(.crypto(alert: error.alert), error.reason)), now: now) }
         processTLSEvents(now: now)
     }
@@ -305,7 +309,7 @@ public final class Connection {
         return events[eventIndex]
     }
 
-    package func emit(_ event: ConnectionEvent) { events.append(event) }
+    package func emit(_ event: ConnectionEvent) { events.append(event); tracer?.connectionEvent(event) }
 
     // MARK: Key management
 
@@ -511,7 +515,7 @@ public final class Connection {
         if let timer = recovery.lossDetectionTimer, now >= timer {
             switch recovery.onLossDetectionTimeout(now: now) {
             case .none: break
-            case .lost(let packets): for p in packets { onPacketLost(p) }
+            case .lost(let packets): tracer?.packetsLost(packets, now: now); for p in packets { onPacketLost(p) }
             case .probe(let space, let count):
                 spaces[space.rawValue].probesPending += count
             }
