@@ -58,7 +58,7 @@ start_ready() { # $1 = log file, rest = command; sets port from its "READY <port
     "$@" >"$log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do
-        port=$(awk '/READY/{print $2; exit}' "$log")
+        port=$(awk '/READY/{print $2; exit}' "$log" 2>/dev/null)
         [[ -n $port ]] && return 0
         sleep 0.1
     done

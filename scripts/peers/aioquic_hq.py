@@ -102,7 +102,7 @@ class HQClientProtocol(QuicConnectionProtocol):
     async def get(self, path: str) -> bytes:
         stream_id = self._quic.get_next_available_stream_id()
         fut = asyncio.get_running_loop().create_future()
-        self.pending[stream_id] = (bytearray(), fut)
+        self.pending[stream_id] = ([] if self.count_only else bytearray(), fut)
         self._quic.send_stream_data(stream_id, f"GET {path}\r\n".encode(), end_stream=True)
         self.transmit()
         return await fut

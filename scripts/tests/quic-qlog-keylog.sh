@@ -24,7 +24,7 @@ head -c 2000000 /dev/urandom >"$work/www/big"
 
 ready() { # $1 = log; waits for READY, prints the port
     for _ in $(seq 1 100); do
-        local p; p=$(awk '/READY/{print $2; exit}' "$1")
+        local p; p=$(awk '/READY/{print $2; exit}' "$1" 2>/dev/null)
         [[ -n $p ]] && { echo "$p"; return 0; }
         sleep 0.1
     done
