@@ -1,7 +1,8 @@
 // quic-interop: our QUIC endpoint following the quic-interop-runner conventions.
 // Environment: ROLE=client|server, TESTCASE, REQUESTS (space-separated URLs), WWW, DOWNLOADS,
 // CERTS (cert.pem, priv.key), PORT (server, default 443), HOST (server bind address, default 0.0.0.0),
-// SSLKEYLOGFILE (NSS key log), QLOGDIR (one qlog JSON-SEQ file per connection), LOG_LEVEL.
+// SSLKEYLOGFILE (NSS key log), QLOGDIR (one qlog JSON-SEQ file per connection), LOG_LEVEL,
+// QUIC_GSO=0 (send without UDP segmentation offload).
 // Flags (override the environment): --retry (server: validate addresses with Retry), --qlog-dir DIR,
 // --keylog FILE, --log-level LEVEL. ALPN hq-interop (HTTP/0.9). Exit 127 for an unsupported test case.
 // The server prints "READY <port>" once it listens; both roles print one "STATS ..." line per
