@@ -86,6 +86,11 @@ evidence() {
         longrtt)
             local srtt; srtt=$(grep -o 'srtt_ms=[0-9]*' "$ours_log" | head -1 | cut -d= -f2)
             [[ -n $srtt && $srtt -ge 300 ]] || { echo "  smoothed RTT ${srtt:-?} ms, expected >= 300"; return 1; } ;;
+        transfer)
+            # Our server sends 10 MB: with GSO available, runs of full-size datagrams must have left in GSO writes.
+            if [[ $dir == "aioquic->ours" ]] && grep -q 'gso=on' "$ours_log"; then
+                grep -qE 'endpoint_gso_writes=[1-9]' "$ours_log" || { echo "  GSO on but no GSO write"; return 1; }
+            fi ;;
         datagram)
             grep -q 'DATAGRAM echoed=20' "$work/client.log" || { echo "  datagrams were not all echoed"; return 1; } ;;
     esac

@@ -76,13 +76,14 @@ func initiateKeyUpdate(_ connection: QUICConnection) async {
 /// Prints the connection's counters on one line (checked by scripts/interop/quic-matrix.sh).
 func printStats(_ connection: QUICConnection, role: String) async {
     let gso = await connection.endpoint.segmentationOffloadWrites
+    let gsoOn = (try? await connection.eventLoop.submit { connection.endpoint.usesSegmentationOffload }.get()) ?? false
     guard let line = try? await connection.eventLoop.submit({ () -> String in
         let core = connection.coreOnLoop
         let s = core.stats
         return "STATS role=\(role) retried=\(core.retried ? 1 : 0) key_updates=\(core.keyUpdateCount) packets_sent=\(s.packetsSent) "
             + "packets_received=\(s.packetsReceived) packets_lost=\(s.packetsLost) pto=\(s.ptoCount) "
             + "retransmitted_bytes=\(s.streamBytesRetransmitted) srtt_ms=\(core.smoothedRTT.nanoseconds / 1_000_000) "
-            + "endpoint_gso_writes=\(gso)"
+            + "gso=\(gsoOn ? "on" : "off") endpoint_gso_writes=\(gso)"
     }).get() else { return }
     report(line)
 }
