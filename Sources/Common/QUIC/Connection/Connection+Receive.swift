@@ -8,6 +8,7 @@ extension Connection {
         case .closed, .draining: return
         default: break
         }
+        defer { reportCongestionIfChanged() }
         bytesReceived += datagram.count
         statsStorage.bytesReceived += datagram.count
         process(datagram: datagram, from: address, now: now)
@@ -40,6 +41,13 @@ extension Connection {
             if let first = firstDCID, header.destinationConnectionID != first { break }
             firstDCID = header.destinationConnectionID
             offset = max(header.packetEnd, offset + 1)
+            // Cleartext 1-RTT packets have no integrity check to fail first: look for a stateless
+            // reset before trying to parse frames out of one.
+            if header.type == .oneRTT, cleartext, datagram.count >= 21,
+               let token = peerTransportParameters?.statelessResetToken, Array(datagram.suffix(16)) == token {
+                enterClosing(.statelessReset, now: now)
+                break
+            }
             let dropped = statsStorage.packetsDropped
             handlePacket(header, datagram: datagram, from: address, now: now)
             if statsStorage.packetsDropped > dropped { tracer?.packetDropped(size: header.packetEnd - header.packetStart, now: now) }
@@ -93,14 +101,24 @@ extension Connection {
 
         var packet = Array(datagram[header.packetStart..<header.packetEnd])
         let pnOffset = header.packetNumberOffset - header.packetStart
-        guard packet.count >= pnOffset + 4 + 16 else {
-            statsStorage.packetsDropped += 1
-            return
-        }
+        let isCleartext = level == .oneRTT && cleartext
         let pnLength: Int
-        do { pnLength = try HeaderProtection.remove(packet: &packet, packetNumberOffset: pnOffset, protection: keys) } catch {
-            statsStorage.packetsDropped += 1
-            return
+        if isCleartext {
+            // Identity header protection: the first byte and packet number are as sent.
+            pnLength = Int(packet[0] & 0x03) + 1
+            guard packet.count > pnOffset + pnLength else {
+                statsStorage.packetsDropped += 1
+                return
+            }
+        } else {
+            guard packet.count >= pnOffset + 4 + 16 else {
+                statsStorage.packetsDropped += 1
+                return
+            }
+            do { pnLength = try HeaderProtection.remove(packet: &packet, packetNumberOffset: pnOffset, protection: keys) } catch {
+                statsStorage.packetsDropped += 1
+                return
+            }
         }
         var truncated: UInt64 = 0
         for i in 0..<pnLength { truncated = truncated << 8 | UInt64(packet[pnOffset + i]) }
@@ -112,7 +130,10 @@ extension Connection {
         let ciphertext = packet[headerEnd...]
         let headerBytes = packet[0..<headerEnd]
         var payload: [UInt8]?
-        if level == .oneRTT && (packet[0] & 0x04 != 0) != keyPhase {
+        if isCleartext {
+            // No AEAD and no tag: the frames run to the end of the packet. Key phase is ignored.
+            payload = Array(ciphertext)
+        } else if level == .oneRTT && (packet[0] & 0x04 != 0) != keyPhase {
             if let previous = previousReadKeys {
                 payload = try? previous.open(ciphertext: ciphertext, packetNumber: pn, header: headerBytes)
             }
@@ -153,7 +174,10 @@ extension Connection {
         receivedAnyPacket = true
         if role == .client, header.type == .initial, !receivedServerInitial {
             receivedServerInitial = true
-            peerConnectionID = header.sourceConnectionID
+            if peerConnectionID != header.sourceConnectionID {
+                peerConnectionID = header.sourceConnectionID
+                observer?.connectionPeerConnectionIDChanged(self, peerConnectionID)
+            }
         }
         if role == .server, level == .handshake {
             addressValidated = true
@@ -244,6 +268,7 @@ extension Connection {
         retried = true
         retrySourceConnectionID = header.sourceConnectionID
         peerConnectionID = header.sourceConnectionID
+        observer?.connectionPeerConnectionIDChanged(self, peerConnectionID)
         token = header.token
         let keys = InitialSecrets.protections(destinationConnectionID: header.sourceConnectionID.bytes)
         readKeys[EncryptionLevel.initial.rawValue] = keys.server
@@ -276,12 +301,14 @@ extension Connection {
             if maximum > peerMaxData {
                 peerMaxData = maximum
                 for (id, s) in sendStreams where s.hasSendableData { scheduleSend(id) }
+                observer?.connectionPeerMaxDataChanged(self, maxData: maximum)
             }
         case .maxStreamData(let id, let maximum):
             guard let stream = try sendStream(for: id, frameType: FrameType.maxStreamData) else { return }
             if maximum > stream.maxStreamData {
                 stream.maxStreamData = maximum
                 if stream.hasSendableData { scheduleSend(id) }
+                observer?.connectionPeerMaxStreamDataChanged(self, streamID: id, maxStreamData: maximum)
             }
         case .maxStreams(let bidi, let maximum):
             let i = bidi ? 1 : 0
@@ -289,6 +316,7 @@ extension Connection {
                 let wasBlocked = localStreamsOpened[i] >= peerMaxStreams[i]
                 peerMaxStreams[i] = maximum
                 if wasBlocked { emit(.streamsAvailable(bidirectional: bidi)) }
+                observer?.connectionPeerMaxStreamsChanged(self, bidirectional: bidi, maxStreams: maximum)
             }
         case .dataBlocked, .streamsBlocked:
             break
@@ -300,8 +328,9 @@ extension Connection {
             guard sequence < nextLocalConnectionIDSequence else {
                 throw QUICError(.protocolViolation, frameType: FrameType.retireConnectionID, "retiring never-issued connection ID \(sequence)")
             }
-            if activeLocalConnectionIDs.removeValue(forKey: sequence) != nil {
+            if let retired = activeLocalConnectionIDs.removeValue(forKey: sequence) {
                 localConnectionIDTokens[sequence] = nil
+                observer?.connectionRetiredLocalConnectionID(self, retired)
                 newConnectionIDsPending.removeAll { $0 == sequence }
                 if handshakeConfirmed { issueConnectionIDs() }
             }
@@ -311,6 +340,7 @@ extension Connection {
             if data == outstandingPathChallenge {
                 outstandingPathChallenge = nil
                 pathValidations += 1
+                observer?.connectionPathValidated(self, peerAddress)
             }
         case .connectionClose(let c):
             let reason = String(decoding: c.reason, as: UTF8.self)
@@ -332,12 +362,18 @@ extension Connection {
     }
 
     private func onAckFrame(_ ack: AckFrame, space: PacketNumberSpace, now: QUICTime) throws(QUICError) {
-        if ack.largestAcknowledged >= spaces[space.rawValue].nextPacketNumber {
+        // With a shared allocator the kernel may have sent (and the peer acknowledged) a packet whose
+        // registration has not arrived yet: unknown packet numbers are then ignored, not a violation.
+        if ack.largestAcknowledged >= spaces[space.rawValue].nextPacketNumber && (packetNumberAllocator == nil || space != .application) {
             throw QUICError(.protocolViolation, frameType: FrameType.ack, "ACK of a packet never sent")
         }
         let exponent = peerTransportParameters?.ackDelayExponent ?? 3
         let (delayMicros, overflow) = ack.ackDelay.multipliedReportingOverflow(by: 1 << min(exponent, 20))
         let delay = QUICDuration.microseconds(overflow ? UInt64.max / 1000 : delayMicros)
+        if packetNumberAllocator != nil && space == .application {
+            for range in ack.ranges { acknowledgedPacketNumbers.insert(range.lowerBound..<range.upperBound + 1) }
+            acknowledgedPacketNumbers.keepLast(64)
+        }
         let result = recovery.onAckReceived(ack, ackDelay: delay, space: space, now: now)
         if !result.lost.isEmpty { tracer?.packetsLost(result.lost, now: now) }
         tracer?.metricsUpdated(recovery, now: now)
@@ -388,6 +424,7 @@ extension Connection {
             peerConnectionIDSequence = next.key
             peerConnectionID = next.value.connectionID
             peerConnectionIDs[next.key] = nil
+            observer?.connectionPeerConnectionIDChanged(self, peerConnectionID)
         }
         if UInt64(peerConnectionIDs.count + 1) > localTransportParameters.activeConnectionIDLimit {
             throw QUICError(.connectionIDLimitError, frameType: FrameType.newConnectionID, "too many connection IDs")

@@ -12,14 +12,21 @@ struct PacketPlan {
     var includesAck: Bool
     /// PADDING was added: the packet counts in flight even without ack-eliciting frames.
     var padded = false
+    /// The AEAD tag length: 16, or 0 for cleartext 1-RTT packets.
+    var tagLength = 16
+    /// The packet holds one fast-path STREAM frame and must stay alone (`fastPathEncoding`).
+    var solo = false
+    /// The packet shares its datagram with earlier packets: no solo STREAM frame in it.
+    var coalesced = false
     /// Bytes on the wire once protected.
-    var size: Int { headerLength + packetNumberLength + payload.count + 16 }
+    var size: Int { headerLength + packetNumberLength + payload.count + tagLength }
 }
 
 extension Connection {
     /// The next UDP datagram to send to `peerAddress`, or nil when there is nothing to send now.
     /// Coalesces Initial, Handshake and 1-RTT packets when several levels have something to say.
     public func pollTransmit(now: QUICTime) -> [UInt8]? {
+        defer { reportCongestionIfChanged() }
         switch state {
         case .closed, .draining: return nil
         case .closing: return closeDatagram(now: now)
@@ -39,7 +46,7 @@ extension Connection {
         var plans: [PacketPlan] = []
         var used = 0
         for space in PacketNumberSpace.allCases {
-            if let plan = buildPacket(space: space, room: budget - used, now: now) {
+            if let plan = buildPacket(space: space, room: budget - used, coalesced: used > 0, now: now) {
                 used += plan.size
                 plans.append(plan)
             }
@@ -70,17 +77,25 @@ extension Connection {
         }
     }
 
+    /// The AEAD tag length of packets in `space` (none for cleartext 1-RTT).
+    private func tagLength(_ space: PacketNumberSpace) -> Int { space == .application && cleartext ? 0 : 16 }
+
     private func peekPacketNumber(_ space: PacketNumberSpace) -> UInt64 { spaces[space.rawValue].nextPacketNumber }
 
     /// Assembles one packet for `space` within `room` bytes, or nil.
-    private func buildPacket(space: PacketNumberSpace, room: Int, now: QUICTime) -> PacketPlan? {
+    private func buildPacket(space: PacketNumberSpace, room: Int, coalesced: Bool, now: QUICTime) -> PacketPlan? {
         let level = space.sendLevel
         guard writeKeys[level.rawValue] != nil, !spaces[space.rawValue].discarded else { return nil }
         let pn = peekPacketNumber(space)
-        let pnLength = PacketNumberCoding.encodedLength(fullPacketNumber: pn, largestAcknowledged: recovery.spaces[space.rawValue].largestAckedPacket)
+        // Fixed 4-byte packet numbers for the fast path, and whenever an allocator may hand out a
+        // number other than the one peeked here.
+        let pnLength = space == .application && (configuration.fastPathEncoding || packetNumberAllocator != nil) ? 4
+            : PacketNumberCoding.encodedLength(fullPacketNumber: pn, largestAcknowledged: recovery.spaces[space.rawValue].largestAckedPacket)
         var plan = PacketPlan(space: space, packetNumber: pn, packetNumberLength: pnLength, headerLength: headerLength(space: space),
                               payload: ByteWriter(capacity: room), frames: [], ackEliciting: false, includesAck: false)
-        let overhead = plan.headerLength + pnLength + 16
+        plan.tagLength = tagLength(space)
+        plan.coalesced = coalesced
+        let overhead = plan.headerLength + pnLength + plan.tagLength
         guard room >= overhead + 8 else { return nil }
         let limit = room - overhead
         var spaceState = spaces[space.rawValue]
@@ -136,7 +151,10 @@ extension Connection {
         }
         spaceState.nextPacketNumber = pn + 1
         spaces[space.rawValue] = spaceState
-        if let allocator = packetNumberAllocator { plan.packetNumber = allocator(space) }
+        if let allocator = packetNumberAllocator {
+            plan.packetNumber = allocator(space)
+            spaces[space.rawValue].nextPacketNumber = max(spaces[space.rawValue].nextPacketNumber, plan.packetNumber + 1)
+        }
         return plan
     }
 
@@ -235,7 +253,7 @@ extension Connection {
             }
         }
         var rotations = sendQueue.count
-        while rotations > 0, room() > 12, !sendQueue.isEmpty {
+        while rotations > 0, room() > 12, !sendQueue.isEmpty, !plan.solo {
             rotations -= 1
             let id = sendQueue.removeFirst()
             inSendQueue.remove(id)
@@ -256,7 +274,18 @@ extension Connection {
                         s.resetPending = false
                     } else { keep = true }
                 } else if s.reset == nil {
-                    writeStreamData(s, plan: &plan, limit: limit)
+                    if !sendsAlone(id) {
+                        writeStreamData(s, plan: &plan, limit: limit, solo: false)
+                    } else if plan.payload.count == 0 && !plan.coalesced {
+                        // Fast-path encoding: this stream's STREAM frame is alone in its packet.
+                        plan.solo = writeStreamData(s, plan: &plan, limit: limit, solo: true)
+                    }
+                    // An external stream whose bytes are gone was just reset: say so now.
+                    if s.resetPending, let reset = s.reset {
+                        if put(.resetStream(streamID: id, errorCode: reset.errorCode, finalSize: reset.finalSize), .resetStream(streamID: id)) {
+                            s.resetPending = false
+                        } else { keep = true }
+                    }
                     if s.hasSendableData && !isBlocked(s) { keep = true }
                 }
             }
@@ -269,15 +298,40 @@ extension Connection {
         return next >= s.maxStreamData || sentData >= peerMaxData
     }
 
-    private func writeStreamData(_ s: SendStream, plan: inout PacketPlan, limit: Int) {
+    /// True when the stream's STREAM frames go alone in their packets (`fastPathEncoding`: our
+    /// unidirectional streams).
+    package func sendsAlone(_ id: UInt64) -> Bool {
+        configuration.fastPathEncoding && !StreamID.isBidirectional(id) && StreamID.initiator(id) == role
+    }
+
+    /// Writes the stream's next STREAM frame (or a flow-control signal); returns true when a STREAM
+    /// frame was written. `solo` encodes the stream ID on a fixed 4 (or 8) bytes.
+    @discardableResult
+    private func writeStreamData(_ s: SendStream, plan: inout PacketPlan, limit: Int, solo: Bool) -> Bool {
         let room = limit - plan.payload.count
         let offset = s.buffer.nextOffset ?? s.buffer.endOffset
-        let overhead = StreamFrame.overhead(streamID: s.id, offset: offset, length: min(room, 16383), hasLength: true)
-        guard room > overhead else { return }
+        let idLength = solo ? StreamFrame.fixedStreamIDLength(s.id) : nil
+        let overhead = StreamFrame.overhead(streamID: s.id, offset: offset, length: min(room, 16383), hasLength: true, streamIDLength: idLength)
+        guard room > overhead else { return false }
         let connectionCredit = peerMaxData > sentData ? peerMaxData - sentData : 0
         let streamLimit = min(s.maxStreamData, s.buffer.highestSent + connectionCredit)
         let previousHighest = s.buffer.highestSent
-        if let chunk = s.buffer.nextChunk(maxLength: min(room - overhead, 16383), limit: streamLimit) {
+        var chunk: (offset: UInt64, data: [UInt8])?
+        if s.isExternal {
+            // External stream: the bytes come from the data source when the packet is built.
+            if let range = s.buffer.nextRange(maxLength: min(room - overhead, 16383), limit: streamLimit) {
+                let length = Int(range.upperBound - range.lowerBound)
+                guard let data = streamDataSource?.streamData(streamID: s.id, offset: range.lowerBound, length: length), data.count == length else {
+                    sentData += s.buffer.highestSent - previousHighest  // within the reset's final size
+                    resetSendStream(s, errorCode: unavailableResetCode)
+                    return false
+                }
+                chunk = (range.lowerBound, data)
+            }
+        } else {
+            chunk = s.buffer.nextChunk(maxLength: min(room - overhead, 16383), limit: streamLimit)
+        }
+        if let chunk {
             let newBytes = s.buffer.highestSent - previousHighest
             sentData += newBytes
             if newBytes < UInt64(chunk.data.count) { statsStorage.streamBytesRetransmitted += UInt64(chunk.data.count) - newBytes }
@@ -285,19 +339,23 @@ extension Connection {
             let fin = s.finPending && end == s.buffer.endOffset
             if fin {
                 s.finPending = false
+                s.finSent = true
                 s.state = .dataSent
             }
-            let frame = Frame.stream(StreamFrame(streamID: s.id, offset: chunk.offset, data: chunk.data, fin: fin))
-            frame.encode(to: &plan.payload)
+            let frame = StreamFrame(streamID: s.id, offset: chunk.offset, data: chunk.data, fin: fin)
+            frame.encode(to: &plan.payload, streamIDLength: idLength ?? QUICVarintLength(s.id))
             plan.frames.append(.stream(streamID: s.id, offset: chunk.offset, length: chunk.data.count, fin: fin))
             plan.ackEliciting = true
+            return true
         } else if s.finPending && !s.buffer.hasPending {
             s.finPending = false
+            s.finSent = true
             s.state = .dataSent
-            let frame = Frame.stream(StreamFrame(streamID: s.id, offset: s.buffer.endOffset, data: [], fin: true))
-            frame.encode(to: &plan.payload)
+            let frame = StreamFrame(streamID: s.id, offset: s.buffer.endOffset, data: [], fin: true)
+            frame.encode(to: &plan.payload, streamIDLength: idLength ?? QUICVarintLength(s.id))
             plan.frames.append(.stream(streamID: s.id, offset: s.buffer.endOffset, length: 0, fin: true))
             plan.ackEliciting = true
+            return true
         } else if let next = s.buffer.nextOffset, next >= s.buffer.highestSent {
             // Blocked by flow control: say so once per limit.
             if next >= s.maxStreamData, s.blockedAt != s.maxStreamData {
@@ -313,6 +371,7 @@ extension Connection {
                 dataBlockedPending = true
             }
         }
+        return false
     }
 
     /// Protects a planned packet and records it with loss recovery.
@@ -331,7 +390,7 @@ extension Connection {
             if plan.space == .initial {
                 w.writeVarint(UInt64(token.count)); w.writeBytes(token)
             }
-            w.writeVarint(UInt64(plan.packetNumberLength + plan.payload.count + 16), length: 2)
+            w.writeVarint(UInt64(plan.packetNumberLength + plan.payload.count + plan.tagLength), length: 2)
         case .application:
             w.writeUInt8(0x40 | (keyPhase ? 0x04 : 0) | pnBits)
             w.writeBytes(peerConnectionID.bytes)
@@ -339,9 +398,14 @@ extension Connection {
         let pnOffset = w.count
         w.writeBigEndian(PacketNumberCoding.truncate(plan.packetNumber, length: plan.packetNumberLength), count: plan.packetNumberLength)
         var packet = w.bytes
-        let sealed = keys.seal(payload: plan.payload.bytes[...], packetNumber: plan.packetNumber, header: packet[...])
-        packet += sealed
-        HeaderProtection.apply(packet: &packet, packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength, protection: keys)
+        if plan.space == .application && cleartext {
+            // Cleartext 1-RTT: identity header protection and AEAD, no tag.
+            packet += plan.payload.bytes
+        } else {
+            let sealed = keys.seal(payload: plan.payload.bytes[...], packetNumber: plan.packetNumber, header: packet[...])
+            packet += sealed
+            HeaderProtection.apply(packet: &packet, packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength, protection: keys)
+        }
 
         let record = SentPacket(packetNumber: plan.packetNumber, space: plan.space, timeSent: now, sentBytes: packet.count,
                                 ackEliciting: plan.ackEliciting, inFlight: plan.ackEliciting || plan.padded, frames: plan.frames)
@@ -374,10 +438,15 @@ extension Connection {
                 // Application closes before 1-RTT become APPLICATION_ERROR (RFC 9000 §10.2.3).
                 f = ConnectionCloseFrame(isApplication: false, errorCode: TransportErrorCode.applicationError.rawValue, frameType: 0, reason: [])
             }
-            let pn = spaces[space.rawValue].nextPacketNumber
+            var pn = spaces[space.rawValue].nextPacketNumber
             spaces[space.rawValue].nextPacketNumber += 1
+            if let allocator = packetNumberAllocator {
+                pn = allocator(space)
+                spaces[space.rawValue].nextPacketNumber = max(spaces[space.rawValue].nextPacketNumber, pn + 1)
+            }
             var plan = PacketPlan(space: space, packetNumber: pn, packetNumberLength: 4, headerLength: headerLength(space: space),
                                   payload: ByteWriter(), frames: [.connectionClose], ackEliciting: false, includesAck: false)
+            plan.tagLength = tagLength(space)
             Frame.connectionClose(f).encode(to: &plan.payload)
             if space == .initial && role == .client {
                 let pad = 1200 - plan.size
@@ -401,7 +470,10 @@ extension Connection {
                     s.wantsWritable = false
                     emit(.streamWritable(streamID: id))
                 }
-                if s.isTerminal { maybeForgetStream(id) }
+                if s.isTerminal {
+                    reportExternalStreamCompleted(s)
+                    maybeForgetStream(id)
+                }
             case .crypto(let space, let offset, let length):
                 spaces[space.rawValue].cryptoSend.onAcked(offset..<offset + UInt64(length))
             case .ack(let largest):
@@ -416,6 +488,7 @@ extension Connection {
                 if let s = sendStreams[id] {
                     s.resetAcked = true
                     s.state = .resetRecvd
+                    reportExternalStreamCompleted(s)
                     maybeForgetStream(id)
                 }
             default:
@@ -466,11 +539,22 @@ extension Connection {
 
     /// Registers a packet someone else sent on this connection (the kernel fast path), so its
     /// acknowledgement or loss is handled like any other. The packet number must come from
-    /// `packetNumberAllocator`.
+    /// `packetNumberAllocator`. STREAM frames of external streams (created on first sight when the
+    /// ID is one of ours never used before) mark their range sent: it counts toward flow control,
+    /// is acknowledged, or re-sent from `streamDataSource` when lost.
     package func registerExternallySentPacket(packetNumber: UInt64, sentBytes: Int, timeSent: QUICTime, frames: [SentFrame], now: QUICTime) {
+        for case .stream(let id, let offset, let length, let fin) in frames {
+            registerExternallySentStreamData(streamID: id, range: offset..<offset + UInt64(length), fin: fin)
+        }
         let record = SentPacket(packetNumber: packetNumber, space: .application, timeSent: timeSent, sentBytes: sentBytes,
                                 ackEliciting: true, inFlight: true, frames: frames)
         spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
+        if acknowledgedPacketNumbers.contains(packetNumber) {
+            // The peer's ACK for it was read before this registration: it is already acknowledged.
+            onPacketAcked(record)
+            return
+        }
         recovery.onPacketSent(record, now: now)
+        reportCongestionIfChanged()
     }
 }

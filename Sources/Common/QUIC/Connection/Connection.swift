@@ -59,6 +59,8 @@ public final class Connection {
     package var readKeys = [PacketProtection?](repeating: nil, count: 4)
     package var writeKeys = [PacketProtection?](repeating: nil, count: 4)
     package var keyPhase = false
+    /// Both ends sent cleartext_1rtt: 1-RTT packets are neither encrypted nor header-protected.
+    package var cleartext = false
     package var nextReadKeys: PacketProtection?
     package var previousReadKeys: PacketProtection?
     package var keyUpdates = 0
@@ -152,6 +154,24 @@ public final class Connection {
     package var packetNumberAllocator: ((PacketNumberSpace) -> UInt64)?
     /// Draws IDs for streams we open; defaults to sequential allocation.
     package var streamIDAllocator: ((_ bidirectional: Bool) -> UInt64)?
+    /// Told about changes the fast path mirrors (see `ConnectionObserver`). Held strongly; released
+    /// when the connection is closed.
+    package var observer: ConnectionObserver? {
+        didSet { reportedCongestion = (-1, -1) }
+    }
+    /// Supplies the bytes of external streams (see `createExternalStream`). Held strongly; released
+    /// when the connection is closed.
+    package var streamDataSource: StreamDataSource?
+    /// The RESET_STREAM error code used when `streamDataSource` no longer has bytes the connection needs.
+    package var unavailableResetCode: UInt64 = 0
+    /// Indexes of the streams we created, per direction (index 0 = uni, 1 = bidi): IDs may come from
+    /// an allocator shared with the kernel, out of order, and must never be reused.
+    package var createdLocalStreams = [RangeSet(), RangeSet()]
+    /// 1-RTT packet numbers the peer acknowledged, remembered while an allocator is set: a kernel packet
+    /// registered after its ACK was read is settled as acknowledged instead of being declared lost.
+    package var acknowledgedPacketNumbers = RangeSet()
+    /// The congestion state last told to the observer.
+    package var reportedCongestion: (window: Int, bytesInFlight: Int) = (-1, -1)
 
     // MARK: Statistics
 
@@ -189,7 +209,7 @@ public final class Connection {
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
         pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
-        recovery = LossRecovery(isServer: false, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
+        recovery = LossRecovery(isServer: false, congestion: Self.makeCongestionController(configuration),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
         tp.initialSourceConnectionID = localConnectionID
@@ -226,7 +246,7 @@ public final class Connection {
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
         pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
-        recovery = LossRecovery(isServer: true, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
+        recovery = LossRecovery(isServer: true, congestion: Self.makeCongestionController(configuration),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
         tp.initialSourceConnectionID = localConnectionID
@@ -245,6 +265,14 @@ public final class Connection {
         processTLSEvents(now: now)
     }
 
+    /// The congestion controller the configuration asks for.
+    static func makeCongestionController(_ c: ConnectionConfiguration) -> CongestionController {
+        switch c.congestionControl {
+        case .newReno: return NewRenoCongestionController(maxDatagramSize: c.maxDatagramSize)
+        case .cubic: return CubicCongestionController(maxDatagramSize: c.maxDatagramSize)
+        }
+    }
+
     static func baseTransportParameters(_ c: ConnectionConfiguration) -> TransportParameters {
         var tp = TransportParameters()
         tp.maxIdleTimeout = c.maxIdleTimeout.nanoseconds / 1_000_000
@@ -259,6 +287,7 @@ public final class Connection {
         tp.maxAckDelay = c.maxAckDelay.nanoseconds / 1_000_000
         tp.activeConnectionIDLimit = 4
         tp.maxDatagramFrameSize = c.maxDatagramFrameSize
+        tp.cleartext1RTT = c.allowCleartext
         return tp
     }
 
@@ -296,6 +325,9 @@ public final class Connection {
     public var bytesInFlight: Int { recovery.bytesInFlight }
     /// Number of 1-RTT key updates performed.
     public var keyUpdateCount: Int { keyUpdates }
+    /// True when both ends offered cleartext_1rtt (known once the peer's transport parameters
+    /// arrived, before any 1-RTT packet): 1-RTT packets are sent and accepted WITHOUT protection.
+    public var isCleartext: Bool { cleartext }
 
     // MARK: Events
 
@@ -343,6 +375,7 @@ public final class Connection {
             activeLocalConnectionIDs[seq] = cid
             localConnectionIDTokens[seq] = resetTokenProvider?(cid) ?? rng.bytes(16)
             newConnectionIDsPending.append(seq)
+            observer?.connectionIssuedLocalConnectionID(self, cid, sequence: seq)
         }
     }
 
@@ -409,11 +442,21 @@ public final class Connection {
             }
         }
         peerTransportParameters = tp
+        cleartext = configuration.allowCleartext && tp.cleartext1RTT
         peerMaxData = tp.initialMaxData
         peerMaxStreams = [tp.initialMaxStreamsUni, tp.initialMaxStreamsBidi]
         recovery.maxAckDelay = .milliseconds(tp.maxAckDelay)
         for (id, stream) in sendStreams {
-            stream.maxStreamData = max(stream.maxStreamData, initialSendCredit(for: id))
+            let credit = initialSendCredit(for: id)
+            if credit > stream.maxStreamData {
+                stream.maxStreamData = credit
+                observer?.connectionPeerMaxStreamDataChanged(self, streamID: id, maxStreamData: credit)
+            }
+        }
+        if let observer {
+            observer.connectionPeerMaxDataChanged(self, maxData: peerMaxData)
+            observer.connectionPeerMaxStreamsChanged(self, bidirectional: false, maxStreams: peerMaxStreams[0])
+            observer.connectionPeerMaxStreamsChanged(self, bidirectional: true, maxStreams: peerMaxStreams[1])
         }
     }
 
@@ -454,6 +497,7 @@ public final class Connection {
         case .idleTimeout, .versionNegotiationFailed:
             state = .closed
         }
+        defer { if state == .closed { observer = nil; streamDataSource = nil } }
         emit(.connectionClosed(reason))
     }
 
@@ -503,10 +547,15 @@ public final class Connection {
         switch state {
         case .closed: return
         case .closing(let until), .draining(let until):
-            if now >= until { state = .closed }
+            if now >= until {
+                state = .closed
+                observer = nil
+                streamDataSource = nil
+            }
             return
         default: break
         }
+        defer { reportCongestionIfChanged() }
         if let pacing = pacingDeadline, now >= pacing { pacingDeadline = nil }
         if let idle = effectiveIdleTimeout, now >= lastActivity + idle {
             enterClosing(.idleTimeout, now: now)
