@@ -410,6 +410,7 @@ extension Connection {
         let record = SentPacket(packetNumber: plan.packetNumber, space: plan.space, timeSent: now, sentBytes: packet.count,
                                 ackEliciting: plan.ackEliciting, inFlight: plan.ackEliciting || plan.padded, frames: plan.frames)
         recovery.onPacketSent(record, now: now)
+        tracer?.packetSent(record, now: now)
         statsStorage.packetsSent += 1
         if plan.ackEliciting && plan.space == .application { pacer.onSent(bytes: packet.count) }
         if plan.ackEliciting {
@@ -547,6 +548,7 @@ extension Connection {
         }
         let record = SentPacket(packetNumber: packetNumber, space: .application, timeSent: timeSent, sentBytes: sentBytes,
                                 ackEliciting: true, inFlight: true, frames: frames)
+        tracer?.packetSent(record, now: now)  // logged when registered (the kernel sent it at timeSent)
         spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
         if acknowledgedPacketNumbers.contains(packetNumber) {
             // The peer's ACK for it was read before this registration: it is already acknowledged.
