@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "QUIC",
             dependencies: [
-                "Wire",
+                "Wire", "CGnuTLS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -402,9 +402,8 @@ extension Connection {
             // Cleartext 1-RTT: identity header protection and AEAD, no tag.
             packet += plan.payload.bytes
         } else {
-            let sealed = keys.seal(payload: plan.payload.bytes[...], packetNumber: plan.packetNumber, header: packet[...])
-            packet += sealed
-            HeaderProtection.apply(packet: &packet, packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength, protection: keys)
+            keys.sealPacket(&packet, payload: plan.payload.bytes, packetNumber: plan.packetNumber,
+                            packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength)
         }
 
         let record = SentPacket(packetNumber: plan.packetNumber, space: plan.space, timeSent: now, sentBytes: packet.count,
