@@ -38,7 +38,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            path: "\(common)/QUIC"
+            path: "\(common)/QUIC",
+            // Dynamic exclusivity checks cost ~10% of the packet path (docs/QUIC-PERF.md); debug builds keep them.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(name: "QUICTLS", dependencies: ["QUIC", "CGnuTLS"], path: "\(common)/QUICTLS"),
         .target(

@@ -98,8 +98,8 @@ extension Connection {
         let overhead = plan.headerLength + pnLength + plan.tagLength
         guard room >= overhead + 8 else { return nil }
         let limit = room - overhead
-        var spaceState = spaces[space.rawValue]
-        let probing = spaceState.probesPending > 0
+        let si = space.rawValue
+        let probing = spaces[si].probesPending > 0
         var congestionAllows = probing || recovery.bytesInFlight + configuration.maxDatagramSize <= recovery.congestion.congestionWindow
         if congestionAllows && !probing && space == .application && configuration.pacing && handshakeConfirmed {
             if let wait = pacer.delay(now: now, congestionWindow: recovery.congestion.congestionWindow, smoothedRtt: recovery.rtt.smoothedRtt) {
@@ -109,10 +109,11 @@ extension Connection {
         }
 
         // ACK first: when due, or piggybacked on anything else we send.
-        let ackDue = spaceState.ackPending && (spaceState.ackDeadline.map { $0 <= now } ?? false)
+        let ackPending = spaces[si].ackPending
+        let ackDue = ackPending && (spaces[si].ackDeadline.map { $0 <= now } ?? false)
         let wantsData = congestionAllows && hasAckElicitingWork(space)
-        if spaceState.ackPending && (ackDue || wantsData || probing),
-           let ack = spaceState.makeAckFrame(now: now, ackDelayExponent: configuration.ackDelayExponent) {
+        if ackPending && (ackDue || wantsData || probing),
+           let ack = spaces[si].makeAckFrame(now: now, ackDelayExponent: configuration.ackDelayExponent) {
             let f = Frame.ack(ack)
             let before = plan.payload.count
             f.encode(to: &plan.payload)
@@ -142,15 +143,14 @@ extension Connection {
         // Header protection samples 16 bytes starting 4 bytes after the packet number.
         let minPayload = 4 - pnLength
         while plan.payload.count < minPayload { plan.payload.writeUInt8(0) }
-        spaceState = spaces[space.rawValue]
-        if probing && plan.ackEliciting { spaceState.probesPending = max(0, spaceState.probesPending - 1) }
+        // Updated in place: copying the whole space state would retain and release its buffers.
+        if probing && plan.ackEliciting { spaces[si].probesPending = max(0, spaces[si].probesPending - 1) }
         if plan.includesAck {
-            spaceState.ackPending = false
-            spaceState.ackDeadline = nil
-            spaceState.ackElicitingSinceAck = 0
+            spaces[si].ackPending = false
+            spaces[si].ackDeadline = nil
+            spaces[si].ackElicitingSinceAck = 0
         }
-        spaceState.nextPacketNumber = pn + 1
-        spaces[space.rawValue] = spaceState
+        spaces[si].nextPacketNumber = pn + 1
         if let allocator = packetNumberAllocator {
             plan.packetNumber = allocator(space)
             spaces[space.rawValue].nextPacketNumber = max(spaces[space.rawValue].nextPacketNumber, plan.packetNumber + 1)
@@ -228,13 +228,11 @@ extension Connection {
         }
 
         // CRYPTO data of this level.
-        var crypto = spaces[space.rawValue].cryptoSend
-        while room() > 8, let next = crypto.nextOffset {
+        while room() > 8, let next = spaces[space.rawValue].cryptoSend.nextOffset {
             let header = 1 + QUICVarint.encodedLength(next) + 2
-            guard let chunk = crypto.nextChunk(maxLength: min(room() - header, 16383)) else { break }
+            guard let chunk = spaces[space.rawValue].cryptoSend.nextChunk(maxLength: min(room() - header, 16383)) else { break }
             _ = put(.crypto(offset: chunk.offset, data: chunk.data), .crypto(space: space, offset: chunk.offset, length: chunk.data.count))
         }
-        spaces[space.rawValue].cryptoSend = crypto
         guard space == .application, writeKeys[EncryptionLevel.oneRTT.rawValue] != nil else { return }
 
         // DATAGRAM frames go before stream data (they are for latency-sensitive payloads).
