@@ -181,6 +181,23 @@ public struct PacketProtection: @unchecked Sendable {
         }
     }
 
+    /// The header-protection mask for the 16 sample bytes at `sampleStart` of `packet`, as five bytes in
+    /// the low 40 bits of the result (mask[0] in the lowest byte), without allocating. Same mask as
+    /// `headerProtectionMask(sample:)`; the caller guarantees the 16 bytes exist.
+    func headerProtectionMaskBits(packet: [UInt8], sampleStart: Int) -> UInt64 {
+        if let cipher {
+            var mask: (UInt64, UInt64) = (0, 0)
+            let ok = withUnsafeMutableBytes(of: &mask) { out in
+                packet.withUnsafeBytes { cipher.encryptBlock(UnsafeRawBufferPointer(rebasing: $0[sampleStart..<sampleStart + 16]), output: out) }
+            }
+            return ok ? UInt64(littleEndian: mask.0) & 0xff_ffff_ffff : 0
+        }
+        let bytes = headerProtectionMask(sample: packet[sampleStart..<sampleStart + 16])
+        var bits: UInt64 = 0
+        for (i, b) in bytes.prefix(5).enumerated() { bits |= UInt64(b) << (8 * UInt64(i)) }
+        return bits
+    }
+
     /// The 5-byte header-protection mask for a 16-byte ciphertext sample (RFC 9001 §5.4.3, §5.4.4).
     /// Returns an all-zero mask if `sample` is not 16 bytes long (callers check the length first).
     public func headerProtectionMask(sample: ArraySlice<UInt8>) -> [UInt8] {
