@@ -125,7 +125,10 @@ let package = Package(
 
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "QUICTests", dependencies: ["QUIC", "QUICTLS", "NetSim", "Wire"]),
+        .testTarget(name: "QUICTests", dependencies: [
+            "QUIC", "QUICTLS", "NetSim", "Wire",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .testTarget(name: "QUICTLSTests", dependencies: ["QUIC", "QUICTLS"]),
         .testTarget(name: "MoQTTests", dependencies: ["MoQT", "Wire"]),
         .testTarget(name: "MoQTSimulationTests", dependencies: ["MoQTQUIC", "MoQT", "QUIC", "QUICTLS", "NetSim"]),
