@@ -314,7 +314,8 @@ extension Connection {
         let connectionCredit = peerMaxData > sentData ? peerMaxData - sentData : 0
         let streamLimit = min(s.maxStreamData, s.buffer.highestSent + connectionCredit)
         let previousHighest = s.buffer.highestSent
-        var chunk: (offset: UInt64, data: [UInt8])?
+        var chunkRange: Range<UInt64>?
+        var externalData: [UInt8]?
         if s.isExternal {
             // External stream: the bytes come from the data source when the packet is built.
             if let range = s.buffer.nextRange(maxLength: min(room - overhead, 16383), limit: streamLimit) {
@@ -324,25 +325,32 @@ extension Connection {
                     resetSendStream(s, errorCode: unavailableResetCode)
                     return false
                 }
-                chunk = (range.lowerBound, data)
+                chunkRange = range
+                externalData = data
             }
         } else {
-            chunk = s.buffer.nextChunk(maxLength: min(room - overhead, 16383), limit: streamLimit)
+            chunkRange = s.buffer.nextRange(maxLength: min(room - overhead, 16383), limit: streamLimit)
         }
-        if let chunk {
+        if let range = chunkRange {
+            let length = Int(range.upperBound - range.lowerBound)
             let newBytes = s.buffer.highestSent - previousHighest
             sentData += newBytes
-            if newBytes < UInt64(chunk.data.count) { statsStorage.streamBytesRetransmitted += UInt64(chunk.data.count) - newBytes }
-            let end = chunk.offset + UInt64(chunk.data.count)
-            let fin = s.finPending && end == s.buffer.endOffset
+            if newBytes < UInt64(length) { statsStorage.streamBytesRetransmitted += UInt64(length) - newBytes }
+            let fin = s.finPending && range.upperBound == s.buffer.endOffset
             if fin {
                 s.finPending = false
                 s.finSent = true
                 s.state = .dataSent
             }
-            let frame = StreamFrame(streamID: s.id, offset: chunk.offset, data: chunk.data, fin: fin)
-            frame.encode(to: &plan.payload, streamIDLength: idLength ?? QUICVarintLength(s.id))
-            plan.frames.append(.stream(streamID: s.id, offset: chunk.offset, length: chunk.data.count, fin: fin))
+            // The bytes go from the send buffer straight into the payload (no intermediate array).
+            StreamFrame.encodeHeader(streamID: s.id, offset: range.lowerBound, length: length, fin: fin,
+                                     streamIDLength: idLength ?? QUICVarintLength(s.id), to: &plan.payload)
+            if let externalData {
+                plan.payload.writeBytes(externalData)
+            } else {
+                s.buffer.appendBytes(range, to: &plan.payload.bytes)
+            }
+            plan.frames.append(.stream(streamID: s.id, offset: range.lowerBound, length: length, fin: fin))
             plan.ackEliciting = true
             return true
         } else if s.finPending && !s.buffer.hasPending {
