@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "Relay",
-            dependencies: ["MoQT", "Wire", "MoQTNet", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["MoQT", "Wire", "MoQTNet", "QUICIO", "QUICTLS", "QUIC", "FastPath", "CFastPathABI", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "\(common)/Relay"
         ),
@@ -92,7 +92,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "moq-relay",
-            dependencies: ["MoQT", "Relay", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQT", "Relay", "FastPath", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-relay"
         ),
         .executableTarget(

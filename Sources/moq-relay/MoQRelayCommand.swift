@@ -26,6 +26,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
     @Option(help: "Byte bound of the cache.") var cacheBytes: Int = 256 << 20
     @Flag(help: "Forward media packets in the kernel with TC eBPF (root).") var ebpf = false
     @Option(help: "Interfaces for the eBPF programs, comma-separated (auto-detected by default).") var ebpfIfaces: String?
+    @Option(help: "The fast path's BPF object (default: bpf/fastpath.bpf.o near the executable, or $MOQ_FASTPATH_BPF_OBJECT).")
+    var ebpfObject: String?
     @Option(help: "Write a JSON stats document here on exit and on SIGUSR1.") var stats: String?
     @Option(help: "Serve Prometheus metrics on this address.") var metrics: String?
     @OptionGroup var logging: LoggingOptions
@@ -37,13 +39,18 @@ struct MoQRelayCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = try logging.level()
-        if ebpf { throw CLIError.notImplemented("ebpf") }
         if upstream != nil { throw CLIError.notImplemented("upstream") }
         if metrics != nil { throw CLIError.notImplemented("metrics") }
         guard let address = RelayRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
-        let options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
+        var options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
                                           cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
                                           statsFile: stats)
+        if ebpf {
+            options.fastPath = try EBPFSetup.start(objectPath: ebpfObject, interfaces: ebpfIfaces, log: { printError($0) })
+        } else if ebpfIfaces != nil || ebpfObject != nil {
+            throw CLIError.usage("--ebpf-ifaces and --ebpf-object need --ebpf")
+        }
+        defer { options.fastPath?.shutdown() }
         try await RelayRunner.run(options: options, log: { printError($0) })
     }
 

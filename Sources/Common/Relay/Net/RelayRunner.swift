@@ -22,6 +22,8 @@ public enum RelayRunner {
         public var cache: TrackCache.Configuration
         /// Where to write the stats JSON, if anywhere.
         public var statsFile: String?
+        /// The kernel fast path (`--ebpf`), started by the caller, which also shuts it down.
+        public var fastPath: RelayFastPath?
 
         /// Options from their parts.
         public init(host: String, port: Int, certificateFile: String?, keyFile: String?,
@@ -45,6 +47,7 @@ public enum RelayRunner {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let relay = RelayServer(eventLoop: loop, cache: options.cache)
         relay.log = log
+        relay.fastPath = options.fastPath
         let chain: PEMSource, key: PEMSource
         if let c = options.certificateFile, let k = options.keyFile {
             chain = .file(path: c)

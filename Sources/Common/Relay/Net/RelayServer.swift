@@ -30,6 +30,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private var retiredCache = CacheStats()
     /// Receives log lines (on the event loop).
     public var log: ((String) -> Void)?
+    /// The kernel fast path (`--ebpf`), if enabled.
+    public var fastPath: RelayFastPath?
 
     private struct UpstreamKey: Hashable {
         var connection: ObjectIdentifier
@@ -52,6 +54,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         s.subscribers = subscriberSessionCount
         s.add(retiredCache)
         for t in tracks.values { s.add(t.cache.stats) }
+        fastPath?.contribute(to: &s)
         return s
     }
 
@@ -63,6 +66,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         switch event {
         case .publishNamespaceRequested(let requestID, let announce):
             namespaces[announce.namespace] = connection
+            fastPath?.publisherAppeared(connection)
             try? connection.session.accept(requestID)
             log?("moq-relay: namespace \(announce.namespace) announced")
         case .subscribeRequested(let requestID, let subscribe):
@@ -160,6 +164,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
         }
         track.subscribers.append(sub)
+        fastPath?.subscriberAppeared(sub.connection)
         if subscriberSessions.insert(ObjectIdentifier(sub.connection)).inserted { subscriberSessionCount += 1 }
         // The joiner's first object (the group's keyframe) goes out alone, from the cache or
         // live: QUIC sends the streams with data round robin, so a burst would complete small
