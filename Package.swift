@@ -70,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "Relay",
-            dependencies: ["MoQT", "Wire", "MoQTNet", "QUICIO", "QUICTLS", "QUIC", "FastPath", "CFastPathABI", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["MoQT", "Wire", "MoQTNet", "QUIC", "QUICIO", "QUICTLS", "FastPath", "CFastPathABI", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "\(common)/Relay"
         ),

@@ -79,6 +79,8 @@ public struct SubscriberQueue: Sendable {
     private var arrivals: [(sequence: UInt64, time: RelayTime)] = []
     private var arrivalsHead = 0
     private var queuedSequences = Set<UInt64>()
+    /// Queued objects per drop unit (subgroup stream or datagram).
+    private var unitCounts: [DropUnit: Int] = [:]
 
     /// An empty queue.
     public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
@@ -102,6 +104,12 @@ public struct SubscriberQueue: Sendable {
     public var queuedObjects: [RelayObject] { entries.map(\.object) }
     /// The subscriptions the queue serves.
     public var subscriptionIDs: [UInt64] { Array(subscriptions.keys) }
+    /// True while objects of subgroup `subgroup` of `group` are queued for `subscription`.
+    public func holds(subscription: UInt64, group: UInt64, subgroup: UInt64) -> Bool {
+        unitCounts[DropUnit(subscription: subscription, group: group, subgroup: subgroup, datagramObject: nil)] != nil
+    }
+    /// True while objects are queued for `subscription`.
+    public func holds(subscription: UInt64) -> Bool { unitCounts.keys.contains { $0.subscription == subscription } }
 
     // MARK: - Commands
 
@@ -124,6 +132,7 @@ public struct SubscriberQueue: Sendable {
             queuedSequences.remove(e.sequence)
             return true
         }
+        unitCounts = unitCounts.filter { $0.key.subscription != id }
     }
 
     /// Sets the congestion budget: how many bytes this subscriber can absorb now (e.g. from its
@@ -175,6 +184,7 @@ public struct SubscriberQueue: Sendable {
         arrivals.append((sequence, now))
         queuedSequences.insert(sequence)
         queuedBytes += object.byteCount
+        unitCounts[entry.unit, default: 0] += 1
         counters.enqueued += 1
         enforceBounds(now: now)
         return .queued
@@ -196,6 +206,7 @@ public struct SubscriberQueue: Sendable {
         for e in entries.prefix(taken) {
             queuedBytes -= e.object.byteCount
             queuedSequences.remove(e.sequence)
+            uncount(e.unit)
             var opens = false
             if let sg = e.object.subgroup {
                 opens = subscriptions[e.subscription]?.groups[e.object.group]?.openedSubgroups.insert(sg).inserted ?? false
@@ -340,6 +351,7 @@ public struct SubscriberQueue: Sendable {
             if match(e) {
                 queuedBytes -= e.object.byteCount
                 queuedSequences.remove(e.sequence)
+                uncount(e.unit)
                 record(drop: e.object, subscription: e.subscription, reason: reason)
                 if let sg = e.object.subgroup { lastRemovedSubgroups[e.subscription, default: [:]][e.object.group, default: []].append(sg) }
             } else {
@@ -347,6 +359,11 @@ public struct SubscriberQueue: Sendable {
             }
         }
         entries = kept
+    }
+
+    private mutating func uncount(_ unit: DropUnit) {
+        guard let n = unitCounts[unit] else { return }
+        unitCounts[unit] = n > 1 ? n - 1 : nil
     }
 
     private mutating func record(drop object: RelayObject, subscription: UInt64, reason: DropReason) {

@@ -8,6 +8,7 @@ extension Connection {
         case .closed, .draining: return
         default: break
         }
+        defer { reportCongestionIfChanged() }
         bytesReceived += datagram.count
         statsStorage.bytesReceived += datagram.count
         process(datagram: datagram, from: address, now: now)

@@ -20,6 +20,7 @@ extension Connection {
     /// The next UDP datagram to send to `peerAddress`, or nil when there is nothing to send now.
     /// Coalesces Initial, Handshake and 1-RTT packets when several levels have something to say.
     public func pollTransmit(now: QUICTime) -> [UInt8]? {
+        defer { reportCongestionIfChanged() }
         switch state {
         case .closed, .draining: return nil
         case .closing: return closeDatagram(now: now)
@@ -471,5 +472,6 @@ extension Connection {
                                 ackEliciting: true, inFlight: true, frames: frames)
         spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
         recovery.onPacketSent(record, now: now)
+        reportCongestionIfChanged()
     }
 }

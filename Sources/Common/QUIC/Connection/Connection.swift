@@ -150,6 +150,13 @@ public final class Connection {
     package var packetNumberAllocator: ((PacketNumberSpace) -> UInt64)?
     /// Draws IDs for streams we open; defaults to sequential allocation.
     package var streamIDAllocator: ((_ bidirectional: Bool) -> UInt64)?
+    /// Told about changes the fast path mirrors (see `ConnectionObserver`). Held strongly; released
+    /// when the connection is closed.
+    package var observer: ConnectionObserver? {
+        didSet { reportedCongestion = (-1, -1) }
+    }
+    /// The congestion state last told to the observer.
+    package var reportedCongestion: (window: Int, bytesInFlight: Int) = (-1, -1)
 
     // MARK: Statistics
 
@@ -450,6 +457,7 @@ public final class Connection {
         case .idleTimeout, .versionNegotiationFailed:
             state = .closed
         }
+        defer { if state == .closed { observer = nil } }
         emit(.connectionClosed(reason))
     }
 
@@ -499,10 +507,14 @@ public final class Connection {
         switch state {
         case .closed: return
         case .closing(let until), .draining(let until):
-            if now >= until { state = .closed }
+            if now >= until {
+                state = .closed
+                observer = nil
+            }
             return
         default: break
         }
+        defer { reportCongestionIfChanged() }
         if let pacing = pacingDeadline, now >= pacing { pacingDeadline = nil }
         if let idle = effectiveIdleTimeout, now >= lastActivity + idle {
             enterClosing(.idleTimeout, now: now)

@@ -1,12 +1,18 @@
 import MoQT
 import MoQTNet
 
-/// One subscription of a downstream session to a relayed track: its join plan and the subgroup
-/// streams the relay opened for it.
+/// One subscription of a downstream session to a relayed track: its join plan, the subgroup
+/// streams the relay opened for it, and what waits for its queue to drain.
 final class RelayDownstream {
     let connection: MoQTConnection
     let requestID: UInt64
     let filter: SubscriptionFilter?
+    /// SUBSCRIBER_PRIORITY (128 when absent).
+    let subscriberPriority: UInt8
+    /// The group order asked for (ascending when absent).
+    let groupOrder: GroupOrder
+    /// The track (set when the subscription is accepted or parked).
+    var track: RelayTrack?
     /// The splice of cache replay and live objects (set when the subscription is accepted).
     var plan: JoinPlan?
     /// Open downstream subgroup streams, by upstream subgroup.
@@ -18,12 +24,20 @@ final class RelayDownstream {
     var firstSent = false
     /// Live objects that arrived during a staged join after the plan went live, in order.
     var held: [RelayObject] = []
+    /// Subgroups that ended upstream (value: the reset code, nil for FIN), ended here once the
+    /// subscriber's queue holds none of their objects.
+    var endPending: [RelaySubgroupKey: UInt64?] = [:]
+    /// Set when the track ended upstream: PUBLISH_DONE goes out once the queue is drained.
+    var finishing: (code: PublishDoneCode, reason: String)?
     /// Set once a write failed: the subscription is dropped.
     var failed = false
 
-    init(connection: MoQTConnection, requestID: UInt64, filter: SubscriptionFilter?) {
+    init(connection: MoQTConnection, requestID: UInt64, filter: SubscriptionFilter?, subscriberPriority: UInt8 = 128,
+         groupOrder: GroupOrder = .ascending) {
         self.connection = connection
         self.requestID = requestID
         self.filter = filter
+        self.subscriberPriority = subscriberPriority
+        self.groupOrder = groupOrder
     }
 }

@@ -26,6 +26,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Sessions that have had a subscription accepted, over the relay's life.
     private var subscriberSessionCount = 0
     private var stats = RelayStats()
+    /// The user-space forwarding plane: one drop-policy queue per subscriber session.
+    private var plane: UserSpaceForwardingPlane
+    /// Sessions with accepted subscriptions.
+    private var subscriberStates: [ObjectIdentifier: RelaySubscriberSession] = [:]
+    private var nextSubscriberID: UInt64 = 1
+    private let congestionConfiguration: SubscriberCongestion.Configuration
+    /// How often a subscriber whose queue holds objects is fed again (also on every new object).
+    static let pumpInterval: TimeAmount = .milliseconds(2)
     /// Cache counters of tracks already removed.
     private var retiredCache = CacheStats()
     /// Receives log lines (on the event loop).
@@ -39,10 +47,17 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     /// A relay whose sessions run on `eventLoop`.
-    public init(eventLoop: EventLoop, cache: TrackCache.Configuration = TrackCache.Configuration()) {
+    public init(eventLoop: EventLoop, cache: TrackCache.Configuration = TrackCache.Configuration(),
+                queue: SubscriberQueue.Configuration = RelayServer.defaultQueueConfiguration,
+                congestion: SubscriberCongestion.Configuration = SubscriberCongestion.Configuration()) {
         self.eventLoop = eventLoop
         self.cacheConfiguration = cache
+        self.plane = UserSpaceForwardingPlane(queueConfiguration: queue)
+        self.congestionConfiguration = congestion
     }
+
+    /// The relay's subscriber queues: 2 MiB budget, 1 s maximum queue delay.
+    public static let defaultQueueConfiguration = SubscriberQueue.Configuration(maxBytes: 2 << 20, maxDelay: 1)
 
     /// The counters so far, with the caches' current state (call on any thread).
     public func currentStats() async -> RelayStats {
@@ -113,7 +128,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let session = connection.session
         log?("moq-relay: SUBSCRIBE \(subscribe.track) request \(requestID)")
         let name = subscribe.track
-        let sub = RelayDownstream(connection: connection, requestID: requestID, filter: subscribe.parameters.subscriptionFilter)
+        let sub = RelayDownstream(connection: connection, requestID: requestID, filter: subscribe.parameters.subscriptionFilter,
+                                  subscriberPriority: subscribe.parameters.subscriberPriority ?? 128,
+                                  groupOrder: subscribe.parameters.groupOrder ?? .ascending)
         if let track = tracks[name] {
             if track.isEstablished { accept(sub, on: track) } else { track.pending.append(sub) }
             return
@@ -139,17 +156,17 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private func accept(_ sub: RelayDownstream, on track: RelayTrack) {
         let id = ObjectIdentifier(sub.connection)
         var allocator = aliases[id] ?? AliasAllocator()
-        let alias = allocator.allocate(track: track.name, upstream: track.upstreamAlias)
+        var alias = allocator.allocate(track: track.name, upstream: track.upstreamAlias)
         aliases[id] = allocator
         var parameters = MessageParameters()
         parameters.largestObject = track.cache.largestLocation
         do {
-            try sub.connection.performOnLoop { session in
+            alias = try sub.connection.performOnLoop { session in
                 do {
                     // No window: the relay itself decides where delivery starts (the join plan).
-                    try session.acceptSubscribe(sub.requestID, trackAlias: alias, largest: nil, parameters: parameters)
+                    return try session.acceptSubscribe(sub.requestID, trackAlias: alias, largest: nil, parameters: parameters)
                 } catch MoQTSessionError.trackAliasInUse {
-                    try session.acceptSubscribe(sub.requestID, trackAlias: nil, largest: nil, parameters: parameters)
+                    return try session.acceptSubscribe(sub.requestID, trackAlias: nil, largest: nil, parameters: parameters)
                 }
             }
         } catch {
@@ -163,9 +180,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         case let filter?:
             sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
         }
+        sub.track = track
         track.subscribers.append(sub)
-        fastPath?.subscriberAppeared(sub.connection)
-        if subscriberSessions.insert(ObjectIdentifier(sub.connection)).inserted { subscriberSessionCount += 1 }
+        if subscriberSessions.insert(id).inserted { subscriberSessionCount += 1 }
+        let state = subscriberState(for: sub.connection)
+        state.downstreams[sub.requestID] = sub
+        plane.attach(subscriber: state.id, track: track.name,
+                     subscription: SubscriptionContext(id: sub.requestID, trackAlias: alias, subscriberPriority: sub.subscriberPriority,
+                                                       groupOrder: sub.groupOrder))
         // The joiner's first object (the group's keyframe) goes out alone, from the cache or
         // live: QUIC sends the streams with data round robin, so a burst would complete small
         // objects of other subgroups before the large first one. The rest waits until it left.
@@ -177,22 +199,32 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
-    /// Sends a joiner's first object and checks from the next loop turn on (the endpoint sends
+    private func subscriberState(for connection: MoQTConnection) -> RelaySubscriberSession {
+        let id = ObjectIdentifier(connection)
+        if let s = subscriberStates[id] { return s }
+        let s = RelaySubscriberSession(id: nextSubscriberID, connection: connection, congestion: congestionConfiguration)
+        nextSubscriberID += 1
+        subscriberStates[id] = s
+        return s
+    }
+
+    /// Queues a joiner's first object and checks from the next loop turn on (the endpoint sends
     /// what was written only after this event's handling returns) whether it has left.
     private func sendFirst(_ object: RelayObject, sub: RelayDownstream, track: RelayTrack) {
-        guard let t = try? object.trackObject() else { return }
-        send(object, properties: t.properties, to: sub)
+        enqueue(object, for: sub)
         sub.firstSent = true
         let started = MonotonicClock.now().nanoseconds
         eventLoop.scheduleTask(in: .microseconds(200)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
     }
 
-    /// Sends the rest of a staged replay once the first object has left (nothing queued in the
-    /// session, nothing in flight), or after `maxReplayStagingNanoseconds`.
+    /// Sends the rest of a staged replay once the first object has left (nothing queued for the
+    /// subscription or in the session, nothing in flight), or after `maxReplayStagingNanoseconds`.
     private func continueReplay(_ sub: RelayDownstream, track: RelayTrack, started: UInt64) {
         guard !sub.failed, sub.replayStaged, track.subscribers.contains(where: { $0 === sub }) else { return }
+        let queued = subscriberStates[ObjectIdentifier(sub.connection)].flatMap { plane.queue(for: $0.id) }?
+            .holds(subscription: sub.requestID) ?? false
         let drained = sub.connection.session.isClosed
-            || (sub.connection.session.queuedByteCount == 0 && sub.connection.quic.coreOnLoop.bytesInFlight == 0)
+            || (!queued && sub.connection.session.queuedByteCount == 0 && sub.connection.quic.coreOnLoop.bytesInFlight == 0)
         if drained || MonotonicClock.now().nanoseconds - started > Self.maxReplayStagingNanoseconds {
             sub.replayStaged = false
             finishReplay(sub, track: track)
@@ -204,58 +236,165 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// The longest the rest of a join replay waits for its first object to leave.
     static let maxReplayStagingNanoseconds: UInt64 = 250_000_000
 
+    /// Queues the rest of a staged replay and the live objects held meanwhile.
     private func finishReplay(_ sub: RelayDownstream, track: RelayTrack) {
         drainPlan(sub, track: track)
         let held = sub.held
         sub.held.removeAll()
-        for object in held {
-            guard let t = try? object.trackObject() else { continue }
-            send(object, properties: t.properties, to: sub)
+        for object in held { enqueue(object, for: sub) }
+        // Replayed subgroups that already ended upstream end here too, once sent.
+        guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
+        let queue = plane.queue(for: state.id)
+        for key in track.endedSubgroups
+        where sub.streams[key] != nil || (queue?.holds(subscription: sub.requestID, group: key.group, subgroup: key.subgroup) ?? false) {
+            sub.endPending[key] = .some(nil)
         }
-        // Replayed subgroups that already ended upstream end here too.
-        for (key, stream) in sub.streams where track.endedSubgroups.contains(key) {
-            try? sub.connection.performOnLoop { try $0.endSubgroup(streamID: stream) }
-            sub.streams[key] = nil
-        }
+        requestPump(state)
     }
 
     private func drainPlan(_ sub: RelayDownstream, track: RelayTrack) {
         guard var plan = sub.plan else { return }
-        while let object = plan.next() {
-            guard let t = try? object.trackObject() else { continue }
-            send(object, properties: t.properties, to: sub)
-        }
+        while let object = plan.next() { enqueue(object, for: sub) }
         sub.plan = plan
     }
 
-    /// Writes one object on `sub`'s stream of its subgroup (opened on first use).
-    private func send(_ object: RelayObject, properties: ObjectProperties, to sub: RelayDownstream) {
-        guard !sub.failed, let subgroup = object.subgroup else { return }
-        let key = RelaySubgroupKey(group: object.group, subgroup: subgroup)
-        do {
-            try sub.connection.performOnLoop { session in
-                let stream: UInt64
-                if let s = sub.streams[key] {
-                    stream = s
-                } else {
-                    stream = try session.openSubgroup(sub.requestID, groupID: object.group, subgroupID: .explicit(subgroup),
-                                                      publisherPriority: object.publisherPriority, hasProperties: true)
-                    sub.streams[key] = stream
+    // MARK: Subscriber queues
+
+    /// Hands `object` to `sub`'s queue in the forwarding plane; the pump sends it when the
+    /// subscriber's connection can take it.
+    private func enqueue(_ object: RelayObject, for sub: RelayDownstream) {
+        guard !sub.failed, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
+        _ = plane.forward(object, track: track.name, to: state.id, now: Self.now())
+        requestPump(state)
+    }
+
+    /// Feeds the queue of `state` later in this loop turn (objects of one burst are queued first,
+    /// so the queue orders them by priority).
+    private func requestPump(_ state: RelaySubscriberSession) {
+        guard !state.pumpRequested else { return }
+        state.pumpRequested = true
+        eventLoop.execute { [weak self] in self?.pump(state) }
+    }
+
+    /// Releases what the subscriber's connection can take now (the window from its congestion
+    /// state), sends the queue's resets, ends streams whose objects all left, and re-arms the
+    /// timer while objects wait.
+    private func pump(_ state: RelaySubscriberSession) {
+        state.pumpRequested = false
+        state.timer?.cancel()
+        state.timer = nil
+        guard subscriberStates[ObjectIdentifier(state.connection)] === state, !state.connection.session.isClosed else { return }
+        let now = Self.now()
+        state.connection.performOnLoop { session in
+            let core = state.connection.quic.coreOnLoop
+            state.pendingResets.removeAll { pending in
+                guard core.hasSentData(streamID: pending.stream) || now.seconds(since: pending.since) > 0.25 else { return false }
+                try? session.resetSubgroup(streamID: pending.stream, code: pending.code)
+                return true
+            }
+            let allowance = state.congestion.update(core.transportSnapshot(sessionBacklog: session.queuedByteCount), now: now)
+            plane.setCongestionBudget(allowance.budget, for: state.id)
+            let output = plane.poll(subscriber: state.id, now: now, window: allowance.window)
+            stats.droppedByPriority += output.drops.count
+            for d in output.drops { stats.dropsByReason[d.reason.rawValue, default: 0] += 1 }
+            for reset in output.resets { applyReset(reset, state: state, session: session, now: now) }
+            for send in output.sends {
+                guard let sub = state.downstreams[send.subscription] else { continue }
+                write(send.object, to: sub, session: session)
+            }
+            let queue = plane.queue(for: state.id)
+            state.queueDelay = queue?.oldestEnqueueTime.map { now.seconds(since: $0) } ?? 0
+            for sub in Array(state.downstreams.values) {
+                for (key, code) in sub.endPending
+                where !(queue?.holds(subscription: sub.requestID, group: key.group, subgroup: key.subgroup) ?? false) {
+                    sub.endPending[key] = nil
+                    guard let stream = sub.streams.removeValue(forKey: key) else { continue }
+                    if let code {
+                        try? session.resetSubgroup(streamID: stream, code: StreamResetCode(rawValue: code))
+                    } else {
+                        try? session.endSubgroup(streamID: stream)
+                    }
                 }
-                if object.status == .normal {
-                    try session.writeObject(streamID: stream, objectID: object.objectID, properties: properties, payload: object.payload)
-                } else {
-                    try session.writeObjectStatus(streamID: stream, objectID: object.objectID, status: object.status)
+                if let finishing = sub.finishing, !sub.replayStaged, !(queue?.holds(subscription: sub.requestID) ?? false) {
+                    completeFinish(sub, state: state, code: finishing.code, reason: finishing.reason, session: session)
                 }
             }
-            if object.status == .normal { stats.objectsOut += 1 }
+        }
+        for sub in state.downstreams.values where sub.failed { dropFailed(sub, state: state) }
+        let waiting = (plane.queue(for: state.id)?.queuedCount ?? 0) > 0 || !state.pendingResets.isEmpty
+        if waiting, subscriberStates[ObjectIdentifier(state.connection)] === state {
+            state.timer = eventLoop.scheduleTask(in: Self.pumpInterval) { [weak self] in self?.pump(state) }
+        }
+    }
+
+    /// Resets (RESET_STREAM with the drop's code) a subgroup stream the queue dropped; a stream
+    /// never opened is opened for it, so the subscriber sees which group the drop hit.
+    private func applyReset(_ reset: StreamReset, state: RelaySubscriberSession, session: MoQTSession, now: RelayTime) {
+        stats.streamsReset += 1
+        guard let sub = state.downstreams[reset.subscription] else { return }
+        let key = RelaySubgroupKey(group: reset.group, subgroup: reset.subgroup)
+        sub.endPending[key] = nil
+        if let stream = sub.streams.removeValue(forKey: key) {
+            try? session.resetSubgroup(streamID: stream, code: reset.code)
+        } else if let stream = try? session.openSubgroup(sub.requestID, groupID: reset.group, subgroupID: .explicit(reset.subgroup),
+                                                          publisherPriority: nil, hasProperties: true) {
+            state.pendingResets.append((stream, reset.code, now))
+        }
+    }
+
+    /// Writes one object on `sub`'s stream of its subgroup (opened on first use).
+    private func write(_ object: RelayObject, to sub: RelayDownstream, session: MoQTSession) {
+        guard !sub.failed, let subgroup = object.subgroup, let trackObject = try? object.trackObject() else { return }
+        let key = RelaySubgroupKey(group: object.group, subgroup: subgroup)
+        do {
+            let stream: UInt64
+            if let s = sub.streams[key] {
+                stream = s
+            } else {
+                stream = try session.openSubgroup(sub.requestID, groupID: object.group, subgroupID: .explicit(subgroup),
+                                                  publisherPriority: object.publisherPriority, hasProperties: true)
+                sub.streams[key] = stream
+            }
+            if object.status == .normal {
+                try session.writeObject(streamID: stream, objectID: object.objectID, properties: trackObject.properties, payload: object.payload)
+                stats.objectsOut += 1
+            } else {
+                try session.writeObjectStatus(streamID: stream, objectID: object.objectID, status: object.status)
+            }
         } catch {
             sub.failed = true
             log?("moq-relay: dropping a subscriber: \(error)")
         }
     }
 
+    /// PUBLISH_DONE for a subscription whose track ended, once its queue is drained.
+    private func completeFinish(_ sub: RelayDownstream, state: RelaySubscriberSession, code: PublishDoneCode, reason: String,
+                                session: MoQTSession) {
+        for stream in sub.streams.values { try? session.endSubgroup(streamID: stream) }
+        sub.streams.removeAll()
+        sub.endPending.removeAll()
+        try? session.publishDone(sub.requestID, code: code, reason: reason)
+        detach(sub, state: state)
+        if let track = sub.track { releaseAlias(sub.connection, track: track) }
+    }
+
+    private func detach(_ sub: RelayDownstream, state: RelaySubscriberSession) {
+        if let track = sub.track { plane.detach(subscriber: state.id, track: track.name) }
+        state.downstreams[sub.requestID] = nil
+    }
+
+    private func dropFailed(_ sub: RelayDownstream, state: RelaySubscriberSession) {
+        detach(sub, state: state)
+        guard let track = sub.track else { return }
+        track.subscribers.removeAll { $0 === sub }
+        releaseAlias(sub.connection, track: track)
+        retireIfUnused(track)
+    }
+
     private func removeDownstream(_ connection: MoQTConnection, _ requestID: UInt64) {
+        if let state = subscriberStates[ObjectIdentifier(connection)], let sub = state.downstreams[requestID] {
+            detach(sub, state: state)
+        }
         for track in Array(tracks.values) {
             let before = track.subscribers.count + track.pending.count
             track.subscribers.removeAll { $0.connection === connection && $0.requestID == requestID }
@@ -276,7 +415,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
 
     /// Unsubscribes upstream when the last subscriber of `track` left.
     private func retireIfUnused(_ track: RelayTrack) {
-        guard track.subscribers.isEmpty, track.pending.isEmpty else { return }
+        guard track.subscribers.isEmpty, track.pending.isEmpty, tracks[track.name] === track else { return }
         if !track.upstream.session.isClosed {
             try? track.upstream.performOnLoop { try $0.unsubscribe(track.upstreamRequestID) }
             log?("moq-relay: last subscriber of \(String(decoding: track.name.name, as: UTF8.self)) left, unsubscribed upstream")
@@ -297,6 +436,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let id = ObjectIdentifier(connection)
         aliases[id] = nil
         subscriberSessions.remove(id)
+        if let state = subscriberStates.removeValue(forKey: id) {
+            state.timer?.cancel()
+            plane.detach(subscriber: state.id, track: nil)
+        }
         namespaces = namespaces.filter { $0.value !== connection }
         for track in Array(tracks.values) {
             if track.upstream === connection {
@@ -352,7 +495,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             switch decision {
             case .forward:
                 if !sub.replayStaged {
-                    send(object, properties: received.properties, to: sub)
+                    enqueue(object, for: sub)
                 } else if !sub.firstSent {
                     sendFirst(object, sub: sub, track: track)
                 } else {
@@ -368,7 +511,6 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             case .duplicate, .beforeStart: break
             }
         }
-        track.subscribers.removeAll { $0.failed }
     }
 
     private func upstreamSubgroupEnded(_ track: RelayTrack, streamID: UInt64, group: UInt64, subgroup: UInt64?, resetCode: UInt64?) {
@@ -376,32 +518,25 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             ?? subgroup.map({ RelaySubgroupKey(group: group, subgroup: $0) }) else { return }
         track.endedSubgroups.insert(key)
         for sub in track.subscribers where !sub.replayStaged {  // a staged replay ends its streams when it completes
-            guard let stream = sub.streams.removeValue(forKey: key) else { continue }
-            try? sub.connection.performOnLoop { session in
-                if let code = resetCode {
-                    try session.resetSubgroup(streamID: stream, code: StreamResetCode(rawValue: code))
-                } else {
-                    try session.endSubgroup(streamID: stream)
-                }
-            }
+            guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { continue }
+            sub.endPending[key] = .some(resetCode)
+            requestPump(state)
         }
     }
 
-    /// The track ended upstream: end every subscriber's open streams and send it PUBLISH_DONE
-    /// (which carries its own stream count).
+    /// The track ended upstream: each subscriber gets PUBLISH_DONE (with its own stream count)
+    /// once what its queue holds of the track has left; waiting subscribers are refused.
     private func finishTrack(_ track: RelayTrack, code: PublishDoneCode, reason: String) {
-        for sub in track.subscribers + track.pending where !sub.connection.session.isClosed {
-            sub.replayStaged = false
-            try? sub.connection.performOnLoop { session in
-                for stream in sub.streams.values { try? session.endSubgroup(streamID: stream) }
-                sub.streams.removeAll()
-                if track.isEstablished && track.subscribers.contains(where: { $0 === sub }) {
-                    try session.publishDone(sub.requestID, code: code, reason: reason)
-                } else {
-                    try session.reject(sub.requestID, code: .doesNotExist, reason: reason)
-                }
+        for sub in track.pending where !sub.connection.session.isClosed {
+            try? sub.connection.performOnLoop { try $0.reject(sub.requestID, code: .doesNotExist, reason: reason) }
+        }
+        for sub in track.subscribers where !sub.connection.session.isClosed {
+            if sub.replayStaged {
+                sub.replayStaged = false
+                finishReplay(sub, track: track)
             }
-            releaseAlias(sub.connection, track: track)
+            sub.finishing = (code, reason)
+            if let state = subscriberStates[ObjectIdentifier(sub.connection)] { requestPump(state) }
         }
         track.subscribers.removeAll()
         track.pending.removeAll()
@@ -419,8 +554,18 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 where all.insert(ObjectIdentifier(c)).inserted { list.append(c) }
             }
             for c in self.namespaces.values where all.insert(ObjectIdentifier(c)).inserted { list.append(c) }
+            for s in self.subscriberStates.values where all.insert(ObjectIdentifier(s.connection)).inserted { list.append(s.connection) }
             return list
         }.get()) ?? []
         for s in sessions { await s.close(code: .noError, reason: "relay shutting down") }
+    }
+
+    // MARK: Inspection (tests, metrics)
+
+    /// Per-subscriber queue counters and the current queue delay, keyed by the plane's subscriber ID.
+    func queueSnapshots() -> [(id: UInt64, counters: QueueCounters, queuedBytes: Int, delay: Double)] {
+        subscriberStates.values.compactMap { s in
+            plane.queue(for: s.id).map { (s.id, $0.counters, $0.queuedBytes, s.queueDelay) }
+        }
     }
 }
