@@ -26,12 +26,12 @@ final class SimulatedPair {
     var application: ((SimulatedPair, QUICTime) -> Void)?
 
     init(seed: UInt64 = 1, clientToServer: LinkConfiguration = LinkConfiguration(), serverToClient: LinkConfiguration = LinkConfiguration(),
-         configuration: ConnectionConfiguration = ConnectionConfiguration(), serverALPN: String = "test", requiresRetry: Bool = false,
-         tls: TLSKind = .gnutls) {
+         configuration: ConnectionConfiguration = ConnectionConfiguration(), clientConfiguration: ConnectionConfiguration? = nil,
+         serverALPN: String = "test", requiresRetry: Bool = false, tls: TLSKind = .gnutls) {
         tlsKind = tls
         simulator = NetworkSimulator(seed: seed)
         var clientConfig = EndpointConfiguration()
-        clientConfig.connection = configuration
+        clientConfig.connection = clientConfiguration ?? configuration
         clientConfig.connection.randomSeed = seed &* 1000 &+ 1
         client = Endpoint(configuration: clientConfig)
         var serverConfig = EndpointConfiguration()

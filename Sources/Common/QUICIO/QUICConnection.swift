@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import QUIC
 
@@ -172,6 +173,9 @@ public final class QUICConnection: @unchecked Sendable {
             switch event {
             case .handshakeCompleted:
                 handshakeDone = true
+                if core.isCleartext {
+                    endpoint.logger.warning("cleartext 1-RTT in use: packets are NOT encrypted (peer \(core.peerAddress))")
+                }
                 for w in handshakeWaiters { w.resume() }
                 handshakeWaiters.removeAll()
                 if isIncoming { endpoint.deliverIncoming(self) }

@@ -41,6 +41,13 @@ extension Connection {
             if let first = firstDCID, header.destinationConnectionID != first { break }
             firstDCID = header.destinationConnectionID
             offset = max(header.packetEnd, offset + 1)
+            // Cleartext 1-RTT packets have no integrity check to fail first: look for a stateless
+            // reset before trying to parse frames out of one.
+            if header.type == .oneRTT, cleartext, datagram.count >= 21,
+               let token = peerTransportParameters?.statelessResetToken, Array(datagram.suffix(16)) == token {
+                enterClosing(.statelessReset, now: now)
+                break
+            }
             let dropped = statsStorage.packetsDropped
             handlePacket(header, datagram: datagram, from: address, now: now)
             // A short-header packet we could not process may be a stateless reset (RFC 9000 §10.3.1).
@@ -93,14 +100,24 @@ extension Connection {
 
         var packet = Array(datagram[header.packetStart..<header.packetEnd])
         let pnOffset = header.packetNumberOffset - header.packetStart
-        guard packet.count >= pnOffset + 4 + 16 else {
-            statsStorage.packetsDropped += 1
-            return
-        }
+        let isCleartext = level == .oneRTT && cleartext
         let pnLength: Int
-        do { pnLength = try HeaderProtection.remove(packet: &packet, packetNumberOffset: pnOffset, protection: keys) } catch {
-            statsStorage.packetsDropped += 1
-            return
+        if isCleartext {
+            // Identity header protection: the first byte and packet number are as sent.
+            pnLength = Int(packet[0] & 0x03) + 1
+            guard packet.count > pnOffset + pnLength else {
+                statsStorage.packetsDropped += 1
+                return
+            }
+        } else {
+            guard packet.count >= pnOffset + 4 + 16 else {
+                statsStorage.packetsDropped += 1
+                return
+            }
+            do { pnLength = try HeaderProtection.remove(packet: &packet, packetNumberOffset: pnOffset, protection: keys) } catch {
+                statsStorage.packetsDropped += 1
+                return
+            }
         }
         var truncated: UInt64 = 0
         for i in 0..<pnLength { truncated = truncated << 8 | UInt64(packet[pnOffset + i]) }
@@ -112,7 +129,10 @@ extension Connection {
         let ciphertext = packet[headerEnd...]
         let headerBytes = packet[0..<headerEnd]
         var payload: [UInt8]?
-        if level == .oneRTT && (packet[0] & 0x04 != 0) != keyPhase {
+        if isCleartext {
+            // No AEAD and no tag: the frames run to the end of the packet. Key phase is ignored.
+            payload = Array(ciphertext)
+        } else if level == .oneRTT && (packet[0] & 0x04 != 0) != keyPhase {
             if let previous = previousReadKeys {
                 payload = try? previous.open(ciphertext: ciphertext, packetNumber: pn, header: headerBytes)
             }

@@ -12,8 +12,10 @@ struct PacketPlan {
     var includesAck: Bool
     /// PADDING was added: the packet counts in flight even without ack-eliciting frames.
     var padded = false
+    /// The AEAD tag length: 16, or 0 for cleartext 1-RTT packets.
+    var tagLength = 16
     /// Bytes on the wire once protected.
-    var size: Int { headerLength + packetNumberLength + payload.count + 16 }
+    var size: Int { headerLength + packetNumberLength + payload.count + tagLength }
 }
 
 extension Connection {
@@ -71,6 +73,9 @@ extension Connection {
         }
     }
 
+    /// The AEAD tag length of packets in `space` (none for cleartext 1-RTT).
+    private func tagLength(_ space: PacketNumberSpace) -> Int { space == .application && cleartext ? 0 : 16 }
+
     private func peekPacketNumber(_ space: PacketNumberSpace) -> UInt64 { spaces[space.rawValue].nextPacketNumber }
 
     /// Assembles one packet for `space` within `room` bytes, or nil.
@@ -81,7 +86,8 @@ extension Connection {
         let pnLength = PacketNumberCoding.encodedLength(fullPacketNumber: pn, largestAcknowledged: recovery.spaces[space.rawValue].largestAckedPacket)
         var plan = PacketPlan(space: space, packetNumber: pn, packetNumberLength: pnLength, headerLength: headerLength(space: space),
                               payload: ByteWriter(capacity: room), frames: [], ackEliciting: false, includesAck: false)
-        let overhead = plan.headerLength + pnLength + 16
+        plan.tagLength = tagLength(space)
+        let overhead = plan.headerLength + pnLength + plan.tagLength
         guard room >= overhead + 8 else { return nil }
         let limit = room - overhead
         var spaceState = spaces[space.rawValue]
@@ -332,7 +338,7 @@ extension Connection {
             if plan.space == .initial {
                 w.writeVarint(UInt64(token.count)); w.writeBytes(token)
             }
-            w.writeVarint(UInt64(plan.packetNumberLength + plan.payload.count + 16), length: 2)
+            w.writeVarint(UInt64(plan.packetNumberLength + plan.payload.count + plan.tagLength), length: 2)
         case .application:
             w.writeUInt8(0x40 | (keyPhase ? 0x04 : 0) | pnBits)
             w.writeBytes(peerConnectionID.bytes)
@@ -340,9 +346,14 @@ extension Connection {
         let pnOffset = w.count
         w.writeBigEndian(PacketNumberCoding.truncate(plan.packetNumber, length: plan.packetNumberLength), count: plan.packetNumberLength)
         var packet = w.bytes
-        let sealed = keys.seal(payload: plan.payload.bytes[...], packetNumber: plan.packetNumber, header: packet[...])
-        packet += sealed
-        HeaderProtection.apply(packet: &packet, packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength, protection: keys)
+        if plan.space == .application && cleartext {
+            // Cleartext 1-RTT: identity header protection and AEAD, no tag.
+            packet += plan.payload.bytes
+        } else {
+            let sealed = keys.seal(payload: plan.payload.bytes[...], packetNumber: plan.packetNumber, header: packet[...])
+            packet += sealed
+            HeaderProtection.apply(packet: &packet, packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength, protection: keys)
+        }
 
         let record = SentPacket(packetNumber: plan.packetNumber, space: plan.space, timeSent: now, sentBytes: packet.count,
                                 ackEliciting: plan.ackEliciting, inFlight: plan.ackEliciting || plan.padded, frames: plan.frames)
@@ -378,6 +389,7 @@ extension Connection {
             spaces[space.rawValue].nextPacketNumber += 1
             var plan = PacketPlan(space: space, packetNumber: pn, packetNumberLength: 4, headerLength: headerLength(space: space),
                                   payload: ByteWriter(), frames: [.connectionClose], ackEliciting: false, includesAck: false)
+            plan.tagLength = tagLength(space)
             Frame.connectionClose(f).encode(to: &plan.payload)
             if space == .initial && role == .client {
                 let pad = 1200 - plan.size

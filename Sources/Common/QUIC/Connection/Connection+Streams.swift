@@ -148,6 +148,13 @@ extension Connection {
         if let first = keyPhaseFirstPacket {
             guard let acked = recovery.spaces[PacketNumberSpace.application.rawValue].largestAckedPacket, acked >= first else { return false }
         }
+        if cleartext {
+            // No keys to change: only the key phase bit flips (the peer ignores it).
+            keyPhaseFirstPacket = spaces[PacketNumberSpace.application.rawValue].nextPacketNumber
+            keyPhase.toggle()
+            keyUpdates += 1
+            return true
+        }
         rotateKeys(peerInitiated: false)
         return true
     }

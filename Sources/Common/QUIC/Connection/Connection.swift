@@ -59,6 +59,8 @@ public final class Connection {
     package var readKeys = [PacketProtection?](repeating: nil, count: 4)
     package var writeKeys = [PacketProtection?](repeating: nil, count: 4)
     package var keyPhase = false
+    /// Both ends sent cleartext_1rtt: 1-RTT packets are neither encrypted nor header-protected.
+    package var cleartext = false
     package var nextReadKeys: PacketProtection?
     package var previousReadKeys: PacketProtection?
     package var keyUpdates = 0
@@ -262,6 +264,7 @@ public final class Connection {
         tp.maxAckDelay = c.maxAckDelay.nanoseconds / 1_000_000
         tp.activeConnectionIDLimit = 4
         tp.maxDatagramFrameSize = c.maxDatagramFrameSize
+        tp.cleartext1RTT = c.allowCleartext
         return tp
     }
 
@@ -299,6 +302,9 @@ public final class Connection {
     public var bytesInFlight: Int { recovery.bytesInFlight }
     /// Number of 1-RTT key updates performed.
     public var keyUpdateCount: Int { keyUpdates }
+    /// True when both ends offered cleartext_1rtt (known once the peer's transport parameters
+    /// arrived, before any 1-RTT packet): 1-RTT packets are sent and accepted WITHOUT protection.
+    public var isCleartext: Bool { cleartext }
 
     // MARK: Events
 
@@ -412,6 +418,7 @@ public final class Connection {
             }
         }
         peerTransportParameters = tp
+        cleartext = configuration.allowCleartext && tp.cleartext1RTT
         peerMaxData = tp.initialMaxData
         peerMaxStreams = [tp.initialMaxStreamsUni, tp.initialMaxStreamsBidi]
         recovery.maxAckDelay = .milliseconds(tp.maxAckDelay)

@@ -29,6 +29,17 @@ public struct ConnectionConfiguration: Sendable {
     public var pacing = true
     /// kInitialRtt.
     public var initialRtt = QUICDuration.milliseconds(333)
+    /// Offer cleartext 1-RTT packets (private transport parameter `cleartext_1rtt`): when both ends
+    /// offer it, 1-RTT packets carry no header protection, no encryption and no AEAD tag, so the
+    /// kernel fast path can build and rewrite them. The handshake stays TLS 1.3. NOT SECURE: for
+    /// trusted networks and measurements only.
+    public var allowCleartext = false
+    /// Fixed-size encodings for the kernel fast path (all valid RFC 9000): 4-byte packet numbers in
+    /// every 1-RTT packet, and STREAM frames of our unidirectional streams alone in their packet with
+    /// a 4-byte stream ID.
+    public var fastPathEncoding = false
+    /// The congestion controller.
+    public var congestionControl = CongestionControlAlgorithm.newReno
     /// Seed for connection IDs and tokens; nil uses the system generator (tests pass a seed).
     public var randomSeed: UInt64?
 

@@ -23,6 +23,8 @@ public struct TransportParameters: Equatable, Sendable {
         public static let initialSourceConnectionID: UInt64 = 0x0f
         public static let retrySourceConnectionID: UInt64 = 0x10
         public static let maxDatagramFrameSize: UInt64 = 0x20
+        /// This project's private parameter: the sender accepts cleartext 1-RTT packets (empty value).
+        public static let cleartext1RTT: UInt64 = 0x3f5c_11e0
     }
 
     /// The server's preferred address (RFC 9000 §18.2).
@@ -56,6 +58,9 @@ public struct TransportParameters: Equatable, Sendable {
     public var retrySourceConnectionID: QUICConnectionID?
     /// RFC 9221; nil = DATAGRAM frames not supported.
     public var maxDatagramFrameSize: UInt64?
+    /// cleartext_1rtt (private): the sender is willing to send and receive 1-RTT packets without
+    /// packet protection. In force only when both ends send it.
+    public var cleartext1RTT = false
     /// Parameters we do not know (including GREASE), by ID; kept so they round-trip.
     public var unknown: [UInt64: [UInt8]] = [:]
 
@@ -96,6 +101,7 @@ public struct TransportParameters: Equatable, Sendable {
         if let v = initialSourceConnectionID { put(ID.initialSourceConnectionID, v.bytes) }
         if let v = retrySourceConnectionID { put(ID.retrySourceConnectionID, v.bytes) }
         if let v = maxDatagramFrameSize { putInt(ID.maxDatagramFrameSize, v) }
+        if cleartext1RTT { put(ID.cleartext1RTT, []) }
         for (id, value) in unknown.sorted(by: { $0.key < $1.key }) { put(id, value) }
         return w.bytes
     }
@@ -178,6 +184,9 @@ public struct TransportParameters: Equatable, Sendable {
             case ID.initialSourceConnectionID: p.initialSourceConnectionID = try cid()
             case ID.retrySourceConnectionID: try serverOnly(); p.retrySourceConnectionID = try cid()
             case ID.maxDatagramFrameSize: p.maxDatagramFrameSize = try int()
+            case ID.cleartext1RTT:
+                guard value.isEmpty else { throw fail("cleartext_1rtt must be empty") }
+                p.cleartext1RTT = true
             default: p.unknown[id] = value
             }
         }
