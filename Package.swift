@@ -87,7 +87,7 @@ let package = Package(
         // Executables: argument parsing and wiring only.
         .executableTarget(
             name: "moq-pub",
-            dependencies: ["MoQMedia", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQMedia", "MoQTNet", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-pub"
         ),
         .executableTarget(
@@ -97,7 +97,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "moq-sub",
-            dependencies: ["MoQMedia", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQMedia", "MoQTNet", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-sub"
         ),
         .executableTarget(

@@ -1,5 +1,6 @@
 import CLIKit
 import FastPath
+import MoQTNet
 import Relay
 
 /// `--ebpf`: starts the kernel fast path before the relay listens, or fails with exit 1 and the reason
@@ -13,6 +14,10 @@ enum EBPFSetup {
             guard !names.isEmpty else { throw CLIError.usage("--ebpf-ifaces names no interface") }
             options.interfaces = names
         }
+        // Offer cleartext 1-RTT (only peers started with --allow-cleartext accept it) and use the
+        // fixed-size encodings the kernel rewrites in place.
+        MoQTEndpoint.transportOptions.allowCleartext = true
+        MoQTEndpoint.transportOptions.fastPathEncoding = true
         do {
             return try RelayFastPath.start(options: options, log: log)
         } catch let error as FastPathError {

@@ -12,6 +12,9 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     public unowned let quic: QUICConnection
     /// The handler of session events.
     public var handler: MoQTSessionHandler?
+    /// Sees the raw bytes of every stream the peer opened, in order, before the session parses them
+    /// (the relay's fast path mirrors upstream media streams with it), and their resets.
+    public var rawStreamTap: MoQTRawStreamTap?
     private var timer: Scheduled<Void>?
     private var timerDeadline: UInt64?
     private var readyWaiters: [CheckedContinuation<Void, Error>] = []
@@ -82,6 +85,7 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
         case .streamReadable(let id), .streamFinished(let id):
             readAll(core: core, streamID: id)
         case .streamReset(let id, let code):
+            rawStreamTap?.streamReset(streamID: id, errorCode: code)
             session.handleStreamReset(streamID: id, errorCode: code)
         case .stopSendingReceived(let id, let code):
             session.handleStopSending(streamID: id, errorCode: code)
@@ -102,6 +106,7 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
         while true {
             guard let result = try? core.read(streamID: streamID, maxLength: 1 << 20) else { return }
             if result.data.isEmpty && !result.isFinished { return }
+            rawStreamTap?.streamData(streamID: streamID, bytes: result.data, fin: result.isFinished)
             session.handleStreamData(streamID: streamID, bytes: result.data, fin: result.isFinished)
             if result.isFinished { return }
         }

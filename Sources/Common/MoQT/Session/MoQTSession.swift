@@ -130,6 +130,13 @@ public final class MoQTSession {
         return requests[s]?.streamsOpened
     }
 
+    /// Counts `count` subgroup streams of subscription `requestID` that were opened outside this
+    /// session (the relay's kernel fast path), so PUBLISH_DONE's stream count includes them.
+    public func countStreamsOpenedElsewhere(forRequest requestID: UInt64, count: UInt64 = 1) {
+        guard let s = requestStreams[requestID] else { return }
+        requests[s]?.streamsOpened += count
+    }
+
     // MARK: Events
 
     /// The next event, or nil when none is pending.

@@ -42,6 +42,10 @@ public final class RelayFastPath: @unchecked Sendable {
     private var isShutDown = false
     /// Receives log lines.
     public var log: (String) -> Void
+    /// The user-space half, once `activate(endpoint:)` ran.
+    var plane: RelayFastPathPlane?
+    /// The relay's UDP port.
+    var relayPort: UInt16 = 0
 
     private init(object: FastPathObject, objectPath: String, pinDirectory: String, explicitInterfaces: Set<Int32>?,
                  log: @escaping (String) -> Void) {
@@ -156,6 +160,7 @@ public final class RelayFastPath: @unchecked Sendable {
         defer { lock.unlock() }
         guard !isShutDown else { return }
         isShutDown = true
+        plane?.stop()
         for (index, attachment) in attachments {
             do { try attachment.detach() } catch { log("moq-relay: detaching from \(interfaceNames[index] ?? "\(index)") failed: \(error)") }
         }

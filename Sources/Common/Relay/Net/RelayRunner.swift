@@ -60,6 +60,7 @@ public enum RelayRunner {
         let endpoint = try await MoQTEndpoint.server(host: options.host, port: options.port, certificateChain: chain,
                                                      privateKey: key, handler: relay, group: loop)
         let port = endpoint.quic.localAddress?.port ?? options.port
+        try options.fastPath?.activate(endpoint: endpoint.quic)
         log("moq-relay: listening on \(options.host):\(port)")
         print("READY \(port)")
         fflush(stdout)

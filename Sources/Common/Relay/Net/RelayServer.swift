@@ -69,6 +69,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         s.subscribers = subscriberSessionCount
         s.add(retiredCache)
         for t in tracks.values { s.add(t.cache.stats) }
+        for state in subscriberStates.values { s.packetsUserSpace += state.connection.quic.coreOnLoop.stats.packetsSent }
         fastPath?.contribute(to: &s)
         return s
     }
@@ -188,6 +189,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         plane.attach(subscriber: state.id, track: track.name,
                      subscription: SubscriptionContext(id: sub.requestID, trackAlias: alias, subscriberPriority: sub.subscriberPriority,
                                                        groupOrder: sub.groupOrder))
+        fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
+                                     upstreamAlias: track.upstreamAlias, alias: alias)
         // The joiner's first object (the group's keyframe) goes out alone, from the cache or
         // live: QUIC sends the streams with data round robin, so a burst would complete small
         // objects of other subgroups before the large first one. The rest waits until it left.
@@ -264,6 +267,12 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// subscriber's connection can take it.
     private func enqueue(_ object: RelayObject, for sub: RelayDownstream) {
         guard !sub.failed, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
+        if fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
+            // The fast path mirrors the upstream streams to this subscriber (kernel, or user space
+            // from its copy of the upstream streams): nothing to queue here.
+            if object.status == .normal { stats.objectsOut += 1 }
+            return
+        }
         _ = plane.forward(object, track: track.name, to: state.id, now: Self.now())
         requestPump(state)
     }
@@ -392,6 +401,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func removeDownstream(_ connection: MoQTConnection, _ requestID: UInt64) {
+        fastPath?.subscriptionEnded(connection, requestID: requestID)
         if let state = subscriberStates[ObjectIdentifier(connection)], let sub = state.downstreams[requestID] {
             detach(sub, state: state)
         }
@@ -436,7 +446,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let id = ObjectIdentifier(connection)
         aliases[id] = nil
         subscriberSessions.remove(id)
+        fastPath?.connectionClosed(connection)
         if let state = subscriberStates.removeValue(forKey: id) {
+            stats.packetsUserSpace += connection.quic.coreOnLoop.stats.packetsSent
             state.timer?.cancel()
             plane.detach(subscriber: state.id, track: nil)
         }

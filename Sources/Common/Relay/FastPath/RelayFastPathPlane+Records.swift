@@ -1,0 +1,212 @@
+import CFastPathABI
+import FastPath
+import MoQT
+import QUIC
+import QUICIO
+
+extension RelayFastPathPlane {
+    /// Reads every pending ring-buffer record and applies it to its subscriber connection. Runs before
+    /// every received datagram (so an ACK never covers a packet number not registered yet) and on a
+    /// 2 ms timer. Needs no system call when the ring is empty.
+    func drain() {
+        let records: [FastPathRecord]
+        do { records = try reader.drain() } catch {
+            failures += 1
+            return
+        }
+        guard !records.isEmpty else { return }
+        var touched: [UInt32: FastPathDownstream] = [:]
+        let now = MonotonicClock.now()
+        for r in records {
+            guard let d = downstreamsByID[r.subscriberID], d.generation == r.connectionID else {
+                recordsStale += 1
+                continue
+            }
+            touched[d.id] = d
+            switch r.kind {
+            case .sent?: handleSent(r, d, now: now)
+            case .dropped?: handleDropped(r, d)
+            case .handoff?: handleHandoff(r, d)
+            case nil: recordsStale += 1
+            }
+        }
+        for d in touched.values {
+            syncBudget(d)
+            syncCredits(d)
+            d.connection.quic.withCoreOnLoop { _ in }  // send what the registrations queued (retransmissions, resets)
+        }
+    }
+
+    /// The subscriber stream for the upstream stream a record names, created on first sight with the
+    /// stream ID the kernel allocated.
+    private func kernelStream(_ r: FastPathRecord, _ d: FastPathDownstream) -> FastPathSubscriberStream? {
+        let key = FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)
+        if let s = d.streams[key] {
+            if s.streamID == nil { s.streamID = r.streamID; d.streamsByID[r.streamID] = s }
+            return s
+        }
+        guard let up = upstreamsByID[r.upstreamID] else { return nil }
+        let mirror = up.mirrors[r.upstreamStreamID] ?? {
+            let m = UpstreamStreamMirror(upstreamID: up.id, streamID: r.upstreamStreamID, now: MonotonicClock.now().nanoseconds)
+            up.mirrors[r.upstreamStreamID] = m
+            return m
+        }()
+        // Which subscription: the track the kernel forwarded for, by the subscriber's alias in it.
+        guard let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) else { return nil }
+        let s = FastPathSubscriberStream(mirror: mirror, requestID: sub.key, alias: sub.value.alias)
+        s.streamID = r.streamID
+        do {
+            try d.core.createExternalStream(id: r.streamID)
+        } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot create stream \(r.streamID) for subscriber \(d.id): \(error)")
+        }
+        mirror.users += 1
+        d.streams[key] = s
+        d.streamsByID[r.streamID] = s
+        d.connection.session.countStreamsOpenedElsewhere(forRequest: sub.key)
+        return s
+    }
+
+    func trackID(of key: FastPathTrackKey) -> UInt32? { tracks[key]?.trackID }
+
+    private func handleSent(_ r: FastPathRecord, _ d: FastPathDownstream, now: QUICTime) {
+        recordsSent += 1
+        guard let s = kernelStream(r, d), let id = s.streamID else { return }
+        let end = r.offset + UInt64(r.length)
+        let newBytes = end > s.kernelEnd ? end - max(s.kernelEnd, r.offset) : 0
+        s.addKernelRange(r.offset..<end)
+        d.kernelNewBytes += newBytes
+        d.budgetRefund += Int64(r.packetSize)
+        d.kernelPackets += 1
+        // The kernel stamped the send with bpf_ktime_get_ns (CLOCK_MONOTONIC), our clock too.
+        let sent = QUICTime(nanoseconds: min(r.sendTimeNanoseconds, now.nanoseconds))
+        _ = id
+        d.core.registerExternallySentPacketShim(packetNumber: r.packetNumber, sentBytes: Int(r.packetSize), timeSent: sent, now: now)
+        if r.fin && !s.finished {
+            s.finished = true
+            try? d.core.finishExternalStream(streamID: id, finalSize: end)
+        }
+    }
+
+    private func handleDropped(_ r: FastPathRecord, _ d: FastPathDownstream) {
+        recordsDropped += 1
+        guard r.streamOpen, let s = kernelStream(r, d), let id = s.streamID, !s.reset else { return }
+        s.reset = true
+        s.userFrom = nil
+        // moq-sub attributes TOO_FAR_BEHIND resets to priority dropping (docs/RELAY.md).
+        do { if d.core.sendStreams[id]?.buffer.endOffset ?? 0 > 0 { try d.core.resetStream(streamID: id, errorCode: StreamResetCode.tooFarBehind.rawValue) } } catch {
+            failures += 1
+        }
+    }
+
+    private func handleHandoff(_ r: FastPathRecord, _ d: FastPathDownstream) {
+        recordsHandoff += 1
+        if r.streamOpen {
+            guard let s = kernelStream(r, d), !s.reset else { return }
+            s.userFrom = min(s.userFrom ?? r.finalSize, r.finalSize)
+            s.userSentEnd = min(s.userSentEnd == 0 ? r.finalSize : s.userSentEnd, r.finalSize)
+            pump(d, s)
+        } else {
+            // Nothing of it was sent and no ID taken: user space sends the whole stream.
+            let key = FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)
+            guard d.streams[key] == nil, let up = upstreamsByID[r.upstreamID], let mirror = up.mirrors[r.upstreamStreamID] ?? {
+                let m = UpstreamStreamMirror(upstreamID: up.id, streamID: r.upstreamStreamID, now: MonotonicClock.now().nanoseconds)
+                up.mirrors[r.upstreamStreamID] = m
+                return m
+            }() as UpstreamStreamMirror?,
+                  let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) else { return }
+            startUserStream(d, mirror: mirror, requestID: sub.key, alias: sub.value.alias)
+        }
+    }
+
+    // MARK: user-space streams
+
+    /// Serves `mirror` to `d` from user space from offset 0 (a late joiner's stream, or one the
+    /// kernel did not take), unless the kernel already has it: the `fp_sub_streams` entry is created
+    /// HANDOFF with BPF_NOEXIST, so exactly one of kernel and user space owns the stream.
+    func serveFromMirror(_ d: FastPathDownstream, mirror: UpstreamStreamMirror, requestID: UInt64, alias: UInt64) {
+        let key = FastPathStreamKey(upstreamID: mirror.upstreamID, streamID: mirror.streamID)
+        guard d.streams[key] == nil else { return }
+        do {
+            // The kernel has it (its records say so) when an entry exists.
+            guard try object.claimSubscriberStream(subscriberID: d.id, upstreamID: mirror.upstreamID, streamID: mirror.streamID) else { return }
+        } catch {
+            failures += 1  // map full (counted by the kernel too): the subscriber misses this stream
+            return
+        }
+        startUserStream(d, mirror: mirror, requestID: requestID, alias: alias)
+    }
+
+    func startUserStream(_ d: FastPathDownstream, mirror: UpstreamStreamMirror, requestID: UInt64, alias: UInt64) {
+        let key = FastPathStreamKey(upstreamID: mirror.upstreamID, streamID: mirror.streamID)
+        let s = FastPathSubscriberStream(mirror: mirror, requestID: requestID, alias: alias)
+        s.userFrom = 0
+        mirror.users += 1
+        d.streams[key] = s
+        streamsFromMirror += 1
+        openUserStream(d, s)
+    }
+
+    /// Allocates the stream's ID and creates it, or waits for MAX_STREAMS credit.
+    func openUserStream(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
+        guard s.streamID == nil else { return }
+        guard d.core.localStreamsOpened[0] < d.core.peerMaxStreams[0], let allocate = d.core.streamIDAllocator else {
+            if !d.waitingForStreams.contains(where: { $0 === s }) { d.waitingForStreams.append(s) }
+            return
+        }
+        let id = allocate(false)
+        do { try d.core.createExternalStream(id: id) } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot open stream \(id) for subscriber \(d.id): \(error)")
+            return
+        }
+        s.streamID = id
+        d.streamsByID[id] = s
+        d.connection.session.countStreamsOpenedElsewhere(forRequest: s.requestID)
+        pump(d, s)
+    }
+
+    /// Hands the connection whatever user space owes on `s`: new mirror bytes past `userFrom`, and the
+    /// FIN once the mirror is complete.
+    func pump(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
+        guard let from = s.userFrom, let id = s.streamID, !s.reset else { return }
+        let start = max(from, s.userSentEnd)
+        let available = s.mirror.count
+        if available > start {
+            do {
+                try d.core.sendExternalStreamData(streamID: id, range: start..<available)
+                s.userSentEnd = available
+            } catch {
+                failures += 1
+            }
+        }
+        if let final = s.mirror.finalSize, s.mirror.isComplete, !s.finished, s.userSentEnd >= final || from >= final {
+            s.finished = true
+            try? d.core.finishExternalStream(streamID: id, finalSize: final)
+        }
+    }
+
+    /// The upstream stream is complete: every byte the kernel did not report SENT is sent by user
+    /// space (mid-stream copies the kernel skipped, a copy lost to a full map), then the FIN.
+    func reconcile(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
+        guard let final = s.mirror.finalSize, let id = s.streamID, !s.reset else { return }
+        if s.userFrom == nil {
+            for gap in s.kernelGaps(upTo: final) {
+                gapBytesFilled += gap.upperBound - gap.lowerBound
+                try? d.core.sendExternalStreamData(streamID: id, range: gap)
+            }
+            if !s.finished {
+                s.finished = true
+                try? d.core.finishExternalStream(streamID: id, finalSize: final)
+            }
+        } else {
+            // User space owns the tail; the kernel may have sent parts below userFrom with gaps.
+            for gap in s.kernelGaps(upTo: s.userFrom ?? 0) {
+                gapBytesFilled += gap.upperBound - gap.lowerBound
+                try? d.core.sendExternalStreamData(streamID: id, range: gap)
+            }
+            pump(d, s)
+        }
+    }
+}
