@@ -52,9 +52,12 @@ let package = Package(
             path: "\(common)/QUICIO"
         ),
         .target(name: "NetSim", dependencies: ["QUIC"], path: "\(common)/NetSim"),
+        // MoQT on a sans-I/O QUIC connection: the transport adapter and the event bridge, shared by
+        // MoQTNet (real sockets) and the simulator tests.
+        .target(name: "MoQTQUIC", dependencies: ["MoQT", "QUIC"], path: "\(common)/MoQTQUIC"),
         .target(
             name: "MoQTNet",
-            dependencies: ["MoQT", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["MoQT", "MoQTQUIC", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
@@ -70,7 +73,7 @@ let package = Package(
         ),
         .target(
             name: "Relay",
-            dependencies: ["MoQT", "Wire", "MoQTNet", "QUIC", "QUICIO", "QUICTLS", "FastPath", "CFastPathABI", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["MoQT", "Wire", "MoQTNet", "MoQTQUIC", "QUIC", "QUICIO", "QUICTLS", "FastPath", "CFastPathABI", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "\(common)/Relay"
         ),
@@ -123,6 +126,7 @@ let package = Package(
         .testTarget(name: "QUICTests", dependencies: ["QUIC", "QUICTLS", "NetSim", "Wire"]),
         .testTarget(name: "QUICTLSTests", dependencies: ["QUIC", "QUICTLS"]),
         .testTarget(name: "MoQTTests", dependencies: ["MoQT", "Wire"]),
+        .testTarget(name: "MoQTSimulationTests", dependencies: ["MoQTQUIC", "MoQT", "QUIC", "QUICTLS", "NetSim"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "MoQMediaTests", dependencies: ["TestSupport", "MoQMedia", "Media", "MoQT"]),

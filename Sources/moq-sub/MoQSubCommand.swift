@@ -18,6 +18,11 @@ struct MoQSubCommand: AsyncParsableCommand {
             (objects, gaps, latency p50/p99) and a summary on exit; --report writes it as JSON \
             (objects, groups, bytes, gaps, latency_us, first_object_after_subscribe_ms).
 
+            Without --out, a publisher that has no catalog track (e.g. a synthetic benchmark \
+            publisher) is still measured: moq-sub subscribes to the track alone and reports \
+            objects, gaps and latency (from the LOC TIMESTAMP property) without writing media. \
+            With --out the catalog is required, since the muxer needs the codec setup.
+
             Exit codes: 0 success, 1 runtime failure, 2 bad usage.
 
             Examples:

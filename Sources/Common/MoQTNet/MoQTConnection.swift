@@ -1,4 +1,5 @@
 import MoQT
+import MoQTQUIC
 import NIOCore
 import QUIC
 import QUICIO
@@ -28,7 +29,7 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
 
     init(quic: QUICConnection, core: Connection, role: MoQTSessionRole, configuration: MoQTSessionConfiguration) {
         self.quic = quic
-        self.session = MoQTSession(role: role, transport: QUICMoQTransport(core: core), configuration: configuration)
+        self.session = MoQTSession(role: role, transport: QUICMoQTransport(core: core, now: { MonotonicClock.now() }), configuration: configuration)
     }
 
     /// Microseconds on the monotonic clock, the session's time scale.
@@ -76,47 +77,8 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     // MARK: QUICConnectionDelegate
 
     public func connection(_ connection: QUICConnection, core: Connection, didReceive event: ConnectionEvent) {
-        switch event {
-        case .handshakeCompleted:
-            do { try session.start() } catch { session.close(code: .internalError, reason: "\(error)") }
-        case .streamOpened(let id):
-            session.handleStreamOpened(streamID: id, bidirectional: id & 0x2 == 0)
-            readAll(core: core, streamID: id)
-        case .streamReadable(let id), .streamFinished(let id):
-            readAll(core: core, streamID: id)
-        case .streamReset(let id, let code):
-            rawStreamTap?.streamReset(streamID: id, errorCode: code)
-            session.handleStreamReset(streamID: id, errorCode: code)
-        case .stopSendingReceived(let id, let code):
-            session.handleStopSending(streamID: id, errorCode: code)
-        case .streamWritable(let id):
-            session.handleStreamWritable(streamID: id)
-        case .streamsAvailable:
-            break
-        case .datagramReceived(let bytes):
-            session.handleDatagram(bytes)
-        case .connectionClosed(let reason):
-            let (code, text) = Self.describe(reason)
-            session.handleConnectionClosed(errorCode: code, reason: text)
-        }
+        MoQTQUICBridge.deliver(event, core: core, to: session, tap: rawStreamTap)
         afterInput()
-    }
-
-    private func readAll(core: Connection, streamID: UInt64) {
-        while true {
-            guard let result = try? core.read(streamID: streamID, maxLength: 1 << 20) else { return }
-            if result.data.isEmpty && !result.isFinished { return }
-            rawStreamTap?.streamData(streamID: streamID, bytes: result.data, fin: result.isFinished)
-            session.handleStreamData(streamID: streamID, bytes: result.data, fin: result.isFinished)
-            if result.isFinished { return }
-        }
-    }
-
-    static func describe(_ reason: ConnectionCloseReason) -> (UInt64, String) {
-        switch reason {
-        case .peerApplicationClose(let code, let why), .localApplicationClose(let code, let why): return (code, why)
-        default: return (SessionErrorCode.internalError.rawValue, "\(reason)")
-        }
     }
 
     /// Drains session events to the handler and re-arms the session timer.

@@ -32,6 +32,24 @@ public struct MoQTStreamPriority: Hashable, Sendable {
         return p
     }()
 
+    /// This priority as one integer for a transport's scheduler, lower first, ordered like
+    /// `sendsBefore` (control streams lowest; then subscriber priority, publisher priority, group
+    /// in the group order, subgroup). Group IDs are compared on their low 38 bits — groups
+    /// 2^38 apart, which a live track never has in flight at once, would compare wrongly — and
+    /// subgroups above 255 share a rank.
+    public var sendOrder: Int {
+        if isControl { return 0 }
+        let groupMask: UInt64 = (1 << 38) - 1
+        let group = groupID & groupMask
+        let groupRank = groupOrder == .descending ? groupMask - group : group
+        let rank: UInt64 = 1 << 62
+            | UInt64(subscriberPriority) << 54
+            | UInt64(publisherPriority) << 46
+            | groupRank << 8
+            | min(subgroupID, 255)
+        return Int(rank)
+    }
+
     /// True when this stream should be served before `other`.
     public func sendsBefore(_ other: MoQTStreamPriority) -> Bool {
         if isControl != other.isControl { return isControl }

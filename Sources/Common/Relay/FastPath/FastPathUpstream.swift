@@ -1,5 +1,6 @@
 import FastPath
 import MoQTNet
+import MoQTQUIC
 import QUIC
 
 /// A publisher connection on the fast path: its id in `fp_upstreams`, the mirrors of its media
