@@ -14,6 +14,10 @@ struct PacketPlan {
     var padded = false
     /// The AEAD tag length: 16, or 0 for cleartext 1-RTT packets.
     var tagLength = 16
+    /// The packet holds one fast-path STREAM frame and must stay alone (`fastPathEncoding`).
+    var solo = false
+    /// The packet shares its datagram with earlier packets: no solo STREAM frame in it.
+    var coalesced = false
     /// Bytes on the wire once protected.
     var size: Int { headerLength + packetNumberLength + payload.count + tagLength }
 }
@@ -42,7 +46,7 @@ extension Connection {
         var plans: [PacketPlan] = []
         var used = 0
         for space in PacketNumberSpace.allCases {
-            if let plan = buildPacket(space: space, room: budget - used, now: now) {
+            if let plan = buildPacket(space: space, room: budget - used, coalesced: used > 0, now: now) {
                 used += plan.size
                 plans.append(plan)
             }
@@ -79,14 +83,18 @@ extension Connection {
     private func peekPacketNumber(_ space: PacketNumberSpace) -> UInt64 { spaces[space.rawValue].nextPacketNumber }
 
     /// Assembles one packet for `space` within `room` bytes, or nil.
-    private func buildPacket(space: PacketNumberSpace, room: Int, now: QUICTime) -> PacketPlan? {
+    private func buildPacket(space: PacketNumberSpace, room: Int, coalesced: Bool, now: QUICTime) -> PacketPlan? {
         let level = space.sendLevel
         guard writeKeys[level.rawValue] != nil, !spaces[space.rawValue].discarded else { return nil }
         let pn = peekPacketNumber(space)
-        let pnLength = PacketNumberCoding.encodedLength(fullPacketNumber: pn, largestAcknowledged: recovery.spaces[space.rawValue].largestAckedPacket)
+        // Fixed 4-byte packet numbers for the fast path, and whenever an allocator may hand out a
+        // number other than the one peeked here.
+        let pnLength = space == .application && (configuration.fastPathEncoding || packetNumberAllocator != nil) ? 4
+            : PacketNumberCoding.encodedLength(fullPacketNumber: pn, largestAcknowledged: recovery.spaces[space.rawValue].largestAckedPacket)
         var plan = PacketPlan(space: space, packetNumber: pn, packetNumberLength: pnLength, headerLength: headerLength(space: space),
                               payload: ByteWriter(capacity: room), frames: [], ackEliciting: false, includesAck: false)
         plan.tagLength = tagLength(space)
+        plan.coalesced = coalesced
         let overhead = plan.headerLength + pnLength + plan.tagLength
         guard room >= overhead + 8 else { return nil }
         let limit = room - overhead
@@ -142,8 +150,11 @@ extension Connection {
             spaceState.ackElicitingSinceAck = 0
         }
         spaceState.nextPacketNumber = pn + 1
+        if let allocator = packetNumberAllocator {
+            plan.packetNumber = allocator(space)
+            spaceState.nextPacketNumber = max(spaceState.nextPacketNumber, plan.packetNumber + 1)
+        }
         spaces[space.rawValue] = spaceState
-        if let allocator = packetNumberAllocator { plan.packetNumber = allocator(space) }
         return plan
     }
 
@@ -242,7 +253,7 @@ extension Connection {
             }
         }
         var rotations = sendQueue.count
-        while rotations > 0, room() > 12, !sendQueue.isEmpty {
+        while rotations > 0, room() > 12, !sendQueue.isEmpty, !plan.solo {
             rotations -= 1
             let id = sendQueue.removeFirst()
             inSendQueue.remove(id)
@@ -263,7 +274,12 @@ extension Connection {
                         s.resetPending = false
                     } else { keep = true }
                 } else if s.reset == nil {
-                    writeStreamData(s, plan: &plan, limit: limit)
+                    if !sendsAlone(id) {
+                        writeStreamData(s, plan: &plan, limit: limit, solo: false)
+                    } else if plan.payload.count == 0 && !plan.coalesced {
+                        // Fast-path encoding: this stream's STREAM frame is alone in its packet.
+                        plan.solo = writeStreamData(s, plan: &plan, limit: limit, solo: true)
+                    }
                     if s.hasSendableData && !isBlocked(s) { keep = true }
                 }
             }
@@ -276,11 +292,21 @@ extension Connection {
         return next >= s.maxStreamData || sentData >= peerMaxData
     }
 
-    private func writeStreamData(_ s: SendStream, plan: inout PacketPlan, limit: Int) {
+    /// True when the stream's STREAM frames go alone in their packets (`fastPathEncoding`: our
+    /// unidirectional streams).
+    package func sendsAlone(_ id: UInt64) -> Bool {
+        configuration.fastPathEncoding && !StreamID.isBidirectional(id) && StreamID.initiator(id) == role
+    }
+
+    /// Writes the stream's next STREAM frame (or a flow-control signal); returns true when a STREAM
+    /// frame was written. `solo` encodes the stream ID on a fixed 4 (or 8) bytes.
+    @discardableResult
+    private func writeStreamData(_ s: SendStream, plan: inout PacketPlan, limit: Int, solo: Bool) -> Bool {
         let room = limit - plan.payload.count
         let offset = s.buffer.nextOffset ?? s.buffer.endOffset
-        let overhead = StreamFrame.overhead(streamID: s.id, offset: offset, length: min(room, 16383), hasLength: true)
-        guard room > overhead else { return }
+        let idLength = solo ? StreamFrame.fixedStreamIDLength(s.id) : nil
+        let overhead = StreamFrame.overhead(streamID: s.id, offset: offset, length: min(room, 16383), hasLength: true, streamIDLength: idLength)
+        guard room > overhead else { return false }
         let connectionCredit = peerMaxData > sentData ? peerMaxData - sentData : 0
         let streamLimit = min(s.maxStreamData, s.buffer.highestSent + connectionCredit)
         let previousHighest = s.buffer.highestSent
@@ -294,17 +320,19 @@ extension Connection {
                 s.finPending = false
                 s.state = .dataSent
             }
-            let frame = Frame.stream(StreamFrame(streamID: s.id, offset: chunk.offset, data: chunk.data, fin: fin))
-            frame.encode(to: &plan.payload)
+            let frame = StreamFrame(streamID: s.id, offset: chunk.offset, data: chunk.data, fin: fin)
+            frame.encode(to: &plan.payload, streamIDLength: idLength ?? QUICVarintLength(s.id))
             plan.frames.append(.stream(streamID: s.id, offset: chunk.offset, length: chunk.data.count, fin: fin))
             plan.ackEliciting = true
+            return true
         } else if s.finPending && !s.buffer.hasPending {
             s.finPending = false
             s.state = .dataSent
-            let frame = Frame.stream(StreamFrame(streamID: s.id, offset: s.buffer.endOffset, data: [], fin: true))
-            frame.encode(to: &plan.payload)
+            let frame = StreamFrame(streamID: s.id, offset: s.buffer.endOffset, data: [], fin: true)
+            frame.encode(to: &plan.payload, streamIDLength: idLength ?? QUICVarintLength(s.id))
             plan.frames.append(.stream(streamID: s.id, offset: s.buffer.endOffset, length: 0, fin: true))
             plan.ackEliciting = true
+            return true
         } else if let next = s.buffer.nextOffset, next >= s.buffer.highestSent {
             // Blocked by flow control: say so once per limit.
             if next >= s.maxStreamData, s.blockedAt != s.maxStreamData {
@@ -320,6 +348,7 @@ extension Connection {
                 dataBlockedPending = true
             }
         }
+        return false
     }
 
     /// Protects a planned packet and records it with loss recovery.
@@ -385,8 +414,12 @@ extension Connection {
                 // Application closes before 1-RTT become APPLICATION_ERROR (RFC 9000 §10.2.3).
                 f = ConnectionCloseFrame(isApplication: false, errorCode: TransportErrorCode.applicationError.rawValue, frameType: 0, reason: [])
             }
-            let pn = spaces[space.rawValue].nextPacketNumber
+            var pn = spaces[space.rawValue].nextPacketNumber
             spaces[space.rawValue].nextPacketNumber += 1
+            if let allocator = packetNumberAllocator {
+                pn = allocator(space)
+                spaces[space.rawValue].nextPacketNumber = max(spaces[space.rawValue].nextPacketNumber, pn + 1)
+            }
             var plan = PacketPlan(space: space, packetNumber: pn, packetNumberLength: 4, headerLength: headerLength(space: space),
                                   payload: ByteWriter(), frames: [.connectionClose], ackEliciting: false, includesAck: false)
             plan.tagLength = tagLength(space)

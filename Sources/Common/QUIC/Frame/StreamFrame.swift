@@ -22,9 +22,22 @@ public struct StreamFrame: Equatable, Sendable {
     /// The frame type byte: 0x08 | OFF | LEN | FIN.
     public var typeValue: UInt64 { FrameType.stream | (offset != 0 ? 0x04 : 0) | (hasLength ? 0x02 : 0) | (fin ? 0x01 : 0) }
 
-    /// Encoded size of everything except the data.
-    static func overhead(streamID: UInt64, offset: UInt64, length: Int, hasLength: Bool) -> Int {
-        1 + QUICVarintLength(streamID) + (offset != 0 ? QUICVarintLength(offset) : 0) + (hasLength ? QUICVarintLength(UInt64(length)) : 0)
+    /// Encoded size of everything except the data; `streamIDLength` forces the stream ID's varint size.
+    static func overhead(streamID: UInt64, offset: UInt64, length: Int, hasLength: Bool, streamIDLength: Int? = nil) -> Int {
+        1 + (streamIDLength ?? QUICVarintLength(streamID)) + (offset != 0 ? QUICVarintLength(offset) : 0) + (hasLength ? QUICVarintLength(UInt64(length)) : 0)
+    }
+
+    /// The fixed stream ID size of the fast-path encoding: 4 bytes, 8 from 2^30 on.
+    static func fixedStreamIDLength(_ streamID: UInt64) -> Int { streamID < 1 << 30 ? 4 : 8 }
+
+    /// Appends the frame with the stream ID encoded on exactly `streamIDLength` bytes (a valid,
+    /// non-minimal varint), the rest as `Frame.encode` does.
+    func encode(to w: inout ByteWriter, streamIDLength: Int) {
+        w.writeVarint(typeValue)
+        w.writeVarint(streamID, length: streamIDLength)
+        if offset != 0 { w.writeVarint(offset) }
+        if hasLength { w.writeVarint(UInt64(data.count)) }
+        w.writeBytes(data)
     }
 }
 
