@@ -55,7 +55,7 @@ extension RelayFastPath {
         guard let p = plane else { return [:] }
         var retransmitted = p.retransmittedClosed
         var userPackets = p.userSpacePacketsClosed
-        var kernelPackets: UInt64 = 0
+        var kernelPackets = p.kernelPacketsClosed
         for d in p.downstreams.values {
             retransmitted += d.retransmittedPackets
             userPackets += UInt64(max(0, d.core.stats.packetsSent))

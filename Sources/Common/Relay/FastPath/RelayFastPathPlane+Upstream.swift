@@ -161,6 +161,7 @@ extension RelayFastPathPlane {
             for sub in d.subscriptions.values { removeFromTrack(d, key: sub.track) }
             d.subscriptions.removeAll()
             retransmittedClosed += d.retransmittedPackets
+            kernelPacketsClosed += d.kernelPackets
             userSpacePacketsClosed += UInt64(max(0, d.core.stats.packetsSent))
             for key in d.streams.keys {
                 _ = try? object.removeSubscriberStream(subscriberID: d.id, upstreamID: key.upstreamID, streamID: key.streamID)

@@ -42,6 +42,7 @@ final class RelayFastPathPlane {
     var streamsFromMirror: UInt64 = 0
     var gapBytesFilled: UInt64 = 0
     var retransmittedClosed: UInt64 = 0
+    var kernelPacketsClosed: UInt64 = 0
     var userSpacePacketsClosed: UInt64 = 0
     var failures: UInt64 = 0
 
