@@ -173,7 +173,10 @@ extension Connection {
         receivedAnyPacket = true
         if role == .client, header.type == .initial, !receivedServerInitial {
             receivedServerInitial = true
-            peerConnectionID = header.sourceConnectionID
+            if peerConnectionID != header.sourceConnectionID {
+                peerConnectionID = header.sourceConnectionID
+                observer?.connectionPeerConnectionIDChanged(self, peerConnectionID)
+            }
         }
         if role == .server, level == .handshake {
             addressValidated = true
@@ -263,6 +266,7 @@ extension Connection {
         retried = true
         retrySourceConnectionID = header.sourceConnectionID
         peerConnectionID = header.sourceConnectionID
+        observer?.connectionPeerConnectionIDChanged(self, peerConnectionID)
         token = header.token
         let keys = InitialSecrets.protections(destinationConnectionID: header.sourceConnectionID.bytes)
         readKeys[EncryptionLevel.initial.rawValue] = keys.server
@@ -295,12 +299,14 @@ extension Connection {
             if maximum > peerMaxData {
                 peerMaxData = maximum
                 for (id, s) in sendStreams where s.hasSendableData { scheduleSend(id) }
+                observer?.connectionPeerMaxDataChanged(self, maxData: maximum)
             }
         case .maxStreamData(let id, let maximum):
             guard let stream = try sendStream(for: id, frameType: FrameType.maxStreamData) else { return }
             if maximum > stream.maxStreamData {
                 stream.maxStreamData = maximum
                 if stream.hasSendableData { scheduleSend(id) }
+                observer?.connectionPeerMaxStreamDataChanged(self, streamID: id, maxStreamData: maximum)
             }
         case .maxStreams(let bidi, let maximum):
             let i = bidi ? 1 : 0
@@ -308,6 +314,7 @@ extension Connection {
                 let wasBlocked = localStreamsOpened[i] >= peerMaxStreams[i]
                 peerMaxStreams[i] = maximum
                 if wasBlocked { emit(.streamsAvailable(bidirectional: bidi)) }
+                observer?.connectionPeerMaxStreamsChanged(self, bidirectional: bidi, maxStreams: maximum)
             }
         case .dataBlocked, .streamsBlocked:
             break
@@ -319,8 +326,9 @@ extension Connection {
             guard sequence < nextLocalConnectionIDSequence else {
                 throw QUICError(.protocolViolation, frameType: FrameType.retireConnectionID, "retiring never-issued connection ID \(sequence)")
             }
-            if activeLocalConnectionIDs.removeValue(forKey: sequence) != nil {
+            if let retired = activeLocalConnectionIDs.removeValue(forKey: sequence) {
                 localConnectionIDTokens[sequence] = nil
+                observer?.connectionRetiredLocalConnectionID(self, retired)
                 newConnectionIDsPending.removeAll { $0 == sequence }
                 if handshakeConfirmed { issueConnectionIDs() }
             }
@@ -330,6 +338,7 @@ extension Connection {
             if data == outstandingPathChallenge {
                 outstandingPathChallenge = nil
                 pathValidations += 1
+                observer?.connectionPathValidated(self, peerAddress)
             }
         case .connectionClose(let c):
             let reason = String(decoding: c.reason, as: UTF8.self)
@@ -405,6 +414,7 @@ extension Connection {
             peerConnectionIDSequence = next.key
             peerConnectionID = next.value.connectionID
             peerConnectionIDs[next.key] = nil
+            observer?.connectionPeerConnectionIDChanged(self, peerConnectionID)
         }
         if UInt64(peerConnectionIDs.count + 1) > localTransportParameters.activeConnectionIDLimit {
             throw QUICError(.connectionIDLimitError, frameType: FrameType.newConnectionID, "too many connection IDs")

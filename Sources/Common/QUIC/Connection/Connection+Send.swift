@@ -280,6 +280,12 @@ extension Connection {
                         // Fast-path encoding: this stream's STREAM frame is alone in its packet.
                         plan.solo = writeStreamData(s, plan: &plan, limit: limit, solo: true)
                     }
+                    // An external stream whose bytes are gone was just reset: say so now.
+                    if s.resetPending, let reset = s.reset {
+                        if put(.resetStream(streamID: id, errorCode: reset.errorCode, finalSize: reset.finalSize), .resetStream(streamID: id)) {
+                            s.resetPending = false
+                        } else { keep = true }
+                    }
                     if s.hasSendableData && !isBlocked(s) { keep = true }
                 }
             }
@@ -310,7 +316,22 @@ extension Connection {
         let connectionCredit = peerMaxData > sentData ? peerMaxData - sentData : 0
         let streamLimit = min(s.maxStreamData, s.buffer.highestSent + connectionCredit)
         let previousHighest = s.buffer.highestSent
-        if let chunk = s.buffer.nextChunk(maxLength: min(room - overhead, 16383), limit: streamLimit) {
+        var chunk: (offset: UInt64, data: [UInt8])?
+        if s.isExternal {
+            // External stream: the bytes come from the data source when the packet is built.
+            if let range = s.buffer.nextRange(maxLength: min(room - overhead, 16383), limit: streamLimit) {
+                let length = Int(range.upperBound - range.lowerBound)
+                guard let data = streamDataSource?.streamData(streamID: s.id, offset: range.lowerBound, length: length), data.count == length else {
+                    sentData += s.buffer.highestSent - previousHighest  // within the reset's final size
+                    resetSendStream(s, errorCode: unavailableResetCode)
+                    return false
+                }
+                chunk = (range.lowerBound, data)
+            }
+        } else {
+            chunk = s.buffer.nextChunk(maxLength: min(room - overhead, 16383), limit: streamLimit)
+        }
+        if let chunk {
             let newBytes = s.buffer.highestSent - previousHighest
             sentData += newBytes
             if newBytes < UInt64(chunk.data.count) { statsStorage.streamBytesRetransmitted += UInt64(chunk.data.count) - newBytes }
@@ -318,6 +339,7 @@ extension Connection {
             let fin = s.finPending && end == s.buffer.endOffset
             if fin {
                 s.finPending = false
+                s.finSent = true
                 s.state = .dataSent
             }
             let frame = StreamFrame(streamID: s.id, offset: chunk.offset, data: chunk.data, fin: fin)
@@ -327,6 +349,7 @@ extension Connection {
             return true
         } else if s.finPending && !s.buffer.hasPending {
             s.finPending = false
+            s.finSent = true
             s.state = .dataSent
             let frame = StreamFrame(streamID: s.id, offset: s.buffer.endOffset, data: [], fin: true)
             frame.encode(to: &plan.payload, streamIDLength: idLength ?? QUICVarintLength(s.id))
@@ -446,7 +469,10 @@ extension Connection {
                     s.wantsWritable = false
                     emit(.streamWritable(streamID: id))
                 }
-                if s.isTerminal { maybeForgetStream(id) }
+                if s.isTerminal {
+                    reportExternalStreamCompleted(s)
+                    maybeForgetStream(id)
+                }
             case .crypto(let space, let offset, let length):
                 spaces[space.rawValue].cryptoSend.onAcked(offset..<offset + UInt64(length))
             case .ack(let largest):
@@ -461,6 +487,7 @@ extension Connection {
                 if let s = sendStreams[id] {
                     s.resetAcked = true
                     s.state = .resetRecvd
+                    reportExternalStreamCompleted(s)
                     maybeForgetStream(id)
                 }
             default:
@@ -511,8 +538,13 @@ extension Connection {
 
     /// Registers a packet someone else sent on this connection (the kernel fast path), so its
     /// acknowledgement or loss is handled like any other. The packet number must come from
-    /// `packetNumberAllocator`.
+    /// `packetNumberAllocator`. STREAM frames of external streams (created on first sight when the
+    /// ID is one of ours never used before) mark their range sent: it counts toward flow control,
+    /// is acknowledged, or re-sent from `streamDataSource` when lost.
     package func registerExternallySentPacket(packetNumber: UInt64, sentBytes: Int, timeSent: QUICTime, frames: [SentFrame], now: QUICTime) {
+        for case .stream(let id, let offset, let length, let fin) in frames {
+            registerExternallySentStreamData(streamID: id, range: offset..<offset + UInt64(length), fin: fin)
+        }
         let record = SentPacket(packetNumber: packetNumber, space: .application, timeSent: timeSent, sentBytes: sentBytes,
                                 ackEliciting: true, inFlight: true, frames: frames)
         spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)

@@ -29,7 +29,16 @@ extension Connection {
     /// Creates the state of a stream we initiated, possibly starting at a non-zero offset.
     /// (Seam for the kernel fast path, which sends the first part of a stream itself.)
     package func createLocalStream(id: UInt64, startOffset: UInt64) {
-        sendStreams[id] = SendStream(id: id, maxStreamData: initialSendCredit(for: id), capacity: configuration.sendBufferCapacity, startOffset: startOffset)
+        createLocalStream(id: id, startOffset: startOffset, external: false)
+    }
+
+    package func createLocalStream(id: UInt64, startOffset: UInt64, external: Bool) {
+        let i = directionIndex(id)
+        // IDs drawn from a shared allocator may be ahead of our own count: frames about them are legal.
+        localStreamsOpened[i] = max(localStreamsOpened[i], StreamID.index(id) + 1)
+        createdLocalStreams[i].insert(StreamID.index(id))
+        sendStreams[id] = SendStream(id: id, maxStreamData: initialSendCredit(for: id), capacity: external ? 0 : configuration.sendBufferCapacity,
+                                     startOffset: startOffset, external: external)
         if StreamID.isBidirectional(id) {
             receiveStreams[id] = ReceiveStream(id: id, window: configuration.initialMaxStreamData)
         }
@@ -46,6 +55,7 @@ extension Connection {
         }
         if let code = stream.stopSendingCode { throw .stopped(errorCode: code) }
         guard !stream.finRequested, stream.reset == nil else { throw .finished }
+        guard !stream.isExternal else { throw .notWritable }
         let n = stream.write(data)
         if n > 0 { scheduleSend(streamID) }
         return n
@@ -56,6 +66,7 @@ extension Connection {
         guard !isClosing else { throw .connectionClosed }
         guard let stream = sendStreams[streamID] else { throw .unknownStream }
         guard !stream.finRequested, stream.reset == nil else { throw .finished }
+        guard !stream.isExternal else { throw .notWritable }
         stream.finRequested = true
         stream.finPending = true
         if stream.state == .ready { stream.state = .send }
@@ -137,6 +148,7 @@ extension Connection {
         peerConnectionIDSequence = next.key
         peerConnectionID = next.value.connectionID
         peerConnectionIDs[next.key] = nil
+        observer?.connectionPeerConnectionIDChanged(self, peerConnectionID)
         return true
     }
 

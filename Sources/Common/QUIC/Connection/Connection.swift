@@ -157,6 +157,14 @@ public final class Connection {
     package var observer: ConnectionObserver? {
         didSet { reportedCongestion = (-1, -1) }
     }
+    /// Supplies the bytes of external streams (see `createExternalStream`). Held strongly; released
+    /// when the connection is closed.
+    package var streamDataSource: StreamDataSource?
+    /// The RESET_STREAM error code used when `streamDataSource` no longer has bytes the connection needs.
+    package var unavailableResetCode: UInt64 = 0
+    /// Indexes of the streams we created, per direction (index 0 = uni, 1 = bidi): IDs may come from
+    /// an allocator shared with the kernel, out of order, and must never be reused.
+    package var createdLocalStreams = [RangeSet(), RangeSet()]
     /// The congestion state last told to the observer.
     package var reportedCongestion: (window: Int, bytesInFlight: Int) = (-1, -1)
 
@@ -352,6 +360,7 @@ public final class Connection {
             activeLocalConnectionIDs[seq] = cid
             localConnectionIDTokens[seq] = resetTokenProvider?(cid) ?? rng.bytes(16)
             newConnectionIDsPending.append(seq)
+            observer?.connectionIssuedLocalConnectionID(self, cid, sequence: seq)
         }
     }
 
@@ -423,7 +432,16 @@ public final class Connection {
         peerMaxStreams = [tp.initialMaxStreamsUni, tp.initialMaxStreamsBidi]
         recovery.maxAckDelay = .milliseconds(tp.maxAckDelay)
         for (id, stream) in sendStreams {
-            stream.maxStreamData = max(stream.maxStreamData, initialSendCredit(for: id))
+            let credit = initialSendCredit(for: id)
+            if credit > stream.maxStreamData {
+                stream.maxStreamData = credit
+                observer?.connectionPeerMaxStreamDataChanged(self, streamID: id, maxStreamData: credit)
+            }
+        }
+        if let observer {
+            observer.connectionPeerMaxDataChanged(self, maxData: peerMaxData)
+            observer.connectionPeerMaxStreamsChanged(self, bidirectional: false, maxStreams: peerMaxStreams[0])
+            observer.connectionPeerMaxStreamsChanged(self, bidirectional: true, maxStreams: peerMaxStreams[1])
         }
     }
 
@@ -464,7 +482,7 @@ public final class Connection {
         case .idleTimeout, .versionNegotiationFailed:
             state = .closed
         }
-        defer { if state == .closed { observer = nil } }
+        defer { if state == .closed { observer = nil; streamDataSource = nil } }
         emit(.connectionClosed(reason))
     }
 
@@ -517,6 +535,7 @@ public final class Connection {
             if now >= until {
                 state = .closed
                 observer = nil
+                streamDataSource = nil
             }
             return
         default: break

@@ -28,16 +28,26 @@ package final class SendStream {
     package var priority = 128
     /// The limit announced in our last STREAM_DATA_BLOCKED.
     package var blockedAt: UInt64?
+    /// A FIN went out (sent here or registered as sent by someone else).
+    package var finSent = false
+    /// External streams: the owner was told the stream completed.
+    package var completionReported = false
 
-    package init(id: UInt64, maxStreamData: UInt64, capacity: Int, startOffset: UInt64 = 0) {
+    package init(id: UInt64, maxStreamData: UInt64, capacity: Int, startOffset: UInt64 = 0, external: Bool = false) {
         self.id = id
         self.maxStreamData = maxStreamData
         self.capacity = capacity
-        self.buffer = SendBuffer(startOffset: startOffset)
+        self.buffer = SendBuffer(startOffset: startOffset, external: external)
     }
 
+    /// The stream's bytes come from the connection's `StreamDataSource`, not from `write`.
+    package var isExternal: Bool { buffer.isExternal }
+
     /// Free buffer space.
-    package var writableBytes: Int { state == .ready || state == .send ? max(0, capacity - buffer.unackedCount) : 0 }
+    package var writableBytes: Int {
+        guard !isExternal, state == .ready || state == .send else { return 0 }
+        return max(0, capacity - buffer.unackedCount)
+    }
 
     /// The final size once known.
     package var finalSize: UInt64? { finRequested ? buffer.endOffset : reset?.finalSize }

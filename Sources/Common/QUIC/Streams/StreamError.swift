@@ -14,4 +14,6 @@ public enum StreamError: Error, Equatable, Sendable {
     case streamLimitReached
     /// The connection is closing or closed.
     case connectionClosed
+    /// A stream with this ID exists or existed and is not an external stream (`createExternalStream`).
+    case streamIDInUse
 }
