@@ -16,8 +16,11 @@ extension RelayFastPath {
 
     /// A publisher announced a namespace: the interface facing it runs `fp_upstream_ingress`.
     /// Call on the event loop.
+    /// A cleartext publisher is registered at once, so the relay mirrors its media streams from the
+    /// first byte (a later subscriber's late join is served from that copy).
     public func publisherAppeared(_ connection: MoQTConnection) {
-        ensureInterface(facing: connection.quic.coreOnLoop.peerAddress, publisher: true)
+        guard let route = ensureInterface(facing: connection.quic.coreOnLoop.peerAddress, publisher: true) else { return }
+        _ = plane?.upstream(for: connection, route: route, relayPort: relayPort)
     }
 
     /// A subscription was accepted with `alias` on the subscriber's session, for a track whose

@@ -81,8 +81,9 @@ extension RelayFastPathPlane {
         d.kernelPackets += 1
         // The kernel stamped the send with bpf_ktime_get_ns (CLOCK_MONOTONIC), our clock too.
         let sent = QUICTime(nanoseconds: min(r.sendTimeNanoseconds, now.nanoseconds))
-        _ = id
-        d.core.registerExternallySentPacketShim(packetNumber: r.packetNumber, sentBytes: Int(r.packetSize), timeSent: sent, now: now)
+        d.core.registerExternallySentPacket(packetNumber: r.packetNumber, sentBytes: Int(r.packetSize), timeSent: sent,
+                                            frames: [.stream(streamID: id, offset: r.offset, length: Int(r.length), fin: r.fin)],
+                                            now: now)
         if r.fin && !s.finished {
             s.finished = true
             try? d.core.finishExternalStream(streamID: id, finalSize: end)
@@ -95,7 +96,7 @@ extension RelayFastPathPlane {
         s.reset = true
         s.userFrom = nil
         // moq-sub attributes TOO_FAR_BEHIND resets to priority dropping (docs/RELAY.md).
-        do { if d.core.sendStreams[id]?.buffer.endOffset ?? 0 > 0 { try d.core.resetStream(streamID: id, errorCode: StreamResetCode.tooFarBehind.rawValue) } } catch {
+        do { try d.core.resetStream(streamID: id, errorCode: StreamResetCode.tooFarBehind.rawValue) } catch {
             failures += 1
         }
     }
@@ -151,7 +152,7 @@ extension RelayFastPathPlane {
     /// Allocates the stream's ID and creates it, or waits for MAX_STREAMS credit.
     func openUserStream(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
         guard s.streamID == nil else { return }
-        guard d.core.localStreamsOpened[0] < d.core.peerMaxStreams[0], let allocate = d.core.streamIDAllocator else {
+        guard shared.snapshot(d.id).next_uni_stream < d.core.peerMaxStreams[0], let allocate = d.core.streamIDAllocator else {
             if !d.waitingForStreams.contains(where: { $0 === s }) { d.waitingForStreams.append(s) }
             return
         }

@@ -58,11 +58,13 @@ extension RelayFastPathPlane {
 
     // MARK: budget and credits
 
-    /// Budget = congestion window − bytes in flight, kept by atomic deltas: the kernel subtracts each
-    /// packet it sends, user space adds the change of (cwnd − in flight) plus what the kernel was
-    /// charged for packets registered since (registration counts them in flight a second time).
+    /// Budget = max(congestion window, burst allowance) − bytes in flight, kept by atomic deltas: the
+    /// kernel subtracts each packet it sends, user space adds the change of the target plus what the
+    /// kernel was charged for packets registered since (registration counts them in flight a second
+    /// time). The kernel cannot queue, so a window still in slow start would drop the first keyframe
+    /// burst; the allowance (`burstAllowance`) lets one burst through, after which the window governs.
     func syncBudget(_ d: FastPathDownstream) {
-        let target = Int64(d.core.congestionWindow) - Int64(d.core.bytesInFlight)
+        let target = Int64(max(d.core.congestionWindow, burstAllowance)) - Int64(d.core.bytesInFlight)
         let delta = target - d.budgetTarget + d.budgetRefund
         d.budgetTarget = target
         d.budgetRefund = 0

@@ -18,6 +18,9 @@ final class RelayFastPathPlane {
     let log: (String) -> Void
     /// How long finished mirrors outside a track's latest group are kept.
     var mirrorSeconds: Double = 10
+    /// Bytes the kernel may have in flight to a subscriber even while its congestion window is
+    /// smaller (see `syncBudget`).
+    var burstAllowance = 128 << 10
 
     var upstreams: [ObjectIdentifier: FastPathUpstream] = [:]
     var upstreamsByID: [UInt32: FastPathUpstream] = [:]
@@ -189,7 +192,7 @@ final class RelayFastPathPlane {
         let app = PacketNumberSpace.application
         let nextPN = core.spaces[app.rawValue].nextPacketNumber
         let nextUni = core.localStreamsOpened[0]
-        down.budgetTarget = Int64(core.congestionWindow - core.bytesInFlight)
+        down.budgetTarget = Int64(max(core.congestionWindow, burstAllowance) - core.bytesInFlight)
         down.lastPeerDataSent = core.peerDataSent
         down.lastPeerMaxData = core.peerMaxData
         down.lastPeerMaxStreamsUni = core.peerMaxStreams[0]
