@@ -16,6 +16,8 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     var entry: FastPathSubscriber
     /// Subscriptions on the fast path: request ID -> (track key, the subscriber's alias, first group).
     var subscriptions: [UInt64: (track: FastPathTrackKey, alias: UInt64, startGroup: UInt64)] = [:]
+    /// Subscriptions not yet in `fp_tracks` (staged join), with when they were accepted.
+    var deferred: [UInt64: UInt64] = [:]
     /// Streams by upstream (upstream id, stream).
     var streams: [FastPathStreamKey: FastPathSubscriberStream] = [:]
     /// Streams by the subscriber's stream ID.
@@ -37,6 +39,8 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     // Counters.
     var kernelPackets: UInt64 = 0
     var retransmittedPackets: UInt64 = 0
+    /// STREAM frames of media user space built for this subscriber (one per packet: fastPathEncoding).
+    var userMediaPackets: UInt64 = 0
 
     init(id: UInt32, generation: UInt32, connection: MoQTConnection, core: Connection, entry: FastPathSubscriber) {
         self.id = id
@@ -50,6 +54,7 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
 
     func streamData(streamID: UInt64, offset: UInt64, length: Int) -> [UInt8]? {
         guard let s = streamsByID[streamID] else { return nil }
+        userMediaPackets += 1
         if s.overlapsKernel(offset..<offset + UInt64(max(length, 0))) { retransmittedPackets += 1 }
         return s.mirror.slice(offset: offset, length: length, alias: s.alias)
     }

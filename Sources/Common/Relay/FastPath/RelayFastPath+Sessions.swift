@@ -59,15 +59,18 @@ extension RelayFastPath {
         var retransmitted = p.retransmittedClosed
         var userPackets = p.userSpacePacketsClosed
         var kernelPackets = p.kernelPacketsClosed
+        var userMedia = p.userMediaPacketsClosed
         for d in p.downstreams.values {
             retransmitted += d.retransmittedPackets
             userPackets += UInt64(max(0, d.core.stats.packetsSent))
             kernelPackets += d.kernelPackets
+            userMedia += d.userMediaPackets
         }
         return ["records_sent": p.recordsSent, "records_dropped": p.recordsDropped, "records_handoff": p.recordsHandoff,
                 "records_stale": p.recordsStale, "streams_from_mirror": p.streamsFromMirror, "gap_bytes_filled": p.gapBytesFilled,
                 "retransmitted": retransmitted, "user_space_packets_fast_path_subscribers": userPackets,
-                "registered_kernel_packets": kernelPackets, "plane_failures": p.failures,
+                "registered_kernel_packets": kernelPackets,
+                "user_space_media_packets_fast_path_subscribers": userMedia, "plane_failures": p.failures,
                 "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count)]
     }
 }

@@ -165,6 +165,13 @@ extension RelayFastPathPlane {
         s.streamID = id
         d.streamsByID[id] = s
         d.connection.session.countStreamsOpenedElsewhere(forRequest: s.requestID)
+        // Draft send order, as the session gives its own streams: a late joiner's keyframe stream
+        // (most important) leaves before the P/B streams of the same group, groups ascending.
+        if let h = s.mirror.header {
+            let order = MoQTStreamPriority(subscriberPriority: 128, publisherPriority: h.publisherPriority ?? 128, groupID: h.groupID,
+                                           subgroupID: h.resolvedSubgroupID(firstObjectID: 0), groupOrder: .ascending)
+            try? d.core.setPriority(streamID: id, order.sendOrder)
+        }
         pump(d, s)
     }
 

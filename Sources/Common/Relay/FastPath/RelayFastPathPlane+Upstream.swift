@@ -118,7 +118,9 @@ extension RelayFastPathPlane {
             syncBudget(d)
             syncCredits(d)
         }
-        evictMirrors(now: MonotonicClock.now().nanoseconds)
+        let now = MonotonicClock.now().nanoseconds
+        releaseStagedJoins(now: now)
+        evictMirrors(now: now)
     }
 
     /// Forgets complete mirrors no subscriber stream uses that are outside their track's latest group
@@ -164,6 +166,7 @@ extension RelayFastPathPlane {
             d.subscriptions.removeAll()
             retransmittedClosed += d.retransmittedPackets
             kernelPacketsClosed += d.kernelPackets
+            userMediaPacketsClosed += d.userMediaPackets
             userSpacePacketsClosed += UInt64(max(0, d.core.stats.packetsSent))
             for key in d.streams.keys {
                 _ = try? object.removeSubscriberStream(subscriberID: d.id, upstreamID: key.upstreamID, streamID: key.streamID)

@@ -46,6 +46,7 @@ final class RelayFastPathPlane {
     var gapBytesFilled: UInt64 = 0
     var retransmittedClosed: UInt64 = 0
     var kernelPacketsClosed: UInt64 = 0
+    var userMediaPacketsClosed: UInt64 = 0
     var userSpacePacketsClosed: UInt64 = 0
     var failures: UInt64 = 0
 
@@ -136,27 +137,57 @@ final class RelayFastPathPlane {
         // streams from the kernel.
         let start = latestGroup[key] ?? 0
         down.subscriptions[requestID] = (key, alias, start)
-        var track = tracks[key] ?? (trackID: nextTrackID, subscribers: [])
-        if tracks[key] == nil { nextTrackID += 1 }
-        track.subscribers.append(FastPathTrackSubscriber(subscriberID: down.id, alias: alias))
-        tracks[key] = track
+        if tracks[key] == nil { tracks[key] = (trackID: nextTrackID, subscribers: []); nextTrackID += 1 }
+        let current = up.mirrors.values.sorted(by: { $0.streamID < $1.streamID })
+            .filter { $0.header?.trackAlias == upstreamAlias && ($0.header?.groupID ?? 0) >= start && $0.resetCode == nil }
+        for mirror in current { serveFromMirror(down, mirror: mirror, requestID: requestID, alias: alias) }
+        if current.isEmpty {
+            guard addToKernelTrack(down, requestID: requestID) else { return false }
+        } else {
+            // The joiner's first object (the group's keyframe) must arrive first: the kernel would
+            // forward new P/B streams of the group at once, ahead of the keyframe user space is
+            // still sending from the mirror. The kernel takes the subscriber once that has left
+            // (nothing in flight or queued), at most `joinStagingNanoseconds` later; streams starting
+            // meanwhile are served from the mirror too.
+            down.deferred[requestID] = MonotonicClock.now().nanoseconds
+        }
+        log("moq-relay: fast path: subscriber \(down.id) (\(core.peerAddress)) takes track alias \(upstreamAlias) as \(alias) from group \(start)\(current.isEmpty ? "" : ", \(current.count) streams from the relay's copy first")")
+        return true
+    }
+
+    /// The longest a joiner's kernel forwarding waits for its first streams from the mirror to leave.
+    static let joinStagingNanoseconds: UInt64 = 250_000_000
+
+    /// Lists subscription `requestID` of `down` in `fp_tracks`: the kernel forwards the track's new
+    /// streams to it from now on.
+    @discardableResult
+    func addToKernelTrack(_ down: FastPathDownstream, requestID: UInt64) -> Bool {
+        down.deferred[requestID] = nil
+        guard let sub = down.subscriptions[requestID], var track = tracks[sub.track] else { return false }
+        track.subscribers.append(FastPathTrackSubscriber(subscriberID: down.id, alias: sub.alias))
         do {
-            try object.setTrack(upstreamID: up.id, alias: upstreamAlias, trackID: track.trackID, defaultPriority: 128,
+            try object.setTrack(upstreamID: sub.track.upstreamID, alias: sub.track.alias, trackID: track.trackID, defaultPriority: 128,
                                 subscribers: track.subscribers)
         } catch {
             failures += 1
             log("moq-relay: fast path: cannot put the track on the fast path: \(error)")
-            down.subscriptions[requestID] = nil
-            track.subscribers.removeLast()
-            tracks[key] = track
-            return false
+            return false  // the subscription stays served from the mirrors (user space)
         }
-        for mirror in up.mirrors.values.sorted(by: { $0.streamID < $1.streamID })
-        where mirror.header?.trackAlias == upstreamAlias && (mirror.header?.groupID ?? 0) >= start && mirror.resetCode == nil {
-            serveFromMirror(down, mirror: mirror, requestID: requestID, alias: alias)
-        }
-        log("moq-relay: fast path: subscriber \(down.id) (\(core.peerAddress)) takes track alias \(upstreamAlias) as \(alias) from group \(start)")
+        tracks[sub.track] = track
         return true
+    }
+
+    /// Moves staged joiners to the kernel once their first streams left.
+    func releaseStagedJoins(now: UInt64) {
+        for d in downstreams.values where !d.deferred.isEmpty {
+            let drained = d.core.bytesInFlight == 0 && !d.streams.values.contains { s in
+                guard let id = s.streamID, s.userFrom != nil else { return false }
+                return !d.core.hasSentAllQueued(streamID: id)
+            }
+            for (requestID, since) in d.deferred where drained || now &- since > Self.joinStagingNanoseconds {
+                addToKernelTrack(d, requestID: requestID)
+            }
+        }
     }
 
     /// The downstream state of `connection`, onboarding it on first use: kernel entry, shared counters

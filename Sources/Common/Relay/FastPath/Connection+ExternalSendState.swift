@@ -1,0 +1,10 @@
+import QUIC
+
+extension Connection {
+    /// True when every byte queued on send stream `streamID` has been sent at least once (nothing
+    /// pending), or the stream is gone.
+    func hasSentAllQueued(streamID: UInt64) -> Bool {
+        guard let s = sendStreams[streamID] else { return true }
+        return s.buffer.pending.isEmpty
+    }
+}
