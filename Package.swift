@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "QUICIOTests", dependencies: ["QUICIO", "QUIC", "QUICTLS", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MoQT"]),
-        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
+        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF", "Relay", "MoQT", "Wire"]),
     ],
     swiftLanguageModes: [.v5]
 )
