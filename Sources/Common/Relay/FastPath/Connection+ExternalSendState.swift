@@ -7,4 +7,10 @@ extension Connection {
         guard let s = sendStreams[streamID] else { return true }
         return s.buffer.pending.isEmpty
     }
+
+    /// The lowest offset queued but not sent yet on send stream `streamID` (new data or a
+    /// retransmission), or nil.
+    func oldestQueuedOffset(streamID: UInt64) -> UInt64? {
+        sendStreams[streamID]?.buffer.pending.first?.lowerBound
+    }
 }

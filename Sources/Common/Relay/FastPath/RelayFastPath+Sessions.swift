@@ -70,7 +70,7 @@ extension RelayFastPath {
                 "records_stale": p.recordsStale, "streams_from_mirror": p.streamsFromMirror, "gap_bytes_filled": p.gapBytesFilled,
                 "retransmitted": retransmitted, "user_space_packets_fast_path_subscribers": userPackets,
                 "registered_kernel_packets": kernelPackets,
-                "user_space_media_packets_fast_path_subscribers": userMedia, "plane_failures": p.failures,
+                "user_space_media_packets_fast_path_subscribers": userMedia, "plane_failures": p.failures, "user_space_stream_resets": p.userSpaceDrops,
                 "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count)]
     }
 }

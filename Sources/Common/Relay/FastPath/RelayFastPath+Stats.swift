@@ -15,5 +15,6 @@ extension RelayFastPath {
         for (key, value) in plane { named[key] = value }
         stats.fastPath = named
         stats.retransmittedFastPath += Int(clamping: plane["retransmitted"] ?? 0)
+        stats.droppedByPriority += Int(clamping: plane["user_space_stream_resets"] ?? 0)
     }
 }

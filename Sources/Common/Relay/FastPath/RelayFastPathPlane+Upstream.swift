@@ -13,7 +13,7 @@ extension RelayFastPathPlane {
             up.mirrors[streamID] = m
             return m
         }()
-        let headerNew = mirror.append(bytes, fin: fin)
+        let headerNew = mirror.append(bytes, fin: fin, now: MonotonicClock.now().nanoseconds)
         guard !mirror.isForeign else {
             up.mirrors[streamID] = nil
             return
@@ -58,13 +58,17 @@ extension RelayFastPathPlane {
 
     // MARK: budget and credits
 
-    /// Budget = max(congestion window, burst allowance) − bytes in flight, kept by atomic deltas: the
+    /// Budget = max(congestion window, allowance) − bytes in flight, kept by atomic deltas: the
     /// kernel subtracts each packet it sends, user space adds the change of the target plus what the
     /// kernel was charged for packets registered since (registration counts them in flight a second
     /// time). The kernel cannot queue, so a window still in slow start would drop the first keyframe
-    /// burst; the allowance (`burstAllowance`) lets one burst through, after which the window governs.
+    /// burst: until the connection's first loss the allowance is `burstAllowance`; after it, at most
+    /// four windows, so a squeezed path's budget follows its shrinking window and the kernel drops
+    /// the least important data first.
     func syncBudget(_ d: FastPathDownstream) {
-        let target = Int64(max(d.core.congestionWindow, burstAllowance)) - Int64(d.core.bytesInFlight)
+        let cwnd = d.core.congestionWindow
+        let allowance = d.core.stats.packetsLost == 0 ? burstAllowance : min(burstAllowance, 4 * cwnd)
+        let target = Int64(max(cwnd, allowance)) - Int64(d.core.bytesInFlight)
         let delta = target - d.budgetTarget + d.budgetRefund
         d.budgetTarget = target
         d.budgetRefund = 0
@@ -100,6 +104,31 @@ extension RelayFastPathPlane {
                                              maxStreamData: maxStreamData)
     }
 
+    /// User space's share of a fast-path subscriber follows the relay's delay bound: a stream whose
+    /// oldest byte still queued in user space arrived from upstream more than `maxDelaySeconds` ago is reset
+    /// (TOO_FAR_BEHIND, counted as dropped by priority), least important first — the subscriber
+    /// resumes at a later keyframe instead of falling ever further behind.
+    func resetStaleUserStreams(_ d: FastPathDownstream, now: UInt64) {
+        let bound = UInt64(maxDelaySeconds * 1e9)
+        var stale: [FastPathSubscriberStream] = []
+        for s in d.streamsByID.values where !s.reset && !s.completed && now &- s.mirror.created > bound {
+            guard let id = s.streamID, let oldest = d.core.oldestQueuedOffset(streamID: id),
+                  let arrived = s.mirror.arrivalTime(of: oldest), now &- arrived > bound else { continue }
+            stale.append(s)
+        }
+        guard !stale.isEmpty else { return }
+        stale.sort { ($0.mirror.header?.publisherPriority ?? 128, $0.mirror.header?.groupID ?? 0) > ($1.mirror.header?.publisherPriority ?? 128, $1.mirror.header?.groupID ?? 0) }
+        for s in stale {
+            guard let id = s.streamID else { continue }
+            s.reset = true
+            s.userFrom = nil
+            userSpaceDrops += 1
+            try? object.markSubscriberStreamDropped(subscriberID: d.id, upstreamID: s.mirror.upstreamID, streamID: s.mirror.streamID)
+            try? d.core.resetStream(streamID: id, errorCode: StreamResetCode.tooFarBehind.rawValue)
+        }
+        d.connection.quic.withCoreOnLoop { _ in }
+    }
+
     // MARK: cleanup
 
     /// Every byte (or the reset) of a subscriber stream was acknowledged.
@@ -120,6 +149,7 @@ extension RelayFastPathPlane {
         }
         let now = MonotonicClock.now().nanoseconds
         releaseStagedJoins(now: now)
+        for d in downstreams.values { resetStaleUserStreams(d, now: now) }
         evictMirrors(now: now)
     }
 

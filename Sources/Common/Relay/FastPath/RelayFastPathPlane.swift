@@ -21,6 +21,8 @@ final class RelayFastPathPlane {
     /// Bytes the kernel may have in flight to a subscriber even while its congestion window is
     /// smaller (see `syncBudget`).
     var burstAllowance = 128 << 10
+    /// The delay bound of what user space sends to fast-path subscribers (the relay's queue bound).
+    var maxDelaySeconds = 1.0
 
     var upstreams: [ObjectIdentifier: FastPathUpstream] = [:]
     var upstreamsByID: [UInt32: FastPathUpstream] = [:]
@@ -49,6 +51,7 @@ final class RelayFastPathPlane {
     var userMediaPacketsClosed: UInt64 = 0
     var userSpacePacketsClosed: UInt64 = 0
     var failures: UInt64 = 0
+    var userSpaceDrops: UInt64 = 0
 
     init(object: FastPathObject, eventLoop: EventLoop, log: @escaping (String) -> Void) throws {
         self.object = object

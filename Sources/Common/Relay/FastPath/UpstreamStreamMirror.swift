@@ -40,9 +40,23 @@ final class UpstreamStreamMirror {
     /// Every byte through the final size is here.
     var isComplete: Bool { finalSize.map { $0 == count } ?? false }
 
+    /// When each appended chunk arrived: (end offset, monotonic nanoseconds), ascending.
+    private(set) var arrivals: [(end: UInt64, time: UInt64)] = []
+
+    /// When the byte at `offset` arrived from upstream (nil when it has not).
+    func arrivalTime(of offset: UInt64) -> UInt64? {
+        var lo = 0, hi = arrivals.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if arrivals[mid].end > offset { hi = mid } else { lo = mid + 1 }
+        }
+        return lo < arrivals.count ? arrivals[lo].time : nil
+    }
+
     /// Appends in-order bytes; returns true when the header became known with this call.
-    func append(_ more: [UInt8], fin: Bool) -> Bool {
+    func append(_ more: [UInt8], fin: Bool, now: UInt64? = nil) -> Bool {
         bytes += more
+        if !more.isEmpty { arrivals.append((count, now ?? created)) }
         if fin { finalSize = count }
         guard header == nil, !isForeign else { return false }
         var r = ByteReader(bytes)
