@@ -8,6 +8,10 @@
 #     no unexplained gap ("lost"), fast-path packets were retransmitted from the relay's copy
 #     (retransmitted_fast_path > 0), subscribers 2 and 3 are unaffected (framemd5 equal, no gaps).
 #  C. the same as A without --ebpf (user space only), for comparison.
+#  D. --ebpf, subscriber 1's link capped at 400 kbit/s (a policer; the clip needs ~860 kbit/s): the
+#     kernel drops by priority, every group's keyframe (object 0) still arrives, every gap of
+#     subscriber 1 is attributed to priority dropping (its dropped streams were reset), the relay
+#     counts dropped_by_priority > 0, and subscribers 2 and 3 are unaffected.
 # Prints per case the fast-path share, retransmissions and each subscriber's latency p50/p99.
 source "$(dirname "$0")/fastpath-lib.bash"
 # 8 s (8 groups): subscribers that join after the first group began get that group from the relay's
@@ -21,12 +25,13 @@ clear_impair() { [[ -n $loss_sub ]] && "$impair" --dev eth0 --netns "$fp_tag-s$l
 trap 'clear_impair; fp_cleanup' EXIT
 src=$(frames "$media/test.mp4")
 
-# run_case NAME RELAY_ARGS LOSS_SUB "CLEARTEXT_SUBS" "PLAIN_SUBS"
+# run_case NAME RELAY_ARGS LOSS_SUB "CLEARTEXT_SUBS" "PLAIN_SUBS" [IMPAIR_ARGS]
 run_case() {
-    local name=$1 relay_args=$2 loss=$3 clear=$4 plain=$5 k
+    local name=$1 relay_args=$2 loss=$3 clear=$4 plain=$5 impair_args=${6:---loss 3} k
     if [[ $loss != 0 ]]; then
         loss_sub=$loss
-        "$impair" --dev eth0 --netns "$fp_tag-s$loss" --ingress ${IMPAIR:---loss 3} --udp >/dev/null
+        # shellcheck disable=SC2086
+        "$impair" --dev eth0 --netns "$fp_tag-s$loss" --ingress $impair_args --udp >/dev/null
     fi
     # shellcheck disable=SC2086
     fp_relay "$name-relay" $relay_args --stats "$work/$name-relay.json"
@@ -88,11 +93,18 @@ if name == "A":
     assert share >= 0.9, f"fast-path share of media packets toward cleartext subscribers {share:.3f} < 0.9"
 if name == "B":
     assert s["retransmitted_fast_path"] > 0, "no fast-path packet was retransmitted under 3% loss"
+if name == "D":
+    r = json.load(open(f"{work}/{name}-sub{loss}.json"))
+    assert s["dropped_by_priority"] > 0, "nothing dropped by priority under the squeeze"
+    assert r["gaps"] and all(g["reason"] == "dropped by priority" for g in r["gaps"]), f"squeezed gaps: {r['gaps'][:4]}"
+    assert all(g["first_object"] > 0 for g in r["gaps"]), f"a keyframe was dropped: {r['gaps'][:4]}"
+    assert r["groups"] == frames_total // 30, f"groups {r['groups']}"
 PY
 }
 
-cases=${FASTPATH_E2E_CASES:-A B C}
+cases=${FASTPATH_E2E_CASES:-A B C D}
 [[ " $cases " == *" A "* ]] && run_case A "--ebpf" 0 "1 2 3" "4"
 [[ " $cases " == *" B "* ]] && run_case B "--ebpf" 1 "1 2 3" ""
 [[ " $cases " == *" C "* ]] && run_case C "" 0 "1 2 3" "4"
+[[ " $cases " == *" D "* ]] && run_case D "--ebpf" 1 "1 2 3" "" "--rate 400k"
 echo "fastpath e2e: all cases passed"

@@ -131,10 +131,11 @@ public final class MoQTSession {
     }
 
     /// Counts `count` subgroup streams of subscription `requestID` that were opened outside this
-    /// session (the relay's kernel fast path), so PUBLISH_DONE's stream count includes them.
-    public func countStreamsOpenedElsewhere(forRequest requestID: UInt64, count: UInt64 = 1) {
-        guard let s = requestStreams[requestID] else { return }
-        requests[s]?.streamsOpened += count
+    /// session (the relay's kernel fast path), so PUBLISH_DONE's stream count includes them; a negative
+    /// count takes back streams reset before the subscriber could have seen their header.
+    public func countStreamsOpenedElsewhere(forRequest requestID: UInt64, count: Int = 1) {
+        guard let s = requestStreams[requestID], let r = requests[s] else { return }
+        requests[s]?.streamsOpened = count >= 0 ? r.streamsOpened + UInt64(count) : r.streamsOpened - min(r.streamsOpened, UInt64(-count))
     }
 
     // MARK: Events

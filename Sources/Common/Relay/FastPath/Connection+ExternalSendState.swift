@@ -14,3 +14,12 @@ extension Connection {
         sendStreams[streamID]?.buffer.pending.first?.lowerBound
     }
 }
+
+extension Connection {
+    /// True when the peer acknowledged the first bytes of send stream `streamID` (so it has seen the
+    /// stream), or the stream is gone.
+    func firstBytesAcknowledged(streamID: UInt64) -> Bool {
+        guard let s = sendStreams[streamID] else { return true }
+        return s.buffer.baseOffset > 0
+    }
+}

@@ -16,6 +16,10 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     var entry: FastPathSubscriber
     /// Subscriptions on the fast path: request ID -> (track key, the subscriber's alias, first group).
     var subscriptions: [UInt64: (track: FastPathTrackKey, alias: UInt64, startGroup: UInt64)] = [:]
+    /// Streams the kernel dropped before sending anything: (upstream stream, request, alias, when).
+    var announceDrops: [(FastPathStreamKey, UInt64, UInt64, UInt64)] = []
+    /// Streams opened with only their header, reset once it was acknowledged.
+    var pendingResets: [(FastPathSubscriberStream, UInt64)] = []
     /// Subscriptions not yet in `fp_tracks` (staged join), with when they were accepted.
     var deferred: [UInt64: UInt64] = [:]
     /// Streams by upstream (upstream id, stream).

@@ -22,6 +22,8 @@ final class FastPathSubscriberStream {
     var finished = false
     /// RESET_STREAM was sent.
     var reset = false
+    /// Opened only to carry its header before a reset (a stream dropped before the kernel sent any of it).
+    var headerOnly = false
     /// Every byte (or the reset) was acknowledged: the stream is forgotten.
     var completed = false
 

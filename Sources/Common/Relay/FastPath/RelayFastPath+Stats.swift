@@ -3,15 +3,18 @@ import FastPath
 extension RelayFastPath {
     /// Adds the fast path's share to the relay's `--stats`: `packets_fast_path` (copies the kernel
     /// forwarded), `dropped_by_priority` (subscriber streams the kernel dropped, by priority or because
-    /// the budget ran out: one per dropped stream, like the user-space queue's drops), and every kernel
+    /// the budget ran out: one per dropped stream, like the user-space queue's drops, minus those of the
+    /// most important priority that user space took over), and every kernel
     /// counter under `fast_path`; `retransmitted_fast_path` (STREAM frames user space re-sent that
     /// carried bytes the kernel had sent: losses of fast-path packets).
     public func contribute(to stats: inout RelayStats) {
         guard let c = counters() else { return }
         stats.packetsFastPath += Int(clamping: c.forwarded)
-        stats.droppedByPriority += Int(clamping: c.droppedByPriority &+ c.droppedByBudget)
         var named = c.byName
         let plane = planCounters()
+        // Kernel drops of the most important streams are taken over by user space, not dropped.
+        let kernelDrops = c.droppedByPriority &+ c.droppedByBudget
+        stats.droppedByPriority += Int(clamping: kernelDrops - min(kernelDrops, plane["kernel_drops_taken_over"] ?? 0))
         for (key, value) in plane { named[key] = value }
         stats.fastPath = named
         stats.retransmittedFastPath += Int(clamping: plane["retransmitted"] ?? 0)

@@ -70,6 +70,11 @@ extension RelayFastPathPlane {
 
     func trackID(of key: FastPathTrackKey) -> UInt32? { tracks[key]?.trackID }
 
+    /// The upstream alias of the track a record names.
+    func trackAlias(_ r: FastPathRecord) -> UInt64? {
+        tracks.first { $0.key.upstreamID == r.upstreamID && $0.value.trackID == r.trackID }?.key.alias
+    }
+
     private func handleSent(_ r: FastPathRecord, _ d: FastPathDownstream, now: QUICTime) {
         recordsSent += 1
         guard let s = kernelStream(r, d), let id = s.streamID else { return }
@@ -92,13 +97,53 @@ extension RelayFastPathPlane {
 
     private func handleDropped(_ r: FastPathRecord, _ d: FastPathDownstream) {
         recordsDropped += 1
-        guard r.streamOpen, let s = kernelStream(r, d), let id = s.streamID, !s.reset else { return }
+        // The kernel drops per packet, so a large keyframe burst is the likeliest to hit the end of
+        // the budget. The relay's policy drops the most important objects only when a subscriber is a
+        // whole group behind: a dropped stream of the track's most important priority is taken over
+        // by user space instead (congestion-controlled, under the 1 s delay bound), like a handoff.
+        let key = FastPathTrackKey(upstreamID: r.upstreamID, alias: trackAlias(r) ?? .max)
+        if let best = bestPriority[key], r.priority <= best {
+            rescued += 1
+            if r.streamOpen {
+                guard let s = kernelStream(r, d), !s.reset else { return }
+                s.userFrom = min(s.userFrom ?? r.finalSize, r.finalSize)
+                s.userSentEnd = min(s.userSentEnd == 0 ? r.finalSize : s.userSentEnd, r.finalSize)
+                pump(d, s)
+            } else if let up = upstreamsByID[r.upstreamID], let mirror = up.mirrors[r.upstreamStreamID],
+                      d.streams[FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)] == nil,
+                      let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) {
+                startUserStream(d, mirror: mirror, requestID: sub.key, alias: sub.value.alias)
+            }
+            return
+        }
+        guard r.streamOpen else {
+            // Nothing of it reached the subscriber: open it from user space with just its header and
+            // reset it, so the subscriber learns which subgroup was dropped on purpose.
+            let key = FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)
+            if d.streams[key] == nil, let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) {
+                d.announceDrops.append((key, sub.key, sub.value.alias, MonotonicClock.now().nanoseconds))
+            }
+            return
+        }
+        guard let s = kernelStream(r, d), let id = s.streamID, !s.reset else { return }
+        // moq-sub attributes TOO_FAR_BEHIND resets to priority dropping (docs/RELAY.md).
+        resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
+    }
+
+    /// Resets a subscriber stream. A stream whose first bytes the subscriber has not acknowledged may
+    /// never be seen by it (RESET_STREAM cancels their retransmission), so it is taken back from
+    /// PUBLISH_DONE's stream count: a subscriber waiting for a stream it cannot identify would wait forever,
+    /// while one that sees more streams than counted simply finishes when all it saw are closed.
+    func resetSubscriberStream(_ d: FastPathDownstream, _ s: FastPathSubscriberStream, id: UInt64, code: UInt64) {
+        guard !s.reset else { return }
         s.reset = true
         s.userFrom = nil
-        // moq-sub attributes TOO_FAR_BEHIND resets to priority dropping (docs/RELAY.md).
-        do { try d.core.resetStream(streamID: id, errorCode: StreamResetCode.tooFarBehind.rawValue) } catch {
+        let seen = d.core.firstBytesAcknowledged(streamID: id)
+        do { try d.core.resetStream(streamID: id, errorCode: code) } catch {
             failures += 1
+            return
         }
+        if !seen { d.connection.session.countStreamsOpenedElsewhere(forRequest: s.requestID, count: -1) }
     }
 
     private func handleHandoff(_ r: FastPathRecord, _ d: FastPathDownstream) {
@@ -119,6 +164,36 @@ extension RelayFastPathPlane {
                   let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) else { return }
             startUserStream(d, mirror: mirror, requestID: sub.key, alias: sub.value.alias)
         }
+    }
+
+    /// Dropped streams the subscriber never saw: once the mirror has the header, a user stream carries
+    /// it and is reset when the header was acknowledged (or after 250 ms).
+    func announceDroppedStreams(_ d: FastPathDownstream, now: UInt64) {
+        guard !d.announceDrops.isEmpty || !d.pendingResets.isEmpty else { return }
+        var keep: [(FastPathStreamKey, UInt64, UInt64, UInt64)] = []
+        for (key, requestID, alias, since) in d.announceDrops {
+            guard d.streams[key] == nil else { continue }
+            guard let mirror = upstreamsByID[key.upstreamID]?.mirrors[key.streamID], mirror.headerLength > 0 else {
+                if now &- since < 1_000_000_000 { keep.append((key, requestID, alias, since)) }
+                continue
+            }
+            let s = FastPathSubscriberStream(mirror: mirror, requestID: requestID, alias: alias)
+            s.headerOnly = true
+            mirror.users += 1
+            d.streams[key] = s
+            openUserStream(d, s)
+            guard let id = s.streamID else { continue }
+            try? d.core.sendExternalStreamData(streamID: id, range: 0..<UInt64(mirror.headerLength))
+            d.pendingResets.append((s, now))
+        }
+        d.announceDrops = keep
+        d.pendingResets.removeAll { s, since in
+            guard let id = s.streamID else { return true }
+            guard d.core.firstBytesAcknowledged(streamID: id) || now &- since > 250_000_000 else { return false }
+            resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
+            return true
+        }
+        d.connection.quic.withCoreOnLoop { _ in }
     }
 
     // MARK: user-space streams
@@ -198,7 +273,7 @@ extension RelayFastPathPlane {
     /// The upstream stream is complete: every byte the kernel did not report SENT is sent by user
     /// space (mid-stream copies the kernel skipped, a copy lost to a full map), then the FIN.
     func reconcile(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
-        guard let final = s.mirror.finalSize, let id = s.streamID, !s.reset else { return }
+        guard let final = s.mirror.finalSize, let id = s.streamID, !s.reset, !s.headerOnly else { return }
         if s.userFrom == nil {
             for gap in s.kernelGaps(upTo: final) {
                 gapBytesFilled += gap.upperBound - gap.lowerBound

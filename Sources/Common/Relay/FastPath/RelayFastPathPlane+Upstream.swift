@@ -22,6 +22,7 @@ extension RelayFastPathPlane {
         let key = FastPathTrackKey(upstreamID: up.id, alias: header.trackAlias)
         if headerNew {
             if header.groupID > (latestGroup[key] ?? 0) || latestGroup[key] == nil { latestGroup[key] = header.groupID }
+            if let p = header.publisherPriority { bestPriority[key] = min(bestPriority[key] ?? p, p) }
             // The kernel saw this stream's first packet before user space did: its records tell which
             // subscribers it took. The others (joined after that packet) are served from the mirror.
             drain()
@@ -50,8 +51,7 @@ extension RelayFastPathPlane {
             let key = FastPathStreamKey(upstreamID: up.id, streamID: streamID)
             try? object.markSubscriberStreamDropped(subscriberID: d.id, upstreamID: up.id, streamID: streamID)
             guard let s = d.streams[key], let id = s.streamID, !s.reset, !s.finished else { continue }
-            s.reset = true
-            try? d.core.resetStream(streamID: id, errorCode: code)
+            resetSubscriberStream(d, s, id: id, code: code)
             d.connection.quic.withCoreOnLoop { _ in }
         }
     }
@@ -120,11 +120,9 @@ extension RelayFastPathPlane {
         stale.sort { ($0.mirror.header?.publisherPriority ?? 128, $0.mirror.header?.groupID ?? 0) > ($1.mirror.header?.publisherPriority ?? 128, $1.mirror.header?.groupID ?? 0) }
         for s in stale {
             guard let id = s.streamID else { continue }
-            s.reset = true
-            s.userFrom = nil
             userSpaceDrops += 1
             try? object.markSubscriberStreamDropped(subscriberID: d.id, upstreamID: s.mirror.upstreamID, streamID: s.mirror.streamID)
-            try? d.core.resetStream(streamID: id, errorCode: StreamResetCode.tooFarBehind.rawValue)
+            resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
         }
         d.connection.quic.withCoreOnLoop { _ in }
     }
@@ -149,7 +147,10 @@ extension RelayFastPathPlane {
         }
         let now = MonotonicClock.now().nanoseconds
         releaseStagedJoins(now: now)
-        for d in downstreams.values { resetStaleUserStreams(d, now: now) }
+        for d in downstreams.values {
+            resetStaleUserStreams(d, now: now)
+            announceDroppedStreams(d, now: now)
+        }
         evictMirrors(now: now)
     }
 

@@ -52,6 +52,9 @@ final class RelayFastPathPlane {
     var userSpacePacketsClosed: UInt64 = 0
     var failures: UInt64 = 0
     var userSpaceDrops: UInt64 = 0
+    var rescued: UInt64 = 0
+    /// The most important (lowest) publisher priority seen per track: its streams are not left dropped.
+    var bestPriority: [FastPathTrackKey: UInt8] = [:]
 
     init(object: FastPathObject, eventLoop: EventLoop, log: @escaping (String) -> Void) throws {
         self.object = object

@@ -20,6 +20,8 @@ final class UpstreamStreamMirror {
     var resetCode: UInt64?
     /// The subgroup header, once enough bytes arrived; nil until then or for other stream types.
     private(set) var header: Draft18.SubgroupHeader?
+    /// The subgroup header's length in bytes (0 until known).
+    private(set) var headerLength = 0
     /// Where the track alias sits in `bytes`.
     private(set) var aliasRange: Range<Int>?
     /// True when the stream is not a subgroup stream (e.g. FETCH): never mirrored to subscribers.
@@ -63,6 +65,7 @@ final class UpstreamStreamMirror {
         do {
             let h = try Draft18.SubgroupHeader.decode(from: &r)
             header = h
+            headerLength = r.offset
             aliasRange = Draft18.SubgroupHeader.trackAliasRange(in: bytes)
             return true
         } catch let e as DecodeError where e == .needMoreData {
