@@ -29,6 +29,14 @@ if [[ ! -f $BUILD_DIR/venv-aioquic/.ok ]]; then
     "$BUILD_DIR/venv-aioquic/bin/pip" install -q aioquic==1.7.2
     touch "$BUILD_DIR/venv-aioquic/.ok"
 fi
+# moq-rs (Python bindings of the moq-dev Rust implementation; MoQ peer, draft-18 among others).
+if [[ ! -f $BUILD_DIR/venv-moqrs/.ok ]]; then
+    echo "deps: creating $BUILD_DIR/venv-moqrs (moq-rs)"
+    rm -rf "$BUILD_DIR/venv-moqrs"
+    python3 -m venv "$BUILD_DIR/venv-moqrs"
+    "$BUILD_DIR/venv-moqrs/bin/pip" install -q moq-rs==0.5.1
+    touch "$BUILD_DIR/venv-moqrs/.ok"
+fi
 # aiomoqt (MoQ peer) needs Python >= 3.12.
 if [[ ! -f $BUILD_DIR/venv-aiomoqt/.ok ]]; then
     py312=""

@@ -48,6 +48,8 @@ struct MoQPubCommand: AsyncParsableCommand {
     @Flag(help: "Do not verify the relay's certificate.") var insecure = false
     @Flag(help: "Start the clip at once instead of waiting for the first subscription.") var noWait = false
     @Flag(help: "One subgroup stream per frame instead of one per frame class per group.") var streamPerFrame = false
+    @Flag(help: "The whole group on one subgroup stream (for peers that handle only subgroup 0, e.g. moq-rs; no per-class priority).")
+    var streamPerGroup = false
     @Option(help: ArgumentHelp("Publisher priority of I frames (0-255, lower = more important).", valueName: "N"))
     var priorityI: UInt8 = FramePriorities.default.i
     @Option(help: ArgumentHelp("Publisher priority of P frames.", valueName: "N"))
@@ -65,6 +67,7 @@ struct MoQPubCommand: AsyncParsableCommand {
         if let relay, !relay.hasPrefix("moqt://") || relay.dropFirst(7).split(separator: ":").count < 2 {
             throw ValidationError("--relay must look like moqt://HOST:PORT, not '\(relay)'")
         }
+        if streamPerFrame && streamPerGroup { throw ValidationError("--stream-per-frame and --stream-per-group exclude each other") }
         if namespace.isEmpty { throw ValidationError("--namespace must not be empty") }
         if track.isEmpty { throw ValidationError("--track must not be empty") }
         _ = try logging.level()
@@ -104,7 +107,7 @@ struct MoQPubCommand: AsyncParsableCommand {
         options.loop = loop
         options.pacing = !noPacing
         options.waitForSubscriber = !noWait
-        options.streamPerFrame = streamPerFrame
+        options.subgroupLayout = streamPerFrame ? .perFrame : streamPerGroup ? .perGroup : .perFrameClass
         options.priorities = priorities
         let target: MediaPublishRunner.Target
         if let listen {

@@ -189,7 +189,7 @@ final class PubDryRunCLITests: XCTestCase {
         let pub = try run("moq-pub", ["--help"])
         XCTAssertEqual(pub.status, 0)
         for flag in ["--relay", "--listen", "--cert", "--key", "--namespace", "--track", "--loop", "--no-pacing",
-                     "--allow-cleartext", "--insecure", "--no-wait", "--stream-per-frame", "--priority-i", "--priority-p",
+                     "--allow-cleartext", "--insecure", "--no-wait", "--stream-per-frame", "--stream-per-group", "--priority-i", "--priority-p",
                      "--priority-b", "--dry-run", "--log-level", "Examples:"] {
             XCTAssertTrue(pub.stdout.contains(flag), "moq-pub --help lacks \(flag)")
         }
@@ -210,6 +210,7 @@ final class PubDryRunCLITests: XCTestCase {
             ("moq-pub", ["--cert", "c.pem", "--key", "k.pem", file]),
             ("moq-pub", ["--relay", "http://example.com", file]),
             ("moq-pub", ["--priority-i", "256", file]),
+            ("moq-pub", ["--stream-per-frame", "--stream-per-group", file]),
             ("moq-pub", ["--priority-b", "-1", file]),
             ("moq-pub", ["--log-level", "loud", "--dry-run", file]),
             ("moq-sub", ["--relay", "localhost"]),

@@ -31,6 +31,19 @@ final class GapTrackerTests: XCTestCase {
                                   .groups(1...1, reason: .droppedByPriority)])
     }
 
+    /// At a join, a P frame's stream may deliver before the keyframe's: what arrives later below
+    /// the first object received is not "skipped at join".
+    func testJoinPointIsTheLowestObjectReceivedInTheJoinGroup() {
+        var t = GapTracker()
+        for o: UInt64 in [3, 4, 0, 1, 2, 5] { t.objectReceived(group: 6, object: o) }
+        t.groupEnded(group: 6, objectCount: 6)
+        XCTAssertEqual(t.gaps(), [])
+        var late = GapTracker()
+        for o: UInt64 in [3, 4, 2] { late.objectReceived(group: 6, object: o) }
+        late.groupEnded(group: 6, objectCount: 5)
+        XCTAssertEqual(late.gaps(), [.objects(group: 6, 0...1, reason: .skippedAtJoin)])
+    }
+
     func testMissingGroupsAndJoinSkip() {
         var t = GapTracker()
         t.setStart(group: 10, object: 4)

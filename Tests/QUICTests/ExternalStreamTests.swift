@@ -150,6 +150,33 @@ final class ExternalStreamTests: XCTestCase {
         XCTAssertTrue(s.pair.run(seconds: 5) { s.client.bytesInFlight == 0 })
     }
 
+    /// The peer's ACK for kernel packets arrives before their registration (a slow ring buffer): no
+    /// protocol violation; the late packets are settled and the stream completes.
+    func testAcknowledgementBeforeRegistrationIsTolerated() throws {
+        let s = try makeSetup(seed: 22)
+        let id = s.foreign.drawStreamID(bidirectional: false)
+        s.source.bases = [id: 0]
+        let start = s.pair.simulator.now
+        for i in 0..<8 {
+            s.foreign.send(streamID: id, offset: UInt64(i * 1000), data: s.source.bytes(streamID: id, offset: UInt64(i * 1000), length: 1000),
+                           fin: i == 7, drop: false, registerLater: true, now: start)
+        }
+        let reader = Reader()
+        s.pair.application = { pair, _ in reader.read(pair.serverConnection, [id]) }
+        // The peer acknowledges (one RTT is 20 ms) before anything is registered.
+        XCTAssertTrue(s.pair.run(seconds: 1) { reader.finished.contains(id) && s.pair.simulator.now > start + .milliseconds(40) })
+        XCTAssertTrue(s.client.isEstablished, "\(String(describing: s.client.closeReasonIfClosed))")
+        s.foreign.registerPending(now: s.pair.simulator.now)
+        // Already acknowledged: settled at once, nothing in flight, nothing declared lost or re-sent.
+        XCTAssertEqual(s.client.bytesInFlight, 0)
+        XCTAssertTrue(s.pair.run(seconds: 10) { s.observer.completed.contains(id) })
+        XCTAssertEqual(reader.received[id], s.source.bytes(streamID: id, offset: 0, length: 8000))
+        XCTAssertEqual(s.client.stats.packetsLost, 0)
+        XCTAssertTrue(s.source.requests.isEmpty)
+        XCTAssertEqual(s.client.peerDataSent, 8000)
+        XCTAssertTrue(s.client.isEstablished && s.server.isEstablished)
+    }
+
     func testResetExternalStreamReachesPeerAndCompletes() throws {
         let s = try makeSetup(seed: 19)
         let id = s.foreign.drawStreamID(bidirectional: false)

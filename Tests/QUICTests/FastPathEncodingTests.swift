@@ -1,4 +1,5 @@
 import NetSim
+import Wire
 import XCTest
 @testable import QUIC
 
@@ -72,5 +73,21 @@ final class FastPathEncodingTests: XCTestCase {
         XCTAssertFalse(scenario.corrupt)
         XCTAssertEqual(scenario.received, 2 << 20)
         XCTAssertFalse(pair.clientConnection?.isCleartext ?? true)
+    }
+}
+
+final class FixedStreamIDEncodingTests: XCTestCase {
+    func testFixedSizeStreamIDsRoundTrip() throws {
+        for (id, length) in [(UInt64(2), 4), (UInt64(1 << 30) - 2, 4), (UInt64(1 << 30) + 2, 8), (UInt64(1) << 61, 8)] {
+            XCTAssertEqual(StreamFrame.fixedStreamIDLength(id), length)
+            for offset: UInt64 in [0, 70_000] {
+                let frame = StreamFrame(streamID: id, offset: offset, data: [1, 2, 3], fin: offset != 0)
+                var w = ByteWriter()
+                frame.encode(to: &w, streamIDLength: length)
+                XCTAssertEqual(w.count, StreamFrame.overhead(streamID: id, offset: offset, length: 3, hasLength: true, streamIDLength: length) + 3)
+                XCTAssertEqual(w.bytes[1] >> 6, length == 4 ? 2 : 3)
+                XCTAssertEqual(try Frame.decodeAll(w.bytes), [.stream(frame)], "non-minimal stream ID varints decode")
+            }
+        }
     }
 }

@@ -54,9 +54,21 @@ final class ForeignSender {
         return end <= streamLimit && connection.peerDataSent + newBytes <= connection.peerMaxData
     }
 
-    /// Sends [offset, offset+data.count) of `streamID` in one packet; `drop` loses it on the way.
+    /// Registrations held back by `send(...registerLater: true)`, oldest first.
+    private(set) var pendingRegistrations: [(packetNumber: UInt64, size: Int, timeSent: QUICTime, frame: SentFrame)] = []
+
+    /// Registers the held-back packets (as a slow ring buffer would).
+    func registerPending(now: QUICTime) {
+        for p in pendingRegistrations {
+            connection.registerExternallySentPacket(packetNumber: p.packetNumber, sentBytes: p.size, timeSent: p.timeSent, frames: [p.frame], now: now)
+        }
+        pendingRegistrations = []
+    }
+
+    /// Sends [offset, offset+data.count) of `streamID` in one packet; `drop` loses it on the way;
+    /// `registerLater` holds its registration until `registerPending`.
     @discardableResult
-    func send(streamID: UInt64, offset: UInt64, data: [UInt8], fin: Bool, drop: Bool, now: QUICTime) -> [UInt8] {
+    func send(streamID: UInt64, offset: UInt64, data: [UInt8], fin: Bool, drop: Bool, registerLater: Bool = false, now: QUICTime) -> [UInt8] {
         let pn = drawPacketNumber()
         var w = ByteWriter()
         w.writeUInt8(0x40 | (connection.keyPhase ? 0x04 : 0) | 0x03)
@@ -73,8 +85,12 @@ final class ForeignSender {
         } else {
             tap.inject(w.bytes, to: destination)
         }
-        connection.registerExternallySentPacket(packetNumber: pn, sentBytes: w.count, timeSent: now,
-                                                frames: [.stream(streamID: streamID, offset: offset, length: data.count, fin: fin)], now: now)
+        let frame = SentFrame.stream(streamID: streamID, offset: offset, length: data.count, fin: fin)
+        if registerLater {
+            pendingRegistrations.append((pn, w.count, now, frame))
+        } else {
+            connection.registerExternallySentPacket(packetNumber: pn, sentBytes: w.count, timeSent: now, frames: [frame], now: now)
+        }
         return w.bytes
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/demo.sh itself (what `make demo` runs), on a 4 s clip with the debug binaries: 2 subscribers,
-# 3% random loss on subscriber 1's link. It must exit 0 (every tool succeeded, every TS checked), write
+# 3% random loss on subscriber 1's link. It must exit 0 (every tool succeeded, every TS checked), sub1's
+# report must have no unexplained ("lost") gap and sub2's none at all; it must write
 # subK.ts, subK.json and relay.json, print each subscriber's summary and the relay's stats, and leave no
 # namespace, process or pinned impairment behind.
 source "$(dirname "$0")/../netem/test-lib.bash"
@@ -19,6 +20,9 @@ for k in 1 2; do
 done
 grep -qE "^relay: subscribers 2, objects_in 121" "$out/demo.log" && pass "printed the relay's stats" || fail "no relay stats line"
 grep -qE "impair .*sub1-eth0-ingress: seen [0-9]+, passed [0-9]+ .*lost [1-9]" "$out/demo.log" && pass "sub1's link lost packets" || fail "no loss on sub1's link"
+report_check "$out/demo/sub1.json" 'all(g["reason"] != "lost" for g in r["gaps"])' \
+    "sub1 (3% loss): no unexplained gap (every lost packet recovered, or the object dropped by priority)"
+report_check "$out/demo/sub2.json" 'r["gaps"] == [] and r["objects"] == 120' "sub2 (no loss): 120 objects, no gaps"
 after=$(ip netns list | awk '{print $1}' | sort)
 left=$(comm -13 <(echo "$before") <(echo "$after"))
 [[ -z $left ]] && pass "no namespace left behind" || fail "namespaces left: $left"

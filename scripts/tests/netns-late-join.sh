@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Late join in network namespaces: pub -> relay -> 3 subscribers from the start of an 8 s clip, and a
 # 4th subscriber (its own namespace) that joins 5 s later. The 4th is served from the relay's cache:
-# its first object arrives within 50 ms of its SUBSCRIBE (moq-sub's first_object_after_subscribe_ms is
-# measured from sending SUBSCRIBE, so it bounds the time from SUBSCRIBE_OK too), its first frame is a
-# keyframe (object 0 of a group), and from there its frames are exactly the source's (no hole, no
+# its first object arrives within 50 ms of its SUBSCRIBE and of its SUBSCRIBE_OK (moq-sub's
+# first_object_after_subscribe{,_ok}_ms), its first frame is a keyframe (object 0 of a group, by the
+# report's first_object and by the frames), and from there its frames are exactly the source's (no hole, no
 # duplicate). The first three receive every frame.
 source "$(dirname "$0")/../netem/test-lib.bash"
 test_init 8
@@ -45,6 +45,10 @@ check(start >= 4 * 30, f"it joined after 4 s at least (frame {start})")
 check(r["gaps"] == [] and r["duplicates"] == 0, f"report: gaps {r['gaps']}, duplicates {r['duplicates']}")
 t = r["first_object_after_subscribe_ms"]
 check(t is not None and t < 50, f"first object {t} ms after SUBSCRIBE (< 50)")
+t_ok = r.get("first_object_after_subscribe_ok_ms")
+check(t_ok is not None and t_ok < 50, f"first object {t_ok} ms after SUBSCRIBE_OK (< 50)")
+fo = r.get("first_object") or {}
+check(fo.get("object") == 0 and fo.get("keyframe") is True, f"report's first object {fo} is object 0 and a keyframe")
 sys.exit(0 if ok else 1)
 PY
 report_check "$out/relay.json" 'r["subscribers"] == 4 and r["cache_hits"] >= 1' "relay stats: 4 subscribers, join served from the cache"

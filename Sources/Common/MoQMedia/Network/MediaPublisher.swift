@@ -23,6 +23,9 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         var objectsInGroup: UInt64 = 0
         /// Open subgroup streams of the current group, by subgroup ID.
         var streams: [UInt64: UInt64] = [:]
+        /// Subgroups of the current group the subscriber stopped (STOP_SENDING): the rest of
+        /// them is not sent (a subgroup lives on one stream; reopening it would duplicate it).
+        var stoppedSubgroups: Set<UInt64> = []
         var failed = false
 
         init(connection: MoQTConnection, requestID: UInt64) {
@@ -104,6 +107,25 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                 code: .protocolViolation, reason: "namespace rejected: \(error)"))
         case .requestCancelled(let requestID, _):
             subscriptions.removeAll { $0.connection === connection && $0.requestID == requestID }
+        case .subscribeNamespaceRequested(let requestID, let request):
+            // A subscriber discovering what we publish (moq-rs does this first): answer with our
+            // namespace when it falls under the prefix, with nothing otherwise.
+            do {
+                try connection.session.accept(requestID)
+                if let suffix = namespace.suffix(after: request.prefix) {
+                    try connection.session.sendNamespace(requestID, suffix: suffix)
+                }
+            } catch {
+                progress?("moq-pub: SUBSCRIBE_NAMESPACE not answered: \(error)")
+            }
+        case .dataStreamStopped(let streamID, _):
+            // The subscriber no longer wants that subgroup (the session already reset the stream).
+            for sub in subscriptions where sub.connection === connection {
+                if let (subgroup, _) = sub.streams.first(where: { $0.value == streamID }) {
+                    sub.streams[subgroup] = nil
+                    sub.stoppedSubgroups.insert(subgroup)
+                }
+            }
         case .closed:
             subscriptions.removeAll { $0.connection === connection }
             for (_, w) in announceWaiters { w.resume(throwing: MoQTNetError.sessionClosed(code: .internalError, reason: "closed")) }
@@ -216,8 +238,12 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         largest = Location(group: object.groupID, object: object.objectID)
         if object.objectID == 0, object.groupID > 0 { progress?("moq-pub: group \(object.groupID), \(objectsPublished) objects sent") }
         let frameClass = object.frame.frameClass
-        let subgroupID: UInt64 = options.streamPerFrame ? object.objectID
-            : (frameClass == .i ? 0 : frameClass == .p ? 1 : 2)
+        let subgroupID: UInt64
+        switch options.subgroupLayout {
+        case .perFrameClass: subgroupID = frameClass == .i ? 0 : frameClass == .p ? 1 : 2
+        case .perFrame: subgroupID = object.objectID
+        case .perGroup: subgroupID = 0
+        }
         for sub in subscriptions where !sub.failed {
             do {
                 try sub.connection.performOnLoop { session in
@@ -229,7 +255,10 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                         try endGroup(sub, session: session)
                         sub.group = object.groupID
                         sub.objectsInGroup = 0
+                        sub.stoppedSubgroups.removeAll()
                     }
+                    sub.objectsInGroup = max(sub.objectsInGroup, object.objectID + 1)
+                    if sub.stoppedSubgroups.contains(subgroupID) { return }
                     let stream: UInt64
                     if let s = sub.streams[subgroupID] {
                         stream = s
@@ -240,8 +269,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                     }
                     try session.writeObject(streamID: stream, objectID: object.objectID, properties: object.frame.properties,
                                             payload: object.frame.payload)
-                    sub.objectsInGroup = max(sub.objectsInGroup, object.objectID + 1)
-                    if options.streamPerFrame {
+                    if options.subgroupLayout == .perFrame {
                         try session.endSubgroup(streamID: stream)
                         sub.streams[subgroupID] = nil
                     }
@@ -259,7 +287,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     private func endGroup(_ sub: Subscription, session: MoQTSession) throws {
         guard let group = sub.group else { return }
         var statusStream = sub.streams[0] ?? sub.streams.values.min()
-        if statusStream == nil || options.streamPerFrame {
+        if statusStream == nil || options.subgroupLayout == .perFrame {
             statusStream = try session.openSubgroup(sub.requestID, groupID: group, subgroupID: .explicit(sub.objectsInGroup),
                                                     publisherPriority: options.priorities.i)
             if let s = statusStream { sub.streams[sub.objectsInGroup] = s }

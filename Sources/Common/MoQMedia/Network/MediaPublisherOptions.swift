@@ -10,10 +10,22 @@ public struct MediaPublisherOptions: Sendable {
     public var pacing = true
     /// Start the clip when the first subscription arrives (false: at once, live).
     public var waitForSubscriber = true
-    /// One subgroup stream per frame instead of one per frame class per group.
-    public var streamPerFrame = false
+    /// How a group's objects are spread over subgroup streams.
+    public var subgroupLayout = SubgroupLayout.perFrameClass
     /// Publisher priorities per frame class.
     public var priorities = FramePriorities.default
 
     public init() {}
+
+    /// How a group's objects are spread over subgroup streams.
+    public enum SubgroupLayout: Sendable {
+        /// One stream per frame class (I = subgroup 0, P = 1, B = 2), each with its class's
+        /// publisher priority: what lets relays drop B and P before I.
+        case perFrameClass
+        /// One stream per frame (subgroup ID = object ID).
+        case perFrame
+        /// The whole group on one stream (subgroup 0, the I priority), for peers that handle
+        /// only subgroup 0 (moq-rs).
+        case perGroup
+    }
 }

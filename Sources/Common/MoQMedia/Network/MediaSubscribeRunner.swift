@@ -10,6 +10,15 @@ public enum MediaSubscribeRunner {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let subscriber = MediaSubscriber(options: options, eventLoop: loop)
         subscriber.status = status
+        // SIGINT/SIGTERM end the subscription cleanly: the TS is finished and the report written.
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { subscriber.stop(reason: number == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)") }
+            source.resume()
+            return source
+        }
+        defer { for s in signals { s.cancel() } }
         let endpoint = try await MoQTEndpoint.client(group: loop)
         do {
             let connection = try await endpoint.connect(url: url, insecure: insecure, handler: subscriber)

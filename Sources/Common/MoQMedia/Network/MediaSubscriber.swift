@@ -19,7 +19,10 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     private var latency = LatencyRecorder()
     private var bytes = 0
     private var subscribedAt: UInt64?
+    private var subscribeOKAt: UInt64?
     private var firstObjectAfterSubscribeMs: Double?
+    private var firstObjectAfterSubscribeOKMs: Double?
+    private var firstObject: SubscriberReport.FirstObject?
     private var finished = false
     private var failure: Error?
     private var waiters: [CheckedContinuation<Void, Never>] = []
@@ -68,7 +71,8 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         SubscriberReport(objects: tracker.objectsReceived, groups: tracker.groupsReceived, bytes: bytes,
                          gaps: tracker.gaps(), latencyUs: latency.summary(),
                          firstObjectAfterSubscribeMs: firstObjectAfterSubscribeMs,
-                         framesSkipped: mux?.skipped.count ?? 0, duplicates: tracker.duplicates)
+                         framesSkipped: mux?.skipped.count ?? 0, duplicates: tracker.duplicates,
+                         firstObjectAfterSubscribeOKMs: firstObjectAfterSubscribeOKMs, firstObject: firstObject)
     }
 
     private func printStatus() {
@@ -76,6 +80,15 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         let p50 = Double(l.percentile(50) ?? 0) / 1000, p99 = Double(l.percentile(99) ?? 0) / 1000
         status?(String(format: "moq-sub: %d objects, %d groups, %d gaps, latency p50 %.1f ms p99 %.1f ms",
                        tracker.objectsReceived, tracker.groupsReceived, tracker.gaps().count, p50, p99))
+    }
+
+    /// Ends the subscription now (e.g. on SIGINT/SIGTERM): `run` returns the report so far.
+    public func stop(reason: String) {
+        eventLoop.execute {
+            guard !self.finished else { return }
+            self.status?("moq-sub: \(reason)")
+            self.finish()
+        }
     }
 
     private func finish(error: Error? = nil) {
@@ -113,6 +126,8 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
             startVideo(connection, catalog: nil)
         case .requestError(let requestID, let error) where requestID == catalogRequest || requestID == videoRequest:
             finish(error: MoQTNetError.sessionClosed(code: .internalError, reason: "subscription rejected: \(error)"))
+        case .subscribeOK(let requestID, _, _) where requestID == videoRequest:
+            subscribeOKAt = MonotonicClock.now().nanoseconds
         case .subscriptionFinished(let requestID, _) where requestID == videoRequest:
             status?("moq-sub: track ended (PUBLISH_DONE)")
             finish()
@@ -151,8 +166,13 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         }
         guard tracker.objectReceived(group: object.groupID, object: object.objectID) else { return }
         bytes += object.payload.count
-        if firstObjectAfterSubscribeMs == nil, let t = subscribedAt {
-            firstObjectAfterSubscribeMs = Double(MonotonicClock.now().nanoseconds - t) / 1e6
+        if firstObject == nil {
+            let now = MonotonicClock.now().nanoseconds
+            if let t = subscribedAt { firstObjectAfterSubscribeMs = Double(now - t) / 1e6 }
+            // Objects may overtake SUBSCRIBE_OK (another stream): then the delay is 0.
+            if let t = subscribeOKAt { firstObjectAfterSubscribeOKMs = Double(now > t ? now - t : 0) / 1e6 } else { firstObjectAfterSubscribeOKMs = 0 }
+            let keyframe = object.properties.integer(LOCPropertyType.frameInfo).map { $0 & 0x4 != 0 }
+            firstObject = SubscriberReport.FirstObject(group: object.groupID, object: object.objectID, keyframe: keyframe)
         }
         if let ts = object.properties.integer(LOCPropertyType.timestamp) {
             latency.record(microseconds: Int64(Self.wallMicros()) - Int64(ts))

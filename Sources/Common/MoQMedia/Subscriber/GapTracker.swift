@@ -58,7 +58,10 @@ public struct GapTracker: Sendable {
 
     /// Gaps as known now. `finalGroup` is the last group of the track, if known (PUBLISH_DONE).
     public func gaps(finalGroup: UInt64? = nil) -> [Gap] {
-        guard let start else { return [] }
+        guard let first = self.start else { return [] }
+        // Objects of the join group may arrive out of order across subgroup streams (a P frame
+        // before the keyframe): the join point is the lowest object received there.
+        let start = (group: first.group, object: min(first.object, groups[first.group]?.received.min() ?? first.object))
         var result: [Gap] = []
         if start.object > 0 {
             result.append(.objects(group: start.group, 0...(start.object - 1), reason: .skippedAtJoin))

@@ -9,9 +9,28 @@ public struct SubscriberReport: Codable, Equatable, Sendable {
     /// Frames the muxer skipped because a frame they depend on was missing.
     public var framesSkipped: Int
     public var duplicates: Int
+    /// Milliseconds from SUBSCRIBE_OK to the first object (0 when an object overtook it).
+    public var firstObjectAfterSubscribeOKMs: Double?
+    /// The first object received: where the subscriber joined.
+    public var firstObject: FirstObject?
+
+    /// The first object a subscriber received.
+    public struct FirstObject: Codable, Equatable, Sendable {
+        public var group: UInt64
+        public var object: UInt64
+        /// From the LOC frame info; nil when the object carries none (not our LOC packaging).
+        public var keyframe: Bool?
+
+        public init(group: UInt64, object: UInt64, keyframe: Bool?) {
+            self.group = group
+            self.object = object
+            self.keyframe = keyframe
+        }
+    }
 
     public init(objects: Int, groups: Int, bytes: Int, gaps: [Gap], latencyUs: LatencySummary,
-                firstObjectAfterSubscribeMs: Double?, framesSkipped: Int = 0, duplicates: Int = 0) {
+                firstObjectAfterSubscribeMs: Double?, framesSkipped: Int = 0, duplicates: Int = 0,
+                firstObjectAfterSubscribeOKMs: Double? = nil, firstObject: FirstObject? = nil) {
         self.objects = objects
         self.groups = groups
         self.bytes = bytes
@@ -20,6 +39,8 @@ public struct SubscriberReport: Codable, Equatable, Sendable {
         self.firstObjectAfterSubscribeMs = firstObjectAfterSubscribeMs
         self.framesSkipped = framesSkipped
         self.duplicates = duplicates
+        self.firstObjectAfterSubscribeOKMs = firstObjectAfterSubscribeOKMs
+        self.firstObject = firstObject
     }
 
     enum CodingKeys: String, CodingKey {
@@ -28,5 +49,7 @@ public struct SubscriberReport: Codable, Equatable, Sendable {
         case firstObjectAfterSubscribeMs = "first_object_after_subscribe_ms"
         case framesSkipped = "frames_skipped"
         case duplicates
+        case firstObjectAfterSubscribeOKMs = "first_object_after_subscribe_ok_ms"
+        case firstObject = "first_object"
     }
 }

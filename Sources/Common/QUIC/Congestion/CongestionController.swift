@@ -1,5 +1,5 @@
 /// A congestion controller (RFC 9002 §7). Loss recovery tells it about sent, acknowledged and
-/// lost packets; it answers with a window. NewReno now; CUBIC can slot in later.
+/// lost packets; it answers with a window: NewReno or CUBIC (`ConnectionConfiguration.congestionControl`).
 public protocol CongestionController: AnyObject {
     /// Bytes that may be in flight.
     var congestionWindow: Int { get }

@@ -360,12 +360,18 @@ extension Connection {
     }
 
     private func onAckFrame(_ ack: AckFrame, space: PacketNumberSpace, now: QUICTime) throws(QUICError) {
-        if ack.largestAcknowledged >= spaces[space.rawValue].nextPacketNumber {
+        // With a shared allocator the kernel may have sent (and the peer acknowledged) a packet whose
+        // registration has not arrived yet: unknown packet numbers are then ignored, not a violation.
+        if ack.largestAcknowledged >= spaces[space.rawValue].nextPacketNumber && (packetNumberAllocator == nil || space != .application) {
             throw QUICError(.protocolViolation, frameType: FrameType.ack, "ACK of a packet never sent")
         }
         let exponent = peerTransportParameters?.ackDelayExponent ?? 3
         let (delayMicros, overflow) = ack.ackDelay.multipliedReportingOverflow(by: 1 << min(exponent, 20))
         let delay = QUICDuration.microseconds(overflow ? UInt64.max / 1000 : delayMicros)
+        if packetNumberAllocator != nil && space == .application {
+            for range in ack.ranges { acknowledgedPacketNumbers.insert(range.lowerBound..<range.upperBound + 1) }
+            acknowledgedPacketNumbers.keepLast(64)
+        }
         let result = recovery.onAckReceived(ack, ackDelay: delay, space: space, now: now)
         if role == .client && space == .handshake && !result.newlyAcked.isEmpty {
             recovery.peerCompletedAddressValidation = true

@@ -150,11 +150,11 @@ extension Connection {
             spaceState.ackElicitingSinceAck = 0
         }
         spaceState.nextPacketNumber = pn + 1
+        spaces[space.rawValue] = spaceState
         if let allocator = packetNumberAllocator {
             plan.packetNumber = allocator(space)
-            spaceState.nextPacketNumber = max(spaceState.nextPacketNumber, plan.packetNumber + 1)
+            spaces[space.rawValue].nextPacketNumber = max(spaces[space.rawValue].nextPacketNumber, plan.packetNumber + 1)
         }
-        spaces[space.rawValue] = spaceState
         return plan
     }
 
@@ -548,6 +548,11 @@ extension Connection {
         let record = SentPacket(packetNumber: packetNumber, space: .application, timeSent: timeSent, sentBytes: sentBytes,
                                 ackEliciting: true, inFlight: true, frames: frames)
         spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
+        if acknowledgedPacketNumbers.contains(packetNumber) {
+            // The peer's ACK for it was read before this registration: it is already acknowledged.
+            onPacketAcked(record)
+            return
+        }
         recovery.onPacketSent(record, now: now)
         reportCongestionIfChanged()
     }

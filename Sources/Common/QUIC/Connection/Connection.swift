@@ -165,6 +165,9 @@ public final class Connection {
     /// Indexes of the streams we created, per direction (index 0 = uni, 1 = bidi): IDs may come from
     /// an allocator shared with the kernel, out of order, and must never be reused.
     package var createdLocalStreams = [RangeSet(), RangeSet()]
+    /// 1-RTT packet numbers the peer acknowledged, remembered while an allocator is set: a kernel packet
+    /// registered after its ACK was read is settled as acknowledged instead of being declared lost.
+    package var acknowledgedPacketNumbers = RangeSet()
     /// The congestion state last told to the observer.
     package var reportedCongestion: (window: Int, bytesInFlight: Int) = (-1, -1)
 
@@ -204,7 +207,7 @@ public final class Connection {
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
         pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
-        recovery = LossRecovery(isServer: false, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
+        recovery = LossRecovery(isServer: false, congestion: Self.makeCongestionController(configuration),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
         tp.initialSourceConnectionID = localConnectionID
@@ -240,7 +243,7 @@ public final class Connection {
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
         pacer = Pacer(maxDatagramSize: configuration.maxDatagramSize)
-        recovery = LossRecovery(isServer: true, congestion: NewRenoCongestionController(maxDatagramSize: configuration.maxDatagramSize),
+        recovery = LossRecovery(isServer: true, congestion: Self.makeCongestionController(configuration),
                                 initialRtt: configuration.initialRtt)
         var tp = Self.baseTransportParameters(configuration)
         tp.initialSourceConnectionID = localConnectionID
@@ -256,6 +259,14 @@ public final class Connection {
         writeKeys[EncryptionLevel.initial.rawValue] = keys.server
         do { try tls.start() } catch { enterClosing(.localTransportError(QUICError(.crypto(alert: error.alert), error.reason)), now: now) }
         processTLSEvents(now: now)
+    }
+
+    /// The congestion controller the configuration asks for.
+    static func makeCongestionController(_ c: ConnectionConfiguration) -> CongestionController {
+        switch c.congestionControl {
+        case .newReno: return NewRenoCongestionController(maxDatagramSize: c.maxDatagramSize)
+        case .cubic: return CubicCongestionController(maxDatagramSize: c.maxDatagramSize)
+        }
     }
 
     static func baseTransportParameters(_ c: ConnectionConfiguration) -> TransportParameters {

@@ -59,6 +59,9 @@ public final class Endpoint {
         return handle
     }
 
+    /// Entries in the connection-ID routing tables (for leak checks).
+    package var routingEntryCount: Int { routes.count + initialRoutes.count }
+
     /// The next endpoint event, or nil.
     public func pollEvent() -> EndpointEvent? { events.isEmpty ? nil : events.removeFirst() }
 

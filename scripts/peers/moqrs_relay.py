@@ -1,0 +1,20 @@
+"""moq-rs as a MoQ relay (origin server) on loopback, for interop tests.
+
+Usage: moqrs_relay.py PORT CERT KEY   — prints "READY PORT" once listening; runs until killed.
+moq-rs offers every ALPN it knows; our endpoints offer moqt-18 only, so draft-18 is negotiated.
+"""
+import asyncio
+import sys
+
+import moq
+
+
+async def main() -> None:
+    port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    moq.log_level("warn")
+    async with moq.Server(f"127.0.0.1:{port}", tls_cert=[cert], tls_key=[key]) as server:
+        print("READY", server.local_addr.rsplit(":", 1)[-1], flush=True)
+        await server.serve()
+
+
+asyncio.run(main())
