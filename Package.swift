@@ -132,7 +132,10 @@ let package = Package(
         .testTarget(name: "MoQMediaTests", dependencies: ["TestSupport", "MoQMedia", "Media", "MoQT"]),
         .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "QUICIOTests", dependencies: ["QUICIO", "QUIC", "QUICTLS", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "MoQT"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MoQT", "MoQTNet", "QUIC", "QUICIO", "QUICTLS",
+                                                   .product(name: "NIOCore", package: "swift-nio"),
+                                                   .product(name: "NIOPosix", package: "swift-nio"),
+                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF", "Relay", "MoQT", "Wire"]),
     ],
     swiftLanguageModes: [.v5]

@@ -39,7 +39,9 @@ struct MoQRelayCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = try logging.level()
-        if upstream != nil { throw CLIError.notImplemented("upstream") }
+        if let upstream, RelayRunner.parseUpstream(upstream) == nil {
+            throw CLIError.usage("bad --upstream URL '\(upstream)' (expected moqt://HOST:PORT)")
+        }
         if metrics != nil { throw CLIError.notImplemented("metrics") }
         guard let address = RelayRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
         var options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
@@ -51,6 +53,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
             throw CLIError.usage("--ebpf-ifaces and --ebpf-object need --ebpf")
         }
         defer { options.fastPath?.shutdown() }
+        options.upstream = upstream
         try await RelayRunner.run(options: options, log: { printError($0) })
     }
 

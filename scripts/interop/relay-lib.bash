@@ -48,3 +48,24 @@ stop_relay() {
     [[ $rc -eq 0 ]] || { echo "moq-relay exited $rc"; cat "$work/relay.err"; exit 1; }
     [[ -s "$work/relay.json" ]] || { echo "no relay stats"; exit 1; }
 }
+
+# start_chained_relay NAME UPSTREAM_PORT: another moq-relay with --upstream moqt://127.0.0.1:UPSTREAM_PORT and
+# --stats $work/NAME.json; sets chained_pid and chained_port.
+start_chained_relay() {
+    "$bin/moq-relay" --listen 127.0.0.1:0 --upstream "moqt://127.0.0.1:$2" --stats "$work/$1.json" \
+        >"$work/$1.out" 2>"$work/$1.err" &
+    chained_pid=$!
+    pids+=("$chained_pid")
+    chained_port=""
+    for _ in $(seq 1 100); do chained_port=$(awk '/READY/{print $2; exit}' "$work/$1.out" || true); [[ -n $chained_port ]] && break; sleep 0.1; done
+    [[ -n $chained_port ]] || { echo "moq-relay $1 did not start"; cat "$work/$1.err"; exit 1; }
+}
+
+# stop_pid NAME PID: SIGTERM, expects exit 0 and $work/NAME.json.
+stop_pid() {
+    kill -TERM "$2"
+    local rc=0
+    wait "$2" || rc=$?
+    [[ $rc -eq 0 ]] || { echo "moq-relay $1 exited $rc"; cat "$work/$1.err"; exit 1; }
+    [[ -s "$work/$1.json" ]] || { echo "no stats from relay $1"; exit 1; }
+}

@@ -31,6 +31,8 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     /// Connection IDs registered in `fp_local_cids`.
     var registeredCIDs: Set<[UInt8]> = []
     weak var plane: RelayFastPathPlane?
+    /// The observer the connection had before (the relay's queue feeder): every call is passed on.
+    var next: ConnectionObserver?
 
     // Budget and credit bookkeeping (see `RelayFastPathPlane.sync`).
     var budgetTarget: Int64 = 0
@@ -66,40 +68,49 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     // MARK: ConnectionObserver
 
     func connectionCongestionChanged(_ c: Connection, congestionWindow: Int, bytesInFlight: Int) {
+        next?.connectionCongestionChanged(c, congestionWindow: congestionWindow, bytesInFlight: bytesInFlight)
         plane?.syncBudget(self)
     }
 
     func connectionPeerMaxDataChanged(_ c: Connection, maxData: UInt64) {
+        next?.connectionPeerMaxDataChanged(c, maxData: maxData)
         plane?.syncCredits(self)
     }
 
     func connectionPeerMaxStreamDataChanged(_ c: Connection, streamID: UInt64, maxStreamData: UInt64) {
+        next?.connectionPeerMaxStreamDataChanged(c, streamID: streamID, maxStreamData: maxStreamData)
         plane?.streamLimitChanged(self, streamID: streamID, maxStreamData: maxStreamData)
     }
 
     func connectionPeerMaxStreamsChanged(_ c: Connection, bidirectional: Bool, maxStreams: UInt64) {
+        next?.connectionPeerMaxStreamsChanged(c, bidirectional: bidirectional, maxStreams: maxStreams)
         guard !bidirectional else { return }
         plane?.streamsLimitChanged(self, maxStreams: maxStreams)
     }
 
     func connectionIssuedLocalConnectionID(_ c: Connection, _ cid: QUICConnectionID, sequence: UInt64) {
+        next?.connectionIssuedLocalConnectionID(c, cid, sequence: sequence)
         plane?.registerCID(cid.bytes, owner: .subscriber(id), into: &registeredCIDs)
     }
 
     func connectionRetiredLocalConnectionID(_ c: Connection, _ cid: QUICConnectionID) {
+        next?.connectionRetiredLocalConnectionID(c, cid)
         plane?.unregisterCID(cid.bytes, from: &registeredCIDs)
     }
 
     func connectionPeerConnectionIDChanged(_ c: Connection, _ cid: QUICConnectionID) {
+        next?.connectionPeerConnectionIDChanged(c, cid)
         entry.destinationConnectionID = cid.bytes
         plane?.rewriteSubscriber(self)
     }
 
     func connectionPathValidated(_ c: Connection, _ address: QUICPeerAddress) {
+        next?.connectionPathValidated(c, address)
         plane?.pathValidated(self, address)
     }
 
     func connectionExternalStreamCompleted(_ c: Connection, streamID: UInt64) {
+        next?.connectionExternalStreamCompleted(c, streamID: streamID)
         plane?.streamCompleted(self, streamID: streamID)
     }
 }

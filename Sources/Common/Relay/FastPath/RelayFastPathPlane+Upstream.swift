@@ -208,7 +208,7 @@ extension RelayFastPathPlane {
             for cid in d.registeredCIDs { _ = try? object.removeLocalConnectionID(cid) }
             try? object.removeSubscriber(d.id)
             downstreamsByID[d.id] = nil
-            d.core.observer = nil
+            d.core.observer = d.next
             d.core.streamDataSource = nil
             // The slot is reused later; records of this connection are recognised by its generation.
             releaseSubscriberID(d.id)

@@ -254,6 +254,7 @@ final class RelayFastPathPlane {
             sharedMemory.addStreamsCredit(id, -1)
             return sharedMemory.allocateUniStream(id) * 4 + base
         }
+        down.next = core.observer
         core.observer = down
         core.streamDataSource = down
         core.unavailableResetCode = StreamResetCode.tooFarBehind.rawValue

@@ -20,9 +20,9 @@ extension Connection {
                                  unacknowledgedBytes: unacked, flowControlBlocked: connectionBlocked || streamBlocked)
     }
 
-    /// True once some of stream `streamID`'s bytes were sent (or the stream is gone).
-    func hasSentData(streamID: UInt64) -> Bool {
+    /// True once the peer acknowledged the first bytes of stream `streamID` (or the stream is gone).
+    func hasDeliveredData(streamID: UInt64) -> Bool {
         guard let stream = sendStreams[streamID] else { return true }
-        return stream.buffer.highestSent > 0 || stream.buffer.unackedCount == 0
+        return stream.buffer.baseOffset > 0 || stream.isTerminal
     }
 }

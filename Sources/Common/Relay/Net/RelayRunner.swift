@@ -24,6 +24,10 @@ public enum RelayRunner {
         public var statsFile: String?
         /// The kernel fast path (`--ebpf`), started by the caller, which also shuts it down.
         public var fastPath: RelayFastPath?
+        /// The upstream relay (`moqt://HOST:PORT`), if chained.
+        public var upstream: String?
+        /// Where to serve Prometheus metrics (`HOST:PORT`), if anywhere.
+        public var metrics: String?
 
         /// Options from their parts.
         public init(host: String, port: Int, certificateFile: String?, keyFile: String?,
@@ -41,6 +45,9 @@ public enum RelayRunner {
     public static func parseAddress(_ address: String) -> (host: String, port: Int)? {
         MoQTEndpoint.parse(url: "moqt://" + address)
     }
+
+    /// Checks an upstream relay URL (`moqt://HOST:PORT`).
+    public static func parseUpstream(_ url: String) -> (host: String, port: Int)? { MoQTEndpoint.parse(url: url) }
 
     /// Serves until SIGINT or SIGTERM; prints `READY <port>` on stdout once listening.
     public static func run(options: Options, log: @escaping @Sendable (String) -> Void) async throws {
@@ -62,6 +69,14 @@ public enum RelayRunner {
         let port = endpoint.quic.localAddress?.port ?? options.port
         try options.fastPath?.activate(endpoint: endpoint.quic)
         log("moq-relay: listening on \(options.host):\(port)")
+        if let upstream = options.upstream {
+            do {
+                try await relay.connectUpstream(url: upstream)
+            } catch {
+                await endpoint.close()
+                throw error
+            }
+        }
         print("READY \(port)")
         fflush(stdout)
 

@@ -2,6 +2,7 @@ import Foundation
 import MoQT
 import MoQTNet
 import NIOCore
+import QUIC
 import QUICIO
 
 /// The networked relay: accepts publishers (PUBLISH_NAMESPACE) and subscribers on one MoQT
@@ -34,8 +35,16 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private let congestionConfiguration: SubscriberCongestion.Configuration
     /// How often a subscriber whose queue holds objects is fed again (also on every new object).
     static let pumpInterval: TimeAmount = .milliseconds(2)
+    /// How long a dropped stream's reset waits for its header to leave (a subscriber that does not
+    /// read at all never lets it), in seconds.
+    static let pendingResetLimit = 10.0
     /// Cache counters of tracks already removed.
     private var retiredCache = CacheStats()
+    /// The session to the upstream relay (`--upstream`), which gets what no local publisher serves.
+    private(set) var upstreamRelay: MoQTConnection?
+    private var upstreamEndpoint: MoQTEndpoint?
+    /// Told of every object a subscriber queue dropped, with the time (on the event loop; tests, metrics).
+    var onDrops: (([DroppedObject], RelayTime) -> Void)?
     /// Receives log lines (on the event loop).
     public var log: ((String) -> Void)?
     /// The kernel fast path (`--ebpf`), if enabled.
@@ -136,7 +145,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if track.isEstablished { accept(sub, on: track) } else { track.pending.append(sub) }
             return
         }
-        guard let publisher = namespaces.first(where: { name.namespace.hasPrefix($0.key) })?.value, !publisher.session.isClosed else {
+        guard let publisher = route(name.namespace) else {
             try? session.reject(requestID, code: .doesNotExist, reason: "no publisher for namespace \(name.namespace)")
             return
         }
@@ -151,6 +160,39 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         } catch {
             try? session.reject(requestID, code: .internalError, reason: "upstream subscribe failed: \(error)")
         }
+    }
+
+    /// The session that serves `namespace`: the publisher that announced it (longest prefix), else
+    /// the upstream relay, if any.
+    private func route(_ namespace: TrackNamespace) -> MoQTConnection? {
+        let local = namespaces.filter { namespace.hasPrefix($0.key) && !$0.value.session.isClosed }
+            .max { $0.key.fields.count < $1.key.fields.count }?.value
+        if let local { return local }
+        if let up = upstreamRelay, !up.session.isClosed { return up }
+        return nil
+    }
+
+    /// Connects to the upstream relay (`moqt://HOST:PORT`, certificate not verified) on the relay's
+    /// event loop; subscriptions and namespace interest no local publisher serves go there.
+    public func connectUpstream(url: String, attempts: Int = 20) async throws {
+        let endpoint = try await MoQTEndpoint.client(group: eventLoop)
+        var lastError: Error = MoQTNetError.badURL(url)
+        for attempt in 0..<max(attempts, 1) {
+            do {
+                let session = try await endpoint.connect(url: url, insecure: true, handler: self)
+                try await eventLoop.submit {
+                    self.upstreamRelay = session
+                    self.upstreamEndpoint = endpoint
+                }.get()
+                log?("moq-relay: upstream relay \(url) connected")
+                return
+            } catch {
+                lastError = error
+                if attempt + 1 < attempts { try? await Task.sleep(nanoseconds: 250_000_000) }
+            }
+        }
+        await endpoint.close()
+        throw lastError
     }
 
     /// SUBSCRIBE_OK for `sub`, then the cache replay of its join plan.
@@ -208,6 +250,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let s = RelaySubscriberSession(id: nextSubscriberID, connection: connection, congestion: congestionConfiguration)
         nextSubscriberID += 1
         subscriberStates[id] = s
+        // Feed the queue when ACKs make room (the fast path may own the observer of connections it serves).
+        let core = connection.quic.coreOnLoop
+        if core.observer == nil {
+            core.observer = RelayCongestionObserver { [weak self, weak s] in
+                guard let self, let s, (self.plane.queue(for: s.id)?.queuedCount ?? 0) > 0 else { return }
+                self.requestPump(s)
+            }
+        }
         return s
     }
 
@@ -297,7 +347,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         state.connection.performOnLoop { session in
             let core = state.connection.quic.coreOnLoop
             state.pendingResets.removeAll { pending in
-                guard core.hasSentData(streamID: pending.stream) || now.seconds(since: pending.since) > 0.25 else { return false }
+                guard core.hasDeliveredData(streamID: pending.stream) || now.seconds(since: pending.since) > Self.pendingResetLimit else { return false }
                 try? session.resetSubgroup(streamID: pending.stream, code: pending.code)
                 return true
             }
@@ -305,8 +355,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             plane.setCongestionBudget(allowance.budget, for: state.id)
             let output = plane.poll(subscriber: state.id, now: now, window: allowance.window)
             stats.droppedByPriority += output.drops.count
+            if !output.drops.isEmpty { onDrops?(output.drops, now) }
             for d in output.drops { stats.dropsByReason[d.reason.rawValue, default: 0] += 1 }
-            for reset in output.resets { applyReset(reset, state: state, session: session, now: now) }
+            for reset in output.resets { applyReset(reset, state: state, session: session, core: core, now: now) }
             for send in output.sends {
                 guard let sub = state.downstreams[send.subscription] else { continue }
                 write(send.object, to: sub, session: session)
@@ -337,16 +388,26 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     /// Resets (RESET_STREAM with the drop's code) a subgroup stream the queue dropped; a stream
-    /// never opened is opened for it, so the subscriber sees which group the drop hit.
-    private func applyReset(_ reset: StreamReset, state: RelaySubscriberSession, session: MoQTSession, now: RelayTime) {
+    /// never opened is opened for it, so the subscriber sees which group the drop hit. A stream
+    /// whose first bytes are not acknowledged yet is reset once they are (the subscriber can
+    /// attribute a reset only to a stream whose header it got; QUIC discards the rest on reset).
+    private func applyReset(_ reset: StreamReset, state: RelaySubscriberSession, session: MoQTSession, core: Connection, now: RelayTime) {
         stats.streamsReset += 1
         guard let sub = state.downstreams[reset.subscription] else { return }
         let key = RelaySubgroupKey(group: reset.group, subgroup: reset.subgroup)
         sub.endPending[key] = nil
-        if let stream = sub.streams.removeValue(forKey: key) {
-            try? session.resetSubgroup(streamID: stream, code: reset.code)
-        } else if let stream = try? session.openSubgroup(sub.requestID, groupID: reset.group, subgroupID: .explicit(reset.subgroup),
+        let stream: UInt64
+        if let open = sub.streams.removeValue(forKey: key) {
+            stream = open
+        } else if let opened = try? session.openSubgroup(sub.requestID, groupID: reset.group, subgroupID: .explicit(reset.subgroup),
                                                           publisherPriority: nil, hasProperties: true) {
+            stream = opened
+        } else {
+            return
+        }
+        if core.hasDeliveredData(streamID: stream) {
+            try? session.resetSubgroup(streamID: stream, code: reset.code)
+        } else {
             state.pendingResets.append((stream, reset.code, now))
         }
     }
@@ -570,6 +631,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             return list
         }.get()) ?? []
         for s in sessions { await s.close(code: .noError, reason: "relay shutting down") }
+        if let up = try? await eventLoop.submit({ (self.upstreamRelay, self.upstreamEndpoint) }).get() {
+            if let session = up.0 { await session.close(code: .noError, reason: "relay shutting down") }
+            await up.1?.close()
+        }
     }
 
     // MARK: Inspection (tests, metrics)

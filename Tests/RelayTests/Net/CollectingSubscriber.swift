@@ -1,0 +1,50 @@
+import MoQT
+import MoQTNet
+import NIOConcurrencyHelpers
+
+/// A subscriber session's handler for relay tests: records objects, resets and the end.
+final class CollectingSubscriber: MoQTSessionHandler, @unchecked Sendable {
+    struct Received: Hashable {
+        var group: UInt64
+        var object: UInt64
+        var subgroup: UInt64?
+        var priority: UInt8
+        var size: Int
+    }
+    struct Log {
+        var objects: [Received] = []
+        var resets: [(group: UInt64, subgroup: UInt64?, code: UInt64)] = []
+        var subscribed = false
+        var rejected = false
+        var finished = false
+        var fetched: [Received] = []
+        var fetchEnded = false
+    }
+    private let box = NIOLockedValueBox(Log())
+    var log: Log { box.withLockedValue { $0 } }
+
+    func moqtConnection(_ connection: MoQTConnection, didReceive event: MoQTSessionEvent) {
+        box.withLockedValue { log in
+            switch event {
+            case .subscribeOK: log.subscribed = true
+            case .requestError: log.rejected = true
+            case .object(let o) where o.status == .normal:
+                log.objects.append(Received(group: o.groupID, object: o.objectID, subgroup: o.subgroupID, priority: o.publisherPriority,
+                                            size: o.payload.count))
+            case .subgroupReset(_, _, let group, let subgroup, let code):
+                log.resets.append((group, subgroup, code))
+            case .subscriptionFinished:
+                log.finished = true
+            case .fetchObject(_, let o):
+                if o.status == .normal {
+                    log.fetched.append(Received(group: o.location.group, object: o.location.object, subgroup: nil,
+                                                priority: o.publisherPriority, size: o.payload.count))
+                }
+            case .fetchEnded:
+                log.fetchEnded = true
+            default:
+                break
+            }
+        }
+    }
+}
