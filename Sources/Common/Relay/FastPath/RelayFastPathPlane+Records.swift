@@ -126,8 +126,16 @@ extension RelayFastPathPlane {
             return
         }
         guard let s = kernelStream(r, d), let id = s.streamID, !s.reset else { return }
-        // moq-sub attributes TOO_FAR_BEHIND resets to priority dropping (docs/RELAY.md).
-        resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
+        // moq-sub attributes TOO_FAR_BEHIND resets to priority dropping (docs/RELAY.md), but only on
+        // a stream whose header it has: until the header is acknowledged (at most 250 ms) the reset
+        // waits and the connection keeps repairing what the kernel sent, nothing more.
+        s.userFrom = nil
+        s.headerOnly = true
+        if d.core.firstBytesAcknowledged(streamID: id) {
+            resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
+        } else {
+            d.pendingResets.append((s, MonotonicClock.now().nanoseconds))
+        }
     }
 
     /// Resets a subscriber stream. A stream whose first bytes the subscriber has not acknowledged may
