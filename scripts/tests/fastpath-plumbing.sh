@@ -43,6 +43,12 @@ ip netns exec "$fp_tag-s1" timeout 20 "$bin/moq-sub" --relay moqt://10.77.1.1:44
     >"$work/sub1.out" 2>"$work/sub1.err" || { echo "FAIL: moq-sub"; cat "$work/sub1.err"; exit 1; }
 [[ $(fp_filters "$ns_r" sub1) == fp_subscriber_i* ]] || { echo "FAIL: sub1 has '$(fp_filters "$ns_r" sub1)'"; cat "$work/relay1.err"; exit 1; }
 echo "ok: a subscriber behind sub1 attached fp_subscriber_ingress there"
+# A subscriber behind the publisher's interface: pub0 keeps fp_upstream_ingress (it learns subscribers too).
+ip netns exec "$ns_p" timeout 20 "$bin/moq-sub" --relay moqt://10.77.0.1:4443 --insecure --duration 1 --out "$work/p.ts" \
+    >"$work/subp.out" 2>"$work/subp.err" || { echo "FAIL: moq-sub behind pub0"; cat "$work/subp.err"; exit 1; }
+[[ $(fp_filters "$ns_r" pub0) == fp_upstream_ing* && $(fp_filters "$ns_r" pub0 | wc -l) -eq 1 ]] \
+    || { echo "FAIL: pub0 has '$(fp_filters "$ns_r" pub0)' after a subscriber behind it"; exit 1; }
+echo "ok: an interface facing both publisher and subscriber runs only fp_upstream_ingress"
 kill -TERM "$relay_pid"; rc=0; wait "$relay_pid" || rc=$?
 [[ $rc -eq 0 ]] || { echo "FAIL: relay exited $rc after SIGTERM"; cat "$work/relay1.err"; exit 1; }
 [[ -z $(fp_filters "$ns_r" pub0)$(fp_filters "$ns_r" sub1) ]] || { echo "FAIL: filters left after SIGTERM"; exit 1; }
@@ -50,8 +56,12 @@ echo "ok: SIGTERM detached everything (tc filter show is empty on pub0 and sub1)
 
 # 4. --ebpf-ifaces, SIGINT.
 fp_relay relay2 --ebpf --ebpf-ifaces pub0,sub1
-[[ $(fp_filters "$ns_r" pub0) == fp_* && $(fp_filters "$ns_r" sub1) == fp_subscriber_i* ]] || { echo "FAIL: --ebpf-ifaces did not attach"; exit 1; }
-sleep 1.5  # the looping publisher re-announces to the new relay: pub0 switches to the upstream program
+[[ $(fp_filters "$ns_r" pub0) == fp_subscriber_i* && $(fp_filters "$ns_r" sub1) == fp_subscriber_i* ]] || { echo "FAIL: --ebpf-ifaces did not attach"; exit 1; }
+fp_bg "$ns_p" pub2 "$bin/moq-pub" --relay moqt://10.77.0.1:4443 --insecure --loop "$media/test.mp4"
+for _ in $(seq 1 100); do grep -q announced "$work/pub2.err" && break; sleep 0.1; done
+sleep 0.3
+[[ $(fp_filters "$ns_r" pub0) == fp_upstream_ing* ]] || { echo "FAIL: pub0 was not switched to fp_upstream_ingress"; cat "$work/relay2.err"; exit 1; }
+echo "ok: --ebpf-ifaces: pub0 switched atomically to fp_upstream_ingress when a publisher appeared behind it"
 kill -INT "$relay_pid"; rc=0; wait "$relay_pid" || rc=$?
 [[ $rc -eq 0 && -z $(fp_filters "$ns_r" pub0)$(fp_filters "$ns_r" sub1) ]] || { echo "FAIL: SIGINT left filters or exit $rc"; exit 1; }
 echo "ok: --ebpf-ifaces attached both, SIGINT detached them"
