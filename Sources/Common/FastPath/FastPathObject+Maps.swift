@@ -217,6 +217,24 @@ extension FastPathObject {
         }
     }
 
+    /// Hands a stream user space owned (a late joiner's) to the kernel from `sentEnd` on: the entry
+    /// becomes `FP_SS_OPEN` with the subscriber's stream ID and flow-control limit, so later upstream
+    /// packets of it are forwarded. Only an existing `FP_SS_HANDOFF` entry is changed (BPF_EXIST);
+    /// returns false when there is none or it is not a plain handoff.
+    public func handStreamToKernel(subscriberID: UInt32, upstreamID: UInt32, streamID: UInt64, subscriberStreamID: UInt64,
+                                   sentEnd: UInt64, maxStreamData: UInt64, priority: UInt8) throws -> Bool {
+        let key = Self.subscriberStreamKey(subscriberID, upstreamID, streamID)
+        guard let current: fp_sub_stream = try lookup(.subscriberStreams, key: key), current.flags == FP_SS_HANDOFF.rawValue else { return false }
+        var state = fp_sub_stream()
+        state.stream_id = subscriberStreamID
+        state.sent_end = sentEnd
+        state.max_stream_data = maxStreamData
+        state.flags = FP_SS_OPEN.rawValue
+        state.priority = priority
+        try update(.subscriberStreams, key: key, value: state, flags: UInt64(BPF_EXIST))
+        return true
+    }
+
     /// Marks subscriber `subscriberID`'s copy of upstream stream `streamID` dropped (the kernel forwards
     /// nothing more of it), creating the entry when there is none.
     public func markSubscriberStreamDropped(subscriberID: UInt32, upstreamID: UInt32, streamID: UInt64) throws {

@@ -23,3 +23,8 @@ extension Connection {
         return s.buffer.baseOffset > 0
     }
 }
+
+extension Connection {
+    /// The peer's MAX_STREAM_DATA for send stream `streamID`, or nil.
+    func sendStreamLimit(streamID: UInt64) -> UInt64? { sendStreams[streamID]?.maxStreamData }
+}

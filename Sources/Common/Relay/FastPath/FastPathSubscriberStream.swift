@@ -24,6 +24,10 @@ final class FastPathSubscriberStream {
     var reset = false
     /// Opened only to carry its header before a reset (a stream dropped before the kernel sent any of it).
     var headerOnly = false
+    /// Gaps user space already handed to the connection after a takeover.
+    var filled: [Range<UInt64>] = []
+    /// Where the kernel took over a stream user space began (bytes below were user space's).
+    var kernelFrom: UInt64 = 0
     /// Every byte (or the reset) was acknowledged: the stream is forgotten.
     var completed = false
 
@@ -58,7 +62,7 @@ final class FastPathSubscriberStream {
     /// The parts of [0, end) the kernel did not send.
     func kernelGaps(upTo end: UInt64) -> [Range<UInt64>] {
         var gaps: [Range<UInt64>] = []
-        var cursor: UInt64 = 0
+        var cursor: UInt64 = kernelFrom
         for k in kernelRanges where k.lowerBound < end {
             if k.lowerBound > cursor { gaps.append(cursor..<k.lowerBound) }
             cursor = max(cursor, k.upperBound)

@@ -43,6 +43,11 @@ extension RelayFastPath {
         plane?.downstreams[ObjectIdentifier(connection)]?.subscriptions[requestID] != nil
     }
 
+    /// True when `connection` is a subscriber connection on the fast path. Call on the event loop.
+    public func serves(_ connection: MoQTConnection) -> Bool {
+        plane?.downstreams[ObjectIdentifier(connection)] != nil
+    }
+
     /// The subscriber unsubscribed. Call on the event loop.
     public func subscriptionEnded(_ connection: MoQTConnection, requestID: UInt64) {
         plane?.subscriptionEnded(ObjectIdentifier(connection), requestID: requestID)
@@ -71,7 +76,7 @@ extension RelayFastPath {
                 "retransmitted": retransmitted, "user_space_packets_fast_path_subscribers": userPackets,
                 "registered_kernel_packets": kernelPackets,
                 "user_space_media_packets_fast_path_subscribers": userMedia, "plane_failures": p.failures, "user_space_stream_resets": p.userSpaceDrops,
-                "kernel_drops_taken_over": p.rescued,
+                "kernel_drops_taken_over": p.rescued, "streams_handed_to_kernel": p.streamsHandedToKernel,
                 "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count)]
     }
 }

@@ -5,7 +5,9 @@ extension RelayFastPath {
     /// forwarded), `dropped_by_priority` (subscriber streams the kernel dropped, by priority or because
     /// the budget ran out: one per dropped stream, like the user-space queue's drops, minus those of the
     /// most important priority that user space took over), and every kernel
-    /// counter under `fast_path`; `retransmitted_fast_path` (STREAM frames user space re-sent that
+    /// counter under `fast_path`; `packets_user_space` (for fast-path subscribers, the media packets
+    /// user space sent them: STREAM frames built from the relay's copy; the relay counts every packet
+    /// of the other subscribers); `retransmitted_fast_path` (STREAM frames user space re-sent that
     /// carried bytes the kernel had sent: losses of fast-path packets).
     public func contribute(to stats: inout RelayStats) {
         guard let c = counters() else { return }
@@ -18,6 +20,7 @@ extension RelayFastPath {
         for (key, value) in plane { named[key] = value }
         stats.fastPath = named
         stats.retransmittedFastPath += Int(clamping: plane["retransmitted"] ?? 0)
+        stats.packetsUserSpace += Int(clamping: plane["user_space_media_packets_fast_path_subscribers"] ?? 0)
         stats.droppedByPriority += Int(clamping: plane["user_space_stream_resets"] ?? 0)
     }
 }

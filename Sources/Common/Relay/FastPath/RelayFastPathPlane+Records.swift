@@ -204,6 +204,38 @@ extension RelayFastPathPlane {
         d.connection.quic.withCoreOnLoop { _ in }
     }
 
+    /// Hands user-owned streams of subscribers already in `fp_tracks` to the kernel once user space has
+    /// sent everything the mirror holds (a late joiner's current-group streams): later upstream packets
+    /// of them are forwarded by the kernel.
+    func handOverToKernel(_ d: FastPathDownstream) {
+        guard d.deferred.isEmpty else { return }
+        for s in d.streamsByID.values where s.userFrom != nil && !s.headerOnly && !s.reset && !s.finished && s.mirror.finalSize == nil {
+            guard let id = s.streamID, s.userSentEnd == s.mirror.count, s.mirror.count > 0, d.core.hasSentAllQueued(streamID: id),
+                  let limit = d.core.sendStreamLimit(streamID: id) else { continue }
+            let handed = (try? object.handStreamToKernel(subscriberID: d.id, upstreamID: s.mirror.upstreamID, streamID: s.mirror.streamID,
+                                                        subscriberStreamID: id, sentEnd: s.mirror.count, maxStreamData: limit,
+                                                        priority: s.mirror.header?.publisherPriority ?? 128)) ?? false
+            guard handed else { continue }
+            s.kernelFrom = s.mirror.count
+            s.userFrom = nil
+            streamsHandedToKernel += 1
+        }
+    }
+
+    /// Bytes of kernel-owned streams that user space already holds but the kernel did not send are
+    /// sent by user space now: a byte reaches the mirror only after its packet passed the kernel
+    /// program, whose records were drained first, so the kernel will not send it any more.
+    func fillKernelGaps(_ d: FastPathDownstream) {
+        for s in d.streamsByID.values where s.userFrom == nil && !s.headerOnly && !s.reset && s.kernelFrom > 0 {
+            guard let id = s.streamID else { continue }
+            for gap in s.kernelGaps(upTo: min(s.kernelEnd, s.mirror.count)) where !s.filled.contains(where: { $0.overlaps(gap) }) {
+                gapBytesFilled += gap.upperBound - gap.lowerBound
+                try? d.core.sendExternalStreamData(streamID: id, range: gap)
+                s.filled.append(gap)
+            }
+        }
+    }
+
     // MARK: user-space streams
 
     /// Serves `mirror` to `d` from user space from offset 0 (a late joiner's stream, or one the

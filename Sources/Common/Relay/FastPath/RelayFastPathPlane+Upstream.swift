@@ -150,6 +150,8 @@ extension RelayFastPathPlane {
         for d in downstreams.values {
             resetStaleUserStreams(d, now: now)
             announceDroppedStreams(d, now: now)
+            handOverToKernel(d)
+            fillKernelGaps(d)
         }
         evictMirrors(now: now)
     }

@@ -53,6 +53,7 @@ final class RelayFastPathPlane {
     var failures: UInt64 = 0
     var userSpaceDrops: UInt64 = 0
     var rescued: UInt64 = 0
+    var streamsHandedToKernel: UInt64 = 0
     /// The most important (lowest) publisher priority seen per track: its streams are not left dropped.
     var bestPriority: [FastPathTrackKey: UInt8] = [:]
 

@@ -78,7 +78,11 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         s.subscribers = subscriberSessionCount
         s.add(retiredCache)
         for t in tracks.values { s.add(t.cache.stats) }
-        for state in subscriberStates.values { s.packetsUserSpace += state.connection.quic.coreOnLoop.stats.packetsSent }
+        // Packets user space sent to subscribers; for those on the fast path its media packets only
+        // (`RelayFastPath.contribute`).
+        for state in subscriberStates.values where fastPath?.serves(state.connection) != true {
+            s.packetsUserSpace += state.connection.quic.coreOnLoop.stats.packetsSent
+        }
         fastPath?.contribute(to: &s)
         return s
     }
@@ -507,9 +511,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let id = ObjectIdentifier(connection)
         aliases[id] = nil
         subscriberSessions.remove(id)
+        let onFastPath = fastPath?.serves(connection) == true
         fastPath?.connectionClosed(connection)
         if let state = subscriberStates.removeValue(forKey: id) {
-            stats.packetsUserSpace += connection.quic.coreOnLoop.stats.packetsSent
+            if !onFastPath { stats.packetsUserSpace += connection.quic.coreOnLoop.stats.packetsSent }
             state.timer?.cancel()
             plane.detach(subscriber: state.id, track: nil)
         }
