@@ -77,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "Relay",
-            dependencies: ["MoQT", "Wire", "MoQTNet", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["MoQT", "Wire", "MoQTNet", "MoQTQUIC", "QUIC", "QUICIO", "QUICTLS", "FastPath", "CFastPathABI", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "\(common)/Relay"
         ),
@@ -104,17 +104,17 @@ let package = Package(
         // Executables: argument parsing and wiring only.
         .executableTarget(
             name: "moq-pub",
-            dependencies: ["MoQMedia", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQMedia", "MoQTNet", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-pub"
         ),
         .executableTarget(
             name: "moq-relay",
-            dependencies: ["MoQT", "Relay", "RelayMetrics", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQT", "Relay", "RelayMetrics", "FastPath", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-relay"
         ),
         .executableTarget(
             name: "moq-sub",
-            dependencies: ["MoQMedia", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQMedia", "MoQTNet", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-sub"
         ),
         .executableTarget(
@@ -155,7 +155,7 @@ let package = Package(
                                                    .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "RelayMetricsTests", dependencies: ["RelayMetrics", "Relay", .product(name: "NIOCore", package: "swift-nio"),
                                                           .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF"]),
+        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF", "Relay", "MoQT", "Wire"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoQTNet
 import CLIKit
 import Foundation
 import Media
@@ -93,7 +94,12 @@ struct MoQPubCommand: AsyncParsableCommand {
             throw Self.cliError(error)
         }
         if allowCleartext {
-            logger.warning("--allow-cleartext: cleartext 1-RTT is not offered by this build; the connection stays encrypted")
+            // Accept cleartext 1-RTT when the relay offers it (--ebpf), and send media in the
+            // fixed-size encodings its kernel fast path forwards. The QUIC layer warns loudly
+            // once cleartext is in force.
+            MoQTEndpoint.transportOptions.allowCleartext = true
+            MoQTEndpoint.transportOptions.fastPathEncoding = true
+            logger.warning("--allow-cleartext: 1-RTT packets will NOT be encrypted if the relay offers cleartext")
         }
         var options = MediaPublisherOptions()
         options.namespace = namespace.split(separator: "/").map(String.init)

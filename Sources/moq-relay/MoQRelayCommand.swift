@@ -26,6 +26,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
     @Option(help: "Byte bound of the cache.") var cacheBytes: Int = 256 << 20
     @Flag(help: "Forward media packets in the kernel with TC eBPF (root).") var ebpf = false
     @Option(help: "Interfaces for the eBPF programs, comma-separated (auto-detected by default).") var ebpfIfaces: String?
+    @Option(help: "The fast path's BPF object (default: bpf/fastpath.bpf.o near the executable, or $MOQ_FASTPATH_BPF_OBJECT).")
+    var ebpfObject: String?
     @Option(help: "Write a JSON stats document here on exit and on SIGUSR1.") var stats: String?
     @Option(help: "Serve Prometheus metrics on this address.") var metrics: String?
     @OptionGroup var logging: LoggingOptions
@@ -37,7 +39,6 @@ struct MoQRelayCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = try logging.level()
-        if ebpf { throw CLIError.notImplemented("ebpf") }
         if let upstream, RelayRunner.parseUpstream(upstream) == nil {
             throw CLIError.usage("bad --upstream URL '\(upstream)' (expected moqt://HOST:PORT)")
         }
@@ -46,6 +47,12 @@ struct MoQRelayCommand: AsyncParsableCommand {
         var options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
                                           cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
                                           statsFile: stats)
+        if ebpf {
+            options.fastPath = try EBPFSetup.start(objectPath: ebpfObject, interfaces: ebpfIfaces, log: { printError($0) })
+        } else if ebpfIfaces != nil || ebpfObject != nil {
+            throw CLIError.usage("--ebpf-ifaces and --ebpf-object need --ebpf")
+        }
+        defer { options.fastPath?.shutdown() }
         options.upstream = upstream
         options.prepare = metricsSetup.map { setup in { try await setup.start($0) } }
         try await RelayRunner.run(options: options, log: { printError($0) })

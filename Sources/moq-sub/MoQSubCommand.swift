@@ -1,4 +1,5 @@
 import ArgumentParser
+import MoQTNet
 import CLIKit
 import Foundation
 import MoQMedia
@@ -57,7 +58,10 @@ struct MoQSubCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.makeLogger(label: "moq-sub")
         if allowCleartext {
-            logger.warning("--allow-cleartext: cleartext 1-RTT is not offered by this build; the connection stays encrypted")
+            // Accept cleartext 1-RTT when the relay offers it (--ebpf); the QUIC layer warns loudly
+            // once cleartext is in force.
+            MoQTEndpoint.transportOptions.allowCleartext = true
+            logger.warning("--allow-cleartext: 1-RTT packets will NOT be encrypted if the relay offers cleartext")
         }
         var options = MediaSubscriberOptions()
         options.namespace = namespace.split(separator: "/").map(String.init)

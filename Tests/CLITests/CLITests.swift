@@ -35,19 +35,22 @@ final class CLITests: XCTestCase {
         }
     }
 
-    func testRelayNotImplementedExitsOne() throws {
-        for flags in [["--ebpf"]] {
-            let r = try run("moq-relay", ["--listen", "127.0.0.1:0"] + flags)
-            XCTAssertEqual(r.status, 1, "\(flags)")
-            XCTAssertTrue(r.stderr.contains("not implemented yet: \(flags[0].dropFirst(2))"), r.stderr)
-        }
-    }
-
     func testRelayBadMetricsAddressExitsTwo() throws {
         for address in ["localhost", "127.0.0.1:http", "127.0.0.1:99999", "[::1]"] {
             let r = try run("moq-relay", ["--listen", "127.0.0.1:0", "--metrics", address])
             XCTAssertEqual(r.status, 2, "--metrics \(address): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("bad --metrics address"), r.stderr)
         }
+    }
+
+    /// `--ebpf` that cannot start (here: no BPF object; without root: missing capabilities) exits 1 with
+    /// the reason; `--ebpf-ifaces` without `--ebpf` is bad usage. (scripts/tests/fastpath-plumbing.sh
+    /// covers privileges, verifier logs and attachment as root.)
+    func testRelayEBPFFailureExitsOne() throws {
+        let r = try run("moq-relay", ["--listen", "127.0.0.1:0", "--ebpf", "--ebpf-object", "/nonexistent/fastpath.bpf.o"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--ebpf:"), r.stderr)
+        let usage = try run("moq-relay", ["--listen", "127.0.0.1:0", "--ebpf-ifaces", "lo"])
+        XCTAssertEqual(usage.status, 2, usage.stderr)
     }
 }

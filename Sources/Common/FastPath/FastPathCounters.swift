@@ -35,6 +35,16 @@ public struct FastPathCounters: Sendable, Equatable {
     /// Failed map insertions.
     public var mapFull: UInt64 { self[FP_CNT_MAP_FULL] }
 
+    /// Every counter by its lower-case name (`seen`, `passed`, `media`, `forwarded`, ...).
+    public var byName: [String: UInt64] {
+        let names = ["seen", "passed", "media", "forwarded", "drop_priority", "drop_budget", "flow_blocked", "skip_dropped",
+                     "skip_midstream", "handoff", "ineligible", "foreign", "gso", "ringbuf_full", "map_full", "clone_failed",
+                     "learned", "sub_mismatch"]
+        var result: [String: UInt64] = [:]
+        for (i, v) in values.enumerated() { result[i < names.count ? names[i] : "counter_\(i)"] = v }
+        return result
+    }
+
     /// Differences from an earlier snapshot.
     public func since(_ earlier: FastPathCounters) -> FastPathCounters {
         FastPathCounters(values: zip(values, earlier.values).map { $0 &- $1 })

@@ -202,6 +202,48 @@ extension FastPathObject {
         try update(.subscriberStreams, key: key, value: state, flags: UInt64(BPF_EXIST))
     }
 
+    /// Claims subscriber `subscriberID`'s copy of upstream stream `streamID` for user space: inserts an
+    /// `FP_SS_HANDOFF` entry only if none exists (BPF_NOEXIST), so the kernel then skips the stream.
+    /// Returns false when an entry exists already (the kernel took the stream, or it was claimed).
+    public func claimSubscriberStream(subscriberID: UInt32, upstreamID: UInt32, streamID: UInt64) throws -> Bool {
+        var state = fp_sub_stream()
+        state.flags = FP_SS_HANDOFF.rawValue
+        do {
+            try update(.subscriberStreams, key: Self.subscriberStreamKey(subscriberID, upstreamID, streamID), value: state,
+                       flags: UInt64(BPF_NOEXIST))
+            return true
+        } catch let e as FastPathError where e.errno == EEXIST {
+            return false
+        }
+    }
+
+    /// Hands a stream user space owned (a late joiner's) to the kernel from `sentEnd` on: the entry
+    /// becomes `FP_SS_OPEN` with the subscriber's stream ID and flow-control limit, so later upstream
+    /// packets of it are forwarded. Only an existing `FP_SS_HANDOFF` entry is changed (BPF_EXIST);
+    /// returns false when there is none or it is not a plain handoff.
+    public func handStreamToKernel(subscriberID: UInt32, upstreamID: UInt32, streamID: UInt64, subscriberStreamID: UInt64,
+                                   sentEnd: UInt64, maxStreamData: UInt64, priority: UInt8) throws -> Bool {
+        let key = Self.subscriberStreamKey(subscriberID, upstreamID, streamID)
+        guard let current: fp_sub_stream = try lookup(.subscriberStreams, key: key), current.flags == FP_SS_HANDOFF.rawValue else { return false }
+        var state = fp_sub_stream()
+        state.stream_id = subscriberStreamID
+        state.sent_end = sentEnd
+        state.max_stream_data = maxStreamData
+        state.flags = FP_SS_OPEN.rawValue
+        state.priority = priority
+        try update(.subscriberStreams, key: key, value: state, flags: UInt64(BPF_EXIST))
+        return true
+    }
+
+    /// Marks subscriber `subscriberID`'s copy of upstream stream `streamID` dropped (the kernel forwards
+    /// nothing more of it), creating the entry when there is none.
+    public func markSubscriberStreamDropped(subscriberID: UInt32, upstreamID: UInt32, streamID: UInt64) throws {
+        let key = Self.subscriberStreamKey(subscriberID, upstreamID, streamID)
+        var state: fp_sub_stream = try lookup(.subscriberStreams, key: key) ?? fp_sub_stream()
+        state.flags |= FP_SS_DROPPED.rawValue
+        try update(.subscriberStreams, key: key, value: state)
+    }
+
     /// Forgets a subscriber stream (closed, reset, or the subscriber left).
     @discardableResult
     public func removeSubscriberStream(subscriberID: UInt32, upstreamID: UInt32, streamID: UInt64) throws -> Bool {

@@ -10,8 +10,8 @@ import Glibc
 public final class TCAttachment {
     /// The interface index.
     public let interfaceIndex: Int32
-    /// The program attached.
-    public let program: FastPathProgram
+    /// The program attached (changes with `replace(with:of:)`).
+    public private(set) var program: FastPathProgram
     private var handle: UInt32
     private var priority: UInt32
     private let createdHook: Bool
@@ -27,8 +27,16 @@ public final class TCAttachment {
         try self.init(object: object, program: program, interfaceIndex: Int32(index))
     }
 
-    /// Attaches `program` of `object` to TC ingress of interface `interfaceIndex`.
-    public init(object: FastPathObject, program: FastPathProgram, interfaceIndex: Int32) throws {
+    /// The filter handle and priority moq-relay uses for its attachments: fixed, so the next start finds
+    /// a filter a crashed run left behind (`removeStale(interfaceIndex:)`).
+    public static let relayHandle: UInt32 = 0x4d51
+    /// See `relayHandle`.
+    public static let relayPriority: UInt32 = 0x4d51
+
+    /// Attaches `program` of `object` to TC ingress of interface `interfaceIndex`, with the given
+    /// filter handle and priority (0: chosen by the kernel).
+    public init(object: FastPathObject, program: FastPathProgram, interfaceIndex: Int32,
+                handle requestedHandle: UInt32 = 0, priority requestedPriority: UInt32 = 0) throws {
         try FastPathPrivileges.check()
         self.interfaceIndex = interfaceIndex
         self.program = program
@@ -42,6 +50,8 @@ public final class TCAttachment {
         createdHook = created == 0
         var opts = Self.options()
         opts.prog_fd = object.fd(program)
+        opts.handle = requestedHandle
+        opts.priority = requestedPriority
         let rc = bpf_tc_attach(&hook, &opts)
         if rc != 0 {
             if createdHook {
@@ -87,6 +97,75 @@ public final class TCAttachment {
         if rc != 0 && rc != -ENOENT && rc != -ENODEV {
             throw FastPathError(.attachFailed, errno: -rc, "cannot detach \(program.rawValue) from ifindex \(interfaceIndex)")
         }
+    }
+
+    /// Swaps the attached program for `newProgram` of `object` atomically (same filter handle and
+    /// priority, `BPF_TC_F_REPLACE`): no packet sees the hook without a program.
+    public func replace(with newProgram: FastPathProgram, of object: FastPathObject) throws {
+        guard attached else { throw FastPathError(.attachFailed, "ifindex \(interfaceIndex) is detached") }
+        if newProgram == program { return }
+        var hook = Self.hook(interfaceIndex)
+        var opts = Self.options()
+        opts.prog_fd = object.fd(newProgram)
+        opts.handle = handle
+        opts.priority = priority
+        opts.flags = UInt32(BPF_TC_F_REPLACE.rawValue)
+        let rc = bpf_tc_attach(&hook, &opts)
+        if rc != 0 {
+            throw FastPathError(.attachFailed, errno: -rc, "cannot replace \(program.rawValue) by \(newProgram.rawValue) on ifindex \(interfaceIndex)")
+        }
+        program = newProgram
+    }
+
+    /// The ID of the BPF program attached to TC ingress of `interfaceIndex` at `handle`/`priority`, or nil.
+    public static func attachedProgramID(interfaceIndex: Int32, handle: UInt32 = relayHandle,
+                                         priority: UInt32 = relayPriority) -> UInt32? {
+        var hook = Self.hook(interfaceIndex)
+        var opts = Self.options()
+        opts.handle = handle
+        opts.priority = priority
+        LibBPFLog.install()  // a missing clsact hook is the normal case: keep libbpf's complaint off stderr
+        let rc = bpf_tc_query(&hook, &opts)
+        _ = LibBPFLog.take()
+        guard rc == 0, opts.prog_id != 0 else { return nil }
+        return opts.prog_id
+    }
+
+    /// Detaches a fast-path filter a crashed run left on `interfaceIndex` (at the relay's handle and
+    /// priority): one whose program is a fast-path program (`fp_` name) that no live process holds.
+    /// Returns true when one was removed. A filter still held by a running process is left alone and
+    /// reported as `.attachFailed` (two relays cannot share an interface).
+    @discardableResult
+    public static func removeStale(interfaceIndex: Int32, handle: UInt32 = relayHandle,
+                                   priority: UInt32 = relayPriority) throws -> Bool {
+        guard let id = attachedProgramID(interfaceIndex: interfaceIndex, handle: handle, priority: priority) else { return false }
+        let name = programName(id: id) ?? ""
+        guard name.hasPrefix("fp_") else {
+            throw FastPathError(.attachFailed, "ifindex \(interfaceIndex) has a foreign TC filter (program \(name.isEmpty ? "#\(id)" : name)) at handle \(handle) priority \(priority)")
+        }
+        if let holder = FastPathProgramHolders.holder(of: id) {
+            throw FastPathError(.attachFailed, "ifindex \(interfaceIndex) already has the fast path of a running process (pid \(holder))")
+        }
+        var hook = Self.hook(interfaceIndex)
+        var opts = Self.options()
+        opts.handle = handle
+        opts.priority = priority
+        let rc = bpf_tc_detach(&hook, &opts)
+        if rc != 0 && rc != -ENOENT {
+            throw FastPathError(.attachFailed, errno: -rc, "cannot remove the stale filter from ifindex \(interfaceIndex)")
+        }
+        return rc == 0
+    }
+
+    /// The name of BPF program `id` (at most 15 characters, as the kernel keeps it), or nil.
+    public static func programName(id: UInt32) -> String? {
+        let fd = bpf_prog_get_fd_by_id(id)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var info = bpf_prog_info()
+        var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+        guard bpf_obj_get_info_by_fd(fd, &info, &length) == 0 else { return nil }
+        return withUnsafeBytes(of: info.name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 
     static func sameNamespace(_ a: Int32, _ b: Int32) -> Bool {

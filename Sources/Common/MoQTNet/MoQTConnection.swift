@@ -13,6 +13,9 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     public unowned let quic: QUICConnection
     /// The handler of session events.
     public var handler: MoQTSessionHandler?
+    /// Sees the raw bytes of every stream the peer opened, in order, before the session parses them
+    /// (the relay's fast path mirrors upstream media streams with it), and their resets.
+    public var rawStreamTap: MoQTRawStreamTap?
     private var timer: Scheduled<Void>?
     private var timerDeadline: UInt64?
     private var readyWaiters: [CheckedContinuation<Void, Error>] = []
@@ -74,7 +77,7 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     // MARK: QUICConnectionDelegate
 
     public func connection(_ connection: QUICConnection, core: Connection, didReceive event: ConnectionEvent) {
-        MoQTQUICBridge.deliver(event, core: core, to: session)
+        MoQTQUICBridge.deliver(event, core: core, to: session, tap: rawStreamTap)
         afterInput()
     }
 

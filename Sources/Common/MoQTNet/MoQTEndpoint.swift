@@ -29,6 +29,7 @@ public final class MoQTEndpoint: @unchecked Sendable {
     /// generous windows for video.
     public static func connectionConfiguration() -> ConnectionConfiguration {
         var c = ConnectionConfiguration()
+        transportOptions.apply(&c)
         c.initialMaxStreamsUni = 1000
         c.initialMaxStreamsBidi = 1000
         c.initialMaxData = 4 << 20
@@ -38,6 +39,10 @@ public final class MoQTEndpoint: @unchecked Sendable {
         c.maxDatagramFrameSize = 65535
         return c
     }
+
+    /// Process-wide QUIC options of the endpoints created from now on (set once at startup by the
+    /// tools: `--allow-cleartext`, `moq-relay --ebpf`).
+    nonisolated(unsafe) public static var transportOptions = MoQTTransportOptions()
 
     /// A client endpoint on an ephemeral UDP port.
     public static func client(group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,

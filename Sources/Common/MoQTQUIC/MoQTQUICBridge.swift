@@ -5,16 +5,18 @@ import QUIC
 /// datagrams, close). Shared by MoQTNet's event-loop driver and the simulator tests.
 public enum MoQTQUICBridge {
     /// Hands `event` of `core` to `session`. The caller drains the session's events afterwards.
-    public static func deliver(_ event: ConnectionEvent, core: Connection, to session: MoQTSession) {
+    /// `tap` sees the raw bytes of every stream (and its reset) before the session parses them.
+    public static func deliver(_ event: ConnectionEvent, core: Connection, to session: MoQTSession, tap: MoQTRawStreamTap? = nil) {
         switch event {
         case .handshakeCompleted:
             do { try session.start() } catch { session.close(code: .internalError, reason: "\(error)") }
         case .streamOpened(let id):
             session.handleStreamOpened(streamID: id, bidirectional: StreamID.isBidirectional(id))
-            readAll(core: core, streamID: id, session: session)
+            readAll(core: core, streamID: id, session: session, tap: tap)
         case .streamReadable(let id), .streamFinished(let id):
-            readAll(core: core, streamID: id, session: session)
+            readAll(core: core, streamID: id, session: session, tap: tap)
         case .streamReset(let id, let code):
+            tap?.streamReset(streamID: id, errorCode: code)
             session.handleStreamReset(streamID: id, errorCode: code)
         case .stopSendingReceived(let id, let code):
             session.handleStopSending(streamID: id, errorCode: code)
@@ -31,10 +33,11 @@ public enum MoQTQUICBridge {
     }
 
     /// Reads everything a stream holds into the session.
-    static func readAll(core: Connection, streamID: UInt64, session: MoQTSession) {
+    static func readAll(core: Connection, streamID: UInt64, session: MoQTSession, tap: MoQTRawStreamTap? = nil) {
         while true {
             guard let result = try? core.read(streamID: streamID, maxLength: 1 << 20) else { return }
             if result.data.isEmpty && !result.isFinished { return }
+            tap?.streamData(streamID: streamID, bytes: result.data, fin: result.isFinished)
             session.handleStreamData(streamID: streamID, bytes: result.data, fin: result.isFinished)
             if result.isFinished { return }
         }

@@ -28,6 +28,9 @@ public final class QUICEndpoint: @unchecked Sendable {
     private var incomingDelegate: ((QUICConnection) -> QUICConnectionDelegate?)?
     /// Counters for reports.
     public private(set) var datagramsReceived = 0
+    /// Called on the event loop before each received datagram is processed (the relay's fast path
+    /// registers what the kernel sent before an ACK for it is read). Set on the event loop.
+    public var beforeEachDatagram: (() -> Void)?
     public private(set) var datagramsSent = 0
     /// Writes that carried several datagrams with UDP GSO.
     public private(set) var gsoWrites = 0
@@ -141,6 +144,7 @@ public final class QUICEndpoint: @unchecked Sendable {
     func received(datagram: [UInt8], from address: SocketAddress) {
         guard !closed, let peer = QUICPeerAddress(address) else { return }
         datagramsReceived += 1
+        beforeEachDatagram?()
         core.handle(datagram: datagram, from: peer, now: MonotonicClock.now())
         // The core routed the datagram; any connection's events may have changed.
         dirty.formUnion(connections.keys)

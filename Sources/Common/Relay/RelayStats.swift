@@ -35,6 +35,8 @@ public struct RelayStats: Hashable, Sendable, Codable {
     public var streamsReset = 0
     /// Objects dropped, by reason (keys: `DropReason` raw values).
     public var dropsByReason: [String: Int] = [:]
+    /// With `--ebpf`: the kernel's decision counters and the plane's own (absent without).
+    public var fastPath: [String: UInt64]?
 
     // Live values for `--metrics`, not part of the JSON document.
     /// Open sessions (publishers, subscribers, the upstream relay).
@@ -91,5 +93,6 @@ public struct RelayStats: Hashable, Sendable, Codable {
         case cacheEvictions = "cache_evictions"
         case streamsReset = "streams_reset"
         case dropsByReason = "drops_by_reason"
+        case fastPath = "fast_path"
     }
 }

@@ -20,5 +20,9 @@ void fp_atomic_store_s64(int64_t *p, int64_t value);
 void fp_atomic_store_u64(uint64_t *p, uint64_t value);
 /* FP_ABI_VERSION as compiled into this C target (Swift does not import the macro's use sites). */
 uint32_t fp_abi_version(void);
+/* 1 when path is a bpffs mount, 0 when not, -errno on failure (statfs). */
+int fp_is_bpffs(const char *path);
+/* Mounts a bpffs on path; 0 or -errno. */
+int fp_mount_bpffs(const char *path);
 
 #endif

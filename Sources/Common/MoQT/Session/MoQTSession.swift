@@ -130,6 +130,14 @@ public final class MoQTSession {
         return requests[s]?.streamsOpened
     }
 
+    /// Counts `count` subgroup streams of subscription `requestID` that were opened outside this
+    /// session (the relay's kernel fast path), so PUBLISH_DONE's stream count includes them; a negative
+    /// count takes back streams reset before the subscriber could have seen their header.
+    public func countStreamsOpenedElsewhere(forRequest requestID: UInt64, count: Int = 1) {
+        guard let s = requestStreams[requestID], let r = requests[s] else { return }
+        requests[s]?.streamsOpened = count >= 0 ? r.streamsOpened + UInt64(count) : r.streamsOpened - min(r.streamsOpened, UInt64(-count))
+    }
+
     // MARK: Events
 
     /// The next event, or nil when none is pending.

@@ -22,6 +22,8 @@ public enum RelayRunner {
         public var cache: TrackCache.Configuration
         /// Where to write the stats JSON, if anywhere.
         public var statsFile: String?
+        /// The kernel fast path (`--ebpf`), started by the caller, which also shuts it down.
+        public var fastPath: RelayFastPath?
         /// The upstream relay (`moqt://HOST:PORT`), if chained.
         public var upstream: String?
         /// Where to serve Prometheus metrics (`HOST:PORT`), if anywhere.
@@ -55,6 +57,7 @@ public enum RelayRunner {
         let relay = RelayServer(eventLoop: loop, cache: options.cache)
         relay.log = log
         try await options.prepare?(relay)
+        relay.fastPath = options.fastPath
         let chain: PEMSource, key: PEMSource
         if let c = options.certificateFile, let k = options.keyFile {
             chain = .file(path: c)
@@ -67,6 +70,7 @@ public enum RelayRunner {
         let endpoint = try await MoQTEndpoint.server(host: options.host, port: options.port, certificateChain: chain,
                                                      privateKey: key, handler: relay, group: loop)
         let port = endpoint.quic.localAddress?.port ?? options.port
+        try options.fastPath?.activate(endpoint: endpoint.quic)
         log("moq-relay: listening on \(options.host):\(port)")
         if let upstream = options.upstream {
             do {

@@ -62,6 +62,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     public var onQueueDelay: ((Double) -> Void)?
     /// Receives log lines (on the event loop).
     public var log: ((String) -> Void)?
+    /// The kernel fast path (`--ebpf`), if enabled.
+    public var fastPath: RelayFastPath?
 
     private struct UpstreamKey: Hashable {
         var connection: ObjectIdentifier
@@ -93,6 +95,12 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         s.subscriptions = tracks.values.reduce(0) { $0 + $1.subscribers.count }
         s.add(retiredCache)
         for t in tracks.values { s.add(t.cache.stats) }
+        // Packets user space sent to subscribers; for those on the fast path its media packets only
+        // (`RelayFastPath.contribute`).
+        for state in subscriberStates.values where fastPath?.serves(state.connection) != true {
+            s.packetsUserSpace += state.connection.quic.coreOnLoop.stats.packetsSent
+        }
+        fastPath?.contribute(to: &s)
         return s
     }
 
@@ -105,6 +113,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         case .publishNamespaceRequested(let requestID, let announce):
             namespaces[announce.namespace] = connection
             announcements[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = announce.namespace
+            fastPath?.publisherAppeared(connection)
             try? connection.session.accept(requestID)
             log?("moq-relay: namespace \(announce.namespace) announced")
             notifyNamespaceSubscribers(announce.namespace, done: false)
@@ -284,6 +293,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         plane.attach(subscriber: state.id, track: track.name,
                      subscription: SubscriptionContext(id: sub.requestID, trackAlias: alias, subscriberPriority: sub.subscriberPriority,
                                                        groupOrder: sub.groupOrder))
+        fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
+                                     upstreamAlias: track.upstreamAlias, alias: alias)
         // The joiner's first object (the group's keyframe) goes out alone, from the cache or
         // live: QUIC sends the streams with data round robin, so a burst would complete small
         // objects of other subgroups before the large first one. The rest waits until it left.
@@ -368,6 +379,12 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// subscriber's connection can take it.
     private func enqueue(_ object: RelayObject, for sub: RelayDownstream) {
         guard !sub.failed, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
+        if fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
+            // The fast path mirrors the upstream streams to this subscriber (kernel, or user space
+            // from its copy of the upstream streams): nothing to queue here.
+            if object.status == .normal { stats.objectsOut += 1 }
+            return
+        }
         _ = plane.forward(object, track: track.name, to: state.id, now: Self.now())
         requestPump(state)
     }
@@ -509,6 +526,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func removeDownstream(_ connection: MoQTConnection, _ requestID: UInt64) {
+        fastPath?.subscriptionEnded(connection, requestID: requestID)
         if let state = subscriberStates[ObjectIdentifier(connection)], let sub = state.downstreams[requestID] {
             detach(sub, state: state)
         }
@@ -554,7 +572,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         aliases[id] = nil
         subscriberSessions.remove(id)
         openSessions.remove(id)
+        let onFastPath = fastPath?.serves(connection) == true
+        fastPath?.connectionClosed(connection)
         if let state = subscriberStates.removeValue(forKey: id) {
+            if !onFastPath { stats.packetsUserSpace += connection.quic.coreOnLoop.stats.packetsSent }
             state.timer?.cancel()
             plane.detach(subscriber: state.id, track: nil)
         }

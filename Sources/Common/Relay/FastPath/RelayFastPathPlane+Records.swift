@@ -1,0 +1,335 @@
+import CFastPathABI
+import FastPath
+import MoQT
+import QUIC
+import QUICIO
+
+extension RelayFastPathPlane {
+    /// Reads every pending ring-buffer record and applies it to its subscriber connection. Runs before
+    /// every received datagram (so an ACK never covers a packet number not registered yet) and on a
+    /// 2 ms timer. Needs no system call when the ring is empty.
+    func drain() {
+        let records: [FastPathRecord]
+        do { records = try reader.drain() } catch {
+            failures += 1
+            return
+        }
+        guard !records.isEmpty else { return }
+        var touched: [UInt32: FastPathDownstream] = [:]
+        let now = MonotonicClock.now()
+        for r in records {
+            guard let d = downstreamsByID[r.subscriberID], d.generation == r.connectionID else {
+                recordsStale += 1
+                continue
+            }
+            touched[d.id] = d
+            switch r.kind {
+            case .sent?: handleSent(r, d, now: now)
+            case .dropped?: handleDropped(r, d)
+            case .handoff?: handleHandoff(r, d)
+            case nil: recordsStale += 1
+            }
+        }
+        for d in touched.values {
+            syncBudget(d)
+            syncCredits(d)
+            d.connection.quic.withCoreOnLoop { _ in }  // send what the registrations queued (retransmissions, resets)
+        }
+    }
+
+    /// The subscriber stream for the upstream stream a record names, created on first sight with the
+    /// stream ID the kernel allocated.
+    private func kernelStream(_ r: FastPathRecord, _ d: FastPathDownstream) -> FastPathSubscriberStream? {
+        let key = FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)
+        if let s = d.streams[key] {
+            if s.streamID == nil { s.streamID = r.streamID; d.streamsByID[r.streamID] = s }
+            return s
+        }
+        guard let up = upstreamsByID[r.upstreamID] else { return nil }
+        let mirror = up.mirrors[r.upstreamStreamID] ?? {
+            let m = UpstreamStreamMirror(upstreamID: up.id, streamID: r.upstreamStreamID, now: MonotonicClock.now().nanoseconds)
+            up.mirrors[r.upstreamStreamID] = m
+            return m
+        }()
+        // Which subscription: the track the kernel forwarded for, by the subscriber's alias in it.
+        guard let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) else { return nil }
+        let s = FastPathSubscriberStream(mirror: mirror, requestID: sub.key, alias: sub.value.alias)
+        s.streamID = r.streamID
+        do {
+            try d.core.createExternalStream(id: r.streamID)
+        } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot create stream \(r.streamID) for subscriber \(d.id): \(error)")
+        }
+        mirror.users += 1
+        d.streams[key] = s
+        d.streamsByID[r.streamID] = s
+        d.connection.session.countStreamsOpenedElsewhere(forRequest: sub.key)
+        return s
+    }
+
+    func trackID(of key: FastPathTrackKey) -> UInt32? { tracks[key]?.trackID }
+
+    /// The upstream alias of the track a record names.
+    func trackAlias(_ r: FastPathRecord) -> UInt64? {
+        tracks.first { $0.key.upstreamID == r.upstreamID && $0.value.trackID == r.trackID }?.key.alias
+    }
+
+    private func handleSent(_ r: FastPathRecord, _ d: FastPathDownstream, now: QUICTime) {
+        recordsSent += 1
+        guard let s = kernelStream(r, d), let id = s.streamID else { return }
+        let end = r.offset + UInt64(r.length)
+        let newBytes = end > s.kernelEnd ? end - max(s.kernelEnd, r.offset) : 0
+        s.addKernelRange(r.offset..<end)
+        d.kernelNewBytes += newBytes
+        d.budgetRefund += Int64(r.packetSize)
+        d.kernelPackets += 1
+        // The kernel stamped the send with bpf_ktime_get_ns (CLOCK_MONOTONIC), our clock too.
+        let sent = QUICTime(nanoseconds: min(r.sendTimeNanoseconds, now.nanoseconds))
+        d.core.registerExternallySentPacket(packetNumber: r.packetNumber, sentBytes: Int(r.packetSize), timeSent: sent,
+                                            frames: [.stream(streamID: id, offset: r.offset, length: Int(r.length), fin: r.fin)],
+                                            now: now)
+        if r.fin && !s.finished {
+            s.finished = true
+            try? d.core.finishExternalStream(streamID: id, finalSize: end)
+        }
+    }
+
+    private func handleDropped(_ r: FastPathRecord, _ d: FastPathDownstream) {
+        recordsDropped += 1
+        // The kernel drops per packet, so a large keyframe burst is the likeliest to hit the end of
+        // the budget. The relay's policy drops the most important objects only when a subscriber is a
+        // whole group behind: a dropped stream of the track's most important priority is taken over
+        // by user space instead (congestion-controlled, under the 1 s delay bound), like a handoff.
+        let key = FastPathTrackKey(upstreamID: r.upstreamID, alias: trackAlias(r) ?? .max)
+        if let best = bestPriority[key], r.priority <= best {
+            rescued += 1
+            if r.streamOpen {
+                guard let s = kernelStream(r, d), !s.reset else { return }
+                s.userFrom = min(s.userFrom ?? r.finalSize, r.finalSize)
+                s.userSentEnd = min(s.userSentEnd == 0 ? r.finalSize : s.userSentEnd, r.finalSize)
+                pump(d, s)
+            } else if let up = upstreamsByID[r.upstreamID], let mirror = up.mirrors[r.upstreamStreamID],
+                      d.streams[FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)] == nil,
+                      let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) {
+                startUserStream(d, mirror: mirror, requestID: sub.key, alias: sub.value.alias)
+            }
+            return
+        }
+        guard r.streamOpen else {
+            // Nothing of it reached the subscriber: open it from user space with just its header and
+            // reset it, so the subscriber learns which subgroup was dropped on purpose.
+            let key = FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)
+            if d.streams[key] == nil, let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) {
+                d.announceDrops.append((key, sub.key, sub.value.alias, MonotonicClock.now().nanoseconds))
+            }
+            return
+        }
+        guard let s = kernelStream(r, d), let id = s.streamID, !s.reset else { return }
+        // moq-sub attributes TOO_FAR_BEHIND resets to priority dropping (docs/RELAY.md), but only on
+        // a stream whose header it has: until the header is acknowledged (at most 250 ms) the reset
+        // waits and the connection keeps repairing what the kernel sent, nothing more.
+        s.userFrom = nil
+        s.headerOnly = true
+        if d.core.firstBytesAcknowledged(streamID: id) {
+            resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
+        } else {
+            d.pendingResets.append((s, MonotonicClock.now().nanoseconds))
+        }
+    }
+
+    /// Resets a subscriber stream. A stream whose first bytes the subscriber has not acknowledged may
+    /// never be seen by it (RESET_STREAM cancels their retransmission), so it is taken back from
+    /// PUBLISH_DONE's stream count: a subscriber waiting for a stream it cannot identify would wait forever,
+    /// while one that sees more streams than counted simply finishes when all it saw are closed.
+    func resetSubscriberStream(_ d: FastPathDownstream, _ s: FastPathSubscriberStream, id: UInt64, code: UInt64) {
+        guard !s.reset else { return }
+        s.reset = true
+        s.userFrom = nil
+        let seen = d.core.firstBytesAcknowledged(streamID: id)
+        do { try d.core.resetStream(streamID: id, errorCode: code) } catch {
+            failures += 1
+            return
+        }
+        if !seen { d.connection.session.countStreamsOpenedElsewhere(forRequest: s.requestID, count: -1) }
+    }
+
+    private func handleHandoff(_ r: FastPathRecord, _ d: FastPathDownstream) {
+        recordsHandoff += 1
+        if r.streamOpen {
+            guard let s = kernelStream(r, d), !s.reset else { return }
+            s.userFrom = min(s.userFrom ?? r.finalSize, r.finalSize)
+            s.userSentEnd = min(s.userSentEnd == 0 ? r.finalSize : s.userSentEnd, r.finalSize)
+            pump(d, s)
+        } else {
+            // Nothing of it was sent and no ID taken: user space sends the whole stream.
+            let key = FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)
+            guard d.streams[key] == nil, let up = upstreamsByID[r.upstreamID], let mirror = up.mirrors[r.upstreamStreamID] ?? {
+                let m = UpstreamStreamMirror(upstreamID: up.id, streamID: r.upstreamStreamID, now: MonotonicClock.now().nanoseconds)
+                up.mirrors[r.upstreamStreamID] = m
+                return m
+            }() as UpstreamStreamMirror?,
+                  let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) else { return }
+            startUserStream(d, mirror: mirror, requestID: sub.key, alias: sub.value.alias)
+        }
+    }
+
+    /// Dropped streams the subscriber never saw: once the mirror has the header, a user stream carries
+    /// it and is reset when the header was acknowledged (or after 250 ms).
+    func announceDroppedStreams(_ d: FastPathDownstream, now: UInt64) {
+        guard !d.announceDrops.isEmpty || !d.pendingResets.isEmpty else { return }
+        var keep: [(FastPathStreamKey, UInt64, UInt64, UInt64)] = []
+        for (key, requestID, alias, since) in d.announceDrops {
+            guard d.streams[key] == nil else { continue }
+            guard let mirror = upstreamsByID[key.upstreamID]?.mirrors[key.streamID], mirror.headerLength > 0 else {
+                if now &- since < 1_000_000_000 { keep.append((key, requestID, alias, since)) }
+                continue
+            }
+            let s = FastPathSubscriberStream(mirror: mirror, requestID: requestID, alias: alias)
+            s.headerOnly = true
+            mirror.users += 1
+            d.streams[key] = s
+            openUserStream(d, s)
+            guard let id = s.streamID else { continue }
+            try? d.core.sendExternalStreamData(streamID: id, range: 0..<UInt64(mirror.headerLength))
+            d.pendingResets.append((s, now))
+        }
+        d.announceDrops = keep
+        d.pendingResets.removeAll { s, since in
+            guard let id = s.streamID else { return true }
+            guard d.core.firstBytesAcknowledged(streamID: id) || now &- since > 250_000_000 else { return false }
+            resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
+            return true
+        }
+        d.connection.quic.withCoreOnLoop { _ in }
+    }
+
+    /// Hands user-owned streams of subscribers already in `fp_tracks` to the kernel once user space has
+    /// sent everything the mirror holds (a late joiner's current-group streams): later upstream packets
+    /// of them are forwarded by the kernel.
+    func handOverToKernel(_ d: FastPathDownstream) {
+        guard d.deferred.isEmpty else { return }
+        for s in d.streamsByID.values where s.userFrom != nil && !s.headerOnly && !s.reset && !s.finished && s.mirror.finalSize == nil {
+            guard let id = s.streamID, s.userSentEnd == s.mirror.count, s.mirror.count > 0, d.core.hasSentAllQueued(streamID: id),
+                  let limit = d.core.sendStreamLimit(streamID: id) else { continue }
+            let handed = (try? object.handStreamToKernel(subscriberID: d.id, upstreamID: s.mirror.upstreamID, streamID: s.mirror.streamID,
+                                                        subscriberStreamID: id, sentEnd: s.mirror.count, maxStreamData: limit,
+                                                        priority: s.mirror.header?.publisherPriority ?? 128)) ?? false
+            guard handed else { continue }
+            s.kernelFrom = s.mirror.count
+            s.userFrom = nil
+            streamsHandedToKernel += 1
+        }
+    }
+
+    /// Bytes of kernel-owned streams that user space already holds but the kernel did not send are
+    /// sent by user space now: a byte reaches the mirror only after its packet passed the kernel
+    /// program, whose records were drained first, so the kernel will not send it any more.
+    func fillKernelGaps(_ d: FastPathDownstream) {
+        for s in d.streamsByID.values where s.userFrom == nil && !s.headerOnly && !s.reset && s.kernelFrom > 0 {
+            guard let id = s.streamID else { continue }
+            for gap in s.kernelGaps(upTo: min(s.kernelEnd, s.mirror.count)) where !s.filled.contains(where: { $0.overlaps(gap) }) {
+                gapBytesFilled += gap.upperBound - gap.lowerBound
+                try? d.core.sendExternalStreamData(streamID: id, range: gap)
+                s.filled.append(gap)
+            }
+        }
+    }
+
+    // MARK: user-space streams
+
+    /// Serves `mirror` to `d` from user space from offset 0 (a late joiner's stream, or one the
+    /// kernel did not take), unless the kernel already has it: the `fp_sub_streams` entry is created
+    /// HANDOFF with BPF_NOEXIST, so exactly one of kernel and user space owns the stream.
+    func serveFromMirror(_ d: FastPathDownstream, mirror: UpstreamStreamMirror, requestID: UInt64, alias: UInt64) {
+        let key = FastPathStreamKey(upstreamID: mirror.upstreamID, streamID: mirror.streamID)
+        guard d.streams[key] == nil else { return }
+        do {
+            // The kernel has it (its records say so) when an entry exists.
+            guard try object.claimSubscriberStream(subscriberID: d.id, upstreamID: mirror.upstreamID, streamID: mirror.streamID) else { return }
+        } catch {
+            failures += 1  // map full (counted by the kernel too): the subscriber misses this stream
+            return
+        }
+        startUserStream(d, mirror: mirror, requestID: requestID, alias: alias)
+    }
+
+    func startUserStream(_ d: FastPathDownstream, mirror: UpstreamStreamMirror, requestID: UInt64, alias: UInt64) {
+        let key = FastPathStreamKey(upstreamID: mirror.upstreamID, streamID: mirror.streamID)
+        let s = FastPathSubscriberStream(mirror: mirror, requestID: requestID, alias: alias)
+        s.userFrom = 0
+        mirror.users += 1
+        d.streams[key] = s
+        streamsFromMirror += 1
+        openUserStream(d, s)
+    }
+
+    /// Allocates the stream's ID and creates it, or waits for MAX_STREAMS credit.
+    func openUserStream(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
+        guard s.streamID == nil else { return }
+        guard shared.snapshot(d.id).next_uni_stream < d.core.peerMaxStreams[0], let allocate = d.core.streamIDAllocator else {
+            if !d.waitingForStreams.contains(where: { $0 === s }) { d.waitingForStreams.append(s) }
+            return
+        }
+        let id = allocate(false)
+        do { try d.core.createExternalStream(id: id) } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot open stream \(id) for subscriber \(d.id): \(error)")
+            return
+        }
+        s.streamID = id
+        d.streamsByID[id] = s
+        d.connection.session.countStreamsOpenedElsewhere(forRequest: s.requestID)
+        // Draft send order, as the session gives its own streams: a late joiner's keyframe stream
+        // (most important) leaves before the P/B streams of the same group, groups ascending.
+        if let h = s.mirror.header {
+            let order = MoQTStreamPriority(subscriberPriority: 128, publisherPriority: h.publisherPriority ?? 128, groupID: h.groupID,
+                                           subgroupID: h.resolvedSubgroupID(firstObjectID: 0), groupOrder: .ascending)
+            try? d.core.setPriority(streamID: id, order.sendOrder)
+        }
+        pump(d, s)
+    }
+
+    /// Hands the connection whatever user space owes on `s`: new mirror bytes past `userFrom`, and the
+    /// FIN once the mirror is complete.
+    func pump(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
+        guard let from = s.userFrom, let id = s.streamID, !s.reset else { return }
+        let start = max(from, s.userSentEnd)
+        let available = s.mirror.count
+        if available > start {
+            do {
+                try d.core.sendExternalStreamData(streamID: id, range: start..<available)
+                s.userSentEnd = available
+            } catch {
+                failures += 1
+            }
+        }
+        if let final = s.mirror.finalSize, s.mirror.isComplete, !s.finished, s.userSentEnd >= final || from >= final {
+            s.finished = true
+            try? d.core.finishExternalStream(streamID: id, finalSize: final)
+        }
+    }
+
+    /// The upstream stream is complete: every byte the kernel did not report SENT is sent by user
+    /// space (mid-stream copies the kernel skipped, a copy lost to a full map), then the FIN.
+    func reconcile(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
+        guard let final = s.mirror.finalSize, let id = s.streamID, !s.reset, !s.headerOnly else { return }
+        if s.userFrom == nil {
+            for gap in s.kernelGaps(upTo: final) {
+                gapBytesFilled += gap.upperBound - gap.lowerBound
+                try? d.core.sendExternalStreamData(streamID: id, range: gap)
+            }
+            if !s.finished {
+                s.finished = true
+                try? d.core.finishExternalStream(streamID: id, finalSize: final)
+            }
+        } else {
+            // User space owns the tail; the kernel may have sent parts below userFrom with gaps.
+            for gap in s.kernelGaps(upTo: s.userFrom ?? 0) {
+                gapBytesFilled += gap.upperBound - gap.lowerBound
+                try? d.core.sendExternalStreamData(streamID: id, range: gap)
+            }
+            pump(d, s)
+        }
+    }
+}

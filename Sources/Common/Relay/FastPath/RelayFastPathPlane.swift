@@ -1,0 +1,285 @@
+import CFastPathABI
+import FastPath
+import MoQT
+import MoQTNet
+import NIOCore
+import QUIC
+import QUICIO
+
+/// The fast path's user-space half: puts cleartext subscribers and their tracks into the kernel's
+/// maps, shares packet numbers and stream IDs with the kernel, registers what the kernel sent in each
+/// subscriber connection, and sends from the relay's copy of the upstream streams what the kernel did
+/// not (late joins, handoffs, retransmissions). Everything runs on the relay's event loop.
+final class RelayFastPathPlane {
+    let object: FastPathObject
+    let shared: FastPathSharedMemory
+    let reader: RingBufferReader
+    let eventLoop: EventLoop
+    let log: (String) -> Void
+    /// How long finished mirrors outside a track's latest group are kept.
+    var mirrorSeconds: Double = 10
+    /// Bytes the kernel may have in flight to a subscriber even while its congestion window is
+    /// smaller (see `syncBudget`).
+    var burstAllowance = 128 << 10
+    /// The delay bound of what user space sends to fast-path subscribers (the relay's queue bound).
+    var maxDelaySeconds = 1.0
+
+    var upstreams: [ObjectIdentifier: FastPathUpstream] = [:]
+    var upstreamsByID: [UInt32: FastPathUpstream] = [:]
+    var downstreams: [ObjectIdentifier: FastPathDownstream] = [:]
+    var downstreamsByID: [UInt32: FastPathDownstream] = [:]
+    /// Subscribers of each track: (subscriber id, its alias), as written to `fp_tracks`.
+    var tracks: [FastPathTrackKey: (trackID: UInt32, subscribers: [FastPathTrackSubscriber])] = [:]
+    /// Latest group seen per track (upstream id, upstream alias).
+    var latestGroup: [FastPathTrackKey: UInt64] = [:]
+    private var freeSubscriberIDs: [UInt32] = []
+    private var nextSubscriberID: UInt32 = 0
+    private var nextUpstreamID: UInt32 = 0
+    private var nextTrackID: UInt32 = 1
+    private var nextGeneration: UInt32 = 1
+    private var timer: RepeatedTask?
+
+    // Counters for --stats (`fast_path`).
+    var recordsSent: UInt64 = 0
+    var recordsDropped: UInt64 = 0
+    var recordsHandoff: UInt64 = 0
+    var recordsStale: UInt64 = 0
+    var streamsFromMirror: UInt64 = 0
+    var gapBytesFilled: UInt64 = 0
+    var retransmittedClosed: UInt64 = 0
+    var kernelPacketsClosed: UInt64 = 0
+    var userMediaPacketsClosed: UInt64 = 0
+    var userSpacePacketsClosed: UInt64 = 0
+    var failures: UInt64 = 0
+    var userSpaceDrops: UInt64 = 0
+    var rescued: UInt64 = 0
+    var streamsHandedToKernel: UInt64 = 0
+    /// The most important (lowest) publisher priority seen per track: its streams are not left dropped.
+    var bestPriority: [FastPathTrackKey: UInt8] = [:]
+
+    init(object: FastPathObject, eventLoop: EventLoop, log: @escaping (String) -> Void) throws {
+        self.object = object
+        self.shared = try FastPathSharedMemory(object: object)
+        self.reader = try RingBufferReader(object: object)
+        self.eventLoop = eventLoop
+        self.log = log
+    }
+
+    /// Starts the periodic drain (records are also drained before every received datagram).
+    func start(endpoint: QUICEndpoint) {
+        eventLoop.execute {
+            endpoint.beforeEachDatagram = { [weak self] in self?.drain() }
+            self.timer = self.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(2), delay: .milliseconds(2)) { [weak self] _ in
+                self?.tick()
+            }
+        }
+    }
+
+    func stop() { timer?.cancel(); timer = nil }
+
+    // MARK: connection IDs
+
+    func registerCID(_ cid: [UInt8], owner: FastPathConnectionOwner, into set: inout Set<[UInt8]>) {
+        do {
+            try object.setLocalConnectionID(cid, owner: owner)
+            set.insert(cid)
+        } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot register a connection ID: \(error)")
+        }
+    }
+
+    func unregisterCID(_ cid: [UInt8], from set: inout Set<[UInt8]>) {
+        _ = try? object.removeLocalConnectionID(cid)
+        set.remove(cid)
+    }
+
+    // MARK: upstreams
+
+    /// The upstream state of `connection`, registering it (5-tuple, CIDs, stream tap) on first use.
+    /// Nil when its connection is not cleartext (the kernel cannot read its packets).
+    func upstream(for connection: MoQTConnection, route: FastPathRoute, relayPort: UInt16) -> FastPathUpstream? {
+        if let u = upstreams[ObjectIdentifier(connection)] { return u }
+        let core = connection.quic.coreOnLoop
+        guard core.isCleartext else { return nil }
+        guard nextUpstreamID < object.configuration.maxUpstreams else {
+            log("moq-relay: fast path: too many upstreams (\(object.configuration.maxUpstreams))")
+            return nil
+        }
+        let id = nextUpstreamID
+        nextUpstreamID += 1
+        let peer = core.peerAddress
+        let path = FastPathEndpointPair(family: peer.isIPv6 ? 10 : 2, sourceAddress: peer.ip, sourcePort: peer.port,
+                                        destinationAddress: route.localAddress, destinationPort: relayPort)
+        do { try object.setUpstream(id, path: path) } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot register the upstream: \(error)")
+            return nil
+        }
+        let u = FastPathUpstream(id: id, connection: connection, core: core)
+        u.plane = self
+        for cid in core.activeLocalConnectionIDs.values { registerCID(cid.bytes, owner: .upstream(id), into: &u.registeredCIDs) }
+        core.observer = u
+        connection.rawStreamTap = u
+        upstreams[ObjectIdentifier(connection)] = u
+        upstreamsByID[id] = u
+        log("moq-relay: fast path: upstream \(id) is \(peer) (cleartext)")
+        return u
+    }
+
+    // MARK: subscribers
+
+    /// Puts `connection`'s subscription on the fast path, when its connection and the upstream's are
+    /// cleartext. Returns true when the subscription is served by the fast path from now on.
+    func subscriberAccepted(connection: MoQTConnection, requestID: UInt64, upstream upstreamConnection: MoQTConnection,
+                            upstreamAlias: UInt64, alias: UInt64, subscriberRoute: FastPathRoute, upstreamRoute: FastPathRoute,
+                            relayPort: UInt16) -> Bool {
+        let core = connection.quic.coreOnLoop
+        guard core.isCleartext else { return false }
+        guard let up = upstream(for: upstreamConnection, route: upstreamRoute, relayPort: relayPort) else { return false }
+        guard let down = downstream(for: connection, route: subscriberRoute, relayPort: relayPort) else { return false }
+        drain()
+        let key = FastPathTrackKey(upstreamID: up.id, alias: upstreamAlias)
+        // A late joiner gets the latest group's streams already started from the mirrors, later
+        // streams from the kernel.
+        let start = latestGroup[key] ?? 0
+        down.subscriptions[requestID] = (key, alias, start)
+        if tracks[key] == nil { tracks[key] = (trackID: nextTrackID, subscribers: []); nextTrackID += 1 }
+        let current = up.mirrors.values.sorted(by: { $0.streamID < $1.streamID })
+            .filter { $0.header?.trackAlias == upstreamAlias && ($0.header?.groupID ?? 0) >= start && $0.resetCode == nil }
+        for mirror in current { serveFromMirror(down, mirror: mirror, requestID: requestID, alias: alias) }
+        if current.isEmpty {
+            guard addToKernelTrack(down, requestID: requestID) else { return false }
+        } else {
+            // The joiner's first object (the group's keyframe) must arrive first: the kernel would
+            // forward new P/B streams of the group at once, ahead of the keyframe user space is
+            // still sending from the mirror. The kernel takes the subscriber once that has left
+            // (nothing in flight or queued), at most `joinStagingNanoseconds` later; streams starting
+            // meanwhile are served from the mirror too.
+            down.deferred[requestID] = MonotonicClock.now().nanoseconds
+        }
+        log("moq-relay: fast path: subscriber \(down.id) (\(core.peerAddress)) takes track alias \(upstreamAlias) as \(alias) from group \(start)\(current.isEmpty ? "" : ", \(current.count) streams from the relay's copy first")")
+        return true
+    }
+
+    /// The longest a joiner's kernel forwarding waits for its first streams from the mirror to leave.
+    static let joinStagingNanoseconds: UInt64 = 250_000_000
+
+    /// Lists subscription `requestID` of `down` in `fp_tracks`: the kernel forwards the track's new
+    /// streams to it from now on.
+    @discardableResult
+    func addToKernelTrack(_ down: FastPathDownstream, requestID: UInt64) -> Bool {
+        down.deferred[requestID] = nil
+        guard let sub = down.subscriptions[requestID], var track = tracks[sub.track] else { return false }
+        track.subscribers.append(FastPathTrackSubscriber(subscriberID: down.id, alias: sub.alias))
+        do {
+            try object.setTrack(upstreamID: sub.track.upstreamID, alias: sub.track.alias, trackID: track.trackID, defaultPriority: 128,
+                                subscribers: track.subscribers)
+        } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot put the track on the fast path: \(error)")
+            return false  // the subscription stays served from the mirrors (user space)
+        }
+        tracks[sub.track] = track
+        return true
+    }
+
+    /// Moves staged joiners to the kernel once their first streams left.
+    func releaseStagedJoins(now: UInt64) {
+        for d in downstreams.values where !d.deferred.isEmpty {
+            let drained = d.core.bytesInFlight == 0 && !d.streams.values.contains { s in
+                guard let id = s.streamID, s.userFrom != nil else { return false }
+                return !d.core.hasSentAllQueued(streamID: id)
+            }
+            for (requestID, since) in d.deferred where drained || now &- since > Self.joinStagingNanoseconds {
+                addToKernelTrack(d, requestID: requestID)
+            }
+        }
+    }
+
+    /// The downstream state of `connection`, onboarding it on first use: kernel entry, shared counters
+    /// and allocators, observer, data source, CIDs.
+    private func downstream(for connection: MoQTConnection, route: FastPathRoute, relayPort: UInt16) -> FastPathDownstream? {
+        if let d = downstreams[ObjectIdentifier(connection)] { return d }
+        let core = connection.quic.coreOnLoop
+        let id: UInt32
+        if let free = freeSubscriberIDs.popLast() {
+            id = free
+        } else {
+            guard nextSubscriberID < object.configuration.maxSubscribers else {
+                log("moq-relay: fast path: no subscriber slot left (\(object.configuration.maxSubscribers))")
+                return nil
+            }
+            id = nextSubscriberID
+            nextSubscriberID += 1
+        }
+        let generation = nextGeneration
+        nextGeneration &+= 1
+        let peer = core.peerAddress
+        let path = FastPathEndpointPair(family: peer.isIPv6 ? 10 : 2, sourceAddress: route.localAddress, sourcePort: relayPort,
+                                        destinationAddress: peer.ip, destinationPort: peer.port)
+        var entry = FastPathSubscriber(connectionID: generation, path: path, destinationConnectionID: core.peerConnectionID.bytes)
+        entry.interfaceIndex = UInt32(route.interfaceIndex)
+        entry.useFIBLookup = true
+        entry.uniStreamBase = core.role == .server ? 3 : 2
+        entry.initialMaxStreamData = core.peerTransportParameters?.initialMaxStreamDataUni ?? 0
+        let down = FastPathDownstream(id: id, generation: generation, connection: connection, core: core, entry: entry)
+        down.plane = self
+        // Shared counters: from now on user space and the kernel draw packet numbers and uni stream
+        // IDs from the same atomics.
+        let app = PacketNumberSpace.application
+        let nextPN = core.spaces[app.rawValue].nextPacketNumber
+        let nextUni = core.localStreamsOpened[0]
+        down.budgetTarget = Int64(max(core.congestionWindow, burstAllowance) - core.bytesInFlight)
+        down.lastPeerDataSent = core.peerDataSent
+        down.lastPeerMaxData = core.peerMaxData
+        down.lastPeerMaxStreamsUni = core.peerMaxStreams[0]
+        shared.reset(id, nextPacketNumber: nextPN, nextUniStream: nextUni, budget: down.budgetTarget,
+                     connectionCredit: Int64(core.peerMaxData) - Int64(core.peerDataSent),
+                     streamsCredit: Int64(core.peerMaxStreams[0]) - Int64(nextUni))
+        do { try object.setSubscriber(id, entry) } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot register the subscriber: \(error)")
+            freeSubscriberIDs.append(id)
+            return nil
+        }
+        let sharedMemory = shared
+        let base: UInt64 = core.role == .server ? 3 : 2
+        core.packetNumberAllocator = { [unowned core] space in
+            if space == .application { return sharedMemory.allocatePacketNumber(id) }
+            return core.spaces[space.rawValue].nextPacketNumber - 1
+        }
+        let bidiBase: UInt64 = core.role == .server ? 1 : 0
+        core.streamIDAllocator = { [unowned core] bidirectional in
+            if bidirectional { return core.localStreamsOpened[1] * 4 + bidiBase }
+            sharedMemory.addStreamsCredit(id, -1)
+            return sharedMemory.allocateUniStream(id) * 4 + base
+        }
+        down.next = core.observer
+        core.observer = down
+        core.streamDataSource = down
+        core.unavailableResetCode = StreamResetCode.tooFarBehind.rawValue
+        for cid in core.activeLocalConnectionIDs.values { registerCID(cid.bytes, owner: .subscriber(id), into: &down.registeredCIDs) }
+        downstreams[ObjectIdentifier(connection)] = down
+        downstreamsByID[id] = down
+        return down
+    }
+
+    func releaseSubscriberID(_ id: UInt32) { freeSubscriberIDs.insert(id, at: 0) }
+
+    func rewriteSubscriber(_ d: FastPathDownstream) {
+        do { try object.setSubscriber(d.id, d.entry) } catch {
+            failures += 1
+            log("moq-relay: fast path: cannot update subscriber \(d.id): \(error)")
+        }
+    }
+
+    func pathValidated(_ d: FastPathDownstream, _ address: QUICPeerAddress) {
+        guard let route = FastPathRoute.toward(address.ip) else { return }
+        d.entry.path = FastPathEndpointPair(family: address.isIPv6 ? 10 : 2, sourceAddress: route.localAddress,
+                                            sourcePort: d.entry.path.sourcePort, destinationAddress: address.ip,
+                                            destinationPort: address.port)
+        d.entry.interfaceIndex = UInt32(route.interfaceIndex)
+        rewriteSubscriber(d)
+    }
+}
