@@ -20,8 +20,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // C system libraries.
@@ -73,9 +71,7 @@ let package = Package(
         .target(
             name: "Relay",
             dependencies: ["MoQT", "Wire", "MoQTNet", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-                           .product(name: "Metrics", package: "swift-metrics"),
-                           .product(name: "Prometheus", package: "swift-prometheus")],
+                           .product(name: "NIOPosix", package: "swift-nio")],
             path: "\(common)/Relay"
         ),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),

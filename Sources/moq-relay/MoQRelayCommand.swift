@@ -41,13 +41,12 @@ struct MoQRelayCommand: AsyncParsableCommand {
         if let upstream, RelayRunner.parseUpstream(upstream) == nil {
             throw CLIError.usage("bad --upstream URL '\(upstream)' (expected moqt://HOST:PORT)")
         }
-        if let metrics, RelayRunner.parseAddress(metrics) == nil { throw CLIError.usage("bad --metrics address '\(metrics)' (HOST:PORT)") }
+        if metrics != nil { throw CLIError.notImplemented("metrics") }
         guard let address = RelayRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
         var options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
                                           cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
                                           statsFile: stats)
         options.upstream = upstream
-        options.metrics = metrics
         try await RelayRunner.run(options: options, log: { printError($0) })
     }
 

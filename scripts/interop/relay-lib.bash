@@ -12,9 +12,9 @@ trap cleanup EXIT
 
 frames() { ffmpeg -v error -i "$1" -map 0:v:0 -f framemd5 - | grep -v '^#' | awk -F, '{print $NF}'; }
 
-# start_relay [ARGS...]: moq-relay on a free port with --stats $work/relay.json (and ARGS); sets relay_pid and port.
+# start_relay: moq-relay on a free port with --stats $work/relay.json; sets relay_pid and port.
 start_relay() {
-    "$bin/moq-relay" --listen 127.0.0.1:0 --stats "$work/relay.json" "$@" >"$work/relay.out" 2>"$work/relay.err" &
+    "$bin/moq-relay" --listen 127.0.0.1:0 --stats "$work/relay.json" >"$work/relay.out" 2>"$work/relay.err" &
     relay_pid=$!
     pids+=("$relay_pid")
     port=""

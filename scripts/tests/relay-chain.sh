@@ -2,20 +2,12 @@
 # Relay chaining over loopback: moq-pub -> relay A; relay B and relay C run with --upstream A;
 # one moq-sub on B, two on C. Every subscriber's TS decodes to the source's frames (framemd5
 # equal) with no gap, and each hop subscribes upstream once per track: A's stats count 2 subscriber sessions
-# (B and C) and 2 x 121 objects out, each of B and C 121 objects in. Relay A also serves --metrics:
-# a scrape before and after the transfer shows the Prometheus counters moved.
+# (B and C) and 2 x 121 objects out, each of B and C 121 objects in.
 source "$(dirname "$0")/../interop/relay-lib.bash"
 
 clip=test-bframes.mp4
-start_relay --metrics 127.0.0.1:0
+start_relay
 port_a=$port
-metrics_port=""
-for _ in $(seq 1 50); do metrics_port=$(awk '/METRICS/{print $2; exit}' "$work/relay.out" || true); [[ -n $metrics_port ]] && break; sleep 0.1; done
-[[ -n $metrics_port ]] || { echo "no METRICS line"; cat "$work/relay.err"; exit 1; }
-scrape() { curl -sf "http://127.0.0.1:$metrics_port/metrics"; }
-metric() { awk -v n="$1" '$1 == n {print $2}' <<<"$2"; }
-before=$(scrape) || { echo "metrics scrape failed"; exit 1; }
-[[ "$(metric moq_relay_objects_in_total "$before")" == 0 ]] || { echo "objects_in before the transfer:"; echo "$before"; exit 1; }
 start_chained_relay b "$port_a"
 pid_b=$chained_pid port_b=$chained_port
 start_chained_relay c "$port_a"
@@ -29,23 +21,6 @@ for i in 1 2 3; do
     wait "${sub_pids[$((i - 1))]}" || { echo "moq-sub $i failed"; cat "$work/sub$i.err"; cat "$work/relay.err" "$work/b.err" "$work/c.err"; exit 1; }
 done
 wait "$pub_pid" || { echo "moq-pub failed"; cat "$work/pub.err"; exit 1; }
-after=$(scrape) || { echo "metrics scrape failed"; exit 1; }
-python3 - "$after" <<'PY'
-import sys
-m = {}
-for line in sys.argv[1].splitlines():
-    if line and not line.startswith("#"):
-        name, value = line.rsplit(" ", 1)
-        m[name] = float(value)
-assert m["moq_relay_objects_in_total"] == 121, m
-assert m["moq_relay_objects_out_total"] == 242, m
-assert m["moq_relay_bytes_in_total"] > 0 and m["moq_relay_bytes_out_total"] >= 2 * m["moq_relay_bytes_in_total"] * 0.99, m
-assert m["moq_relay_sessions_total"] >= 3, m
-assert m["moq_relay_cache_hits_total"] + m["moq_relay_cache_misses_total"] > 0, m
-assert 'moq_relay_dropped_objects_total{reason="congestion"}' in m, m
-print(f"metrics: objects in {m['moq_relay_objects_in_total']:.0f}, out {m['moq_relay_objects_out_total']:.0f}, "
-      f"bytes in {m['moq_relay_bytes_in_total']:.0f}, sessions {m['moq_relay_sessions_total']:.0f}")
-PY
 stop_pid b "$pid_b"
 stop_pid c "$pid_c"
 stop_relay

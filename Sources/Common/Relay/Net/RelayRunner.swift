@@ -65,14 +65,6 @@ public enum RelayRunner {
                                                      privateKey: key, handler: relay, group: loop)
         let port = endpoint.quic.localAddress?.port ?? options.port
         log("moq-relay: listening on \(options.host):\(port)")
-        var metricsServer: MetricsHTTPServer?
-        if let address = options.metrics {
-            guard let parsed = parseAddress(address) else { throw MoQTNetError.badURL(address) }
-            metricsServer = try await MetricsHTTPServer.start(host: parsed.host, port: parsed.port) { relay.metricsText() }
-            log("moq-relay: metrics on http://\(parsed.host):\(metricsServer?.port ?? parsed.port)/metrics")
-            print("METRICS \(metricsServer?.port ?? parsed.port)")
-            fflush(stdout)
-        }
         if let upstream = options.upstream {
             do {
                 try await relay.connectUpstream(url: upstream)
@@ -101,7 +93,6 @@ public enum RelayRunner {
         }
         for s in sources { s.cancel() }
         await relay.closeAll()
-        await metricsServer?.close()
         await endpoint.close()
         await writeStats(relay, to: options.statsFile, log: log)
     }

@@ -55,12 +55,6 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private var upstreamEndpoint: MoQTEndpoint?
     /// Told of every object a subscriber queue dropped, with the time (on the event loop; tests, metrics).
     var onDrops: (([DroppedObject], RelayTime) -> Void)?
-    /// Sessions open now and over the relay's life, and bytes relayed (payload + properties).
-    private var openSessions = 0
-    private var sessionsTotal = 0
-    private var bytesIn = 0
-    private var bytesOut = 0
-    private lazy var metrics = RelayMetrics()
     /// Receives log lines (on the event loop).
     public var log: ((String) -> Void)?
 
@@ -165,11 +159,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 let done = track.publishDone ?? Draft18.PublishDone(statusCode: .trackEnded, streamCount: 0, reason: "")
                 finishTrack(track, code: done.statusCode, reason: done.reason)
             }
-        case .ready:
-            openSessions += 1
-            sessionsTotal += 1
         case .closed:
-            openSessions = max(openSessions - 1, 0)
             sessionClosed(connection)
         default:
             break
@@ -474,7 +464,6 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if object.status == .normal {
                 try session.writeObject(streamID: stream, objectID: object.objectID, properties: trackObject.properties, payload: object.payload)
                 stats.objectsOut += 1
-                bytesOut += object.byteCount
             } else {
                 try session.writeObjectStatus(streamID: stream, objectID: object.objectID, status: object.status)
             }
@@ -747,10 +736,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             track.openStreamsPerGroup[received.groupID, default: 0] += 1
         }
         guard track.cache.insert(object, now: now) == .inserted else { return }
-        if received.status == .normal {
-            stats.objectsIn += 1
-            bytesIn += object.byteCount
-        }
+        if received.status == .normal { stats.objectsIn += 1 }
         if received.objectID == 0 {
             completeFinishedGroups(track)
             _ = track.cache.evict(now: now)
@@ -852,35 +838,6 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     // MARK: Inspection (tests, metrics)
-
-    /// The Prometheus text exposition of the relay's metrics now (call on any thread).
-    public func metricsText() -> EventLoopFuture<[UInt8]> {
-        eventLoop.submit { self.renderMetrics() }
-    }
-
-    private func renderMetrics() -> [UInt8] {
-        let s = statsOnLoop()
-        let m = metrics
-        m.gauge("moq_relay_sessions", Double(openSessions))
-        m.count("moq_relay_sessions_total", sessionsTotal)
-        m.gauge("moq_relay_subscriptions", Double(tracks.values.reduce(0) { $0 + $1.subscribers.count }))
-        m.gauge("moq_relay_tracks", Double(tracks.count))
-        m.count("moq_relay_objects_in_total", s.objectsIn)
-        m.count("moq_relay_objects_out_total", s.objectsOut)
-        m.count("moq_relay_bytes_in_total", bytesIn)
-        m.count("moq_relay_bytes_out_total", bytesOut)
-        for reason in DropReason.allCases {
-            m.count("moq_relay_dropped_objects_total", s.dropsByReason[reason.rawValue] ?? 0, [("reason", reason.rawValue)])
-        }
-        m.count("moq_relay_streams_reset_total", s.streamsReset)
-        m.gauge("moq_relay_cache_bytes", Double(s.cacheBytes))
-        m.gauge("moq_relay_cache_objects", Double(s.cacheObjects))
-        m.count("moq_relay_cache_hits_total", s.cacheHits)
-        m.count("moq_relay_cache_misses_total", s.cacheMisses)
-        m.count("moq_relay_cache_evictions_total", s.cacheEvictions)
-        m.subscribers(queueSnapshots().map { ($0.id, $0.queuedBytes, $0.delay) })
-        return m.render()
-    }
 
     /// Per-subscriber queue counters and the current queue delay, keyed by the plane's subscriber ID.
     func queueSnapshots() -> [(id: UInt64, counters: QueueCounters, queuedBytes: Int, delay: Double)] {
