@@ -50,7 +50,6 @@ final class AmplificationPTOTests: XCTestCase {
         XCTAssertFalse(drain(pair.server).isEmpty, "the re-armed PTO sends probes")
 
         // From here on nothing is lost: the handshake completes.
-        let start = now
         var steps = 0
         while !(client.isEstablished && server.isEstablished), steps < 200 {
             steps += 1
@@ -67,6 +66,5 @@ final class AmplificationPTOTests: XCTestCase {
         // Not asserted: how long that takes. Here ~16 s of virtual time, because a PTO probes only one
         // space: the re-armed PTO resends Handshake data, useless to a client that lost the ServerHello,
         // and only the next, backed-off PTO resends the Initial (see docs/INTEROP-QUIC.md).
-        _ = start
     }
 }
