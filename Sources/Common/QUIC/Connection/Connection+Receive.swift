@@ -11,6 +11,12 @@ extension Connection {
         defer { reportCongestionIfChanged() }
         bytesReceived += datagram.count
         statsStorage.bytesReceived += datagram.count
+        // A datagram that lifts the anti-amplification limit re-arms the PTO timer the limit had
+        // disarmed (RFC 9002 §A.6), else a server whose flight was lost waits for the client's PTO.
+        if role == .server, recovery.amplificationBlocked, 3 * bytesReceived - bytesSent >= 64 {
+            recovery.amplificationBlocked = false
+            recovery.setLossDetectionTimer(now: now)
+        }
         process(datagram: datagram, from: address, now: now)
         // Packets that arrived before their keys (reordering) get a second chance once keys exist.
         if !undecryptablePackets.isEmpty {
