@@ -17,13 +17,14 @@ final class RelayHarness: @unchecked Sendable {
     private var clients: [QUICEndpoint] = []
 
     init(cache: TrackCache.Configuration = TrackCache.Configuration(),
-         queue: SubscriberQueue.Configuration = RelayServer.defaultQueueConfiguration) async throws {
+         queue: SubscriberQueue.Configuration = RelayServer.defaultQueueConfiguration, upstream: String? = nil) async throws {
         loop = MultiThreadedEventLoopGroup.singleton.next()
         relay = RelayServer(eventLoop: loop, cache: cache, queue: queue)
         let generated = try SelfSignedCertificate.generate(commonName: "moq-relay")
         endpoint = try await MoQTEndpoint.server(host: "127.0.0.1", port: 0, certificateChain: .pem(generated.certificatePEM),
                                                  privateKey: .pem(generated.privateKeyPEM), handler: relay, group: loop)
         port = endpoint.quic.localAddress?.port ?? 0
+        if let upstream { try await relay.connectUpstream(url: upstream) }
     }
 
     var url: String { "moqt://127.0.0.1:\(port)" }

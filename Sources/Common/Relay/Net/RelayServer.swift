@@ -21,6 +21,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     private var tracks: [FullTrackName: RelayTrack] = [:]
     /// Upstream subscriptions: (publisher session, request ID) → track.
     private var upstreamRequests: [UpstreamKey: RelayTrack] = [:]
+    /// SUBSCRIBEs waiting for a publisher (RENDEZVOUS_TIMEOUT).
+    private var rendezvous: [UpstreamKey: (connection: MoQTConnection, subscribe: Draft18.Subscribe)] = [:]
+    /// Announcements: (publisher session, PUBLISH_NAMESPACE request ID) → namespace.
+    private var announcements: [UpstreamKey: TrackNamespace] = [:]
+    /// SUBSCRIBE_NAMESPACE requests: (subscriber session, request ID) → (session, prefix).
+    private var namespaceSubscriptions: [UpstreamKey: (connection: MoQTConnection, prefix: TrackNamespace)] = [:]
+    /// Upstream FETCHes: (session, request ID) → the downstream FETCH they help answer.
+    private var upstreamFetches: [UpstreamKey: RelayFetch] = [:]
     private var aliases: [ObjectIdentifier: AliasAllocator] = [:]
     /// Open sessions that have had a subscription accepted.
     private var subscriberSessions: Set<ObjectIdentifier> = []
@@ -40,6 +48,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// How long a dropped stream's reset waits for its header to leave (a subscriber that does not
     /// read at all never lets it), in seconds.
     static let pendingResetLimit = 10.0
+    /// How long a FETCH waits for the upstream FETCHes of the ranges the cache lacks.
+    static let upstreamFetchTimeout: TimeAmount = .seconds(3)
     /// Cache counters of tracks already removed.
     private var retiredCache = CacheStats()
     /// The session to the upstream relay (`--upstream`), which gets what no local publisher serves.
@@ -94,17 +104,46 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         switch event {
         case .publishNamespaceRequested(let requestID, let announce):
             namespaces[announce.namespace] = connection
+            announcements[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = announce.namespace
             try? connection.session.accept(requestID)
             log?("moq-relay: namespace \(announce.namespace) announced")
+            notifyNamespaceSubscribers(announce.namespace, done: false)
+        case .publishRequested(let requestID, let publish):
+            handlePublish(connection, requestID, publish)
+        case .subscribeNamespaceRequested(let requestID, let subscribe):
+            handleSubscribeNamespace(connection, requestID, subscribe.prefix)
+        case .subscribeTracksRequested(let requestID, _):
+            // Accepted; tracks already relayed are not offered with PUBLISH yet.
+            try? connection.session.accept(requestID)
         case .subscribeRequested(let requestID, let subscribe):
             handleSubscribe(connection, requestID, subscribe)
+        case .fetchRequested(let requestID, let fetch):
+            handleFetch(connection, requestID, fetch)
+        case .fetchObject(let requestID, let object):
+            if let f = upstreamFetches[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
+                let t = TrackObject(location: object.location, forwarding: object.forwarding, publisherPriority: object.publisherPriority,
+                                    status: object.status, properties: object.properties, payload: object.payload)
+                f.assembly.receive(RelayObject(t, arrival: Self.now()))
+            }
+        case .fetchEnded(let requestID), .fetchReset(let requestID, _):
+            upstreamFetchEnded(connection, requestID)
         case .requestCancelled(let requestID, _):
-            removeDownstream(connection, requestID)
+            let key = UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)
+            if let ns = announcements.removeValue(forKey: key) {
+                if namespaces[ns] === connection { namespaces[ns] = nil }
+                log?("moq-relay: namespace \(ns) withdrawn")
+                notifyNamespaceSubscribers(ns, done: true)
+            } else if namespaceSubscriptions.removeValue(forKey: key) != nil {
+                break
+            } else {
+                removeDownstream(connection, requestID)
+            }
         case .subscribeOK(let requestID, let alias, _):
             if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
                 upstreamEstablished(track, alias: alias)
             }
         case .requestError(let requestID, let error):
+            upstreamFetchEnded(connection, requestID)
             if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
                 upstreamFailed(track, code: error.code, reason: error.reason)
             }
@@ -150,6 +189,16 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             return
         }
         guard let publisher = route(name.namespace) else {
+            if let ms = subscribe.parameters.rendezvousTimeout, ms > 0 {
+                // RENDEZVOUS_TIMEOUT: wait that long for a publisher of the namespace to appear.
+                let key = UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)
+                rendezvous[key] = (connection, subscribe)
+                eventLoop.scheduleTask(in: .milliseconds(Int64(min(ms, 600_000)))) { [weak self] in
+                    guard let self, self.rendezvous.removeValue(forKey: key) != nil else { return }
+                    try? connection.performOnLoop { try $0.reject(requestID, code: .timeout, reason: "no publisher within the rendezvous timeout") }
+                }
+                return
+            }
             try? session.reject(requestID, code: .doesNotExist, reason: "no publisher for namespace \(name.namespace)")
             return
         }
@@ -483,7 +532,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
 
     /// Unsubscribes upstream when the last subscriber of `track` left.
     private func retireIfUnused(_ track: RelayTrack) {
-        guard track.subscribers.isEmpty, track.pending.isEmpty, tracks[track.name] === track else { return }
+        guard track.subscribers.isEmpty, track.pending.isEmpty, tracks[track.name] === track, !track.published else { return }
         if !track.upstream.session.isClosed {
             try? track.upstream.performOnLoop { try $0.unsubscribe(track.upstreamRequestID) }
             log?("moq-relay: last subscriber of \(String(decoding: track.name.name, as: UTF8.self)) left, unsubscribed upstream")
@@ -509,7 +558,12 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             state.timer?.cancel()
             plane.detach(subscriber: state.id, track: nil)
         }
+        let withdrawn = namespaces.filter { $0.value === connection }.map(\.key)
         namespaces = namespaces.filter { $0.value !== connection }
+        announcements = announcements.filter { $0.key.connection != id }
+        namespaceSubscriptions = namespaceSubscriptions.filter { $0.key.connection != id }
+        rendezvous = rendezvous.filter { $0.key.connection != id }
+        for ns in withdrawn { notifyNamespaceSubscribers(ns, done: true) }
         for track in Array(tracks.values) {
             if track.upstream === connection {
                 finishTrack(track, code: .goingAway, reason: "publisher went away")
@@ -519,6 +573,147 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             track.subscribers.removeAll { $0.connection === connection }
             track.pending.removeAll { $0.connection === connection }
             if before != track.subscribers.count + track.pending.count { retireIfUnused(track) }
+        }
+    }
+
+    // MARK: PUBLISH and namespace interest
+
+    /// A publisher pushes a track (PUBLISH): accepted with FORWARD 1 and relayed like a
+    /// subscribed track, cached from its first object whether or not anyone subscribed yet.
+    private func handlePublish(_ connection: MoQTConnection, _ requestID: UInt64, _ publish: Draft18.Publish) {
+        do {
+            try connection.session.acceptPublish(requestID, forward: true)
+        } catch {
+            log?("moq-relay: accepting PUBLISH failed: \(error)")
+            return
+        }
+        if let old = tracks[publish.track] { finishTrack(old, code: .goingAway, reason: "track published anew") }
+        let track = RelayTrack(name: publish.track, upstream: connection, upstreamRequestID: requestID, cache: cacheConfiguration)
+        track.upstreamAlias = publish.trackAlias
+        track.isEstablished = true
+        track.published = true
+        tracks[publish.track] = track
+        upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = track
+        log?("moq-relay: track \(publish.track) published")
+        notifyNamespaceSubscribers(publish.track.namespace, done: false)
+    }
+
+    /// SUBSCRIBE_NAMESPACE: REQUEST_OK, then NAMESPACE for every announced namespace under the
+    /// prefix now and later (NAMESPACE_DONE when withdrawn). With an upstream relay the interest
+    /// is forwarded there too.
+    private func handleSubscribeNamespace(_ connection: MoQTConnection, _ requestID: UInt64, _ prefix: TrackNamespace) {
+        do { try connection.session.accept(requestID) } catch { return }
+        namespaceSubscriptions[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = (connection, prefix)
+        var sent = Set<TrackNamespace>()
+        for ns in Array(namespaces.keys) + tracks.values.filter(\.published).map(\.name.namespace)
+        where ns.hasPrefix(prefix) && sent.insert(ns).inserted {
+            try? connection.session.sendNamespace(requestID, suffix: ns.suffix(after: prefix) ?? ns)
+        }
+        if let up = upstreamRelay, up !== connection, !up.session.isClosed {
+            _ = try? up.performOnLoop { try $0.subscribeNamespace(prefix) }
+        }
+    }
+
+    private func notifyNamespaceSubscribers(_ namespace: TrackNamespace, done: Bool) {
+        if !done {
+            for (key, waiting) in rendezvous where waiting.subscribe.track.namespace.hasPrefix(namespace) {
+                rendezvous[key] = nil
+                if !waiting.connection.session.isClosed { handleSubscribe(waiting.connection, key.requestID, waiting.subscribe) }
+            }
+        }
+        for (key, sub) in namespaceSubscriptions where namespace.hasPrefix(sub.prefix) {
+            guard !sub.connection.session.isClosed else { continue }
+            let suffix = namespace.suffix(after: sub.prefix) ?? namespace
+            try? sub.connection.performOnLoop { session in
+                if done {
+                    try session.sendNamespaceDone(key.requestID, suffix: suffix)
+                } else {
+                    try session.sendNamespace(key.requestID, suffix: suffix)
+                }
+            }
+        }
+    }
+
+    // MARK: FETCH
+
+    /// Answers a FETCH from the cache; the spans it lacks are fetched from the track's upstream
+    /// (publisher or upstream relay) first, and the answer goes out once they are in.
+    private func handleFetch(_ connection: MoQTConnection, _ requestID: UInt64, _ fetch: Draft18.Fetch) {
+        let order = fetch.parameters.groupOrder ?? .ascending
+        let name: FullTrackName
+        let span: FetchSpan
+        switch fetch.range {
+        case .standalone(let track, let start, let end):
+            name = track
+            span = FetchSpan(start: start, wireEnd: end)
+        case .relativeJoining(let joined, let back), .absoluteJoining(let joined, let back):
+            guard let sub = subscriberStates[ObjectIdentifier(connection)]?.downstreams[joined], let track = sub.track,
+                  let largest = track.cache.largestLocation else {
+                try? connection.session.reject(requestID, code: .invalidJoiningRequestID, reason: "no such subscription with objects")
+                return
+            }
+            name = track.name
+            if case .relativeJoining = fetch.range {
+                span = .relativeJoining(groupsBack: back, largest: largest)
+            } else {
+                span = .absoluteJoining(startGroup: back, largest: largest)
+            }
+        }
+        let track = tracks[name]
+        var cache = track?.cache ?? TrackCache(configuration: cacheConfiguration)
+        let answer = cache.fetch(span, order: order)
+        if let track { track.cache = cache } else { retiredCache.misses += 1 }  // nothing of the track here
+        var assembly = FetchAssembly(span: span, order: order, cached: answer)
+        let upstream = track?.upstream ?? route(name.namespace)
+        let f = RelayFetch(connection: connection, requestID: requestID, assembly: assembly, upstream: upstream)
+        if let upstream, upstream !== connection, !answer.missing.isEmpty {
+            for gap in answer.missing {
+                let end = Location(group: gap.endGroup, object: gap.endObject.map { $0 + 1 } ?? 0)
+                if let id = try? upstream.performOnLoop({ try $0.fetch(name, start: gap.start, end: end, groupOrder: .ascending) }) {
+                    assembly.expect(id)
+                    upstreamFetches[UpstreamKey(connection: ObjectIdentifier(upstream), requestID: id)] = f
+                }
+            }
+            f.assembly = assembly
+            if !assembly.isComplete {
+                // An upstream that never answers must not hold the FETCH forever.
+                eventLoop.scheduleTask(in: Self.upstreamFetchTimeout) { [weak self] in
+                    guard let self, !f.answered else { return }
+                    self.upstreamFetches = self.upstreamFetches.filter { $0.value !== f }
+                    self.answerFetch(f)
+                }
+            }
+        }
+        if f.assembly.isComplete {
+            if answer.objects.isEmpty && track == nil {
+                try? connection.session.reject(requestID, code: .doesNotExist, reason: "no such track here or upstream")
+                return
+            }
+            answerFetch(f)
+        }
+    }
+
+    private func upstreamFetchEnded(_ connection: MoQTConnection, _ requestID: UInt64) {
+        guard let f = upstreamFetches.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) else { return }
+        if f.assembly.ended(requestID) { answerFetch(f) }
+    }
+
+    /// FETCH_OK and the fetch stream with every gathered object, then FIN.
+    private func answerFetch(_ f: RelayFetch) {
+        guard !f.answered else { return }
+        f.answered = true
+        let objects = f.assembly.result
+        let span = f.assembly.span
+        let end = objects.map(\.location).max() ?? span.start
+        try? f.connection.performOnLoop { session in
+            let stream = try session.acceptFetch(f.requestID, endOfTrack: false, endLocation: Location(group: max(end.group, span.start.group), object: end.object))
+            for o in objects {
+                let t = try o.trackObject()
+                try session.writeFetchItem(streamID: stream, .object(Draft18.FetchObject(
+                    location: o.location, forwarding: o.forwarding, publisherPriority: o.publisherPriority,
+                    properties: t.properties, payload: o.payload, status: o.status)))
+            }
+            try session.endFetch(streamID: stream)
         }
     }
 
@@ -548,12 +743,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                                       publisherPriority: received.publisherPriority, status: received.status,
                                       properties: received.properties, payload: received.payload)
         let object = RelayObject(trackObject, arrival: now)
-        if let stream = received.streamID {
+        if let stream = received.streamID, track.upstreamStreams[stream] == nil {
             track.upstreamStreams[stream] = RelaySubgroupKey(group: received.groupID, subgroup: subgroup)
+            track.openStreamsPerGroup[received.groupID, default: 0] += 1
         }
         guard track.cache.insert(object, now: now) == .inserted else { return }
         if received.status == .normal { stats.objectsIn += 1; stats.bytesIn += received.payload.count }
         if received.objectID == 0 {
+            completeFinishedGroups(track)
             _ = track.cache.evict(now: now)
             if let oldest = track.cache.oldestGroupID { track.endedSubgroups = track.endedSubgroups.filter { $0.group >= oldest } }
         }
@@ -586,10 +783,29 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         guard let key = track.upstreamStreams.removeValue(forKey: streamID)
             ?? subgroup.map({ RelaySubgroupKey(group: group, subgroup: $0) }) else { return }
         track.endedSubgroups.insert(key)
+        if let n = track.openStreamsPerGroup[key.group] {
+            track.openStreamsPerGroup[key.group] = max(n - 1, 0)
+            if resetCode != nil { track.openStreamsPerGroup[key.group] = nil }  // a reset group is never complete
+            completeFinishedGroups(track)
+        }
         for sub in track.subscribers where !sub.replayStaged {  // a staged replay ends its streams when it completes
             guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { continue }
             sub.endPending[key] = .some(resetCode)
             requestPump(state)
+        }
+    }
+
+    /// Marks complete in the cache every group whose upstream streams all ended with FIN, once a
+    /// later group has begun (so no subgroup of it can still be on its way).
+    private func completeFinishedGroups(_ track: RelayTrack) {
+        guard let latest = track.cache.largestLocation?.group else { return }
+        for (group, open) in track.openStreamsPerGroup where open == 0 && group < latest {
+            track.cache.markGroupComplete(group)
+            track.openStreamsPerGroup[group] = nil
+        }
+        // Forget groups the cache no longer holds.
+        if let oldest = track.cache.oldestGroupID {
+            for group in track.openStreamsPerGroup.keys where group < oldest { track.openStreamsPerGroup[group] = nil }
         }
     }
 

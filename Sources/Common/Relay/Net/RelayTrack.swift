@@ -10,6 +10,9 @@ final class RelayTrack {
     /// The upstream track alias, once SUBSCRIBE_OK arrived.
     var upstreamAlias: UInt64?
     var isEstablished = false
+    /// True for a track the publisher pushed with PUBLISH: it stays while the publisher sends it,
+    /// with or without subscribers.
+    var published = false
     var cache: TrackCache
     /// Accepted downstream subscriptions.
     var subscribers: [RelayDownstream] = []
@@ -20,6 +23,9 @@ final class RelayTrack {
     var endedSubgroups: Set<RelaySubgroupKey> = []
     /// Upstream stream ID to its subgroup.
     var upstreamStreams: [UInt64: RelaySubgroupKey] = [:]
+    /// Upstream subgroup streams still open, per group (a group whose streams all ended with FIN
+    /// is complete in the cache once a later group exists).
+    var openStreamsPerGroup: [UInt64: Int] = [:]
     /// PUBLISH_DONE from upstream, forwarded when every upstream stream has ended.
     var publishDone: Draft18.PublishDone?
 
