@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import TestSupport
 
 /// Runs the built executables as a user would and checks the exit-code contract (DESIGN §4).
 final class CLITests: XCTestCase {
@@ -11,22 +12,8 @@ final class CLITests: XCTestCase {
         return Bundle.main.bundleURL
     }
 
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
-
-    func run(_ tool: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.productsDirectory.appendingPathComponent(tool)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+    func run(_ tool: String, _ arguments: [String]) throws -> TestMedia.ProcessResult {
+        try TestMedia.run(Self.productsDirectory.appendingPathComponent(tool).path, arguments)
     }
 
     let tools = ["moq-pub", "moq-relay", "moq-sub"]

@@ -1,10 +1,11 @@
 import XCTest
+import TestSupport
 import Foundation
 
 /// moq-pub and moq-sub as a user runs them: dry runs, unusable inputs, help, and the exit-code
 /// contract (0 success, 1 runtime failure, 2 bad usage or input).
 final class PubDryRunCLITests: XCTestCase {
-    struct Result { let status: Int32; let stdout: String; let stderr: String }
+    typealias Result = TestMedia.ProcessResult
 
     /// The folder holding the built products (next to the test bundle), as CLITests finds it.
     static var productsDirectory: URL {
@@ -32,28 +33,7 @@ final class PubDryRunCLITests: XCTestCase {
     }
 
     static func runProcess(_ executable: URL, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Result(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        try TestMedia.run(executable.path, arguments)
     }
 
     func run(_ tool: String, _ arguments: [String]) throws -> Result {

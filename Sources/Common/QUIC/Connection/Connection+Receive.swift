@@ -50,6 +50,7 @@ extension Connection {
             }
             let dropped = statsStorage.packetsDropped
             handlePacket(header, datagram: datagram, from: address, now: now)
+            if statsStorage.packetsDropped > dropped { tracer?.packetDropped(size: header.packetEnd - header.packetStart, now: now) }
             // A short-header packet we could not process may be a stateless reset (RFC 9000 §10.3.1).
             if header.type == .oneRTT, statsStorage.packetsDropped > dropped, datagram.count >= 21,
                let token = peerTransportParameters?.statelessResetToken, Array(datagram.suffix(16)) == token {
@@ -192,6 +193,7 @@ extension Connection {
             fail(error, now: now)
             return
         }
+        tracer?.packetReceived(space: space, packetNumber: pn, size: header.packetEnd - header.packetStart, frames: frames, now: now)
         guard !frames.isEmpty else {
             fail(QUICError(.protocolViolation, "packet without frames"), now: now)
             return
@@ -373,6 +375,8 @@ extension Connection {
             acknowledgedPacketNumbers.keepLast(64)
         }
         let result = recovery.onAckReceived(ack, ackDelay: delay, space: space, now: now)
+        if !result.lost.isEmpty { tracer?.packetsLost(result.lost, now: now) }
+        tracer?.metricsUpdated(recovery, now: now)
         if role == .client && space == .handshake && !result.newlyAcked.isEmpty {
             recovery.peerCompletedAddressValidation = true
         }

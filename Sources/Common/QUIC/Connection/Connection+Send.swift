@@ -98,8 +98,8 @@ extension Connection {
         let overhead = plan.headerLength + pnLength + plan.tagLength
         guard room >= overhead + 8 else { return nil }
         let limit = room - overhead
-        var spaceState = spaces[space.rawValue]
-        let probing = spaceState.probesPending > 0
+        let si = space.rawValue
+        let probing = spaces[si].probesPending > 0
         var congestionAllows = probing || recovery.bytesInFlight + configuration.maxDatagramSize <= recovery.congestion.congestionWindow
         if congestionAllows && !probing && space == .application && configuration.pacing && handshakeConfirmed {
             if let wait = pacer.delay(now: now, congestionWindow: recovery.congestion.congestionWindow, smoothedRtt: recovery.rtt.smoothedRtt) {
@@ -109,10 +109,11 @@ extension Connection {
         }
 
         // ACK first: when due, or piggybacked on anything else we send.
-        let ackDue = spaceState.ackPending && (spaceState.ackDeadline.map { $0 <= now } ?? false)
+        let ackPending = spaces[si].ackPending
+        let ackDue = ackPending && (spaces[si].ackDeadline.map { $0 <= now } ?? false)
         let wantsData = congestionAllows && hasAckElicitingWork(space)
-        if spaceState.ackPending && (ackDue || wantsData || probing),
-           let ack = spaceState.makeAckFrame(now: now, ackDelayExponent: configuration.ackDelayExponent) {
+        if ackPending && (ackDue || wantsData || probing),
+           let ack = spaces[si].makeAckFrame(now: now, ackDelayExponent: configuration.ackDelayExponent) {
             let f = Frame.ack(ack)
             let before = plan.payload.count
             f.encode(to: &plan.payload)
@@ -142,15 +143,14 @@ extension Connection {
         // Header protection samples 16 bytes starting 4 bytes after the packet number.
         let minPayload = 4 - pnLength
         while plan.payload.count < minPayload { plan.payload.writeUInt8(0) }
-        spaceState = spaces[space.rawValue]
-        if probing && plan.ackEliciting { spaceState.probesPending = max(0, spaceState.probesPending - 1) }
+        // Updated in place: copying the whole space state would retain and release its buffers.
+        if probing && plan.ackEliciting { spaces[si].probesPending = max(0, spaces[si].probesPending - 1) }
         if plan.includesAck {
-            spaceState.ackPending = false
-            spaceState.ackDeadline = nil
-            spaceState.ackElicitingSinceAck = 0
+            spaces[si].ackPending = false
+            spaces[si].ackDeadline = nil
+            spaces[si].ackElicitingSinceAck = 0
         }
-        spaceState.nextPacketNumber = pn + 1
-        spaces[space.rawValue] = spaceState
+        spaces[si].nextPacketNumber = pn + 1
         if let allocator = packetNumberAllocator {
             plan.packetNumber = allocator(space)
             spaces[space.rawValue].nextPacketNumber = max(spaces[space.rawValue].nextPacketNumber, plan.packetNumber + 1)
@@ -228,13 +228,11 @@ extension Connection {
         }
 
         // CRYPTO data of this level.
-        var crypto = spaces[space.rawValue].cryptoSend
-        while room() > 8, let next = crypto.nextOffset {
+        while room() > 8, let next = spaces[space.rawValue].cryptoSend.nextOffset {
             let header = 1 + QUICVarint.encodedLength(next) + 2
-            guard let chunk = crypto.nextChunk(maxLength: min(room() - header, 16383)) else { break }
+            guard let chunk = spaces[space.rawValue].cryptoSend.nextChunk(maxLength: min(room() - header, 16383)) else { break }
             _ = put(.crypto(offset: chunk.offset, data: chunk.data), .crypto(space: space, offset: chunk.offset, length: chunk.data.count))
         }
-        spaces[space.rawValue].cryptoSend = crypto
         guard space == .application, writeKeys[EncryptionLevel.oneRTT.rawValue] != nil else { return }
 
         // DATAGRAM frames go before stream data (they are for latency-sensitive payloads).
@@ -316,7 +314,8 @@ extension Connection {
         let connectionCredit = peerMaxData > sentData ? peerMaxData - sentData : 0
         let streamLimit = min(s.maxStreamData, s.buffer.highestSent + connectionCredit)
         let previousHighest = s.buffer.highestSent
-        var chunk: (offset: UInt64, data: [UInt8])?
+        var chunkRange: Range<UInt64>?
+        var externalData: [UInt8]?
         if s.isExternal {
             // External stream: the bytes come from the data source when the packet is built.
             if let range = s.buffer.nextRange(maxLength: min(room - overhead, 16383), limit: streamLimit) {
@@ -326,25 +325,32 @@ extension Connection {
                     resetSendStream(s, errorCode: unavailableResetCode)
                     return false
                 }
-                chunk = (range.lowerBound, data)
+                chunkRange = range
+                externalData = data
             }
         } else {
-            chunk = s.buffer.nextChunk(maxLength: min(room - overhead, 16383), limit: streamLimit)
+            chunkRange = s.buffer.nextRange(maxLength: min(room - overhead, 16383), limit: streamLimit)
         }
-        if let chunk {
+        if let range = chunkRange {
+            let length = Int(range.upperBound - range.lowerBound)
             let newBytes = s.buffer.highestSent - previousHighest
             sentData += newBytes
-            if newBytes < UInt64(chunk.data.count) { statsStorage.streamBytesRetransmitted += UInt64(chunk.data.count) - newBytes }
-            let end = chunk.offset + UInt64(chunk.data.count)
-            let fin = s.finPending && end == s.buffer.endOffset
+            if newBytes < UInt64(length) { statsStorage.streamBytesRetransmitted += UInt64(length) - newBytes }
+            let fin = s.finPending && range.upperBound == s.buffer.endOffset
             if fin {
                 s.finPending = false
                 s.finSent = true
                 s.state = .dataSent
             }
-            let frame = StreamFrame(streamID: s.id, offset: chunk.offset, data: chunk.data, fin: fin)
-            frame.encode(to: &plan.payload, streamIDLength: idLength ?? QUICVarintLength(s.id))
-            plan.frames.append(.stream(streamID: s.id, offset: chunk.offset, length: chunk.data.count, fin: fin))
+            // The bytes go from the send buffer straight into the payload (no intermediate array).
+            StreamFrame.encodeHeader(streamID: s.id, offset: range.lowerBound, length: length, fin: fin,
+                                     streamIDLength: idLength ?? QUICVarintLength(s.id), to: &plan.payload)
+            if let externalData {
+                plan.payload.writeBytes(externalData)
+            } else {
+                s.buffer.appendBytes(range, to: &plan.payload.bytes)
+            }
+            plan.frames.append(.stream(streamID: s.id, offset: range.lowerBound, length: length, fin: fin))
             plan.ackEliciting = true
             return true
         } else if s.finPending && !s.buffer.hasPending {
@@ -402,14 +408,14 @@ extension Connection {
             // Cleartext 1-RTT: identity header protection and AEAD, no tag.
             packet += plan.payload.bytes
         } else {
-            let sealed = keys.seal(payload: plan.payload.bytes[...], packetNumber: plan.packetNumber, header: packet[...])
-            packet += sealed
-            HeaderProtection.apply(packet: &packet, packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength, protection: keys)
+            keys.sealPacket(&packet, payload: plan.payload.bytes, packetNumber: plan.packetNumber,
+                            packetNumberOffset: pnOffset, packetNumberLength: plan.packetNumberLength)
         }
 
         let record = SentPacket(packetNumber: plan.packetNumber, space: plan.space, timeSent: now, sentBytes: packet.count,
                                 ackEliciting: plan.ackEliciting, inFlight: plan.ackEliciting || plan.padded, frames: plan.frames)
         recovery.onPacketSent(record, now: now)
+        tracer?.packetSent(record, now: now)
         statsStorage.packetsSent += 1
         if plan.ackEliciting && plan.space == .application { pacer.onSent(bytes: packet.count) }
         if plan.ackEliciting {
@@ -547,6 +553,7 @@ extension Connection {
         }
         let record = SentPacket(packetNumber: packetNumber, space: .application, timeSent: timeSent, sentBytes: sentBytes,
                                 ackEliciting: true, inFlight: true, frames: frames)
+        tracer?.packetSent(record, now: now)  // logged when registered (the kernel sent it at timeSent)
         spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
         if acknowledgedPacketNumbers.contains(packetNumber) {
             // The peer's ACK for it was read before this registration: it is already acknowledged.

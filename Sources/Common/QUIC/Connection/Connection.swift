@@ -113,6 +113,8 @@ public final class Connection {
     package var pacingDeadline: QUICTime?
     /// DATAGRAM payloads waiting to be sent (oldest first, bounded).
     package var pendingDatagrams: [[UInt8]] = []
+    /// Observer of packets and recovery state (qlog); nil when not tracing.
+    package var tracer: ConnectionTracer?
 
     // MARK: Streams and flow control
 
@@ -216,6 +218,7 @@ public final class Connection {
         let keys = InitialSecrets.protections(destinationConnectionID: odcid.bytes)
         readKeys[EncryptionLevel.initial.rawValue] = keys.server
         writeKeys[EncryptionLevel.initial.rawValue] = keys.client
+        tracer = Connection.tracerFactory?(self, now)
         do { try tls.start() } catch { enterClosing(.localTransportError(QUICError(.crypto(alert: error.alert), error.reason)), now: now) }
         processTLSEvents(now: now)
     }
@@ -257,6 +260,7 @@ public final class Connection {
         let keys = InitialSecrets.protections(destinationConnectionID: initialHeader.destinationConnectionID.bytes)
         readKeys[EncryptionLevel.initial.rawValue] = keys.client
         writeKeys[EncryptionLevel.initial.rawValue] = keys.server
+        tracer = Connection.tracerFactory?(self, now)
         do { try tls.start() } catch { enterClosing(.localTransportError(QUICError(.crypto(alert: error.alert), error.reason)), now: now) }
         processTLSEvents(now: now)
     }
@@ -337,7 +341,7 @@ public final class Connection {
         return events[eventIndex]
     }
 
-    package func emit(_ event: ConnectionEvent) { events.append(event) }
+    package func emit(_ event: ConnectionEvent) { events.append(event); tracer?.connectionEvent(event) }
 
     // MARK: Key management
 
@@ -560,7 +564,7 @@ public final class Connection {
         if let timer = recovery.lossDetectionTimer, now >= timer {
             switch recovery.onLossDetectionTimeout(now: now) {
             case .none: break
-            case .lost(let packets): for p in packets { onPacketLost(p) }
+            case .lost(let packets): tracer?.packetsLost(packets, now: now); for p in packets { onPacketLost(p) }
             case .probe(let space, let count):
                 spaces[space.rawValue].probesPending += count
             }

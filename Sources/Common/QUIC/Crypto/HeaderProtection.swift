@@ -13,11 +13,11 @@ public enum HeaderProtection {
         let sampleStart = packetNumberOffset + 4
         precondition(packetNumberOffset >= 1 && (1...4).contains(packetNumberLength)
             && packet.count >= sampleStart + sampleLength, "packet too short for header protection")
-        let mask = protection.headerProtectionMask(sample: packet[sampleStart..<sampleStart + sampleLength])
+        let mask = protection.headerProtectionMaskBits(packet: packet, sampleStart: sampleStart)
         let isLongHeader = packet[0] & 0x80 != 0
-        packet[0] ^= mask[0] & (isLongHeader ? 0x0f : 0x1f)
+        packet[0] ^= UInt8(truncatingIfNeeded: mask) & (isLongHeader ? 0x0f : 0x1f)
         for i in 0..<packetNumberLength {
-            packet[packetNumberOffset + i] ^= mask[1 + i]
+            packet[packetNumberOffset + i] ^= UInt8(truncatingIfNeeded: mask >> (8 * UInt64(1 + i)))
         }
     }
 
@@ -26,12 +26,12 @@ public enum HeaderProtection {
     public static func remove(packet: inout [UInt8], packetNumberOffset: Int, protection: PacketProtection) throws(PacketProtectionError) -> Int {
         let sampleStart = packetNumberOffset + 4
         guard packetNumberOffset >= 1, packet.count >= sampleStart + sampleLength else { throw .packetTooShort }
-        let mask = protection.headerProtectionMask(sample: packet[sampleStart..<sampleStart + sampleLength])
+        let mask = protection.headerProtectionMaskBits(packet: packet, sampleStart: sampleStart)
         let isLongHeader = packet[0] & 0x80 != 0
-        packet[0] ^= mask[0] & (isLongHeader ? 0x0f : 0x1f)
+        packet[0] ^= UInt8(truncatingIfNeeded: mask) & (isLongHeader ? 0x0f : 0x1f)
         let packetNumberLength = Int(packet[0] & 0x03) + 1
         for i in 0..<packetNumberLength {
-            packet[packetNumberOffset + i] ^= mask[1 + i]
+            packet[packetNumberOffset + i] ^= UInt8(truncatingIfNeeded: mask >> (8 * UInt64(1 + i)))
         }
         return packetNumberLength
     }

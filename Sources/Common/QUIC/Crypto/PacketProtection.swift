@@ -18,6 +18,8 @@ public struct PacketProtection: @unchecked Sendable {
     private let aeadKey: SymmetricKey
     private let iv: [UInt8]
     private let headerProtectionKey: SymmetricKey
+    /// Expanded AES keys (nil for ChaCha20-Poly1305, which goes through swift-crypto).
+    private let cipher: PacketCipher?
 
     /// Derives key, IV and header-protection key from `secret` with HKDF-Expand-Label
     /// "quic key", "quic iv" and "quic hp" (RFC 9001 §5.1).
@@ -33,6 +35,13 @@ public struct PacketProtection: @unchecked Sendable {
         self.aeadKey = SymmetricKey(data: key)
         self.iv = HKDFExpandLabel.expand(secret: secret, label: "quic iv", length: suite.ivLength, suite: suite)
         self.headerProtectionKey = headerProtectionKey
+        switch suite {
+        case .aes128GCMSHA256, .aes256GCMSHA384:
+            self.cipher = PacketCipher(aes256: suite == .aes256GCMSHA384, key: key,
+                                       headerProtectionKey: headerProtectionKey.withUnsafeBytes { Array($0) })
+        case .chacha20Poly1305SHA256:
+            self.cipher = nil
+        }
     }
 
     /// Length in bytes of the AEAD authentication tag appended to every payload.
@@ -58,9 +67,68 @@ public struct PacketProtection: @unchecked Sendable {
         return nonce
     }
 
+    /// Calls `body` with the per-packet nonce in stack memory (no allocation).
+    @inline(__always)
+    private func withNonce<R>(packetNumber: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var storage: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &storage) { raw -> R in
+            let n = iv.count
+            iv.withUnsafeBytes { raw.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            var pn = packetNumber
+            var index = n - 1
+            while pn != 0 && index >= 0 {
+                raw[index] ^= UInt8(truncatingIfNeeded: pn)
+                pn >>= 8
+                index -= 1
+            }
+            return body(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+        }
+    }
+
+    /// Appends the sealed `payload` (ciphertext and tag) to `packet`, whose bytes are the unprotected
+    /// header (the associated data), and applies header protection (RFC 9001 §5.3, §5.4) with the
+    /// packet number at `packetNumberOffset`. One allocation at most (growing `packet`), no copies
+    /// beyond the encryption itself.
+    public func sealPacket(_ packet: inout [UInt8], payload: [UInt8], packetNumber: UInt64,
+                           packetNumberOffset: Int, packetNumberLength: Int) {
+        guard let cipher else {
+            packet += seal(payload: payload[...], packetNumber: packetNumber, header: packet[...])
+            HeaderProtection.apply(packet: &packet, packetNumberOffset: packetNumberOffset,
+                                   packetNumberLength: packetNumberLength, protection: self)
+            return
+        }
+        let headerLength = packet.count
+        let total = headerLength + payload.count + tagLength
+        packet.reserveCapacity(total)
+        packet.append(contentsOf: repeatElement(0, count: payload.count + tagLength))
+        let ok = withNonce(packetNumber: packetNumber) { nonce in
+            payload.withUnsafeBytes { plain in
+                packet.withUnsafeMutableBytes { out in
+                    cipher.seal(nonce: nonce, header: UnsafeRawBufferPointer(rebasing: out[0..<headerLength]), plaintext: plain,
+                                output: UnsafeMutableRawBufferPointer(rebasing: out[headerLength..<total]))
+                }
+            }
+        }
+        precondition(ok, "AES-GCM seal failed")
+        HeaderProtection.apply(packet: &packet, packetNumberOffset: packetNumberOffset,
+                               packetNumberLength: packetNumberLength, protection: self)
+    }
+
     /// AEAD-seals `payload`: the nonce is IV XOR packet number (RFC 9001 §5.3), the associated data is
     /// the unprotected header. Returns ciphertext followed by the tag.
     public func seal(payload: ArraySlice<UInt8>, packetNumber: UInt64, header: ArraySlice<UInt8>) -> [UInt8] {
+        if let cipher {
+            var out = [UInt8](repeating: 0, count: payload.count + tagLength)
+            let ok = withNonce(packetNumber: packetNumber) { nonce in
+                payload.withUnsafeBytes { plain in
+                    header.withUnsafeBytes { aad in
+                        out.withUnsafeMutableBytes { cipher.seal(nonce: nonce, header: aad, plaintext: plain, output: $0) }
+                    }
+                }
+            }
+            precondition(ok, "AES-GCM seal failed")
+            return out
+        }
         let nonceBytes = nonce(packetNumber: packetNumber)
         // The key and nonce sizes are fixed by the suite, so these calls cannot fail.
         switch suite {
@@ -79,6 +147,23 @@ public struct PacketProtection: @unchecked Sendable {
     public func open(ciphertext: ArraySlice<UInt8>, packetNumber: UInt64, header: ArraySlice<UInt8>) throws(PacketProtectionError) -> [UInt8] {
         guard ciphertext.count >= tagLength else { throw .packetTooShort }
         let split = ciphertext.endIndex - tagLength
+        if let cipher {
+            let plainLength = ciphertext.count - tagLength
+            var failed = false
+            let out = [UInt8](unsafeUninitializedCapacity: plainLength) { buffer, count in
+                failed = !withNonce(packetNumber: packetNumber) { nonce in
+                    ciphertext.withUnsafeBytes { sealed in
+                        header.withUnsafeBytes { aad in
+                            cipher.open(nonce: nonce, header: aad, ciphertext: sealed, output: UnsafeMutableRawBufferPointer(buffer))
+                        }
+                    }
+                }
+                if failed { buffer.initialize(repeating: 0) }
+                count = plainLength
+            }
+            if failed { throw .decryptionFailed }
+            return out
+        }
         let body = ciphertext[ciphertext.startIndex..<split]
         let tag = ciphertext[split...]
         let nonceBytes = nonce(packetNumber: packetNumber)
@@ -96,12 +181,37 @@ public struct PacketProtection: @unchecked Sendable {
         }
     }
 
+    /// The header-protection mask for the 16 sample bytes at `sampleStart` of `packet`, as five bytes in
+    /// the low 40 bits of the result (mask[0] in the lowest byte), without allocating. Same mask as
+    /// `headerProtectionMask(sample:)`; the caller guarantees the 16 bytes exist.
+    func headerProtectionMaskBits(packet: [UInt8], sampleStart: Int) -> UInt64 {
+        if let cipher {
+            var mask: (UInt64, UInt64) = (0, 0)
+            let ok = withUnsafeMutableBytes(of: &mask) { out in
+                packet.withUnsafeBytes { cipher.encryptBlock(UnsafeRawBufferPointer(rebasing: $0[sampleStart..<sampleStart + 16]), output: out) }
+            }
+            return ok ? UInt64(littleEndian: mask.0) & 0xff_ffff_ffff : 0
+        }
+        let bytes = headerProtectionMask(sample: packet[sampleStart..<sampleStart + 16])
+        var bits: UInt64 = 0
+        for (i, b) in bytes.prefix(5).enumerated() { bits |= UInt64(b) << (8 * UInt64(i)) }
+        return bits
+    }
+
     /// The 5-byte header-protection mask for a 16-byte ciphertext sample (RFC 9001 §5.4.3, §5.4.4).
     /// Returns an all-zero mask if `sample` is not 16 bytes long (callers check the length first).
     public func headerProtectionMask(sample: ArraySlice<UInt8>) -> [UInt8] {
         guard sample.count == 16 else { return [0, 0, 0, 0, 0] }
         switch suite {
         case .aes128GCMSHA256, .aes256GCMSHA384:
+            if let cipher {
+                var mask: (UInt64, UInt64) = (0, 0)
+                let ok = withUnsafeMutableBytes(of: &mask) { out in
+                    sample.withUnsafeBytes { cipher.encryptBlock($0, output: out) }
+                }
+                guard ok else { return [0, 0, 0, 0, 0] }
+                return withUnsafeBytes(of: &mask) { Array($0[0..<5]) }
+            }
             var block = Array(sample)
             do {
                 try AES.permute(&block, key: headerProtectionKey)

@@ -39,6 +39,16 @@ public struct StreamFrame: Equatable, Sendable {
         if hasLength { w.writeVarint(UInt64(data.count)) }
         w.writeBytes(data)
     }
+
+    /// Appends everything of a STREAM frame with a Length field except its `length` data bytes, which the
+    /// caller appends next (so stream bytes go from the send buffer into the packet without an array
+    /// of their own). Same bytes as `encode(to:streamIDLength:)` of the whole frame.
+    static func encodeHeader(streamID: UInt64, offset: UInt64, length: Int, fin: Bool, streamIDLength: Int, to w: inout ByteWriter) {
+        w.writeVarint(FrameType.stream | (offset != 0 ? 0x04 : 0) | 0x02 | (fin ? 0x01 : 0))
+        w.writeVarint(streamID, length: streamIDLength)
+        if offset != 0 { w.writeVarint(offset) }
+        w.writeVarint(UInt64(length))
+    }
 }
 
 import Wire

@@ -54,6 +54,14 @@ package struct SendBuffer: Sendable {
         return (range.lowerBound, Array(storage[from..<from + Int(range.upperBound - range.lowerBound)]))
     }
 
+    /// Appends the buffered bytes of `range` (a range `nextRange` returned; not for external buffers) to `out`.
+    package func appendBytes(_ range: Range<UInt64>, to out: inout [UInt8]) {
+        let from = storageStart + Int(range.lowerBound - baseOffset)
+        let count = Int(range.upperBound - range.lowerBound)
+        precondition(!isExternal && range.lowerBound >= baseOffset && from + count <= storage.count, "range not buffered")
+        storage.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[from..<from + count])) }
+    }
+
     /// The range `nextChunk` would send, marked sent (external buffers fetch the bytes themselves).
     package mutating func nextRange(maxLength: Int, limit: UInt64 = .max) -> Range<UInt64>? {
         guard maxLength > 0, let first = pending.first else { return nil }
