@@ -3,7 +3,8 @@ import Foundation
 /// The relay's counters, written as JSON by `moq-relay --stats FILE` on exit (DESIGN §4) with
 /// snake_case keys: `subscribers`, `objects_in`, `objects_out`, `packets_fast_path`,
 /// `packets_user_space`, `dropped_by_priority`, `retransmitted_fast_path`, `cache_hits`, plus the
-/// cache's size and the drops by reason.
+/// cache's size, the drops by reason, the open sessions and subscriptions and the payload bytes in
+/// and out (also served by `--metrics`).
 public struct RelayStats: Hashable, Sendable, Codable {
     /// Subscriptions served (peak or at exit, as the relay chooses to report).
     public var subscribers = 0
@@ -37,9 +38,7 @@ public struct RelayStats: Hashable, Sendable, Codable {
     public var dropsByReason: [String: Int] = [:]
     /// With `--ebpf`: the kernel's decision counters and the plane's own (absent without).
     public var fastPath: [String: UInt64]?
-
-    // Live values for `--metrics`, not part of the JSON document.
-    /// Open sessions (publishers, subscribers, the upstream relay).
+    /// Open sessions past SETUP (publishers, subscribers, the upstream relay).
     public var sessions = 0
     /// Subscriptions being served now.
     public var subscriptions = 0
@@ -94,5 +93,9 @@ public struct RelayStats: Hashable, Sendable, Codable {
         case streamsReset = "streams_reset"
         case dropsByReason = "drops_by_reason"
         case fastPath = "fast_path"
+        case sessions
+        case subscriptions
+        case bytesIn = "bytes_in"
+        case bytesOut = "bytes_out"
     }
 }
