@@ -203,9 +203,18 @@ final class DataStreamTests: XCTestCase {
         let b = encode([
             Draft18.FetchObject(location: Location(group: 1, object: 0), forwarding: .subgroup(0), publisherPriority: 200, payload: Array("tt".utf8)),
             Draft18.FetchObject(location: Location(group: 1, object: 1), forwarding: .subgroup(0), publisherPriority: 200, payload: []),
-            Draft18.FetchObject(location: Location(group: 1, object: 2), forwarding: .subgroup(0), publisherPriority: 200, payload: [], status: .endOfGroup),
+            Draft18.FetchObject(location: Location(group: 1, object: 2), forwarding: .subgroup(0), publisherPriority: 200, payload: [0x7a]),
         ])
-        XCTAssertEqual(b, [[0x1c, 0x01, 0x00, 0xc8, 0x02, 0x74, 0x74], [0x00, 0x00, 0x00], [0x00, 0x00, 0x03]])
+        // A zero Payload Length is followed by nothing: no Object Status on fetch streams (§11.2.1.1).
+        XCTAssertEqual(b, [[0x1c, 0x01, 0x00, 0xc8, 0x02, 0x74, 0x74], [0x00, 0x00], [0x00, 0x01, 0x7a]])
+        var db = Draft18.FetchObjectCoder()
+        var rb = ByteReader(b.flatMap { $0 })
+        var decoded: [Draft18.FetchStreamItem] = []
+        for _ in 0..<3 { decoded.append(try db.decode(from: &rb)) }
+        XCTAssertTrue(rb.isAtEnd)
+        guard case .object(let empty) = decoded[1] else { return XCTFail("no object") }
+        XCTAssertEqual(empty.payload, [])
+        XCTAssertEqual(empty.status, .normal)
         let c = encode([
             Draft18.FetchObject(location: Location(group: 5, object: 0), forwarding: .subgroup(0), publisherPriority: 1, payload: [0x61]),
             Draft18.FetchObject(location: Location(group: 3, object: 0), forwarding: .subgroup(0), publisherPriority: 1, payload: [0x62]),

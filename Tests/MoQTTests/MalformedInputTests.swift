@@ -72,7 +72,7 @@ final class MalformedInputTests: XCTestCase {
                 var r = ByteReader(self.frame(0x18, [0] + self.vi(1) + self.vi(0) + self.vi(1) + self.vi(0x08) + self.vi(5)))
                 _ = try Draft18.ControlMessage.decode(from: &r, options: .strict)
             }),
-            ("fetch object status 5", pv, { try self.decodeFetch(self.vi(0x1C) + self.vi(1) + self.vi(0) + [1] + self.vi(0) + self.vi(5)) }),
+            ("first fetch object without a publisher priority", pv, { try self.decodeFetch(self.vi(0x0C) + self.vi(1) + self.vi(0) + self.vi(0)) }),
             ("invalid filter type 5", pv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x21) + self.lp(self.vi(5)))) }),
             ("filter type 0", pv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x21) + self.lp(self.vi(0)))) }),
             ("truncated AbsoluteStart filter", kv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x21) + self.lp(self.vi(3) + self.vi(7)))) }),

@@ -44,12 +44,19 @@ public final class MoQTEndpoint: @unchecked Sendable {
     /// tools: `--allow-cleartext`, `moq-relay --ebpf`).
     nonisolated(unsafe) public static var transportOptions = MoQTTransportOptions()
 
+    /// The kernel fast path classifies one QUIC packet per skb and passes GSO super-packets up to
+    /// user space: an endpoint whose packets are meant for it (`fastPathEncoding`) sends without UDP GSO.
+    static func applySegmentationPolicy(_ quic: QUICEndpoint) async throws {
+        if transportOptions.fastPathEncoding { await quic.setSegmentationOffload(false) }
+    }
+
     /// A client endpoint on an ephemeral UDP port.
     public static func client(group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                               logger: Logger = Logger(label: "moqt")) async throws -> MoQTEndpoint {
         var config = EndpointConfiguration()
         config.connection = connectionConfiguration()
         let quic = try await QUICEndpoint.bind(host: "0.0.0.0", port: 0, configuration: config, group: group, logger: logger)
+        try await applySegmentationPolicy(quic)
         let (stream, continuation) = AsyncStream.makeStream(of: MoQTConnection.self)
         continuation.finish()
         return MoQTEndpoint(quic: quic, incoming: stream, continuation: continuation)
@@ -80,6 +87,7 @@ public final class MoQTEndpoint: @unchecked Sendable {
             },
             group: group,
             logger: logger)
+        try await applySegmentationPolicy(quic)
         let endpoint = MoQTEndpoint(quic: quic, incoming: stream, continuation: continuation)
         endpoint.acceptedBox = acceptedBox
         return endpoint

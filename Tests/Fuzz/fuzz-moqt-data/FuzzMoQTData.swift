@@ -209,7 +209,7 @@ enum FuzzMoQTData {
             let g1: UInt64 = order == .ascending ? 5 : 4
             coder.encode(.object(Draft18.FetchObject(location: Location(group: g0, object: 0), forwarding: .subgroup(0), publisherPriority: 3, properties: props, payload: [7, 7])), into: &w)
             coder.encode(.object(Draft18.FetchObject(location: Location(group: g0, object: 1), forwarding: .subgroup(1), publisherPriority: 3, payload: [8])), into: &w)
-            coder.encode(.object(Draft18.FetchObject(location: Location(group: g0, object: 4), forwarding: .datagram, publisherPriority: 9, payload: [], status: .endOfGroup)), into: &w)
+            coder.encode(.object(Draft18.FetchObject(location: Location(group: g0, object: 4), forwarding: .datagram, publisherPriority: 9, payload: [])), into: &w)
             coder.encode(.endOfRange(Location(group: g1, object: 0), nonExistent: true), into: &w)
             coder.encode(.object(Draft18.FetchObject(location: Location(group: g1, object: 6), forwarding: .subgroup(12), publisherPriority: 9, payload: [1, 2, 3])), into: &w)
             coder.encode(.endOfRange(Location(group: g1, object: 9), nonExistent: false), into: &w)

@@ -80,8 +80,8 @@ extension MoQTSession {
         try requireOpen()
         guard var o = outgoing[streamID], !o.ended, case .fetch(var coder) = o.kind else { throw MoQTSessionError.invalidStream(streamID) }
         if case .object(let obj) = item {
-            if obj.status != .normal, !(obj.payload.isEmpty && obj.properties.isEmpty) {
-                throw MoQTSessionError.invalidObject("status objects carry no payload or properties")
+            if obj.status != .normal {
+                throw MoQTSessionError.invalidObject("fetch streams carry no object status (§11.2.1.1)")
             }
             if let prior = o.lastFetchLocation {
                 let l = obj.location

@@ -728,7 +728,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let end = objects.map(\.location).max() ?? span.start
         try? f.connection.performOnLoop { session in
             let stream = try session.acceptFetch(f.requestID, endOfTrack: false, endLocation: Location(group: max(end.group, span.start.group), object: end.object))
-            for o in objects {
+            // Status objects (end of group or track) have no form on a fetch stream (§11.2.1.1).
+            for o in objects where o.status == .normal {
                 let t = try o.trackObject()
                 try session.writeFetchItem(streamID: stream, .object(Draft18.FetchObject(
                     location: o.location, forwarding: o.forwarding, publisherPriority: o.publisherPriority,

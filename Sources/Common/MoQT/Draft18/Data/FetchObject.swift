@@ -1,9 +1,10 @@
 extension Draft18 {
     /// One object of a fetch response (§11.4.4, Figure 27), with absolute IDs.
     ///
-    /// Figure 27 has no Object Status, but deployed draft-18 peers (moxygen, aiomoqt) follow a zero
-    /// Payload Length with a Status vi64 as on subgroup streams; this codec does the same, so an
-    /// empty object carries `status`.
+    /// Figure 27 has no Object Status: §11.2.1.1 says it "is absent in Objects delivered via a
+    /// FETCH", and aiomoqt's draft-18 profile reads nothing after a zero Payload Length. `status`
+    /// is therefore always `.normal` on fetch streams (decoded objects have it; the session refuses
+    /// to write others — end of group or track is what End of Range and FETCH_OK say).
     public struct FetchObject: Hashable, Sendable {
         /// Group and object ID.
         public var location: Location
@@ -15,7 +16,7 @@ extension Draft18 {
         public var properties: ObjectProperties
         /// The payload (possibly empty).
         public var payload: [UInt8]
-        /// The status (sent only with an empty payload; non-normal objects have no payload or properties).
+        /// Always `.normal` on the wire (kept so fetched objects convert to and from track objects).
         public var status: ObjectStatus
 
         /// A fetched object.

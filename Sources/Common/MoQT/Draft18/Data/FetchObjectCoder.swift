@@ -7,7 +7,8 @@ extension Draft18 {
     /// Reading of the draft applied here: an End of Range carries absolute Group and Object IDs
     /// (the draft says "the Group ID and Object ID fields are present"); with the Group ID Delta
     /// absent, a present Object ID Delta is added to the prior object ID as written in the draft; a
-    /// zero Payload Length is followed by an Object Status, as deployed peers do (see `FetchObject`).
+    /// zero Payload Length is an empty payload and nothing follows it (§11.2.1.1: the Object Status
+    /// "is absent in Objects delivered via a FETCH").
     public struct FetchObjectCoder: Hashable, Sendable {
         /// Serialization Flags meaning End of Non-Existent Range.
         public static let endOfNonExistentRange: UInt64 = 0x8C
@@ -92,10 +93,9 @@ extension Draft18 {
                 w.writeVI64(flags)
                 // Collected in wire order: group delta, subgroup, object delta, priority, properties.
                 w.writeBytes(fields.bytes)
-                precondition(o.status == .normal || (o.payload.isEmpty && o.properties.isEmpty),
-                             "status objects have no payload or properties")
+                precondition(o.status == .normal, "fetch objects carry no status (§11.2.1.1)")
                 w.writeVI64(UInt64(o.payload.count))
-                if o.payload.isEmpty { w.writeVI64(o.status.rawValue) } else { w.writeBytes(o.payload) }
+                w.writeBytes(o.payload)
                 priorGroup = o.location.group
                 priorObject = o.location.object
                 if case .subgroup(let s) = o.forwarding { priorSubgroup = s }
@@ -207,13 +207,7 @@ extension Draft18 {
             }
             let props = flags & 0x20 != 0 ? try ObjectProperties.decode(from: &c) : ObjectProperties()
             let length = try c.readVI64()
-            var status = ObjectStatus.normal
-            if length == 0 {
-                let raw = try c.readVI64()
-                guard let s = ObjectStatus(rawValue: raw) else { throw MoQTError.protocolViolation("unknown object status \(raw)") }
-                if s != .normal && !props.isEmpty { throw MoQTError.protocolViolation("properties on an object with status \(s)") }
-                status = s
-            }
+            let status = ObjectStatus.normal
             priorGroup = group
             priorObject = object
             if case .subgroup(let s) = forwarding { priorSubgroup = s }
