@@ -52,8 +52,10 @@ final class RelayCongestionTests: XCTestCase {
         if let first = dropped.first?.1, let paused = pausedAt {
             XCTAssertLessThan(first.seconds(since: paused), 1.2, "first drop \(first.seconds(since: paused)) s after the stall")
         }
-        // Least important first: the first drop is a B object, and B ≥ P ≥ I in dropped counts.
-        XCTAssertEqual(dropped.first?.0.publisherPriority, 2)
+        // Least important first: the first drop is never an I object (a B, or a P when the expired
+        // unit held no B — the delay bound only considers units holding an expired object, which
+        // depends on scheduling), and B ≥ P ≥ I in dropped counts.
+        XCTAssertNotEqual(dropped.first?.0.publisherPriority, 0)
         let byPriority = Dictionary(grouping: dropped, by: { $0.0.publisherPriority }).mapValues(\.count)
         XCTAssertGreaterThanOrEqual(byPriority[2, default: 0], byPriority[1, default: 0], "\(byPriority)")
         XCTAssertGreaterThanOrEqual(byPriority[1, default: 0], byPriority[0, default: 0], "\(byPriority)")
