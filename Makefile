@@ -40,7 +40,7 @@ test: deps build media
 
 ## demo: the main job, end to end.
 demo: deps build media
-	@scripts/demo.sh --subs 3
+	@scripts/demo.sh --ebpf --subs 3
 
 ## bench: benchmarks (figures, not pass/fail).
 bench: deps build media
