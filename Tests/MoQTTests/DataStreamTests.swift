@@ -123,9 +123,9 @@ final class DataStreamTests: XCTestCase {
             let forwarding: ObjectForwardingPreference = rng.int(0...6) == 0 ? .datagram : .subgroup(subgroup)
             let priority = rng.int(0...3) == 0 ? rng.u8() : 7
             if rng.int(0...7) == 0 {
+                // An empty object: fetch streams carry no status, so it decodes as an empty normal object.
                 items.append(.object(Draft18.FetchObject(location: Location(group: group, object: object), forwarding: forwarding,
-                                                         publisherPriority: priority, payload: [],
-                                                         status: rng.bool() ? .endOfGroup : .endOfTrack)))
+                                                         publisherPriority: priority, payload: [])))
                 continue
             }
             items.append(.object(Draft18.FetchObject(location: Location(group: group, object: object), forwarding: forwarding,
@@ -176,8 +176,8 @@ final class DataStreamTests: XCTestCase {
         coder.encode(.endOfRange(Location(group: 9, object: 2), nonExistent: true), into: &w)
         XCTAssertEqual(w.bytes, [
             0x1C, 0x05, 0x00, 0x03, 0x01, 0xaa,   // group+object+priority present, subgroup zero
-            0x00, 0x00, 0x00,                      // everything implied; empty payload, status normal
-            0x0E, 0x01, 0x00, 0x00, 0x00,          // group delta 1 (5 -> 7), subgroup prior+1, object 0
+            0x00, 0x00,                            // everything implied; empty payload (no status on fetch streams)
+            0x0E, 0x01, 0x00, 0x00,                // group delta 1 (5 -> 7), subgroup prior+1, object 0, empty
             0x80, 0x8C, 0x09, 0x02,                // End of Non-Existent Range at {9, 2}
         ])
     }

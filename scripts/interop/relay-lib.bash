@@ -69,3 +69,21 @@ stop_pid() {
     [[ $rc -eq 0 ]] || { echo "moq-relay $1 exited $rc"; cat "$work/$1.err"; exit 1; }
     [[ -s "$work/$1.json" ]] || { echo "no stats from relay $1"; exit 1; }
 }
+
+# Checks subscribers 1..3 of a clip: each TS decodes to the source's frames and each report has all
+# 120 objects, no gap and no duplicate. Label prefix for the printed lines as $2 (may be empty).
+check_three_subs() {  # clip, label prefix
+    local clip=$1 label=${2:+$2 } src i
+    src=$(frames "$media/$clip")
+    for i in 1 2 3; do
+        if [[ "$(frames "$work/sub$i.ts")" != "$src" ]]; then echo "${label}sub $i: received frames differ from the source"; exit 1; fi
+        python3 - "$work/sub$i.json" "${label}sub $i" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["gaps"] == [], f"gaps: {r['gaps']}"
+assert r["objects"] == 120, f"objects: {r['objects']}"
+assert r["duplicates"] == 0, f"duplicates: {r['duplicates']}"
+print(f"{sys.argv[2]}: {r['objects']} objects, {r['groups']} groups, no gaps, latency p50 {r['latency_us']['p50']} us")
+PY
+    done
+}

@@ -25,18 +25,7 @@ stop_pid b "$pid_b"
 stop_pid c "$pid_c"
 stop_relay
 
-src=$(frames "$media/$clip")
-for i in 1 2 3; do
-    if [[ "$(frames "$work/sub$i.ts")" != "$src" ]]; then echo "sub $i: received frames differ from the source"; exit 1; fi
-    python3 - "$work/sub$i.json" "sub $i" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-assert r["gaps"] == [], f"gaps: {r['gaps']}"
-assert r["objects"] == 120, f"objects: {r['objects']}"
-assert r["duplicates"] == 0, f"duplicates: {r['duplicates']}"
-print(f"{sys.argv[2]}: {r['objects']} objects, {r['groups']} groups, no gaps, latency p50 {r['latency_us']['p50']} us")
-PY
-done
+check_three_subs "$clip"
 python3 - "$work/relay.json" "$work/b.json" "$work/c.json" <<'PY'
 import json, sys
 a, b, c = (json.load(open(p)) for p in sys.argv[1:4])
