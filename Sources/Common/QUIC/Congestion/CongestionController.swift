@@ -12,3 +12,10 @@ public protocol CongestionController: AnyObject {
     /// Persistent congestion was established (RFC 9002 §7.6).
     func onPersistentCongestion(now: QUICTime)
 }
+
+extension CongestionController {
+    /// kInitialWindow (RFC 9002 §7.2): min(10 * max_datagram_size, max(14720, 2 * max_datagram_size)).
+    static func initialWindow(maxDatagramSize: Int) -> Int {
+        min(10 * maxDatagramSize, max(14720, 2 * maxDatagramSize))
+    }
+}

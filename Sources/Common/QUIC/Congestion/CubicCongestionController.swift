@@ -37,7 +37,7 @@ public final class CubicCongestionController: CongestionController {
 
     public init(maxDatagramSize: Int) {
         self.maxDatagramSize = maxDatagramSize
-        congestionWindow = min(10 * maxDatagramSize, max(14720, 2 * maxDatagramSize))
+        congestionWindow = Self.initialWindow(maxDatagramSize: maxDatagramSize)
     }
 
     private func inCongestionRecovery(_ sentTime: QUICTime) -> Bool {

@@ -14,8 +14,7 @@ public final class NewRenoCongestionController: CongestionController {
 
     public init(maxDatagramSize: Int) {
         self.maxDatagramSize = maxDatagramSize
-        // kInitialWindow = min(10 * max_datagram_size, max(14720, 2 * max_datagram_size))
-        congestionWindow = min(10 * maxDatagramSize, max(14720, 2 * maxDatagramSize))
+        congestionWindow = Self.initialWindow(maxDatagramSize: maxDatagramSize)
     }
 
     private func inCongestionRecovery(_ sentTime: QUICTime) -> Bool {
