@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the deterministic test clips of moq-fastrelay with ffmpeg (synthetic testsrc2 video, libx264).
 #
-#   media/make-test-media.sh [--force] [--duration SECONDS] [OUTDIR]
+#   media/make-test-media.sh [--force] [--duration SECONDS] [--bench] [OUTDIR]
 #
 # OUTDIR defaults to this script's folder. Existing files are kept unless --force.
 # MEDIA_DURATION (or --duration) shortens the clips (default 10 s) for fast tests.
@@ -11,17 +11,22 @@
 #   test-audio.mp4    the video of test.mp4 plus an AAC audio track
 #   test.mkv          the video of test.mp4 in Matroska
 #   test-hevc.mp4     H.265 (libx265), 2 B-frames between references
+# With --bench, only the benchmark clip instead (not made by `make media`/`make test`; ~6 s to encode):
+#   bench-4mbit.mp4   1280x720, 30 fps, GOP 30, no B-frames, ~4.1 Mbit/s (x264 ABR -b:v 4M with
+#                     -maxrate 4M -bufsize 4M: 3.9-4.6 Mbit/s in every second of the 10 s clip)
 # Each file is written to a temporary name and renamed, so concurrent runs never see half a file.
 set -euo pipefail
 
 force=0
+bench=0
 duration="${MEDIA_DURATION:-10}"
 outdir=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --force) force=1 ;;
         --duration) shift; duration="${1:?--duration needs a value}" ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --bench) bench=1 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "make-test-media.sh: unknown option $1" >&2; exit 2 ;;
         *) outdir="$1" ;;
     esac
@@ -49,6 +54,11 @@ make() { # make NAME ffmpeg-arguments...
     echo "made $target"
 }
 
+if [ "$bench" = 1 ]; then
+    make bench-4mbit.mp4 -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=${duration}" "${x264[@]}" -bf 0 \
+        -b:v 4M -maxrate 4M -bufsize 4M -movflags +faststart
+    exit 0
+fi
 make test.mp4 "${video_src[@]}" "${x264[@]}" -bf 0 -movflags +faststart
 make test-bframes.mp4 "${video_src[@]}" "${x264[@]}" -bf 2 -b_strategy 0 -movflags +faststart
 make test-audio.mp4 "${video_src[@]}" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=${duration}" \
