@@ -151,7 +151,7 @@ run() {
     local ts0 ts1
     ts0=$(date +%s.%N)
     for ((k = 1; k <= n; k++)); do
-        ns_bg "${sub_ns[k]}" "$out/sub$k" timeout $((duration + 120)) "$bin/moq-sub" --relay "moqt://${sub_relay[k]}:$port" \
+        ns_bg "${sub_ns[k]}" "$out/sub$k" timeout -k 10 $((duration + 120)) "$bin/moq-sub" --relay "moqt://${sub_relay[k]}:$port" \
             --insecure --report "$out/sub$k.json" "${client[@]}" "${sub_args[@]}"
         sub_pid[k]=$bg_pid
     done
@@ -159,24 +159,24 @@ run() {
     local failed=0 relay_dead=0
     for ((k = 1; k <= n; k++)); do wait "${sub_pid[k]}" || failed=$((failed + 1)); done
     local c1 t1 m1 rss
+    kill -0 "$relay_pid" 2>/dev/null || relay_dead=1
     c1=$(cpu_ticks "$relay_pid")
     t1=$(date +%s.%N)
     m1=$(machine_ticks)
     rss=$(peak_rss_kb "$relay_pid")
-    kill -0 "$relay_pid" 2>/dev/null || relay_dead=1
     kill -TERM "$pub_pid" 2>/dev/null || true
     wait "$pub_pid" || true
     if [[ $mode == aiomoqt ]]; then
         # Its exit status on SIGTERM is not a verdict; only whether it was still running.
         kill -TERM "$relay_pid" 2>/dev/null || true
         wait_pid "$relay_pid" 15 >/dev/null 2>&1 || true
-    else
-        stop_relay "$relay_pid" relay >/dev/null 2>&1 || relay_dead=1
+    elif ! stop_relay "$relay_pid" relay >/dev/null 2>&1; then
+        ((relay_dead)) || relay_dead=2
     fi
     ns_cleanup
     rows+=("$(python3 - "$out" "$n" "$mode" "$((c1 - c0))" "$tck" "$t0" "$t1" "$failed" "$relay_dead" "$duration" "$pacing" \
         "$rss" "$m0" "$m1" "$load" "$ts0" "$ts1" "$media_bps" <<'PY'
-import collections, json, os, statistics, sys
+import collections, json, os, re, statistics, sys
 a = sys.argv[1:]
 out, n, mode, ticks, tck, t0, t1, failed, relay_dead, duration, pacing = a[0], int(a[1]), a[2], int(a[3]), int(a[4]), float(a[5]), float(a[6]), int(a[7]), int(a[8]), float(a[9]), int(a[10])
 rss_kb, m0, m1, load, ts0, ts1, media_bps = int(a[11] or 0), a[12].split(), a[13].split(), a[14], float(a[15]), float(a[16]), int(a[17])
@@ -190,7 +190,9 @@ try:
     stats = json.load(open(os.path.join(out, "relay.json")))
 except (OSError, ValueError):
     stats = None
-cpu = ticks / tck
+# relay_dead: 1 = it had exited before the subscribers were done (its CPU time is lost with it),
+# 2 = it failed to stop cleanly.
+cpu = ticks / tck if relay_dead != 1 else float("nan")
 wall = t1 - t0
 gb = sum(r["bytes"] for r in reps) / 1e9
 busy = int(m1[0]) - int(m0[0]); idle = int(m1[1]) - int(m0[1])
@@ -209,7 +211,23 @@ objs = f"{stats.get('objects_out', 0) / wall:7.0f}" if stats is not None else f"
 fast = f"{stats.get('packets_fast_path', 0):9d}" if stats is not None else f"{'n/a':>9}"
 notes = []
 if relay_dead:
-    notes.append("relay died or failed to stop")
+    crash = ""
+    try:
+        err = open(os.path.join(out, "relay.err"), errors="replace").read().splitlines()
+        for i, l in enumerate(err):
+            if "Program crashed" in l or "Fatal error" in l:
+                crash = l.strip("* ")
+                # The crashed thread's first frame with a source file: "0x... FUNC + OFF in BIN at FILE:LINE:COL".
+                start = next((j for j in range(i + 1, len(err)) if err[j].rstrip().endswith(" crashed:")), None)
+                for e in err[start + 1:] if start is not None else []:
+                    m = re.search(r"0x[0-9a-f]+ (.+?) in \S+ at (\S+?)(:\d+)", e)
+                    if m and "compiler-generated" not in m.group(2):
+                        crash += f" in {m.group(1)} ({os.path.basename(m.group(2))}{m.group(3)})"
+                        break
+                break
+    except OSError:
+        pass
+    notes.append(("relay exited during the run" if relay_dead == 1 else "relay failed to stop cleanly") + (f": {crash}" if crash else ""))
 if failed or len(reps) < n:
     last = collections.Counter()
     for k in range(1, n + 1):
@@ -225,7 +243,8 @@ if failed or len(reps) < n:
 if ts1 - ts0 > 1:
     notes.append(f"subs started over {ts1 - ts0:.1f} s")
 note = ("  (" + "; ".join(notes) + ")") if notes else ""
-print(f"{mode:<7} {n:5d} {cpu:7.2f} {(cpu / gb if gb else nan):8.1f} {rss_kb / 1024:6.0f} {objs} "
+rss = f"{rss_kb / 1024:6.0f}" if rss_kb else f"{'n/a':>6}"
+print(f"{mode:<7} {n:5d} {cpu:7.2f} {(cpu / gb if gb else nan):8.1f} {rss} {objs} "
       f"{statistics.mean(rates):7.2f} {min(rates):7.2f} {sum(rates):7.1f} "
       f"{p50:7.2f} {p99:8.2f} {p99med:8.2f} {gaps:5d} {joins:5d} {fast} {busy_pct:5.0f} {load:>5}{note}")
 PY
