@@ -54,4 +54,27 @@ final class StreamBufferTests: XCTestCase {
         b.onLost(0..<30)
         XCTAssertEqual(b.nextChunk(maxLength: 100, limit: 30)?.data.count, 30, "retransmission is within old credit")
     }
+
+    /// A stream reset with more than 64 KiB in flight, then ACKs of that data (seen in moq-relay at
+    /// 100 subscribers): used to trap in `storage.removeFirst`.
+    func testAcksAfterResetDiscardAreIgnored() {
+        var b = SendBuffer()
+        b.append(Array(repeating: 7, count: 200_000))
+        var sent: [Range<UInt64>] = []
+        while let r = b.nextRange(maxLength: 1200) { sent.append(r) }
+        b.discardAll()
+        for r in sent { XCTAssertFalse(b.onAcked(r)) }
+        XCTAssertTrue(b.isFullyAcked)
+        XCTAssertEqual(b.unackedCount, 0)
+
+        let s = SendStream(id: 0, maxStreamData: 1 << 20, capacity: 1 << 20)
+        XCTAssertEqual(s.write(Array(repeating: 1, count: 100_000)), 100_000)
+        var ranges: [Range<UInt64>] = []
+        while let r = s.buffer.nextRange(maxLength: 1200) { ranges.append(r) }
+        s.reset = (errorCode: 0, finalSize: s.buffer.highestSent)
+        s.buffer.discardAll()
+        for r in ranges { s.onAcked(offset: r.lowerBound, length: Int(r.upperBound - r.lowerBound), fin: false) }
+        XCTAssertEqual(s.buffer.unackedCount, 0)
+        XCTAssertEqual(s.buffer.baseOffset, 0, "acks after the reset do not move the buffer")
+    }
 }

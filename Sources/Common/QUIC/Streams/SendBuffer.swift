@@ -105,7 +105,10 @@ package struct SendBuffer: Sendable {
     /// Marks a range acknowledged; returns true when the acknowledged prefix advanced.
     @discardableResult
     package mutating func onAcked(_ range: Range<UInt64>) -> Bool {
-        let clipped = max(range.lowerBound, baseOffset)..<max(range.upperBound, baseOffset)
+        // Never past the bytes held: after `discardAll` (stream reset) an ACK of data sent before
+        // the reset would otherwise move `storageStart` beyond `storage`.
+        let lower = max(range.lowerBound, baseOffset)
+        let clipped = lower..<max(isExternal ? range.upperBound : min(range.upperBound, endOffset), lower)
         guard !clipped.isEmpty else { return false }
         acked.insert(clipped)
         pending.remove(clipped)

@@ -75,6 +75,8 @@ package final class SendStream {
     }
 
     package func onAcked(offset: UInt64, length: Int, fin: Bool) {
+        // After our RESET_STREAM the data is gone (`discardAll`); late ACKs of it change nothing.
+        guard reset == nil else { return }
         buffer.onAcked(offset..<offset + UInt64(length))
         if fin { finAcked = true }
         if finAcked && buffer.isFullyAcked && reset == nil { state = .dataRecvd }
