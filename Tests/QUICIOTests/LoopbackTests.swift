@@ -103,4 +103,41 @@ final class LoopbackTests: XCTestCase {
         }
         await client.close()
     }
+
+    /// Records the events a connection delivers.
+    final class EventLog: QUICConnectionDelegate, @unchecked Sendable {
+        var events: [ConnectionEvent] = []
+        func connection(_ connection: QUICConnection, core: Connection, didReceive event: ConnectionEvent) { events.append(event) }
+    }
+
+    /// An established connection that goes silent (the server vanished, e.g. crashed) ends by idle
+    /// timeout: its delegate must see `.connectionClosed` (moq-sub used to wait for SERVER_SETUP
+    /// forever, no timer left).
+    func testIdleTimeoutAfterHandshakeReachesTheDelegate() async throws {
+        let cert = try SelfSignedCertificate.generate(commonName: "localhost")
+        let serverTLS = TLSConfiguration.server(alpnProtocols: [Self.alpn], certificateChain: .pem(cert.certificatePEM),
+                                                privateKey: .pem(cert.privateKeyPEM))
+        var serverConfig = EndpointConfiguration()
+        serverConfig.acceptsIncoming = true
+        let server = try await QUICEndpoint.bind(host: "127.0.0.1", port: 0, configuration: serverConfig,
+                                                 serverTLSFactory: { try GnuTLSSession(configuration: serverTLS, localTransportParameters: $0) })
+        var clientConfig = EndpointConfiguration()
+        clientConfig.connection.maxIdleTimeout = .milliseconds(1000)
+        let client = try await QUICEndpoint.bind(host: "127.0.0.1", port: 0, configuration: clientConfig)
+        let clientTLS = TLSConfiguration.client(alpnProtocols: [Self.alpn], serverName: "localhost", verifyPeer: false)
+        let log = EventLog()
+        let connection = try await client.connect(host: "127.0.0.1", port: server.localAddress!.port!,
+                                                  tlsFactory: { try GnuTLSSession(configuration: clientTLS, localTransportParameters: $0) },
+                                                  delegate: { _ in log })
+        var closed = false
+        for _ in 0..<50 where !closed {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            closed = try await connection.eventLoop.submit {
+                log.events.contains { if case .connectionClosed = $0 { return true } else { return false } }
+            }.get()
+        }
+        XCTAssertTrue(closed, "the delegate never saw the idle timeout")
+        await client.close()
+        await server.close()
+    }
 }

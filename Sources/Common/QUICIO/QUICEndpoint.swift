@@ -175,6 +175,9 @@ public final class QUICEndpoint: @unchecked Sendable {
                 }
             case .connectionRemoved(let handle):
                 if let c = connections.removeValue(forKey: handle) {
+                    // Its last events first (the `.connectionClosed` of an idle timeout is still queued):
+                    // the delegate (a MoQT session waiting for SETUP) must learn that it closed.
+                    c.drainEvents()
                     c.fail(.connectionClosed(c.core.closeReasonIfClosed ?? .idleTimeout))
                 }
             }
