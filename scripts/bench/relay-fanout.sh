@@ -24,8 +24,9 @@
 #   --loopback         no namespaces: everything on 127.0.0.1
 #   --out-dir DIR      keep logs, reports and stats (default: a temporary directory, removed)
 #
-# Per run it prints: relay CPU seconds (utime+stime of the relay process, all threads, from /proc,
-# from just before the publisher starts to the last subscriber's exit) and per GB delivered (sum of the
+# Per run it prints: the run's wall time (from just before the publisher starts to the last
+# subscriber's exit); relay CPU seconds over it (utime+stime of the relay process, all threads, from
+# /proc), as cores (CPU seconds / wall time) and per GB delivered (sum of the
 # subscribers' received payload bytes); the relay's peak RSS (VmHWM); objects/s out of the relay
 # (moq-relay --stats objects_out over the run's wall time; n/a for aiomoqt, which has no such counter);
 # the delivered rate: payload Mbit/s per subscriber (its bytes over --duration; mean and lowest) and
@@ -244,7 +245,7 @@ if ts1 - ts0 > 1:
     notes.append(f"subs started over {ts1 - ts0:.1f} s")
 note = ("  (" + "; ".join(notes) + ")") if notes else ""
 rss = f"{rss_kb / 1024:6.0f}" if rss_kb else f"{'n/a':>6}"
-print(f"{mode:<7} {n:5d} {cpu:7.2f} {(cpu / gb if gb else nan):8.1f} {rss} {objs} "
+print(f"{mode:<7} {n:5d} {wall:6.1f} {cpu:7.2f} {cpu / wall:5.2f} {(cpu / gb if gb else nan):8.1f} {rss} {objs} "
       f"{statistics.mean(rates):7.2f} {min(rates):7.2f} {sum(rates):7.1f} "
       f"{p50:7.2f} {p99:8.2f} {p99med:8.2f} {gaps:5d} {joins:5d} {fast} {busy_pct:5.0f} {load:>5}{note}")
 PY
@@ -261,7 +262,7 @@ done
 how="paced, clip looped, each subscriber ${duration} s"
 ((pacing)) || how="--no-pacing, clip once"
 echo "relay fan-out: $(basename "$media") ($(awk -v b="$media_bps" 'BEGIN{printf "%.2f", b/1e6}') Mbit/s), $how, $( ((topo_loopback)) && echo loopback || echo "namespaces (subscribers share up to $groups)"), $(nproc) cores"
-printf '%-7s %5s %7s %8s %6s %7s %7s %7s %7s %7s %8s %8s %5s %5s %9s %5s %5s\n' mode subs cpu_s cpu_s/GB rss_MB obj/s \
+printf '%-7s %5s %6s %7s %5s %8s %6s %7s %7s %7s %7s %7s %8s %8s %5s %5s %9s %5s %5s\n' mode subs wall_s cpu_s cores cpu_s/GB rss_MB obj/s \
     Mbps/sub min_sub Mbps_all p50_ms p99_ms p99med gaps joins fastpath busy% load
 for r in "${rows[@]}"; do echo "$r"; done
 [[ -n $keep ]] && echo "logs, reports and stats: $keep/"
