@@ -17,13 +17,6 @@ final class RelayDownstream {
     var plan: JoinPlan?
     /// Open downstream subgroup streams, by upstream subgroup.
     var streams: [RelaySubgroupKey: UInt64] = [:]
-    /// True while the join replay is staged: the first object went out alone and the rest waits
-    /// until it has left (live objects are queued in the plan meanwhile).
-    var replayStaged = false
-    /// Whether the joiner's first object went out.
-    var firstSent = false
-    /// Live objects that arrived during a staged join after the plan went live, in order.
-    var held: [RelayObject] = []
     /// Subgroups that ended upstream (value: the reset code, nil for FIN), ended here once the
     /// subscriber's queue holds none of their objects.
     var endPending: [RelaySubgroupKey: UInt64?] = [:]

@@ -328,15 +328,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                                                        groupOrder: sub.groupOrder))
         fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
                                      upstreamAlias: track.upstreamAlias, alias: alias)
-        // The joiner's first object (the group's keyframe) goes out alone, from the cache or
-        // live: QUIC sends the streams with data round robin, so a burst would complete small
-        // objects of other subgroups before the large first one. The rest waits until it left.
-        sub.replayStaged = true
-        if var plan = sub.plan {
-            let first = plan.next()  // nil: nothing cached, the plan is live and the first live object goes first
-            sub.plan = plan
-            if let first { sendFirst(first, sub: sub, track: track) }
-        }
+        // The cached part of the join goes to the queue at once: it releases the group's first
+        // object (its keyframe, publisher priority 0) first, and QUIC sends that subgroup's stream
+        // ahead of the others by its send order (`MoQTStreamPriority`).
+        startReplay(sub, track: track)
     }
 
     private func subscriberState(for connection: MoQTConnection) -> RelaySubscriberSession {
@@ -356,40 +351,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         return s
     }
 
-    /// Queues a joiner's first object and checks from the next loop turn on (the endpoint sends
-    /// what was written only after this event's handling returns) whether it has left.
-    private func sendFirst(_ object: RelayObject, sub: RelayDownstream, track: RelayTrack) {
-        enqueue(object, for: sub)
-        sub.firstSent = true
-        let started = MonotonicClock.now().nanoseconds
-        eventLoop.scheduleTask(in: .microseconds(200)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
-    }
-
-    /// Sends the rest of a staged replay once the first object has left (nothing queued for the
-    /// subscription or in the session, nothing in flight), or after `maxReplayStagingNanoseconds`.
-    private func continueReplay(_ sub: RelayDownstream, track: RelayTrack, started: UInt64) {
-        guard !sub.failed, sub.replayStaged, track.subscribers.contains(where: { $0 === sub }) else { return }
-        let queued = subscriberStates[ObjectIdentifier(sub.connection)].flatMap { plane.queue(for: $0.id) }?
-            .holds(subscription: sub.requestID) ?? false
-        let drained = sub.connection.session.isClosed
-            || (!queued && sub.connection.session.queuedByteCount == 0 && sub.connection.quic.coreOnLoop.bytesInFlight == 0)
-        if drained || MonotonicClock.now().nanoseconds - started > Self.maxReplayStagingNanoseconds {
-            sub.replayStaged = false
-            finishReplay(sub, track: track)
-            return
-        }
-        eventLoop.scheduleTask(in: .microseconds(500)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
-    }
-
-    /// The longest the rest of a join replay waits for its first object to leave.
-    static let maxReplayStagingNanoseconds: UInt64 = 250_000_000
-
-    /// Queues the rest of a staged replay and the live objects held meanwhile.
-    private func finishReplay(_ sub: RelayDownstream, track: RelayTrack) {
+    /// Queues the cached part of a join plan; replayed subgroups that already ended upstream end
+    /// here once sent.
+    private func startReplay(_ sub: RelayDownstream, track: RelayTrack) {
         drainPlan(sub, track: track)
-        let held = sub.held
-        sub.held.removeAll()
-        for object in held { enqueue(object, for: sub) }
         // Replayed subgroups that already ended upstream end here too, once sent.
         guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
         let queue = plane.queue(for: state.id)
@@ -471,7 +436,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                         try? session.endSubgroup(streamID: stream)
                     }
                 }
-                if let finishing = sub.finishing, !sub.replayStaged, !(queue?.holds(subscription: sub.requestID) ?? false) {
+                if let finishing = sub.finishing, !(queue?.holds(subscription: sub.requestID) ?? false) {
                     completeFinish(sub, state: state, code: finishing.code, reason: finishing.reason, session: session)
                 }
             }
@@ -827,20 +792,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             sub.plan = plan
             switch decision {
             case .forward:
-                if !sub.replayStaged {
-                    enqueue(object, for: sub)
-                } else if !sub.firstSent {
-                    sendFirst(object, sub: sub, track: track)
-                } else {
-                    sub.held.append(object)
-                }
+                enqueue(object, for: sub)
             case .queued:
-                if !sub.replayStaged {
-                    drainPlan(sub, track: track)
-                } else if !sub.firstSent, var plan = sub.plan, let first = plan.next() {
-                    sub.plan = plan
-                    sendFirst(first, sub: sub, track: track)
-                }
+                drainPlan(sub, track: track)
             case .duplicate, .beforeStart: break
             }
         }
@@ -855,7 +809,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if resetCode != nil { track.openStreamsPerGroup[key.group] = nil }  // a reset group is never complete
             completeFinishedGroups(track)
         }
-        for sub in track.subscribers where !sub.replayStaged {  // a staged replay ends its streams when it completes
+        for sub in track.subscribers {
             guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { continue }
             sub.endPending[key] = .some(resetCode)
             requestPump(state)
@@ -883,10 +837,6 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             try? sub.connection.performOnLoop { try $0.reject(sub.requestID, code: .doesNotExist, reason: reason) }
         }
         for sub in track.subscribers where !sub.connection.session.isClosed {
-            if sub.replayStaged {
-                sub.replayStaged = false
-                finishReplay(sub, track: track)
-            }
             sub.finishing = (code, reason)
             if let state = subscriberStates[ObjectIdentifier(sub.connection)] { requestPump(state) }
         }
