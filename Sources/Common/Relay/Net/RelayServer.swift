@@ -377,7 +377,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// subscriber's connection can take it.
     private func enqueue(_ object: RelayObject, for sub: RelayDownstream) {
         guard !sub.failed, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
-        if fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
+        if object.subgroup != nil, fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
             // The fast path mirrors the upstream streams to this subscriber (kernel, or user space
             // from its copy of the upstream streams): nothing to queue here.
             if object.status == .normal { stats.objectsOut += 1 }
@@ -473,9 +473,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
-    /// Writes one object on `sub`'s stream of its subgroup (opened on first use).
+    /// Writes one object on `sub`'s stream of its subgroup (opened on first use), or sends it as a
+    /// datagram when it came as one.
     private func write(_ object: RelayObject, to sub: RelayDownstream, session: MoQTSession) {
-        guard !sub.failed, let subgroup = object.subgroup, let trackObject = try? object.trackObject() else { return }
+        guard !sub.failed, let trackObject = try? object.trackObject() else { return }
+        guard let subgroup = object.subgroup else {
+            sendDatagram(object, trackObject, to: sub, session: session)
+            return
+        }
         let key = RelaySubgroupKey(group: object.group, subgroup: subgroup)
         do {
             let stream: UInt64
@@ -496,6 +501,24 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         } catch {
             sub.failed = true
             log?("moq-relay: dropping a subscriber: \(error)")
+        }
+    }
+
+    /// Sends a datagram object downstream. One the subscriber's connection cannot take (it offered
+    /// no DATAGRAM support, or the object does not fit its max_datagram_frame_size) is lost, as
+    /// datagrams may be, and counted under `drops_by_reason.datagram_unsent`.
+    private func sendDatagram(_ object: RelayObject, _ trackObject: TrackObject, to sub: RelayDownstream, session: MoQTSession) {
+        let content: Draft18.ObjectDatagram.Content = object.status == .normal ? .payload(object.payload) : .status(object.status)
+        do {
+            try session.sendObjectDatagram(sub.requestID, groupID: object.group, objectID: object.objectID,
+                                           publisherPriority: object.publisherPriority,
+                                           properties: object.status == .normal ? trackObject.properties : [], content: content)
+            if object.status == .normal {
+                stats.objectsOut += 1
+                stats.bytesOut += object.payload.count
+            }
+        } catch {
+            stats.dropsByReason["datagram_unsent", default: 0] += 1
         }
     }
 
@@ -769,13 +792,13 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func upstreamObject(_ track: RelayTrack, _ received: MoQTReceivedObject) {
-        guard let subgroup = received.subgroupID else { return }  // datagrams: not relayed yet
         let now = Self.now()
-        let trackObject = TrackObject(location: received.location, forwarding: .subgroup(subgroup),
+        let forwarding: ObjectForwardingPreference = received.subgroupID.map { .subgroup($0) } ?? .datagram
+        let trackObject = TrackObject(location: received.location, forwarding: forwarding,
                                       publisherPriority: received.publisherPriority, status: received.status,
                                       properties: received.properties, payload: received.payload)
         let object = RelayObject(trackObject, arrival: now)
-        if let stream = received.streamID, track.upstreamStreams[stream] == nil {
+        if let stream = received.streamID, let subgroup = received.subgroupID, track.upstreamStreams[stream] == nil {
             track.upstreamStreams[stream] = RelaySubgroupKey(group: received.groupID, subgroup: subgroup)
             track.openStreamsPerGroup[received.groupID, default: 0] += 1
         }
