@@ -7,12 +7,17 @@ final class RelayDownstream {
     let connection: MoQTConnection
     let requestID: UInt64
     let filter: SubscriptionFilter?
-    /// SUBSCRIBER_PRIORITY (128 when absent).
-    let subscriberPriority: UInt8
+    /// SUBSCRIBER_PRIORITY (128 when absent; REQUEST_UPDATE may change it).
+    var subscriberPriority: UInt8
     /// The group order asked for (ascending when absent).
     let groupOrder: GroupOrder
     /// The track (set when the subscription is accepted or parked).
     var track: RelayTrack?
+    /// The track alias in the subscriber's session (set when delivery starts).
+    var alias: UInt64 = 0
+    /// FORWARD: false while the subscriber wants no objects (SUBSCRIBE or REQUEST_UPDATE with
+    /// FORWARD 0); nothing is queued for it then.
+    var forwarding = true
     /// The splice of cache replay and live objects (set when the subscription is accepted).
     var plan: JoinPlan?
     /// Open downstream subgroup streams, by upstream subgroup.

@@ -48,9 +48,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Sessions past SETUP and not closed yet (the metrics' `sessions` gauge).
     private var openSessions: Set<ObjectIdentifier> = []
     /// The user-space forwarding plane: one drop-policy queue per subscriber session.
-    private var plane: UserSpaceForwardingPlane
+    var plane: UserSpaceForwardingPlane
     /// Sessions with accepted subscriptions.
-    private var subscriberStates: [ObjectIdentifier: RelaySubscriberSession] = [:]
+    var subscriberStates: [ObjectIdentifier: RelaySubscriberSession] = [:]
     private var nextSubscriberID: UInt64 = 1
     private let congestionConfiguration: SubscriberCongestion.Configuration
     /// How often a subscriber whose queue holds objects is fed again (also on every new object).
@@ -135,6 +135,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             handleSubscribeTracks(connection, requestID, request)
         case .requestOK(let requestID, let ok):
             offerAnswered(connection, requestID, ok)
+        case .requestUpdated(let requestID, let update):
+            handleRequestUpdate(connection, requestID, update)
         case .namespace(let requestID, let suffix) where connection === upstreamRelay:
             upstreamNamespace(requestID, suffix: suffix, done: false)
         case .namespaceDone(let requestID, let suffix) where connection === upstreamRelay:
@@ -213,6 +215,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let sub = RelayDownstream(connection: connection, requestID: requestID, filter: subscribe.parameters.subscriptionFilter,
                                   subscriberPriority: subscribe.parameters.subscriberPriority ?? 128,
                                   groupOrder: subscribe.parameters.groupOrder ?? .ascending)
+        sub.forwarding = subscribe.parameters.forward ?? true
         if let track = tracks[name] {
             if track.isEstablished { accept(sub, on: track) } else { track.pending.append(sub) }
             return
@@ -311,30 +314,41 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// subscriber's REQUEST_OK to the relay's PUBLISH): the cache replay of its join plan, then live.
     func start(_ sub: RelayDownstream, on track: RelayTrack, alias: UInt64) {
         let id = ObjectIdentifier(sub.connection)
-        switch sub.filter {
-        case nil, .largestObject?:
-            // Serve a late joiner from the latest group's first object (its keyframe).
-            sub.plan = track.cache.latestGroupJoinPlan()
-        case let filter?:
-            sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
-        }
         sub.track = track
+        sub.alias = alias
         track.subscribers.append(sub)
         if subscriberSessions.insert(id).inserted { subscriberSessionCount += 1 }
         let state = subscriberState(for: sub.connection)
         state.downstreams[sub.requestID] = sub
+        if sub.forwarding {
+            let plan: JoinPlan
+            switch sub.filter {
+            case nil, .largestObject?:
+                // Serve a late joiner from the latest group's first object (its keyframe).
+                plan = track.cache.latestGroupJoinPlan()
+            case let filter?:
+                plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
+            }
+            deliver(sub, on: track, state: state, plan: plan)
+        }
+        updateUpstreamForwarding(track)
+    }
+
+    /// Attaches `sub` to the plane (and the fast path) and queues the cached part of `plan`.
+    func deliver(_ sub: RelayDownstream, on track: RelayTrack, state: RelaySubscriberSession, plan: JoinPlan) {
+        sub.plan = plan
         plane.attach(subscriber: state.id, track: track.name,
-                     subscription: SubscriptionContext(id: sub.requestID, trackAlias: alias, subscriberPriority: sub.subscriberPriority,
+                     subscription: SubscriptionContext(id: sub.requestID, trackAlias: sub.alias, subscriberPriority: sub.subscriberPriority,
                                                        groupOrder: sub.groupOrder))
         fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
-                                     upstreamAlias: track.upstreamAlias, alias: alias)
+                                     upstreamAlias: track.upstreamAlias, alias: sub.alias)
         // The cached part of the join goes to the queue at once: it releases the group's first
         // object (its keyframe, publisher priority 0) first, and QUIC sends that subgroup's stream
         // ahead of the others by its send order (`MoQTStreamPriority`).
         startReplay(sub, track: track)
     }
 
-    private func subscriberState(for connection: MoQTConnection) -> RelaySubscriberSession {
+    func subscriberState(for connection: MoQTConnection) -> RelaySubscriberSession {
         let id = ObjectIdentifier(connection)
         if let s = subscriberStates[id] { return s }
         let s = RelaySubscriberSession(id: nextSubscriberID, connection: connection, congestion: congestionConfiguration)
@@ -376,7 +390,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Hands `object` to `sub`'s queue in the forwarding plane; the pump sends it when the
     /// subscriber's connection can take it.
     private func enqueue(_ object: RelayObject, for sub: RelayDownstream) {
-        guard !sub.failed, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
+        guard !sub.failed, sub.forwarding, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
         if object.subgroup != nil, fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
             // The fast path mirrors the upstream streams to this subscriber (kernel, or user space
             // from its copy of the upstream streams): nothing to queue here.
@@ -389,7 +403,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
 
     /// Feeds the queue of `state` later in this loop turn (objects of one burst are queued first,
     /// so the queue orders them by priority).
-    private func requestPump(_ state: RelaySubscriberSession) {
+    func requestPump(_ state: RelaySubscriberSession) {
         guard !state.pumpRequested else { return }
         state.pumpRequested = true
         eventLoop.execute { [weak self] in self?.pump(state) }
@@ -533,7 +547,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if let track = sub.track { releaseAlias(sub.connection, track: track) }
     }
 
-    private func detach(_ sub: RelayDownstream, state: RelaySubscriberSession) {
+    func detach(_ sub: RelayDownstream, state: RelaySubscriberSession) {
         if let track = sub.track { plane.detach(subscriber: state.id, track: track.name) }
         state.downstreams[sub.requestID] = nil
     }
@@ -559,6 +573,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if before != track.subscribers.count + track.pending.count + track.offers.count {
                 releaseAlias(connection, track: track)
                 retireIfUnused(track)
+                updateUpstreamForwarding(track)
             }
         }
     }
@@ -618,7 +633,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             track.subscribers.removeAll { $0.connection === connection }
             track.pending.removeAll { $0.connection === connection }
             track.offers.removeAll { $0.connection === connection }
-            if before != track.subscribers.count + track.pending.count + track.offers.count { retireIfUnused(track) }
+            if before != track.subscribers.count + track.pending.count + track.offers.count {
+                retireIfUnused(track)
+                updateUpstreamForwarding(track)
+            }
         }
     }
 
@@ -809,7 +827,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             _ = track.cache.evict(now: now)
             if let oldest = track.cache.oldestGroupID { track.endedSubgroups = track.endedSubgroups.filter { $0.group >= oldest } }
         }
-        for sub in track.subscribers where !sub.failed {
+        for sub in track.subscribers where !sub.failed && sub.forwarding {
             guard var plan = sub.plan else { continue }
             let decision = plan.receiveLive(object)
             sub.plan = plan
@@ -832,7 +850,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if resetCode != nil { track.openStreamsPerGroup[key.group] = nil }  // a reset group is never complete
             completeFinishedGroups(track)
         }
-        for sub in track.subscribers {
+        for sub in track.subscribers where sub.forwarding {
             guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { continue }
             sub.endPending[key] = .some(resetCode)
             requestPump(state)
