@@ -12,11 +12,7 @@ final class RelayFetchTests: XCTestCase {
 
     /// A relay with a publisher that published groups 0...4 (11 objects each) to one live subscriber.
     private func relayWithCachedGroups(_ harness: RelayHarness) async throws -> (SyntheticPublisher, CollectingSubscriber, MoQTConnection, UInt64) {
-        let publisher = SyntheticPublisher(namespace: ns)
-        let (pubConn, _) = try await harness.connect(publisher)
-        publisher.connection = pubConn
-        _ = try await pubConn.perform { [ns] in try $0.publishNamespace(ns) }
-        try await waitUntil { publisher.announced }
+        let publisher = try await harness.announcedPublisher(ns)
         let live = CollectingSubscriber()
         let (conn, _) = try await harness.connect(live)
         let id = try await conn.perform { [track] in try $0.subscribe(track) }
