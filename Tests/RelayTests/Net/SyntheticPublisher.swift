@@ -27,6 +27,13 @@ final class SyntheticPublisher: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
+    /// Pushes `name` to the peer with PUBLISH; later groups go out on it too.
+    func publishTrack(_ name: String) async throws {
+        guard let connection else { return }
+        let id = try await connection.perform { [namespace] in try $0.publish(FullTrackName(namespace: namespace, name: name)) }
+        state.withLockedValue { $0.subscriptions.append(id) }
+    }
+
     /// Sends one group on every subscription: frames 1..<frames alternate P and B.
     func publishGroup(_ group: UInt64, frames: Int, sizes: (i: Int, p: Int, b: Int)) async throws {
         guard let connection else { return }

@@ -17,8 +17,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     public let eventLoop: EventLoop
     private let cacheConfiguration: TrackCache.Configuration
     /// Announced namespaces and the publisher session of each.
-    private var namespaces: [TrackNamespace: MoQTConnection] = [:]
-    private var tracks: [FullTrackName: RelayTrack] = [:]
+    var namespaces: [TrackNamespace: MoQTConnection] = [:]
+    var tracks: [FullTrackName: RelayTrack] = [:]
     /// Upstream subscriptions: (publisher session, request ID) → track.
     private var upstreamRequests: [UpstreamKey: RelayTrack] = [:]
     /// SUBSCRIBEs waiting for a publisher (RENDEZVOUS_TIMEOUT).
@@ -26,10 +26,20 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Announcements: (publisher session, PUBLISH_NAMESPACE request ID) → namespace.
     private var announcements: [UpstreamKey: TrackNamespace] = [:]
     /// SUBSCRIBE_NAMESPACE requests: (subscriber session, request ID) → (session, prefix).
-    private var namespaceSubscriptions: [UpstreamKey: (connection: MoQTConnection, prefix: TrackNamespace)] = [:]
+    var namespaceSubscriptions: [UpstreamKey: (connection: MoQTConnection, prefix: TrackNamespace)] = [:]
+    /// SUBSCRIBE_TRACKS requests: (subscriber session, request ID) → the interest.
+    var trackInterests: [UpstreamKey: RelayTrackInterest] = [:]
+    /// PUBLISHes sent downstream and not answered yet: (subscriber session, request ID) → track.
+    var offered: [UpstreamKey: RelayTrack] = [:]
+    /// Prefixes whose SUBSCRIBE_NAMESPACE / SUBSCRIBE_TRACKS went to the upstream relay, with the
+    /// request ID there.
+    var upstreamNamespaceInterest: [TrackNamespace: UInt64] = [:]
+    var upstreamTrackInterest: [TrackNamespace: UInt64] = [:]
+    /// Namespaces the upstream relay reported (NAMESPACE), passed on to namespace subscribers.
+    var upstreamNamespaces: Set<TrackNamespace> = []
     /// Upstream FETCHes: (session, request ID) → the downstream FETCH they help answer.
     private var upstreamFetches: [UpstreamKey: RelayFetch] = [:]
-    private var aliases: [ObjectIdentifier: AliasAllocator] = [:]
+    var aliases: [ObjectIdentifier: AliasAllocator] = [:]
     /// Open sessions that have had a subscription accepted.
     private var subscriberSessions: Set<ObjectIdentifier> = []
     /// Sessions that have had a subscription accepted, over the relay's life.
@@ -65,7 +75,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// The kernel fast path (`--ebpf`), if enabled.
     public var fastPath: RelayFastPath?
 
-    private struct UpstreamKey: Hashable {
+    struct UpstreamKey: Hashable {
         var connection: ObjectIdentifier
         var requestID: UInt64
     }
@@ -121,9 +131,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             handlePublish(connection, requestID, publish)
         case .subscribeNamespaceRequested(let requestID, let subscribe):
             handleSubscribeNamespace(connection, requestID, subscribe.prefix)
-        case .subscribeTracksRequested(let requestID, _):
-            // Accepted; tracks already relayed are not offered with PUBLISH yet.
-            try? connection.session.accept(requestID)
+        case .subscribeTracksRequested(let requestID, let request):
+            handleSubscribeTracks(connection, requestID, request)
+        case .requestOK(let requestID, let ok):
+            offerAnswered(connection, requestID, ok)
+        case .namespace(let requestID, let suffix) where connection === upstreamRelay:
+            upstreamNamespace(requestID, suffix: suffix, done: false)
+        case .namespaceDone(let requestID, let suffix) where connection === upstreamRelay:
+            upstreamNamespace(requestID, suffix: suffix, done: true)
         case .subscribeRequested(let requestID, let subscribe):
             handleSubscribe(connection, requestID, subscribe)
         case .fetchRequested(let requestID, let fetch):
@@ -142,8 +157,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 if namespaces[ns] === connection { namespaces[ns] = nil }
                 log?("moq-relay: namespace \(ns) withdrawn")
                 notifyNamespaceSubscribers(ns, done: true)
-            } else if namespaceSubscriptions.removeValue(forKey: key) != nil {
+            } else if namespaceSubscriptions.removeValue(forKey: key) != nil || trackInterests.removeValue(forKey: key) != nil {
                 break
+            } else if let track = offered.removeValue(forKey: key) {
+                withdrawOffer(track, connection, requestID)
             } else {
                 removeDownstream(connection, requestID)
             }
@@ -153,6 +170,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             }
         case .requestError(let requestID, let error):
             upstreamFetchEnded(connection, requestID)
+            if let track = offered.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) {
+                withdrawOffer(track, connection, requestID)
+            }
             if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
                 upstreamFailed(track, code: error.code, reason: error.reason)
             }
@@ -257,12 +277,18 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         throw lastError
     }
 
+    /// The alias of `track` in `connection`'s session (`AliasAllocator`: the upstream one where free).
+    func allocateAlias(_ connection: MoQTConnection, track: RelayTrack) -> UInt64 {
+        let id = ObjectIdentifier(connection)
+        var allocator = aliases[id] ?? AliasAllocator()
+        let alias = allocator.allocate(track: track.name, upstream: track.upstreamAlias)
+        aliases[id] = allocator
+        return alias
+    }
+
     /// SUBSCRIBE_OK for `sub`, then the cache replay of its join plan.
     private func accept(_ sub: RelayDownstream, on track: RelayTrack) {
-        let id = ObjectIdentifier(sub.connection)
-        var allocator = aliases[id] ?? AliasAllocator()
-        var alias = allocator.allocate(track: track.name, upstream: track.upstreamAlias)
-        aliases[id] = allocator
+        var alias = allocateAlias(sub.connection, track: track)
         var parameters = MessageParameters()
         parameters.largestObject = track.cache.largestLocation
         do {
@@ -278,6 +304,13 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             log?("moq-relay: accepting a subscription failed: \(error)")
             return
         }
+        start(sub, on: track, alias: alias)
+    }
+
+    /// Starts delivery of `track` to an accepted subscription (SUBSCRIBE_OK sent, or the
+    /// subscriber's REQUEST_OK to the relay's PUBLISH): the cache replay of its join plan, then live.
+    func start(_ sub: RelayDownstream, on track: RelayTrack, alias: UInt64) {
+        let id = ObjectIdentifier(sub.connection)
         switch sub.filter {
         case nil, .largestObject?:
             // Serve a late joiner from the latest group's first object (its keyframe).
@@ -531,17 +564,18 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             detach(sub, state: state)
         }
         for track in Array(tracks.values) {
-            let before = track.subscribers.count + track.pending.count
+            let before = track.subscribers.count + track.pending.count + track.offers.count
             track.subscribers.removeAll { $0.connection === connection && $0.requestID == requestID }
             track.pending.removeAll { $0.connection === connection && $0.requestID == requestID }
-            if before != track.subscribers.count + track.pending.count {
+            track.offers.removeAll { $0.connection === connection && $0.requestID == requestID }
+            if before != track.subscribers.count + track.pending.count + track.offers.count {
                 releaseAlias(connection, track: track)
                 retireIfUnused(track)
             }
         }
     }
 
-    private func releaseAlias(_ connection: MoQTConnection, track: RelayTrack) {
+    func releaseAlias(_ connection: MoQTConnection, track: RelayTrack) {
         let id = ObjectIdentifier(connection)
         guard var allocator = aliases[id] else { return }
         _ = allocator.release(track: track.name)
@@ -549,8 +583,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     /// Unsubscribes upstream when the last subscriber of `track` left.
-    private func retireIfUnused(_ track: RelayTrack) {
-        guard track.subscribers.isEmpty, track.pending.isEmpty, tracks[track.name] === track, !track.published else { return }
+    func retireIfUnused(_ track: RelayTrack) {
+        guard track.subscribers.isEmpty, track.pending.isEmpty, track.offers.isEmpty, tracks[track.name] === track, !track.published else { return }
         if !track.upstream.session.isClosed {
             try? track.upstream.performOnLoop { try $0.unsubscribe(track.upstreamRequestID) }
             log?("moq-relay: last subscriber of \(String(decoding: track.name.name, as: UTF8.self)) left, unsubscribed upstream")
@@ -583,6 +617,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         namespaces = namespaces.filter { $0.value !== connection }
         announcements = announcements.filter { $0.key.connection != id }
         namespaceSubscriptions = namespaceSubscriptions.filter { $0.key.connection != id }
+        trackInterests = trackInterests.filter { $0.key.connection != id }
+        offered = offered.filter { $0.key.connection != id }
         rendezvous = rendezvous.filter { $0.key.connection != id }
         for ns in withdrawn { notifyNamespaceSubscribers(ns, done: true) }
         for track in Array(tracks.values) {
@@ -590,10 +626,11 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 finishTrack(track, code: .goingAway, reason: "publisher went away")
                 continue
             }
-            let before = track.subscribers.count + track.pending.count
+            let before = track.subscribers.count + track.pending.count + track.offers.count
             track.subscribers.removeAll { $0.connection === connection }
             track.pending.removeAll { $0.connection === connection }
-            if before != track.subscribers.count + track.pending.count { retireIfUnused(track) }
+            track.offers.removeAll { $0.connection === connection }
+            if before != track.subscribers.count + track.pending.count + track.offers.count { retireIfUnused(track) }
         }
     }
 
@@ -602,6 +639,11 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// A publisher pushes a track (PUBLISH): accepted with FORWARD 1 and relayed like a
     /// subscribed track, cached from its first object whether or not anyone subscribed yet.
     private func handlePublish(_ connection: MoQTConnection, _ requestID: UInt64, _ publish: Draft18.Publish) {
+        if connection === upstreamRelay, let old = tracks[publish.track], !old.upstream.session.isClosed {
+            // The upstream relay offers a track (our SUBSCRIBE_TRACKS) this relay already relays.
+            try? connection.session.reject(requestID, code: .duplicateSubscription, reason: "track already relayed here")
+            return
+        }
         do {
             try connection.session.acceptPublish(requestID, forward: true)
         } catch {
@@ -617,6 +659,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = track
         log?("moq-relay: track \(publish.track) published")
         notifyNamespaceSubscribers(publish.track.namespace, done: false)
+        offerToInterested(track)
     }
 
     /// SUBSCRIBE_NAMESPACE: REQUEST_OK, then NAMESPACE for every announced namespace under the
@@ -626,16 +669,17 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         do { try connection.session.accept(requestID) } catch { return }
         namespaceSubscriptions[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = (connection, prefix)
         var sent = Set<TrackNamespace>()
-        for ns in Array(namespaces.keys) + tracks.values.filter(\.published).map(\.name.namespace)
+        for ns in Array(namespaces.keys) + tracks.values.filter(\.published).map(\.name.namespace) + Array(upstreamNamespaces)
         where ns.hasPrefix(prefix) && sent.insert(ns).inserted {
             try? connection.session.sendNamespace(requestID, suffix: ns.suffix(after: prefix) ?? ns)
         }
-        if let up = upstreamRelay, up !== connection, !up.session.isClosed {
-            _ = try? up.performOnLoop { try $0.subscribeNamespace(prefix) }
+        if let up = upstreamRelay, up !== connection, !up.session.isClosed, upstreamNamespaceInterest[prefix] == nil,
+           let id = try? up.performOnLoop({ try $0.subscribeNamespace(prefix) }) {
+            upstreamNamespaceInterest[prefix] = id
         }
     }
 
-    private func notifyNamespaceSubscribers(_ namespace: TrackNamespace, done: Bool) {
+    func notifyNamespaceSubscribers(_ namespace: TrackNamespace, done: Bool) {
         if !done {
             for (key, waiting) in rendezvous where waiting.subscribe.track.namespace.hasPrefix(namespace) {
                 rendezvous[key] = nil
@@ -748,6 +792,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let waiting = track.pending
         track.pending.removeAll()
         for sub in waiting where !sub.connection.session.isClosed { accept(sub, on: track) }
+        offerToInterested(track)
     }
 
     private func upstreamFailed(_ track: RelayTrack, code: RequestErrorCode, reason: String) {
@@ -845,8 +890,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             sub.finishing = (code, reason)
             if let state = subscriberStates[ObjectIdentifier(sub.connection)] { requestPump(state) }
         }
+        for offer in track.offers where !offer.connection.session.isClosed {
+            offered[UpstreamKey(connection: ObjectIdentifier(offer.connection), requestID: offer.requestID)] = nil
+            try? offer.connection.performOnLoop { try $0.publishDone(offer.requestID, code: code, reason: reason) }
+            releaseAlias(offer.connection, track: track)
+        }
         track.subscribers.removeAll()
         track.pending.removeAll()
+        track.offers.removeAll()
         removeTrack(track)
         log?("moq-relay: track \(String(decoding: track.name.name, as: UTF8.self)) ended")
     }

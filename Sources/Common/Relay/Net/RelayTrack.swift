@@ -18,6 +18,8 @@ final class RelayTrack {
     var subscribers: [RelayDownstream] = []
     /// Downstream subscriptions waiting for the upstream SUBSCRIBE_OK.
     var pending: [RelayDownstream] = []
+    /// PUBLISHes of this track to downstream sessions (SUBSCRIBE_TRACKS) not flowing yet.
+    var offers: [RelayOffer] = []
     /// Subgroups whose upstream stream has ended (FIN or reset), so a late joiner's replayed
     /// stream of one of them is ended too.
     var endedSubgroups: Set<RelaySubgroupKey> = []
@@ -28,6 +30,12 @@ final class RelayTrack {
     var openStreamsPerGroup: [UInt64: Int] = [:]
     /// PUBLISH_DONE from upstream, forwarded when every upstream stream has ended.
     var publishDone: Draft18.PublishDone?
+
+    /// Whether `connection` already has this track: subscribed, waiting, or offered.
+    func isRelayed(to connection: MoQTConnection) -> Bool {
+        subscribers.contains { $0.connection === connection } || pending.contains { $0.connection === connection }
+            || offers.contains { $0.connection === connection }
+    }
 
     init(name: FullTrackName, upstream: MoQTConnection, upstreamRequestID: UInt64, cache: TrackCache.Configuration) {
         self.name = name
