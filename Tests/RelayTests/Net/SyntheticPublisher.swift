@@ -55,6 +55,21 @@ final class SyntheticPublisher: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
+    /// Sends objects 0..<count of `group` as OBJECT_DATAGRAMs on every subscription (payload: the
+    /// object ID repeated `size` times).
+    func publishDatagrams(_ group: UInt64, count: Int, size: Int) async throws {
+        guard let connection else { return }
+        let subs = subscriptions
+        try await connection.perform { session in
+            for id in subs {
+                for k in 0..<count {
+                    try session.sendObjectDatagram(id, groupID: group, objectID: UInt64(k), publisherPriority: 3,
+                                                   content: .payload([UInt8](repeating: UInt8(k), count: size)))
+                }
+            }
+        }
+    }
+
     /// PUBLISH_DONE on every subscription.
     func finish() async throws {
         guard let connection else { return }

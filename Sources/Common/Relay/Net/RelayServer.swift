@@ -48,9 +48,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Sessions past SETUP and not closed yet (the metrics' `sessions` gauge).
     private var openSessions: Set<ObjectIdentifier> = []
     /// The user-space forwarding plane: one drop-policy queue per subscriber session.
-    private var plane: UserSpaceForwardingPlane
+    var plane: UserSpaceForwardingPlane
     /// Sessions with accepted subscriptions.
-    private var subscriberStates: [ObjectIdentifier: RelaySubscriberSession] = [:]
+    var subscriberStates: [ObjectIdentifier: RelaySubscriberSession] = [:]
     private var nextSubscriberID: UInt64 = 1
     private let congestionConfiguration: SubscriberCongestion.Configuration
     /// How often a subscriber whose queue holds objects is fed again (also on every new object).
@@ -135,6 +135,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             handleSubscribeTracks(connection, requestID, request)
         case .requestOK(let requestID, let ok):
             offerAnswered(connection, requestID, ok)
+        case .requestUpdated(let requestID, let update):
+            handleRequestUpdate(connection, requestID, update)
         case .namespace(let requestID, let suffix) where connection === upstreamRelay:
             upstreamNamespace(requestID, suffix: suffix, done: false)
         case .namespaceDone(let requestID, let suffix) where connection === upstreamRelay:
@@ -213,6 +215,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let sub = RelayDownstream(connection: connection, requestID: requestID, filter: subscribe.parameters.subscriptionFilter,
                                   subscriberPriority: subscribe.parameters.subscriberPriority ?? 128,
                                   groupOrder: subscribe.parameters.groupOrder ?? .ascending)
+        sub.forwarding = subscribe.parameters.forward ?? true
         if let track = tracks[name] {
             if track.isEstablished { accept(sub, on: track) } else { track.pending.append(sub) }
             return
@@ -311,35 +314,41 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// subscriber's REQUEST_OK to the relay's PUBLISH): the cache replay of its join plan, then live.
     func start(_ sub: RelayDownstream, on track: RelayTrack, alias: UInt64) {
         let id = ObjectIdentifier(sub.connection)
-        switch sub.filter {
-        case nil, .largestObject?:
-            // Serve a late joiner from the latest group's first object (its keyframe).
-            sub.plan = track.cache.latestGroupJoinPlan()
-        case let filter?:
-            sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
-        }
         sub.track = track
+        sub.alias = alias
         track.subscribers.append(sub)
         if subscriberSessions.insert(id).inserted { subscriberSessionCount += 1 }
         let state = subscriberState(for: sub.connection)
         state.downstreams[sub.requestID] = sub
-        plane.attach(subscriber: state.id, track: track.name,
-                     subscription: SubscriptionContext(id: sub.requestID, trackAlias: alias, subscriberPriority: sub.subscriberPriority,
-                                                       groupOrder: sub.groupOrder))
-        fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
-                                     upstreamAlias: track.upstreamAlias, alias: alias)
-        // The joiner's first object (the group's keyframe) goes out alone, from the cache or
-        // live: QUIC sends the streams with data round robin, so a burst would complete small
-        // objects of other subgroups before the large first one. The rest waits until it left.
-        sub.replayStaged = true
-        if var plan = sub.plan {
-            let first = plan.next()  // nil: nothing cached, the plan is live and the first live object goes first
-            sub.plan = plan
-            if let first { sendFirst(first, sub: sub, track: track) }
+        if sub.forwarding {
+            let plan: JoinPlan
+            switch sub.filter {
+            case nil, .largestObject?:
+                // Serve a late joiner from the latest group's first object (its keyframe).
+                plan = track.cache.latestGroupJoinPlan()
+            case let filter?:
+                plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
+            }
+            deliver(sub, on: track, state: state, plan: plan)
         }
+        updateUpstreamForwarding(track)
     }
 
-    private func subscriberState(for connection: MoQTConnection) -> RelaySubscriberSession {
+    /// Attaches `sub` to the plane (and the fast path) and queues the cached part of `plan`.
+    func deliver(_ sub: RelayDownstream, on track: RelayTrack, state: RelaySubscriberSession, plan: JoinPlan) {
+        sub.plan = plan
+        plane.attach(subscriber: state.id, track: track.name,
+                     subscription: SubscriptionContext(id: sub.requestID, trackAlias: sub.alias, subscriberPriority: sub.subscriberPriority,
+                                                       groupOrder: sub.groupOrder))
+        fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
+                                     upstreamAlias: track.upstreamAlias, alias: sub.alias)
+        // The cached part of the join goes to the queue at once: it releases the group's first
+        // object (its keyframe, publisher priority 0) first, and QUIC sends that subgroup's stream
+        // ahead of the others by its send order (`MoQTStreamPriority`).
+        startReplay(sub, track: track)
+    }
+
+    func subscriberState(for connection: MoQTConnection) -> RelaySubscriberSession {
         let id = ObjectIdentifier(connection)
         if let s = subscriberStates[id] { return s }
         let s = RelaySubscriberSession(id: nextSubscriberID, connection: connection, congestion: congestionConfiguration)
@@ -356,40 +365,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         return s
     }
 
-    /// Queues a joiner's first object and checks from the next loop turn on (the endpoint sends
-    /// what was written only after this event's handling returns) whether it has left.
-    private func sendFirst(_ object: RelayObject, sub: RelayDownstream, track: RelayTrack) {
-        enqueue(object, for: sub)
-        sub.firstSent = true
-        let started = MonotonicClock.now().nanoseconds
-        eventLoop.scheduleTask(in: .microseconds(200)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
-    }
-
-    /// Sends the rest of a staged replay once the first object has left (nothing queued for the
-    /// subscription or in the session, nothing in flight), or after `maxReplayStagingNanoseconds`.
-    private func continueReplay(_ sub: RelayDownstream, track: RelayTrack, started: UInt64) {
-        guard !sub.failed, sub.replayStaged, track.subscribers.contains(where: { $0 === sub }) else { return }
-        let queued = subscriberStates[ObjectIdentifier(sub.connection)].flatMap { plane.queue(for: $0.id) }?
-            .holds(subscription: sub.requestID) ?? false
-        let drained = sub.connection.session.isClosed
-            || (!queued && sub.connection.session.queuedByteCount == 0 && sub.connection.quic.coreOnLoop.bytesInFlight == 0)
-        if drained || MonotonicClock.now().nanoseconds - started > Self.maxReplayStagingNanoseconds {
-            sub.replayStaged = false
-            finishReplay(sub, track: track)
-            return
-        }
-        eventLoop.scheduleTask(in: .microseconds(500)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
-    }
-
-    /// The longest the rest of a join replay waits for its first object to leave.
-    static let maxReplayStagingNanoseconds: UInt64 = 250_000_000
-
-    /// Queues the rest of a staged replay and the live objects held meanwhile.
-    private func finishReplay(_ sub: RelayDownstream, track: RelayTrack) {
+    /// Queues the cached part of a join plan; replayed subgroups that already ended upstream end
+    /// here once sent.
+    private func startReplay(_ sub: RelayDownstream, track: RelayTrack) {
         drainPlan(sub, track: track)
-        let held = sub.held
-        sub.held.removeAll()
-        for object in held { enqueue(object, for: sub) }
         // Replayed subgroups that already ended upstream end here too, once sent.
         guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
         let queue = plane.queue(for: state.id)
@@ -411,8 +390,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Hands `object` to `sub`'s queue in the forwarding plane; the pump sends it when the
     /// subscriber's connection can take it.
     private func enqueue(_ object: RelayObject, for sub: RelayDownstream) {
-        guard !sub.failed, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
-        if fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
+        guard !sub.failed, sub.forwarding, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
+        if object.subgroup != nil, fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
             // The fast path mirrors the upstream streams to this subscriber (kernel, or user space
             // from its copy of the upstream streams): nothing to queue here.
             if object.status == .normal { stats.objectsOut += 1 }
@@ -424,7 +403,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
 
     /// Feeds the queue of `state` later in this loop turn (objects of one burst are queued first,
     /// so the queue orders them by priority).
-    private func requestPump(_ state: RelaySubscriberSession) {
+    func requestPump(_ state: RelaySubscriberSession) {
         guard !state.pumpRequested else { return }
         state.pumpRequested = true
         eventLoop.execute { [weak self] in self?.pump(state) }
@@ -471,7 +450,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                         try? session.endSubgroup(streamID: stream)
                     }
                 }
-                if let finishing = sub.finishing, !sub.replayStaged, !(queue?.holds(subscription: sub.requestID) ?? false) {
+                if let finishing = sub.finishing, !(queue?.holds(subscription: sub.requestID) ?? false) {
                     completeFinish(sub, state: state, code: finishing.code, reason: finishing.reason, session: session)
                 }
             }
@@ -508,9 +487,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
-    /// Writes one object on `sub`'s stream of its subgroup (opened on first use).
+    /// Writes one object on `sub`'s stream of its subgroup (opened on first use), or sends it as a
+    /// datagram when it came as one.
     private func write(_ object: RelayObject, to sub: RelayDownstream, session: MoQTSession) {
-        guard !sub.failed, let subgroup = object.subgroup, let trackObject = try? object.trackObject() else { return }
+        guard !sub.failed, let trackObject = try? object.trackObject() else { return }
+        guard let subgroup = object.subgroup else {
+            sendDatagram(object, trackObject, to: sub, session: session)
+            return
+        }
         let key = RelaySubgroupKey(group: object.group, subgroup: subgroup)
         do {
             let stream: UInt64
@@ -534,6 +518,24 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
+    /// Sends a datagram object downstream. One the subscriber's connection cannot take (it offered
+    /// no DATAGRAM support, or the object does not fit its max_datagram_frame_size) is lost, as
+    /// datagrams may be, and counted under `drops_by_reason.datagram_unsent`.
+    private func sendDatagram(_ object: RelayObject, _ trackObject: TrackObject, to sub: RelayDownstream, session: MoQTSession) {
+        let content: Draft18.ObjectDatagram.Content = object.status == .normal ? .payload(object.payload) : .status(object.status)
+        do {
+            try session.sendObjectDatagram(sub.requestID, groupID: object.group, objectID: object.objectID,
+                                           publisherPriority: object.publisherPriority,
+                                           properties: object.status == .normal ? trackObject.properties : [], content: content)
+            if object.status == .normal {
+                stats.objectsOut += 1
+                stats.bytesOut += object.payload.count
+            }
+        } catch {
+            stats.dropsByReason["datagram_unsent", default: 0] += 1
+        }
+    }
+
     /// PUBLISH_DONE for a subscription whose track ended, once its queue is drained.
     private func completeFinish(_ sub: RelayDownstream, state: RelaySubscriberSession, code: PublishDoneCode, reason: String,
                                 session: MoQTSession) {
@@ -545,7 +547,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if let track = sub.track { releaseAlias(sub.connection, track: track) }
     }
 
-    private func detach(_ sub: RelayDownstream, state: RelaySubscriberSession) {
+    func detach(_ sub: RelayDownstream, state: RelaySubscriberSession) {
         if let track = sub.track { plane.detach(subscriber: state.id, track: track.name) }
         state.downstreams[sub.requestID] = nil
     }
@@ -571,6 +573,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if before != track.subscribers.count + track.pending.count + track.offers.count {
                 releaseAlias(connection, track: track)
                 retireIfUnused(track)
+                updateUpstreamForwarding(track)
             }
         }
     }
@@ -630,7 +633,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             track.subscribers.removeAll { $0.connection === connection }
             track.pending.removeAll { $0.connection === connection }
             track.offers.removeAll { $0.connection === connection }
-            if before != track.subscribers.count + track.pending.count + track.offers.count { retireIfUnused(track) }
+            if before != track.subscribers.count + track.pending.count + track.offers.count {
+                retireIfUnused(track)
+                updateUpstreamForwarding(track)
+            }
         }
     }
 
@@ -804,13 +810,13 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func upstreamObject(_ track: RelayTrack, _ received: MoQTReceivedObject) {
-        guard let subgroup = received.subgroupID else { return }  // datagrams: not relayed yet
         let now = Self.now()
-        let trackObject = TrackObject(location: received.location, forwarding: .subgroup(subgroup),
+        let forwarding: ObjectForwardingPreference = received.subgroupID.map { .subgroup($0) } ?? .datagram
+        let trackObject = TrackObject(location: received.location, forwarding: forwarding,
                                       publisherPriority: received.publisherPriority, status: received.status,
                                       properties: received.properties, payload: received.payload)
         let object = RelayObject(trackObject, arrival: now)
-        if let stream = received.streamID, track.upstreamStreams[stream] == nil {
+        if let stream = received.streamID, let subgroup = received.subgroupID, track.upstreamStreams[stream] == nil {
             track.upstreamStreams[stream] = RelaySubgroupKey(group: received.groupID, subgroup: subgroup)
             track.openStreamsPerGroup[received.groupID, default: 0] += 1
         }
@@ -821,26 +827,15 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             _ = track.cache.evict(now: now)
             if let oldest = track.cache.oldestGroupID { track.endedSubgroups = track.endedSubgroups.filter { $0.group >= oldest } }
         }
-        for sub in track.subscribers where !sub.failed {
+        for sub in track.subscribers where !sub.failed && sub.forwarding {
             guard var plan = sub.plan else { continue }
             let decision = plan.receiveLive(object)
             sub.plan = plan
             switch decision {
             case .forward:
-                if !sub.replayStaged {
-                    enqueue(object, for: sub)
-                } else if !sub.firstSent {
-                    sendFirst(object, sub: sub, track: track)
-                } else {
-                    sub.held.append(object)
-                }
+                enqueue(object, for: sub)
             case .queued:
-                if !sub.replayStaged {
-                    drainPlan(sub, track: track)
-                } else if !sub.firstSent, var plan = sub.plan, let first = plan.next() {
-                    sub.plan = plan
-                    sendFirst(first, sub: sub, track: track)
-                }
+                drainPlan(sub, track: track)
             case .duplicate, .beforeStart: break
             }
         }
@@ -855,7 +850,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if resetCode != nil { track.openStreamsPerGroup[key.group] = nil }  // a reset group is never complete
             completeFinishedGroups(track)
         }
-        for sub in track.subscribers where !sub.replayStaged {  // a staged replay ends its streams when it completes
+        for sub in track.subscribers where sub.forwarding {
             guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { continue }
             sub.endPending[key] = .some(resetCode)
             requestPump(state)
@@ -883,10 +878,6 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             try? sub.connection.performOnLoop { try $0.reject(sub.requestID, code: .doesNotExist, reason: reason) }
         }
         for sub in track.subscribers where !sub.connection.session.isClosed {
-            if sub.replayStaged {
-                sub.replayStaged = false
-                finishReplay(sub, track: track)
-            }
             sub.finishing = (code, reason)
             if let state = subscriberStates[ObjectIdentifier(sub.connection)] { requestPump(state) }
         }

@@ -28,6 +28,9 @@ final class RelayTrack {
     /// Upstream subgroup streams still open, per group (a group whose streams all ended with FIN
     /// is complete in the cache once a later group exists).
     var openStreamsPerGroup: [UInt64: Int] = [:]
+    /// The FORWARD state the relay last asked upstream for (REQUEST_UPDATE when every subscriber
+    /// paused, or one resumed).
+    var upstreamForwarding = true
     /// PUBLISH_DONE from upstream, forwarded when every upstream stream has ended.
     var publishDone: Draft18.PublishDone?
 
