@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interop, draft-18 on raw QUIC: aiomoqt's pub_bench -> OUR moq-relay -> aiomoqt's sub_bench (both
 # endpoints third-party; only the relay is ours). pub_bench sends 1000-byte objects with LOC timestamps
-# at 30/s on subgroup streams (the relay forwards no datagrams yet). Cases:
+# at 30/s on subgroup streams (case 5: object datagrams). Cases:
 #  1. Subscriber first, by name: sub_bench's SUBSCRIBE for a namespace nobody announced, without
 #     RENDEZVOUS_TIMEOUT (sub_bench sends none), is refused with REQUEST_ERROR DOES_NOT_EXIST (0x10), as
 #     aiomoqt's own relay does; the relay stays up and serves case 2 next.
@@ -15,9 +15,11 @@
 #     FORWARD 1 and caches objects before anyone subscribes; sub_bench joins later and the relay serves the
 #     current group from its first object out of the cache, then live. One group spans the whole 5 s run,
 #     so a join at any time during it must still yield every object.
-# Cases 2-4 pass when sub_bench counts every object pub_bench reports sent (its "Sent:" line) in the groups
-# they fill, 0 lost, 0 out of order, LOC timestamps read, and our relay's --stats count that many objects
-# in (from pub_bench) and out (to sub_bench); in case 4 with a cache hit (the join served from the cache).
+#  5. As 3, with object datagrams (pub_bench -D).
+# Cases 2-5 pass when sub_bench counts every object pub_bench reports sent (its "Sent:" line; with -D its
+# log's total) in the groups they fill (with datagrams sub_bench counts no groups), 0 lost, 0 out of order,
+# LOC timestamps read, and our relay's --stats count that many objects in (from pub_bench) and out (to
+# sub_bench); in case 4 with a cache hit (the join served from the cache).
 MOQ_INTEROP_NAME=moq-interop-aiomoqt-pub-sub-moq-relay
 source "$(dirname "$0")/../interop/aiomoqt-common.bash"
 
@@ -70,3 +72,15 @@ sent=$(pub_bench_sent)
 stop_relay
 check_sub_bench "$sent" 1 "pub_bench PUBLISH first -> moq-relay -> sub_bench (SUBSCRIBE) joining late"
 check_relay_objects "$sent" 1
+
+# 5. Publisher first, PUBLISH_NAMESPACE, object datagrams (-d: pub_bench logs its datagram total).
+start_relay
+url=moqt://127.0.0.1:$port
+start_pub_bench "$url" --pub-ns -D -d
+run_sub_bench "$url"
+wait "$pub_bench_pid" || { echo "pub_bench failed"; grep -v DEBUG "$work/pub_bench.out" | tail -n 30; exit 1; }
+sent=$(pub_bench_sent)
+(( sent >= 60 )) || { echo "pub_bench sent only $sent objects"; grep -v DEBUG "$work/pub_bench.out" | tail -n 30; exit 1; }
+stop_relay
+check_sub_bench "$sent" n/a "pub_bench --pub-ns -D (datagrams) first -> moq-relay -> sub_bench (SUBSCRIBE)"
+check_relay_objects "$sent"
