@@ -10,11 +10,7 @@ final class RelayDatagramTests: XCTestCase {
 
     func testDatagramObjectsAreRelayedAndCachedAsDatagrams() async throws {
         let harness = try await RelayHarness()
-        let publisher = SyntheticPublisher(namespace: ns)
-        let (pubConn, _) = try await harness.connect(publisher)
-        publisher.connection = pubConn
-        _ = try await pubConn.perform { [ns] in try $0.publishNamespace(ns) }
-        try await waitUntil { publisher.announced }
+        let publisher = try await harness.announcedPublisher(ns)
         let live = CollectingSubscriber()
         let (liveConn, _) = try await harness.connect(live)
         _ = try await liveConn.perform { [ns] in try $0.subscribe(FullTrackName(namespace: ns, name: "sensor")) }

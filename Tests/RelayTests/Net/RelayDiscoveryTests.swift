@@ -13,11 +13,7 @@ final class RelayDiscoveryTests: XCTestCase {
 
     /// A publisher that announced `ns` and pushed track "video" with PUBLISH.
     private func publishing(on harness: RelayHarness) async throws -> SyntheticPublisher {
-        let publisher = SyntheticPublisher(namespace: ns)
-        let (conn, _) = try await harness.connect(publisher)
-        publisher.connection = conn
-        _ = try await conn.perform { [ns] in try $0.publishNamespace(ns) }
-        try await waitUntil { publisher.announced }
+        let publisher = try await harness.announcedPublisher(ns)
         try await publisher.publishTrack("video")
         return publisher
     }
@@ -80,11 +76,7 @@ final class RelayDiscoveryTests: XCTestCase {
     func testSubscribedTrackIsOfferedToo() async throws {
         // The publisher only announces; the relay learns the track from a subscriber's SUBSCRIBE.
         let harness = try await RelayHarness()
-        let publisher = SyntheticPublisher(namespace: ns)
-        let (pubConn, _) = try await harness.connect(publisher)
-        publisher.connection = pubConn
-        _ = try await pubConn.perform { [ns] in try $0.publishNamespace(ns) }
-        try await waitUntil { publisher.announced }
+        let publisher = try await harness.announcedPublisher(ns)
         let first = CollectingSubscriber()
         let (firstConn, _) = try await harness.connect(first)
         _ = try await firstConn.perform { [ns] in try $0.subscribe(FullTrackName(namespace: ns, name: "audio")) }

@@ -11,15 +11,6 @@ final class RelayUpdateTests: XCTestCase {
     private var track: FullTrackName { FullTrackName(namespace: ns, name: "video") }
     private let sizes = (i: 500, p: 150, b: 100)
 
-    private func announced(on harness: RelayHarness) async throws -> SyntheticPublisher {
-        let publisher = SyntheticPublisher(namespace: ns)
-        let (conn, _) = try await harness.connect(publisher)
-        publisher.connection = conn
-        _ = try await conn.perform { [ns] in try $0.publishNamespace(ns) }
-        try await waitUntil { publisher.announced }
-        return publisher
-    }
-
     private func forward(_ value: Bool, _ conn: MoQTConnection, _ requestID: UInt64) async throws {
         var p = MessageParameters()
         p.forward = value
@@ -35,7 +26,7 @@ final class RelayUpdateTests: XCTestCase {
 
     func testForwardZeroPausesOneSubscriberAndForwardOneResumesAtTheNextGroup() async throws {
         let harness = try await RelayHarness()
-        let publisher = try await announced(on: harness)
+        let publisher = try await harness.announcedPublisher(ns)
         let steady = CollectingSubscriber(), pausing = CollectingSubscriber()
         let (steadyConn, _) = try await harness.connect(steady)
         let (pausingConn, _) = try await harness.connect(pausing)
@@ -64,7 +55,7 @@ final class RelayUpdateTests: XCTestCase {
 
     func testUpstreamPausesWhenEverySubscriberPausedAndResumesForANewOne() async throws {
         let harness = try await RelayHarness()
-        let publisher = try await announced(on: harness)
+        let publisher = try await harness.announcedPublisher(ns)
         let first = CollectingSubscriber()
         let (firstConn, _) = try await harness.connect(first)
         let firstID = try await firstConn.perform { [track] in try $0.subscribe(track) }
@@ -90,7 +81,7 @@ final class RelayUpdateTests: XCTestCase {
 
     func testSubscribeWithForwardZeroIsAcceptedAndGetsNothingUntilResumed() async throws {
         let harness = try await RelayHarness()
-        let publisher = try await announced(on: harness)
+        let publisher = try await harness.announcedPublisher(ns)
         let live = CollectingSubscriber(), idle = CollectingSubscriber()
         let (liveConn, _) = try await harness.connect(live)
         let (idleConn, _) = try await harness.connect(idle)

@@ -149,9 +149,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if let f = upstreamFetches[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
                 let t = TrackObject(location: object.location, forwarding: object.forwarding, publisherPriority: object.publisherPriority,
                                     status: object.status, properties: object.properties, payload: object.payload)
-                f.assembly.receive(RelayObject(t, arrival: Self.now()))
+                let received = RelayObject(t, arrival: Self.now())
+                f.assembly.receive(received)
+                // What the upstream fetched for this relay stays in the track's cache too.
+                if let track = tracks[f.track] { track.cache.insert(received, now: received.arrival) }
             }
-        case .fetchEnded(let requestID), .fetchReset(let requestID, _):
+        case .fetchEnded(let requestID):
+            upstreamFetchEnded(connection, requestID, completed: true)
+        case .fetchReset(let requestID, _):
             upstreamFetchEnded(connection, requestID)
         case .requestCancelled(let requestID, _):
             let key = UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)
@@ -736,12 +741,18 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if let track { track.cache = cache } else { retiredCache.misses += 1 }  // nothing of the track here
         var assembly = FetchAssembly(span: span, order: order, cached: answer)
         let upstream = track?.upstream ?? route(name.namespace)
-        let f = RelayFetch(connection: connection, requestID: requestID, assembly: assembly, upstream: upstream)
+        let f = RelayFetch(connection: connection, requestID: requestID, track: name, assembly: assembly, upstream: upstream)
         if let upstream, upstream !== connection, !answer.missing.isEmpty {
             for gap in answer.missing {
                 let end = Location(group: gap.endGroup, object: gap.endObject.map { $0 + 1 } ?? 0)
                 if let id = try? upstream.performOnLoop({ try $0.fetch(name, start: gap.start, end: end, groupOrder: .ascending) }) {
                     assembly.expect(id)
+                    // Groups the span covers to their end: complete in the cache once the FETCH ended.
+                    if gap.endObject == nil {
+                        f.groupsToTheirEnd[id] = gap.start.group...max(gap.start.group, gap.endGroup)
+                    } else if gap.endGroup > gap.start.group {
+                        f.groupsToTheirEnd[id] = gap.start.group...(gap.endGroup - 1)
+                    }
                     upstreamFetches[UpstreamKey(connection: ObjectIdentifier(upstream), requestID: id)] = f
                 }
             }
@@ -764,8 +775,15 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
-    private func upstreamFetchEnded(_ connection: MoQTConnection, _ requestID: UInt64) {
+    private func upstreamFetchEnded(_ connection: MoQTConnection, _ requestID: UInt64, completed: Bool = false) {
         guard let f = upstreamFetches.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) else { return }
+        if completed, let groups = f.groupsToTheirEnd[requestID], let track = tracks[f.track] {
+            // A FETCH answers everything its range holds: those groups are complete here now.
+            // Never the latest group, which may still be growing live.
+            for g in track.cache.cachedGroupIDs where groups.contains(g) && g < (track.cache.latestGroupID ?? 0) {
+                track.cache.markGroupComplete(g)
+            }
+        }
         if f.assembly.ended(requestID) { answerFetch(f) }
     }
 
