@@ -21,6 +21,8 @@ final class CollectingSubscriber: MoQTSessionHandler, @unchecked Sendable {
         var fetchEnded = false
         /// NAMESPACE suffixes received (SUBSCRIBE_NAMESPACE).
         var namespaces: [TrackNamespace] = []
+        /// NAMESPACE_DONE suffixes received.
+        var namespacesDone: [TrackNamespace] = []
         /// Tracks the peer offered with PUBLISH (SUBSCRIBE_TRACKS), each accepted with FORWARD 1.
         var published: [FullTrackName] = []
     }
@@ -49,6 +51,8 @@ final class CollectingSubscriber: MoQTSessionHandler, @unchecked Sendable {
                 log.fetchEnded = true
             case .namespace(_, let suffix):
                 log.namespaces.append(suffix)
+            case .namespaceDone(_, let suffix):
+                log.namespacesDone.append(suffix)
             case .publishRequested(_, let publish):
                 log.published.append(publish.track)
             default:

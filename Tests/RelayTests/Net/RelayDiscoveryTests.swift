@@ -115,7 +115,10 @@ final class RelayDiscoveryTests: XCTestCase {
         try await publisher.publishGroup(0, frames: 7, sizes: sizes)
         let got = await eventually { self.objectIDs(sub.log, group: 0) == Array(0..<7) }
         XCTAssertTrue(got, "objects via B: \(sub.log.objects.map { [$0.group, $0.object] })")
-        await b.close()
+        // Relay A goes away: what it reported is withdrawn at B.
         await a.close()
+        let withdrawn = await eventually { sub.log.namespacesDone == [TrackNamespace(strings: ["room1"])] }
+        XCTAssertTrue(withdrawn, "NAMESPACE_DONE via B: \(sub.log.namespacesDone)")
+        await b.close()
     }
 }

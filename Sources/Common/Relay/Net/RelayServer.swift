@@ -629,6 +629,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         offered = offered.filter { $0.key.connection != id }
         rendezvous = rendezvous.filter { $0.key.connection != id }
         for ns in withdrawn { notifyNamespaceSubscribers(ns, done: true) }
+        if connection === upstreamRelay {
+            // What the upstream relay reported is gone with it.
+            let reported = upstreamNamespaces.filter { namespaces[$0] == nil }
+            upstreamNamespaces.removeAll()
+            upstreamNamespaceInterest.removeAll()
+            upstreamTrackInterest.removeAll()
+            for ns in reported { notifyNamespaceSubscribers(ns, done: true) }
+        }
         for track in Array(tracks.values) {
             if track.upstream === connection {
                 finishTrack(track, code: .goingAway, reason: "publisher went away")
