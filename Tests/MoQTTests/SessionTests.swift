@@ -340,6 +340,60 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(got.last?.status, .endOfTrack)
     }
 
+    /// A datagram sent right after SUBSCRIBE_OK can reach the subscriber first (it is not ordered
+    /// against the request stream): it is kept until SUBSCRIBE_OK names its alias, then delivered.
+    /// Seen with aiomoqt's pub_bench -D: moq-relay lost the first object of every such subscription.
+    func testDatagramOvertakingSubscribeOKIsDelivered() throws {
+        let p = try ready(seed: 5)
+        let id = try p.client.subscribe(track)
+        p.run()
+        guard case .subscribeRequested(let rid, _)? = p.serverEvents.last else { return XCTFail("no SUBSCRIBE at server") }
+        let alias = try p.server.acceptSubscribe(rid)
+        try p.server.sendObjectDatagram(rid, groupID: 0, objectID: 0, content: .payload([1]))
+        try p.server.sendObjectDatagram(rid, groupID: 0, objectID: 1, content: .payload([2]))
+        // Both datagrams first, the SUBSCRIBE_OK on the request stream after.
+        for signal in p.serverTransport.signals {
+            guard case .datagram(let d) = signal else { continue }
+            p.client.handleDatagram(d)
+        }
+        p.serverTransport.signals.removeAll()
+        p.run()
+        XCTAssertFalse(p.client.isClosed)
+        let okAt = p.clientEvents.firstIndex { if case .subscribeOK(id, alias, _) = $0 { return true } else { return false } }
+        let firstObjectAt = p.clientEvents.firstIndex { if case .object = $0 { return true } else { return false } }
+        XCTAssertNotNil(okAt)
+        XCTAssertNotNil(firstObjectAt)
+        if let okAt, let firstObjectAt { XCTAssertLessThan(okAt, firstObjectAt, "objects reported before SUBSCRIBE_OK") }
+        let got = objects(p.clientEvents)
+        XCTAssertEqual(got.map(\.objectID), [0, 1])
+        XCTAssertEqual(got.map(\.payload), [[1], [2]])
+        XCTAssertEqual(Set(got.map(\.requestID)), [id])
+        XCTAssertTrue(p.client.parkedDatagrams.isEmpty)
+    }
+
+    /// Early datagrams of a SUBSCRIBE that is then refused are dropped, not an error.
+    func testDatagramBeforeRefusedSubscribeIsDropped() throws {
+        let p = try ready(seed: 6)
+        let id = try p.client.subscribe(track)
+        p.run()
+        var d = Draft18.ObjectDatagram(trackAlias: 9, groupID: 0, objectID: 0, publisherPriority: nil, content: .payload([1]))
+        p.client.handleDatagram(d.encoded())
+        XCTAssertEqual(p.client.parkedDatagrams.count, 1)
+        try p.server.reject(id, code: .doesNotExist, reason: "no such track")
+        p.run()
+        XCTAssertFalse(p.client.isClosed)
+        XCTAssertTrue(p.client.parkedDatagrams.isEmpty)
+        XCTAssertTrue(objects(p.clientEvents).isEmpty)
+        // The bound: a flood before a SUBSCRIBE_OK keeps at most maxParkedDatagrams.
+        _ = try p.client.subscribe(FullTrackName(namespace: ns, name: "audio"))
+        p.run()
+        for o in 0..<UInt64(MoQTSession.maxParkedDatagrams + 10) {
+            d = Draft18.ObjectDatagram(trackAlias: 9, groupID: 0, objectID: o, publisherPriority: nil, content: .payload([1]))
+            p.client.handleDatagram(d.encoded())
+        }
+        XCTAssertEqual(p.client.parkedDatagrams.count, MoQTSession.maxParkedDatagrams)
+    }
+
     func testSubscriptionFilterLimitsWhatThePublisherSends() throws {
         let p = try ready(seed: 13)
         let (id, _) = try subscribeAccepted(p, filter: .largestObject, largest: Location(group: 5, object: 3))

@@ -19,27 +19,10 @@ run_case() {  # clip, extra moq-pub flags...
     for _ in $(seq 1 100); do port=$(awk '/READY/{print $2; exit}' "$work/pub.out" || true); [[ -n $port ]] && break; sleep 0.1; done
     [[ -n $port ]] || { echo "moq-pub did not start"; show "$work/pub.err"; exit 1; }
 
-    if ! timeout 40 "$py" -m aiomoqt.tools.sub_bench -k --draft 18 -N demo -T video -t 15 -i 2 \
-            "moqt://127.0.0.1:$port" >"$work/sub.out" 2>&1; then
-        echo "sub_bench failed"; show "$work/sub.out" 40; show "$work/pub.err"; exit 1
-    fi
+    run_sub_bench "moqt://127.0.0.1:$port"
     wait "$pub" || { echo "moq-pub failed"; show "$work/pub.err"; exit 1; }
-    sed -n '/results/,$p' "$work/sub.out"
-    python3 - "$work/sub.out" "$clip $*" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def field(name):
-    m = re.search(rf"^\s*{name}:\s+([\d,]+)", text, re.M)
-    assert m, f"sub_bench printed no '{name}:' line"
-    return int(m.group(1).replace(",", ""))
-objects, groups, lost, ooo = field("Objects"), field("Groups"), field("Lost"), field("Out-of-order")
-assert objects == 120, f"objects: {objects}"
-assert groups == 4, f"groups: {groups}"
-assert lost == 0, f"lost: {lost}"
-assert ooo == 0, f"out of order: {ooo}"
-assert re.search(r"^\s*Timestamps:\s+loc", text, re.M), "sub_bench did not read our LOC timestamps"
-print(f"aiomoqt sub_bench <- moq-pub --listen ({sys.argv[2].strip()}): {objects} objects, {groups} groups, 0 lost")
-PY
+    local flags=${*:+ $*}
+    check_sub_bench 120 4 "aiomoqt sub_bench <- moq-pub --listen ($clip$flags)"
 }
 
 run_case test.mp4

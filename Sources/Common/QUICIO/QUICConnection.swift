@@ -59,12 +59,13 @@ public final class QUICConnection: @unchecked Sendable {
         return core
     }
 
-    /// Runs `body` with the core connection on the event loop (no hop: the caller must be on it),
-    /// then sends what the commands produced. For delegates acting outside an event callback,
-    /// e.g. from their own timers.
+    /// Runs `body` with the core connection on the event loop (no hop: the caller must be on it);
+    /// what the commands produced is sent once the tasks already queued on the loop have run
+    /// (`QUICEndpoint.processSoon`), so a burst of commands to many connections costs one pass.
+    /// For delegates acting outside an event callback, e.g. from their own timers.
     public func withCoreOnLoop<T>(_ body: (Connection) throws -> T) rethrows -> T {
         eventLoop.preconditionInEventLoop()
-        defer { endpoint.markDirty(handle); endpoint.process() }
+        defer { endpoint.markDirty(handle); endpoint.processSoon() }
         return try body(core)
     }
 

@@ -14,6 +14,8 @@ public final class QUICEndpoint: @unchecked Sendable {
     private var channel: Channel?
     private var connections: [ConnectionHandle: QUICConnection] = [:]
     private var dirty = Set<ConnectionHandle>()
+    /// A `processSoon()` pass is queued on the event loop.
+    private var processScheduled = false
     private var timer: Scheduled<Void>?
     private var timerDeadline: QUICTime?
     private var closed = false
@@ -145,9 +147,21 @@ public final class QUICEndpoint: @unchecked Sendable {
         guard !closed, let peer = QUICPeerAddress(address) else { return }
         datagramsReceived += 1
         beforeEachDatagram?()
-        core.handle(datagram: datagram, from: peer, now: MonotonicClock.now())
-        // The core routed the datagram; any connection's events may have changed.
-        dirty.formUnion(connections.keys)
+        // Only the connection the core routed the datagram to has new events (a new connection
+        // comes as `.incomingConnection`).
+        if let handle = core.handle(datagram: datagram, from: peer, now: MonotonicClock.now()) { dirty.insert(handle) }
+    }
+
+    /// Runs `process()` once after the tasks already queued on the event loop: commands issued in
+    /// one burst (a relay writing to each of its subscribers in turn) share one pass over the
+    /// connections instead of one pass each.
+    func processSoon() {
+        guard !processScheduled else { return }
+        processScheduled = true
+        eventLoop.execute { [self] in
+            processScheduled = false
+            process()
+        }
     }
 
     /// Drains endpoint events, connection events and outgoing datagrams, then re-arms the timer.
@@ -265,8 +279,7 @@ public final class QUICEndpoint: @unchecked Sendable {
             guard let self else { return }
             self.timer = nil
             self.timerDeadline = nil
-            self.core.handleTimeout(now: MonotonicClock.now())
-            self.dirty.formUnion(self.connections.keys)
+            self.dirty.formUnion(self.core.fireTimers(now: MonotonicClock.now()))
             self.process()
         }
     }

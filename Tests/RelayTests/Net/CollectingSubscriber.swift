@@ -19,11 +19,18 @@ final class CollectingSubscriber: MoQTSessionHandler, @unchecked Sendable {
         var finished = false
         var fetched: [Received] = []
         var fetchEnded = false
+        /// NAMESPACE suffixes received (SUBSCRIBE_NAMESPACE).
+        var namespaces: [TrackNamespace] = []
+        /// NAMESPACE_DONE suffixes received.
+        var namespacesDone: [TrackNamespace] = []
+        /// Tracks the peer offered with PUBLISH (SUBSCRIBE_TRACKS), each accepted with FORWARD 1.
+        var published: [FullTrackName] = []
     }
     private let box = NIOLockedValueBox(Log())
     var log: Log { box.withLockedValue { $0 } }
 
     func moqtConnection(_ connection: MoQTConnection, didReceive event: MoQTSessionEvent) {
+        if case .publishRequested(let id, _) = event { try? connection.session.acceptPublish(id, forward: true) }
         box.withLockedValue { log in
             switch event {
             case .subscribeOK: log.subscribed = true
@@ -42,6 +49,12 @@ final class CollectingSubscriber: MoQTSessionHandler, @unchecked Sendable {
                 }
             case .fetchEnded:
                 log.fetchEnded = true
+            case .namespace(_, let suffix):
+                log.namespaces.append(suffix)
+            case .namespaceDone(_, let suffix):
+                log.namespacesDone.append(suffix)
+            case .publishRequested(_, let publish):
+                log.published.append(publish.track)
             default:
                 break
             }

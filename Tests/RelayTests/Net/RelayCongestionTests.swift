@@ -16,11 +16,7 @@ final class RelayCongestionTests: XCTestCase {
         try await harness.onLoop { harness.relay.onDrops = { list, now in drops.withLockedValue { $0 += list.map { ($0, now) } } } }
 
         let ns = TrackNamespace(strings: ["cong"])
-        let publisher = SyntheticPublisher(namespace: ns)
-        let (pubConn, _) = try await harness.connect(publisher)
-        publisher.connection = pubConn
-        _ = try await pubConn.perform { try $0.publishNamespace(ns) }
-        try await waitUntil { publisher.announced }
+        let publisher = try await harness.announcedPublisher(ns)
 
         let subscriber = CollectingSubscriber()
         let (subConn, gateOpt) = try await harness.connect(subscriber, window: 256 << 10, throttle: true)

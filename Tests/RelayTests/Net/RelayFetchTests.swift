@@ -12,11 +12,7 @@ final class RelayFetchTests: XCTestCase {
 
     /// A relay with a publisher that published groups 0...4 (11 objects each) to one live subscriber.
     private func relayWithCachedGroups(_ harness: RelayHarness) async throws -> (SyntheticPublisher, CollectingSubscriber, MoQTConnection, UInt64) {
-        let publisher = SyntheticPublisher(namespace: ns)
-        let (pubConn, _) = try await harness.connect(publisher)
-        publisher.connection = pubConn
-        _ = try await pubConn.perform { [ns] in try $0.publishNamespace(ns) }
-        try await waitUntil { publisher.announced }
+        let publisher = try await harness.announcedPublisher(ns)
         let live = CollectingSubscriber()
         let (conn, _) = try await harness.connect(live)
         let id = try await conn.perform { [track] in try $0.subscribe(track) }
@@ -74,6 +70,39 @@ final class RelayFetchTests: XCTestCase {
         XCTAssertEqual(got, want)
         let statsB = await b.relay.currentStats()
         XCTAssertEqual(statsB.cacheMisses, 1)
+        await b.close()
+        await a.close()
+    }
+
+    func testObjectsFetchedUpstreamStayInTheCache() async throws {
+        let a = try await RelayHarness()
+        let (publisher, _, _, _) = try await relayWithCachedGroups(a)
+        // Relay B relays the track for a live subscriber from group 4 (A's latest) on.
+        let b = try await RelayHarness(upstream: a.url)
+        let live = CollectingSubscriber()
+        let (liveConn, _) = try await b.connect(live)
+        _ = try await liveConn.perform { [track] in try $0.subscribe(track) }
+        try await waitUntil { live.log.subscribed }
+        try await publisher.publishGroup(5, frames: 11, sizes: sizes)
+        try await waitUntil { live.log.objects.contains { $0.group == 5 } && live.log.objects.count >= 11 }
+
+        func fetchGroups1and2() async throws -> [[UInt64]] {
+            let fetcher = CollectingSubscriber()
+            let (conn, _) = try await b.connect(fetcher)
+            // End {2, 0} on the wire: group 2 whole.
+            _ = try await conn.perform { [track] in try $0.fetch(track, start: Location(group: 1, object: 0), end: Location(group: 2, object: 0)) }
+            let ended = await eventually { fetcher.log.fetchEnded }
+            XCTAssertTrue(ended)
+            return fetcher.log.fetched.map { [$0.group, $0.object] }
+        }
+        let want: [[UInt64]] = (1...2).flatMap { g in (0..<11).map { [UInt64(g), UInt64($0)] } }
+        let first = try await fetchGroups1and2()
+        XCTAssertEqual(first, want, "first FETCH, through relay A")
+        let hitsAAfterFirst = await a.relay.currentStats().cacheHits
+        let second = try await fetchGroups1and2()
+        XCTAssertEqual(second, want, "second FETCH, from relay B's cache")
+        let statsA = await a.relay.currentStats()
+        XCTAssertEqual(statsA.cacheHits, hitsAAfterFirst, "relay A was not asked again")
         await b.close()
         await a.close()
     }

@@ -63,6 +63,16 @@ final class RelayHarness: @unchecked Sendable {
         return (session, gate)
     }
 
+    /// A `SyntheticPublisher` session that has announced `namespace` (PUBLISH_NAMESPACE accepted).
+    func announcedPublisher(_ namespace: TrackNamespace) async throws -> SyntheticPublisher {
+        let publisher = SyntheticPublisher(namespace: namespace)
+        let (conn, _) = try await connect(publisher)
+        publisher.connection = conn
+        _ = try await conn.perform { try $0.publishNamespace(namespace) }
+        try await waitUntil { publisher.announced }
+        return publisher
+    }
+
     /// Runs `body` on the relay's event loop.
     func onLoop<T: Sendable>(_ body: @escaping () -> T) async throws -> T { try await loop.submit(body).get() }
 

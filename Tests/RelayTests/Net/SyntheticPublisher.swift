@@ -27,6 +27,13 @@ final class SyntheticPublisher: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
+    /// Pushes `name` to the peer with PUBLISH; later groups go out on it too.
+    func publishTrack(_ name: String) async throws {
+        guard let connection else { return }
+        let id = try await connection.perform { [namespace] in try $0.publish(FullTrackName(namespace: namespace, name: name)) }
+        state.withLockedValue { $0.subscriptions.append(id) }
+    }
+
     /// Sends one group on every subscription: frames 1..<frames alternate P and B.
     func publishGroup(_ group: UInt64, frames: Int, sizes: (i: Int, p: Int, b: Int)) async throws {
         guard let connection else { return }
@@ -44,6 +51,21 @@ final class SyntheticPublisher: MoQTSessionHandler, @unchecked Sendable {
                                             payload: [UInt8](repeating: isP ? 0x50 : 0x42, count: isP ? sizes.p : sizes.b))
                 }
                 for s in streams { try session.endSubgroup(streamID: s) }
+            }
+        }
+    }
+
+    /// Sends objects 0..<count of `group` as OBJECT_DATAGRAMs on every subscription (payload: the
+    /// object ID repeated `size` times).
+    func publishDatagrams(_ group: UInt64, count: Int, size: Int) async throws {
+        guard let connection else { return }
+        let subs = subscriptions
+        try await connection.perform { session in
+            for id in subs {
+                for k in 0..<count {
+                    try session.sendObjectDatagram(id, groupID: group, objectID: UInt64(k), publisherPriority: 3,
+                                                   content: .payload([UInt8](repeating: UInt8(k), count: size)))
+                }
             }
         }
     }

@@ -108,24 +108,33 @@ extension MoQTSession {
         do {
             guard case .object(let d) = try Draft18.Datagram.decode(bytes) else { return }
             guard let requestID = receivedAliases[d.trackAlias] else {
-                if retiredAliases.contains(d.trackAlias) || hasPendingLocalSubscribe || cancelledBeforeAlias > 0 { return }
+                if hasPendingLocalSubscribe && !retiredAliases.contains(d.trackAlias) {
+                    // Datagrams can overtake SUBSCRIBE_OK, like streams: keep them until it arrives.
+                    if parkedDatagrams.count < Self.maxParkedDatagrams { parkedDatagrams.append(d) }
+                    return
+                }
+                if retiredAliases.contains(d.trackAlias) || cancelledBeforeAlias > 0 { return }
                 throw MoQTError.protocolViolation("datagram for unknown track alias \(d.trackAlias)")
             }
-            let status: ObjectStatus
-            let payload: [UInt8]
-            switch d.content {
-            case .payload(let p): status = .normal; payload = p
-            case .status(let s): status = s; payload = []
-            }
-            emit(.object(MoQTReceivedObject(requestID: requestID, trackAlias: d.trackAlias, groupID: d.groupID, subgroupID: nil,
-                                            objectID: d.objectID, publisherPriority: d.publisherPriority ?? defaultPriority(requestID),
-                                            properties: d.properties, status: status, payload: payload, streamID: nil,
-                                            endOfGroup: d.endOfGroup)))
+            emitDatagram(d, requestID: requestID)
         } catch let e as MoQTError {
             closeSession(e, byPeer: false)
         } catch {
             closeSession(.protocolViolation("bad datagram"), byPeer: false)
         }
+    }
+
+    func emitDatagram(_ d: Draft18.ObjectDatagram, requestID: UInt64) {
+        let status: ObjectStatus
+        let payload: [UInt8]
+        switch d.content {
+        case .payload(let p): status = .normal; payload = p
+        case .status(let s): status = s; payload = []
+        }
+        emit(.object(MoQTReceivedObject(requestID: requestID, trackAlias: d.trackAlias, groupID: d.groupID, subgroupID: nil,
+                                        objectID: d.objectID, publisherPriority: d.publisherPriority ?? defaultPriority(requestID),
+                                        properties: d.properties, status: status, payload: payload, streamID: nil,
+                                        endOfGroup: d.endOfGroup)))
     }
 
     // MARK: Pumping
@@ -293,6 +302,17 @@ extension MoQTSession {
                 }
             } else if !hasPendingLocalSubscribe {
                 earlyResets[alias] = nil
+            }
+        }
+        if !parkedDatagrams.isEmpty {
+            let parked = parkedDatagrams
+            parkedDatagrams = []
+            for d in parked {
+                if let requestID = receivedAliases[d.trackAlias] {
+                    emitDatagram(d, requestID: requestID)
+                } else if hasPendingLocalSubscribe && !retiredAliases.contains(d.trackAlias) {
+                    parkedDatagrams.append(d)
+                }  // else no subscription of ours: dropped, as it would have been on arrival
             }
         }
         for (id, u) in incoming.sorted(by: { $0.key < $1.key }) where u.parked {

@@ -67,6 +67,11 @@ public final class MoQTSession {
     /// Local subscriptions cancelled before their SUBSCRIBE_OK: their alias is unknown, so data
     /// with an unknown alias may be theirs and is discarded rather than treated as an error.
     var cancelledBeforeAlias = 0
+    /// Object datagrams that overtook their SUBSCRIBE_OK (at most `maxParkedDatagrams`, in
+    /// arrival order): delivered once the alias is known, dropped once no local SUBSCRIBE waits.
+    var parkedDatagrams: [Draft18.ObjectDatagram] = []
+    /// Bound of `parkedDatagrams`; later early datagrams are dropped (they are unreliable anyway).
+    static let maxParkedDatagrams = 256
     /// Parked subgroup streams reset before their SUBSCRIBE_OK, by alias: reported (and
     /// counted for PUBLISH_DONE) once the alias is known.
     var earlyResets: [UInt64: [(streamID: UInt64, groupID: UInt64, subgroupID: UInt64?, code: UInt64)]] = [:]

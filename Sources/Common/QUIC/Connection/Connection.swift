@@ -96,6 +96,9 @@ public final class Connection {
     package var undecryptablePackets: [(EncryptionLevel, [UInt8])] = []
     /// Our connection IDs by sequence number (0 = the handshake one), still active.
     public package(set) var activeLocalConnectionIDs: [UInt64: QUICConnectionID] = [:]
+    /// True while connection IDs were issued that the endpoint has not routed yet (the endpoint
+    /// checks this flag instead of hashing every ID of every connection on each transmit poll).
+    package var connectionIDsToRoute = true
     package var localConnectionIDTokens: [UInt64: [UInt8]] = [:]
     package var nextLocalConnectionIDSequence: UInt64 = 1
     package var newConnectionIDsPending: [UInt64] = []
@@ -373,6 +376,7 @@ public final class Connection {
             nextLocalConnectionIDSequence += 1
             let cid = QUICConnectionID.random(length: configuration.connectionIDLength, using: &rng)
             activeLocalConnectionIDs[seq] = cid
+            connectionIDsToRoute = true
             localConnectionIDTokens[seq] = resetTokenProvider?(cid) ?? rng.bytes(16)
             newConnectionIDsPending.append(seq)
             observer?.connectionIssuedLocalConnectionID(self, cid, sequence: seq)

@@ -67,13 +67,15 @@ public final class Endpoint {
 
     // MARK: Input
 
-    /// Routes one received datagram.
-    public func handle(datagram: [UInt8], from address: QUICPeerAddress, now: QUICTime) {
+    /// Routes one received datagram; returns the existing connection it went to (a new connection
+    /// is announced with `.incomingConnection` instead).
+    @discardableResult
+    public func handle(datagram: [UInt8], from address: QUICPeerAddress, now: QUICTime) -> ConnectionHandle? {
         let cidLength = configuration.connection.connectionIDLength
-        guard let dcid = PacketHeader.destinationConnectionID(of: datagram, shortHeaderConnectionIDLength: cidLength) else { return }
+        guard let dcid = PacketHeader.destinationConnectionID(of: datagram, shortHeaderConnectionIDLength: cidLength) else { return nil }
         if let handle = routes[dcid] ?? initialRoutes[dcid], let connection = connections[handle] {
             connection.handle(datagram: datagram, from: address, now: now)
-            return
+            return handle
         }
         // A stateless reset carries a random connection ID: match its trailing token instead.
         if let first = datagram.first, first & 0x80 == 0, datagram.count >= 21 {
@@ -81,9 +83,17 @@ public final class Endpoint {
             for handle in order {
                 guard let c = connections[handle], c.peerTransportParameters?.statelessResetToken == token else { continue }
                 c.handle(datagram: datagram, from: address, now: now)
-                return
+                return handle
             }
         }
+        acceptNew(datagram: datagram, destinationConnectionID: dcid, from: address, now: now)
+        return nil
+    }
+
+    /// A datagram no connection claims: a client's first Initial (a new connection, announced
+    /// with `.incomingConnection`), or something answered statelessly, or dropped.
+    private func acceptNew(datagram: [UInt8], destinationConnectionID dcid: QUICConnectionID, from address: QUICPeerAddress, now: QUICTime) {
+        let cidLength = configuration.connection.connectionIDLength
         guard configuration.acceptsIncoming, let factory = serverTLSFactory, let first = datagram.first else { return }
         if first & 0x80 == 0 {
             sendStatelessReset(answering: datagram, destinationConnectionID: dcid, to: address)
@@ -173,7 +183,10 @@ public final class Endpoint {
             let handle = order[(roundRobin + step) % order.count]
             guard let connection = connections[handle] else { continue }
             // Route every connection ID the connection has issued.
-            for cid in connection.activeLocalConnectionIDs.values where routes[cid] == nil { routes[cid] = handle }
+            if connection.connectionIDsToRoute {
+                for cid in connection.activeLocalConnectionIDs.values where routes[cid] == nil { routes[cid] = handle }
+                connection.connectionIDsToRoute = false
+            }
             if let bytes = connection.pollTransmit(now: now) {
                 roundRobin = (roundRobin + step + 1) % order.count
                 return OutgoingDatagram(bytes: bytes, destination: connection.peerAddress)
@@ -192,10 +205,19 @@ public final class Endpoint {
     }
 
     /// Fires due timers and forgets closed connections.
-    public func handleTimeout(now: QUICTime) {
+    public func handleTimeout(now: QUICTime) { fireTimers(now: now) }
+
+    /// `handleTimeout(now:)` that returns the connections whose timers fired (closed ones are
+    /// announced with `.connectionRemoved`).
+    @discardableResult
+    public func fireTimers(now: QUICTime) -> [ConnectionHandle] {
+        var fired: [ConnectionHandle] = []
         for handle in order {
             guard let c = connections[handle] else { continue }
-            if let t = c.nextTimeout, t <= now { c.handleTimeout(now: now) }
+            if let t = c.nextTimeout, t <= now {
+                c.handleTimeout(now: now)
+                fired.append(handle)
+            }
         }
         for handle in order where connections[handle]?.isClosed ?? true {
             guard let c = connections.removeValue(forKey: handle) else { continue }
@@ -205,5 +227,6 @@ public final class Endpoint {
             events.append(.connectionRemoved(handle))
         }
         order.removeAll { connections[$0] == nil }
+        return fired
     }
 }

@@ -127,8 +127,9 @@ extension RelayFastPathPlane {
         }
         guard let s = kernelStream(r, d), let id = s.streamID, !s.reset else { return }
         // moq-sub attributes TOO_FAR_BEHIND resets to priority dropping (docs/RELAY.md), but only on
-        // a stream whose header it has: until the header is acknowledged (at most 250 ms) the reset
-        // waits and the connection keeps repairing what the kernel sent, nothing more.
+        // a stream whose header it has: until the header is acknowledged (at most
+        // `pendingResetLimitNanoseconds`) the reset waits and the connection keeps repairing what
+        // the kernel sent, nothing more.
         s.userFrom = nil
         s.headerOnly = true
         if d.core.firstBytesAcknowledged(streamID: id) {
@@ -175,7 +176,7 @@ extension RelayFastPathPlane {
     }
 
     /// Dropped streams the subscriber never saw: once the mirror has the header, a user stream carries
-    /// it and is reset when the header was acknowledged (or after 250 ms).
+    /// it and is reset when the header was acknowledged (or after `pendingResetLimitNanoseconds`).
     func announceDroppedStreams(_ d: FastPathDownstream, now: UInt64) {
         guard !d.announceDrops.isEmpty || !d.pendingResets.isEmpty else { return }
         var keep: [(FastPathStreamKey, UInt64, UInt64, UInt64)] = []
@@ -197,7 +198,7 @@ extension RelayFastPathPlane {
         d.announceDrops = keep
         d.pendingResets.removeAll { s, since in
             guard let id = s.streamID else { return true }
-            guard d.core.firstBytesAcknowledged(streamID: id) || now &- since > 250_000_000 else { return false }
+            guard d.core.firstBytesAcknowledged(streamID: id) || now &- since > Self.pendingResetLimitNanoseconds else { return false }
             resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
             return true
         }

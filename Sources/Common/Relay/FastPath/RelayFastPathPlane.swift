@@ -164,6 +164,12 @@ final class RelayFastPathPlane {
 
     /// The longest a joiner's kernel forwarding waits for its first streams from the mirror to leave.
     static let joinStagingNanoseconds: UInt64 = 250_000_000
+    /// How long a dropped stream's reset waits for the subscriber to acknowledge the stream's header
+    /// (a reset of a stream whose header it never got cannot be attributed to the drop). A squeezed
+    /// subscriber's queue delay can exceed a second (its header retransmitted meanwhile), so this
+    /// is generous, like the user-space path's `RelayServer.pendingResetLimit`; 250 ms let a
+    /// policed subscriber report a dropped stream as "lost" now and then.
+    static let pendingResetLimitNanoseconds: UInt64 = 10_000_000_000
 
     /// Lists subscription `requestID` of `down` in `fp_tracks`: the kernel forwards the track's new
     /// streams to it from now on.

@@ -7,23 +7,21 @@ final class RelayDownstream {
     let connection: MoQTConnection
     let requestID: UInt64
     let filter: SubscriptionFilter?
-    /// SUBSCRIBER_PRIORITY (128 when absent).
-    let subscriberPriority: UInt8
+    /// SUBSCRIBER_PRIORITY (128 when absent; REQUEST_UPDATE may change it).
+    var subscriberPriority: UInt8
     /// The group order asked for (ascending when absent).
     let groupOrder: GroupOrder
     /// The track (set when the subscription is accepted or parked).
     var track: RelayTrack?
+    /// The track alias in the subscriber's session (set when delivery starts).
+    var alias: UInt64 = 0
+    /// FORWARD: false while the subscriber wants no objects (SUBSCRIBE or REQUEST_UPDATE with
+    /// FORWARD 0); nothing is queued for it then.
+    var forwarding = true
     /// The splice of cache replay and live objects (set when the subscription is accepted).
     var plan: JoinPlan?
     /// Open downstream subgroup streams, by upstream subgroup.
     var streams: [RelaySubgroupKey: UInt64] = [:]
-    /// True while the join replay is staged: the first object went out alone and the rest waits
-    /// until it has left (live objects are queued in the plan meanwhile).
-    var replayStaged = false
-    /// Whether the joiner's first object went out.
-    var firstSent = false
-    /// Live objects that arrived during a staged join after the plan went live, in order.
-    var held: [RelayObject] = []
     /// Subgroups that ended upstream (value: the reset code, nil for FIN), ended here once the
     /// subscriber's queue holds none of their objects.
     var endPending: [RelaySubgroupKey: UInt64?] = [:]

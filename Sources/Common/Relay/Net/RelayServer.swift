@@ -17,8 +17,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     public let eventLoop: EventLoop
     private let cacheConfiguration: TrackCache.Configuration
     /// Announced namespaces and the publisher session of each.
-    private var namespaces: [TrackNamespace: MoQTConnection] = [:]
-    private var tracks: [FullTrackName: RelayTrack] = [:]
+    var namespaces: [TrackNamespace: MoQTConnection] = [:]
+    var tracks: [FullTrackName: RelayTrack] = [:]
     /// Upstream subscriptions: (publisher session, request ID) → track.
     private var upstreamRequests: [UpstreamKey: RelayTrack] = [:]
     /// SUBSCRIBEs waiting for a publisher (RENDEZVOUS_TIMEOUT).
@@ -26,10 +26,20 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Announcements: (publisher session, PUBLISH_NAMESPACE request ID) → namespace.
     private var announcements: [UpstreamKey: TrackNamespace] = [:]
     /// SUBSCRIBE_NAMESPACE requests: (subscriber session, request ID) → (session, prefix).
-    private var namespaceSubscriptions: [UpstreamKey: (connection: MoQTConnection, prefix: TrackNamespace)] = [:]
+    var namespaceSubscriptions: [UpstreamKey: (connection: MoQTConnection, prefix: TrackNamespace)] = [:]
+    /// SUBSCRIBE_TRACKS requests: (subscriber session, request ID) → the interest.
+    var trackInterests: [UpstreamKey: RelayTrackInterest] = [:]
+    /// PUBLISHes sent downstream and not answered yet: (subscriber session, request ID) → track.
+    var offered: [UpstreamKey: RelayTrack] = [:]
+    /// Prefixes whose SUBSCRIBE_NAMESPACE / SUBSCRIBE_TRACKS went to the upstream relay, with the
+    /// request ID there.
+    var upstreamNamespaceInterest: [TrackNamespace: UInt64] = [:]
+    var upstreamTrackInterest: [TrackNamespace: UInt64] = [:]
+    /// Namespaces the upstream relay reported (NAMESPACE), passed on to namespace subscribers.
+    var upstreamNamespaces: Set<TrackNamespace> = []
     /// Upstream FETCHes: (session, request ID) → the downstream FETCH they help answer.
     private var upstreamFetches: [UpstreamKey: RelayFetch] = [:]
-    private var aliases: [ObjectIdentifier: AliasAllocator] = [:]
+    var aliases: [ObjectIdentifier: AliasAllocator] = [:]
     /// Open sessions that have had a subscription accepted.
     private var subscriberSessions: Set<ObjectIdentifier> = []
     /// Sessions that have had a subscription accepted, over the relay's life.
@@ -38,9 +48,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Sessions past SETUP and not closed yet (the metrics' `sessions` gauge).
     private var openSessions: Set<ObjectIdentifier> = []
     /// The user-space forwarding plane: one drop-policy queue per subscriber session.
-    private var plane: UserSpaceForwardingPlane
+    var plane: UserSpaceForwardingPlane
     /// Sessions with accepted subscriptions.
-    private var subscriberStates: [ObjectIdentifier: RelaySubscriberSession] = [:]
+    var subscriberStates: [ObjectIdentifier: RelaySubscriberSession] = [:]
     private var nextSubscriberID: UInt64 = 1
     private let congestionConfiguration: SubscriberCongestion.Configuration
     /// How often a subscriber whose queue holds objects is fed again (also on every new object).
@@ -65,7 +75,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// The kernel fast path (`--ebpf`), if enabled.
     public var fastPath: RelayFastPath?
 
-    private struct UpstreamKey: Hashable {
+    struct UpstreamKey: Hashable {
         var connection: ObjectIdentifier
         var requestID: UInt64
     }
@@ -121,9 +131,16 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             handlePublish(connection, requestID, publish)
         case .subscribeNamespaceRequested(let requestID, let subscribe):
             handleSubscribeNamespace(connection, requestID, subscribe.prefix)
-        case .subscribeTracksRequested(let requestID, _):
-            // Accepted; tracks already relayed are not offered with PUBLISH yet.
-            try? connection.session.accept(requestID)
+        case .subscribeTracksRequested(let requestID, let request):
+            handleSubscribeTracks(connection, requestID, request)
+        case .requestOK(let requestID, let ok):
+            offerAnswered(connection, requestID, ok)
+        case .requestUpdated(let requestID, let update):
+            handleRequestUpdate(connection, requestID, update)
+        case .namespace(let requestID, let suffix) where connection === upstreamRelay:
+            upstreamNamespace(requestID, suffix: suffix, done: false)
+        case .namespaceDone(let requestID, let suffix) where connection === upstreamRelay:
+            upstreamNamespace(requestID, suffix: suffix, done: true)
         case .subscribeRequested(let requestID, let subscribe):
             handleSubscribe(connection, requestID, subscribe)
         case .fetchRequested(let requestID, let fetch):
@@ -132,9 +149,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if let f = upstreamFetches[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
                 let t = TrackObject(location: object.location, forwarding: object.forwarding, publisherPriority: object.publisherPriority,
                                     status: object.status, properties: object.properties, payload: object.payload)
-                f.assembly.receive(RelayObject(t, arrival: Self.now()))
+                let received = RelayObject(t, arrival: Self.now())
+                f.assembly.receive(received)
+                // What the upstream fetched for this relay stays in the track's cache too.
+                if let track = tracks[f.track] { track.cache.insert(received, now: received.arrival) }
             }
-        case .fetchEnded(let requestID), .fetchReset(let requestID, _):
+        case .fetchEnded(let requestID):
+            upstreamFetchEnded(connection, requestID, completed: true)
+        case .fetchReset(let requestID, _):
             upstreamFetchEnded(connection, requestID)
         case .requestCancelled(let requestID, _):
             let key = UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)
@@ -142,8 +164,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 if namespaces[ns] === connection { namespaces[ns] = nil }
                 log?("moq-relay: namespace \(ns) withdrawn")
                 notifyNamespaceSubscribers(ns, done: true)
-            } else if namespaceSubscriptions.removeValue(forKey: key) != nil {
+            } else if namespaceSubscriptions.removeValue(forKey: key) != nil || trackInterests.removeValue(forKey: key) != nil {
                 break
+            } else if let track = offered.removeValue(forKey: key) {
+                withdrawOffer(track, connection, requestID)
             } else {
                 removeDownstream(connection, requestID)
             }
@@ -153,6 +177,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             }
         case .requestError(let requestID, let error):
             upstreamFetchEnded(connection, requestID)
+            if let track = offered.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) {
+                withdrawOffer(track, connection, requestID)
+            }
             if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
                 upstreamFailed(track, code: error.code, reason: error.reason)
             }
@@ -193,6 +220,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let sub = RelayDownstream(connection: connection, requestID: requestID, filter: subscribe.parameters.subscriptionFilter,
                                   subscriberPriority: subscribe.parameters.subscriberPriority ?? 128,
                                   groupOrder: subscribe.parameters.groupOrder ?? .ascending)
+        sub.forwarding = subscribe.parameters.forward ?? true
         if let track = tracks[name] {
             if track.isEstablished { accept(sub, on: track) } else { track.pending.append(sub) }
             return
@@ -257,12 +285,18 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         throw lastError
     }
 
+    /// The alias of `track` in `connection`'s session (`AliasAllocator`: the upstream one where free).
+    func allocateAlias(_ connection: MoQTConnection, track: RelayTrack) -> UInt64 {
+        let id = ObjectIdentifier(connection)
+        var allocator = aliases[id] ?? AliasAllocator()
+        let alias = allocator.allocate(track: track.name, upstream: track.upstreamAlias)
+        aliases[id] = allocator
+        return alias
+    }
+
     /// SUBSCRIBE_OK for `sub`, then the cache replay of its join plan.
     private func accept(_ sub: RelayDownstream, on track: RelayTrack) {
-        let id = ObjectIdentifier(sub.connection)
-        var allocator = aliases[id] ?? AliasAllocator()
-        var alias = allocator.allocate(track: track.name, upstream: track.upstreamAlias)
-        aliases[id] = allocator
+        var alias = allocateAlias(sub.connection, track: track)
         var parameters = MessageParameters()
         parameters.largestObject = track.cache.largestLocation
         do {
@@ -278,35 +312,48 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             log?("moq-relay: accepting a subscription failed: \(error)")
             return
         }
-        switch sub.filter {
-        case nil, .largestObject?:
-            // Serve a late joiner from the latest group's first object (its keyframe).
-            sub.plan = track.cache.latestGroupJoinPlan()
-        case let filter?:
-            sub.plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
-        }
+        start(sub, on: track, alias: alias)
+    }
+
+    /// Starts delivery of `track` to an accepted subscription (SUBSCRIBE_OK sent, or the
+    /// subscriber's REQUEST_OK to the relay's PUBLISH): the cache replay of its join plan, then live.
+    func start(_ sub: RelayDownstream, on track: RelayTrack, alias: UInt64) {
+        let id = ObjectIdentifier(sub.connection)
         sub.track = track
+        sub.alias = alias
         track.subscribers.append(sub)
         if subscriberSessions.insert(id).inserted { subscriberSessionCount += 1 }
         let state = subscriberState(for: sub.connection)
         state.downstreams[sub.requestID] = sub
-        plane.attach(subscriber: state.id, track: track.name,
-                     subscription: SubscriptionContext(id: sub.requestID, trackAlias: alias, subscriberPriority: sub.subscriberPriority,
-                                                       groupOrder: sub.groupOrder))
-        fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
-                                     upstreamAlias: track.upstreamAlias, alias: alias)
-        // The joiner's first object (the group's keyframe) goes out alone, from the cache or
-        // live: QUIC sends the streams with data round robin, so a burst would complete small
-        // objects of other subgroups before the large first one. The rest waits until it left.
-        sub.replayStaged = true
-        if var plan = sub.plan {
-            let first = plan.next()  // nil: nothing cached, the plan is live and the first live object goes first
-            sub.plan = plan
-            if let first { sendFirst(first, sub: sub, track: track) }
+        if sub.forwarding {
+            let plan: JoinPlan
+            switch sub.filter {
+            case nil, .largestObject?:
+                // Serve a late joiner from the latest group's first object (its keyframe).
+                plan = track.cache.latestGroupJoinPlan()
+            case let filter?:
+                plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: filter))
+            }
+            deliver(sub, on: track, state: state, plan: plan)
         }
+        updateUpstreamForwarding(track)
     }
 
-    private func subscriberState(for connection: MoQTConnection) -> RelaySubscriberSession {
+    /// Attaches `sub` to the plane (and the fast path) and queues the cached part of `plan`.
+    func deliver(_ sub: RelayDownstream, on track: RelayTrack, state: RelaySubscriberSession, plan: JoinPlan) {
+        sub.plan = plan
+        plane.attach(subscriber: state.id, track: track.name,
+                     subscription: SubscriptionContext(id: sub.requestID, trackAlias: sub.alias, subscriberPriority: sub.subscriberPriority,
+                                                       groupOrder: sub.groupOrder))
+        fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
+                                     upstreamAlias: track.upstreamAlias, alias: sub.alias)
+        // The cached part of the join goes to the queue at once: it releases the group's first
+        // object (its keyframe, publisher priority 0) first, and QUIC sends that subgroup's stream
+        // ahead of the others by its send order (`MoQTStreamPriority`).
+        startReplay(sub, track: track)
+    }
+
+    func subscriberState(for connection: MoQTConnection) -> RelaySubscriberSession {
         let id = ObjectIdentifier(connection)
         if let s = subscriberStates[id] { return s }
         let s = RelaySubscriberSession(id: nextSubscriberID, connection: connection, congestion: congestionConfiguration)
@@ -323,40 +370,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         return s
     }
 
-    /// Queues a joiner's first object and checks from the next loop turn on (the endpoint sends
-    /// what was written only after this event's handling returns) whether it has left.
-    private func sendFirst(_ object: RelayObject, sub: RelayDownstream, track: RelayTrack) {
-        enqueue(object, for: sub)
-        sub.firstSent = true
-        let started = MonotonicClock.now().nanoseconds
-        eventLoop.scheduleTask(in: .microseconds(200)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
-    }
-
-    /// Sends the rest of a staged replay once the first object has left (nothing queued for the
-    /// subscription or in the session, nothing in flight), or after `maxReplayStagingNanoseconds`.
-    private func continueReplay(_ sub: RelayDownstream, track: RelayTrack, started: UInt64) {
-        guard !sub.failed, sub.replayStaged, track.subscribers.contains(where: { $0 === sub }) else { return }
-        let queued = subscriberStates[ObjectIdentifier(sub.connection)].flatMap { plane.queue(for: $0.id) }?
-            .holds(subscription: sub.requestID) ?? false
-        let drained = sub.connection.session.isClosed
-            || (!queued && sub.connection.session.queuedByteCount == 0 && sub.connection.quic.coreOnLoop.bytesInFlight == 0)
-        if drained || MonotonicClock.now().nanoseconds - started > Self.maxReplayStagingNanoseconds {
-            sub.replayStaged = false
-            finishReplay(sub, track: track)
-            return
-        }
-        eventLoop.scheduleTask(in: .microseconds(500)) { [weak self] in self?.continueReplay(sub, track: track, started: started) }
-    }
-
-    /// The longest the rest of a join replay waits for its first object to leave.
-    static let maxReplayStagingNanoseconds: UInt64 = 250_000_000
-
-    /// Queues the rest of a staged replay and the live objects held meanwhile.
-    private func finishReplay(_ sub: RelayDownstream, track: RelayTrack) {
+    /// Queues the cached part of a join plan; replayed subgroups that already ended upstream end
+    /// here once sent.
+    private func startReplay(_ sub: RelayDownstream, track: RelayTrack) {
         drainPlan(sub, track: track)
-        let held = sub.held
-        sub.held.removeAll()
-        for object in held { enqueue(object, for: sub) }
         // Replayed subgroups that already ended upstream end here too, once sent.
         guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
         let queue = plane.queue(for: state.id)
@@ -378,8 +395,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Hands `object` to `sub`'s queue in the forwarding plane; the pump sends it when the
     /// subscriber's connection can take it.
     private func enqueue(_ object: RelayObject, for sub: RelayDownstream) {
-        guard !sub.failed, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
-        if fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
+        guard !sub.failed, sub.forwarding, let track = sub.track, let state = subscriberStates[ObjectIdentifier(sub.connection)] else { return }
+        if object.subgroup != nil, fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
             // The fast path mirrors the upstream streams to this subscriber (kernel, or user space
             // from its copy of the upstream streams): nothing to queue here.
             if object.status == .normal { stats.objectsOut += 1 }
@@ -391,7 +408,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
 
     /// Feeds the queue of `state` later in this loop turn (objects of one burst are queued first,
     /// so the queue orders them by priority).
-    private func requestPump(_ state: RelaySubscriberSession) {
+    func requestPump(_ state: RelaySubscriberSession) {
         guard !state.pumpRequested else { return }
         state.pumpRequested = true
         eventLoop.execute { [weak self] in self?.pump(state) }
@@ -438,7 +455,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                         try? session.endSubgroup(streamID: stream)
                     }
                 }
-                if let finishing = sub.finishing, !sub.replayStaged, !(queue?.holds(subscription: sub.requestID) ?? false) {
+                if let finishing = sub.finishing, !(queue?.holds(subscription: sub.requestID) ?? false) {
                     completeFinish(sub, state: state, code: finishing.code, reason: finishing.reason, session: session)
                 }
             }
@@ -475,9 +492,14 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
-    /// Writes one object on `sub`'s stream of its subgroup (opened on first use).
+    /// Writes one object on `sub`'s stream of its subgroup (opened on first use), or sends it as a
+    /// datagram when it came as one.
     private func write(_ object: RelayObject, to sub: RelayDownstream, session: MoQTSession) {
-        guard !sub.failed, let subgroup = object.subgroup, let trackObject = try? object.trackObject() else { return }
+        guard !sub.failed, let trackObject = try? object.trackObject() else { return }
+        guard let subgroup = object.subgroup else {
+            sendDatagram(object, trackObject, to: sub, session: session)
+            return
+        }
         let key = RelaySubgroupKey(group: object.group, subgroup: subgroup)
         do {
             let stream: UInt64
@@ -501,6 +523,24 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
+    /// Sends a datagram object downstream. One the subscriber's connection cannot take (it offered
+    /// no DATAGRAM support, or the object does not fit its max_datagram_frame_size) is lost, as
+    /// datagrams may be, and counted under `drops_by_reason.datagram_unsent`.
+    private func sendDatagram(_ object: RelayObject, _ trackObject: TrackObject, to sub: RelayDownstream, session: MoQTSession) {
+        let content: Draft18.ObjectDatagram.Content = object.status == .normal ? .payload(object.payload) : .status(object.status)
+        do {
+            try session.sendObjectDatagram(sub.requestID, groupID: object.group, objectID: object.objectID,
+                                           publisherPriority: object.publisherPriority,
+                                           properties: object.status == .normal ? trackObject.properties : [], content: content)
+            if object.status == .normal {
+                stats.objectsOut += 1
+                stats.bytesOut += object.payload.count
+            }
+        } catch {
+            stats.dropsByReason["datagram_unsent", default: 0] += 1
+        }
+    }
+
     /// PUBLISH_DONE for a subscription whose track ended, once its queue is drained.
     private func completeFinish(_ sub: RelayDownstream, state: RelaySubscriberSession, code: PublishDoneCode, reason: String,
                                 session: MoQTSession) {
@@ -512,7 +552,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if let track = sub.track { releaseAlias(sub.connection, track: track) }
     }
 
-    private func detach(_ sub: RelayDownstream, state: RelaySubscriberSession) {
+    func detach(_ sub: RelayDownstream, state: RelaySubscriberSession) {
         if let track = sub.track { plane.detach(subscriber: state.id, track: track.name) }
         state.downstreams[sub.requestID] = nil
     }
@@ -531,17 +571,19 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             detach(sub, state: state)
         }
         for track in Array(tracks.values) {
-            let before = track.subscribers.count + track.pending.count
+            let before = track.subscribers.count + track.pending.count + track.offers.count
             track.subscribers.removeAll { $0.connection === connection && $0.requestID == requestID }
             track.pending.removeAll { $0.connection === connection && $0.requestID == requestID }
-            if before != track.subscribers.count + track.pending.count {
+            track.offers.removeAll { $0.connection === connection && $0.requestID == requestID }
+            if before != track.subscribers.count + track.pending.count + track.offers.count {
                 releaseAlias(connection, track: track)
                 retireIfUnused(track)
+                updateUpstreamForwarding(track)
             }
         }
     }
 
-    private func releaseAlias(_ connection: MoQTConnection, track: RelayTrack) {
+    func releaseAlias(_ connection: MoQTConnection, track: RelayTrack) {
         let id = ObjectIdentifier(connection)
         guard var allocator = aliases[id] else { return }
         _ = allocator.release(track: track.name)
@@ -549,8 +591,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     /// Unsubscribes upstream when the last subscriber of `track` left.
-    private func retireIfUnused(_ track: RelayTrack) {
-        guard track.subscribers.isEmpty, track.pending.isEmpty, tracks[track.name] === track, !track.published else { return }
+    func retireIfUnused(_ track: RelayTrack) {
+        guard track.subscribers.isEmpty, track.pending.isEmpty, track.offers.isEmpty, tracks[track.name] === track, !track.published else { return }
         if !track.upstream.session.isClosed {
             try? track.upstream.performOnLoop { try $0.unsubscribe(track.upstreamRequestID) }
             log?("moq-relay: last subscriber of \(String(decoding: track.name.name, as: UTF8.self)) left, unsubscribed upstream")
@@ -583,17 +625,31 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         namespaces = namespaces.filter { $0.value !== connection }
         announcements = announcements.filter { $0.key.connection != id }
         namespaceSubscriptions = namespaceSubscriptions.filter { $0.key.connection != id }
+        trackInterests = trackInterests.filter { $0.key.connection != id }
+        offered = offered.filter { $0.key.connection != id }
         rendezvous = rendezvous.filter { $0.key.connection != id }
         for ns in withdrawn { notifyNamespaceSubscribers(ns, done: true) }
+        if connection === upstreamRelay {
+            // What the upstream relay reported is gone with it.
+            let reported = upstreamNamespaces.filter { namespaces[$0] == nil }
+            upstreamNamespaces.removeAll()
+            upstreamNamespaceInterest.removeAll()
+            upstreamTrackInterest.removeAll()
+            for ns in reported { notifyNamespaceSubscribers(ns, done: true) }
+        }
         for track in Array(tracks.values) {
             if track.upstream === connection {
                 finishTrack(track, code: .goingAway, reason: "publisher went away")
                 continue
             }
-            let before = track.subscribers.count + track.pending.count
+            let before = track.subscribers.count + track.pending.count + track.offers.count
             track.subscribers.removeAll { $0.connection === connection }
             track.pending.removeAll { $0.connection === connection }
-            if before != track.subscribers.count + track.pending.count { retireIfUnused(track) }
+            track.offers.removeAll { $0.connection === connection }
+            if before != track.subscribers.count + track.pending.count + track.offers.count {
+                retireIfUnused(track)
+                updateUpstreamForwarding(track)
+            }
         }
     }
 
@@ -602,6 +658,11 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// A publisher pushes a track (PUBLISH): accepted with FORWARD 1 and relayed like a
     /// subscribed track, cached from its first object whether or not anyone subscribed yet.
     private func handlePublish(_ connection: MoQTConnection, _ requestID: UInt64, _ publish: Draft18.Publish) {
+        if connection === upstreamRelay, let old = tracks[publish.track], !old.upstream.session.isClosed {
+            // The upstream relay offers a track (our SUBSCRIBE_TRACKS) this relay already relays.
+            try? connection.session.reject(requestID, code: .duplicateSubscription, reason: "track already relayed here")
+            return
+        }
         do {
             try connection.session.acceptPublish(requestID, forward: true)
         } catch {
@@ -617,6 +678,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = track
         log?("moq-relay: track \(publish.track) published")
         notifyNamespaceSubscribers(publish.track.namespace, done: false)
+        offerToInterested(track)
     }
 
     /// SUBSCRIBE_NAMESPACE: REQUEST_OK, then NAMESPACE for every announced namespace under the
@@ -626,16 +688,17 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         do { try connection.session.accept(requestID) } catch { return }
         namespaceSubscriptions[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = (connection, prefix)
         var sent = Set<TrackNamespace>()
-        for ns in Array(namespaces.keys) + tracks.values.filter(\.published).map(\.name.namespace)
+        for ns in Array(namespaces.keys) + tracks.values.filter(\.published).map(\.name.namespace) + Array(upstreamNamespaces)
         where ns.hasPrefix(prefix) && sent.insert(ns).inserted {
             try? connection.session.sendNamespace(requestID, suffix: ns.suffix(after: prefix) ?? ns)
         }
-        if let up = upstreamRelay, up !== connection, !up.session.isClosed {
-            _ = try? up.performOnLoop { try $0.subscribeNamespace(prefix) }
+        if let up = upstreamRelay, up !== connection, !up.session.isClosed, upstreamNamespaceInterest[prefix] == nil,
+           let id = try? up.performOnLoop({ try $0.subscribeNamespace(prefix) }) {
+            upstreamNamespaceInterest[prefix] = id
         }
     }
 
-    private func notifyNamespaceSubscribers(_ namespace: TrackNamespace, done: Bool) {
+    func notifyNamespaceSubscribers(_ namespace: TrackNamespace, done: Bool) {
         if !done {
             for (key, waiting) in rendezvous where waiting.subscribe.track.namespace.hasPrefix(namespace) {
                 rendezvous[key] = nil
@@ -686,12 +749,18 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if let track { track.cache = cache } else { retiredCache.misses += 1 }  // nothing of the track here
         var assembly = FetchAssembly(span: span, order: order, cached: answer)
         let upstream = track?.upstream ?? route(name.namespace)
-        let f = RelayFetch(connection: connection, requestID: requestID, assembly: assembly, upstream: upstream)
+        let f = RelayFetch(connection: connection, requestID: requestID, track: name, assembly: assembly, upstream: upstream)
         if let upstream, upstream !== connection, !answer.missing.isEmpty {
             for gap in answer.missing {
                 let end = Location(group: gap.endGroup, object: gap.endObject.map { $0 + 1 } ?? 0)
                 if let id = try? upstream.performOnLoop({ try $0.fetch(name, start: gap.start, end: end, groupOrder: .ascending) }) {
                     assembly.expect(id)
+                    // Groups the span covers to their end: complete in the cache once the FETCH ended.
+                    if gap.endObject == nil {
+                        f.groupsToTheirEnd[id] = gap.start.group...max(gap.start.group, gap.endGroup)
+                    } else if gap.endGroup > gap.start.group {
+                        f.groupsToTheirEnd[id] = gap.start.group...(gap.endGroup - 1)
+                    }
                     upstreamFetches[UpstreamKey(connection: ObjectIdentifier(upstream), requestID: id)] = f
                 }
             }
@@ -714,8 +783,15 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
-    private func upstreamFetchEnded(_ connection: MoQTConnection, _ requestID: UInt64) {
+    private func upstreamFetchEnded(_ connection: MoQTConnection, _ requestID: UInt64, completed: Bool = false) {
         guard let f = upstreamFetches.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) else { return }
+        if completed, let groups = f.groupsToTheirEnd[requestID], let track = tracks[f.track] {
+            // A FETCH answers everything its range holds: those groups are complete here now.
+            // Never the latest group, which may still be growing live.
+            for g in track.cache.cachedGroupIDs where groups.contains(g) && g < (track.cache.latestGroupID ?? 0) {
+                track.cache.markGroupComplete(g)
+            }
+        }
         if f.assembly.ended(requestID) { answerFetch(f) }
     }
 
@@ -748,6 +824,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let waiting = track.pending
         track.pending.removeAll()
         for sub in waiting where !sub.connection.session.isClosed { accept(sub, on: track) }
+        offerToInterested(track)
     }
 
     private func upstreamFailed(_ track: RelayTrack, code: RequestErrorCode, reason: String) {
@@ -759,13 +836,13 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func upstreamObject(_ track: RelayTrack, _ received: MoQTReceivedObject) {
-        guard let subgroup = received.subgroupID else { return }  // datagrams: not relayed yet
         let now = Self.now()
-        let trackObject = TrackObject(location: received.location, forwarding: .subgroup(subgroup),
+        let forwarding: ObjectForwardingPreference = received.subgroupID.map { .subgroup($0) } ?? .datagram
+        let trackObject = TrackObject(location: received.location, forwarding: forwarding,
                                       publisherPriority: received.publisherPriority, status: received.status,
                                       properties: received.properties, payload: received.payload)
         let object = RelayObject(trackObject, arrival: now)
-        if let stream = received.streamID, track.upstreamStreams[stream] == nil {
+        if let stream = received.streamID, let subgroup = received.subgroupID, track.upstreamStreams[stream] == nil {
             track.upstreamStreams[stream] = RelaySubgroupKey(group: received.groupID, subgroup: subgroup)
             track.openStreamsPerGroup[received.groupID, default: 0] += 1
         }
@@ -776,26 +853,15 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             _ = track.cache.evict(now: now)
             if let oldest = track.cache.oldestGroupID { track.endedSubgroups = track.endedSubgroups.filter { $0.group >= oldest } }
         }
-        for sub in track.subscribers where !sub.failed {
+        for sub in track.subscribers where !sub.failed && sub.forwarding {
             guard var plan = sub.plan else { continue }
             let decision = plan.receiveLive(object)
             sub.plan = plan
             switch decision {
             case .forward:
-                if !sub.replayStaged {
-                    enqueue(object, for: sub)
-                } else if !sub.firstSent {
-                    sendFirst(object, sub: sub, track: track)
-                } else {
-                    sub.held.append(object)
-                }
+                enqueue(object, for: sub)
             case .queued:
-                if !sub.replayStaged {
-                    drainPlan(sub, track: track)
-                } else if !sub.firstSent, var plan = sub.plan, let first = plan.next() {
-                    sub.plan = plan
-                    sendFirst(first, sub: sub, track: track)
-                }
+                drainPlan(sub, track: track)
             case .duplicate, .beforeStart: break
             }
         }
@@ -810,7 +876,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             if resetCode != nil { track.openStreamsPerGroup[key.group] = nil }  // a reset group is never complete
             completeFinishedGroups(track)
         }
-        for sub in track.subscribers where !sub.replayStaged {  // a staged replay ends its streams when it completes
+        for sub in track.subscribers where sub.forwarding {
             guard let state = subscriberStates[ObjectIdentifier(sub.connection)] else { continue }
             sub.endPending[key] = .some(resetCode)
             requestPump(state)
@@ -838,15 +904,17 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             try? sub.connection.performOnLoop { try $0.reject(sub.requestID, code: .doesNotExist, reason: reason) }
         }
         for sub in track.subscribers where !sub.connection.session.isClosed {
-            if sub.replayStaged {
-                sub.replayStaged = false
-                finishReplay(sub, track: track)
-            }
             sub.finishing = (code, reason)
             if let state = subscriberStates[ObjectIdentifier(sub.connection)] { requestPump(state) }
         }
+        for offer in track.offers where !offer.connection.session.isClosed {
+            offered[UpstreamKey(connection: ObjectIdentifier(offer.connection), requestID: offer.requestID)] = nil
+            try? offer.connection.performOnLoop { try $0.publishDone(offer.requestID, code: code, reason: reason) }
+            releaseAlias(offer.connection, track: track)
+        }
         track.subscribers.removeAll()
         track.pending.removeAll()
+        track.offers.removeAll()
         removeTrack(track)
         log?("moq-relay: track \(String(decoding: track.name.name, as: UTF8.self)) ended")
     }

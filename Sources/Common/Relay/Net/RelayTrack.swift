@@ -18,6 +18,8 @@ final class RelayTrack {
     var subscribers: [RelayDownstream] = []
     /// Downstream subscriptions waiting for the upstream SUBSCRIBE_OK.
     var pending: [RelayDownstream] = []
+    /// PUBLISHes of this track to downstream sessions (SUBSCRIBE_TRACKS) not flowing yet.
+    var offers: [RelayOffer] = []
     /// Subgroups whose upstream stream has ended (FIN or reset), so a late joiner's replayed
     /// stream of one of them is ended too.
     var endedSubgroups: Set<RelaySubgroupKey> = []
@@ -26,8 +28,17 @@ final class RelayTrack {
     /// Upstream subgroup streams still open, per group (a group whose streams all ended with FIN
     /// is complete in the cache once a later group exists).
     var openStreamsPerGroup: [UInt64: Int] = [:]
+    /// The FORWARD state the relay last asked upstream for (REQUEST_UPDATE when every subscriber
+    /// paused, or one resumed).
+    var upstreamForwarding = true
     /// PUBLISH_DONE from upstream, forwarded when every upstream stream has ended.
     var publishDone: Draft18.PublishDone?
+
+    /// Whether `connection` already has this track: subscribed, waiting, or offered.
+    func isRelayed(to connection: MoQTConnection) -> Bool {
+        subscribers.contains { $0.connection === connection } || pending.contains { $0.connection === connection }
+            || offers.contains { $0.connection === connection }
+    }
 
     init(name: FullTrackName, upstream: MoQTConnection, upstreamRequestID: UInt64, cache: TrackCache.Configuration) {
         self.name = name
