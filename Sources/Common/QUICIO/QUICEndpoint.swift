@@ -196,12 +196,20 @@ public final class QUICEndpoint: @unchecked Sendable {
                 }
             }
         }
+        // Only connections that changed can have something new to send: a datagram was routed to
+        // them, their timer fired (pacing and ACK deadlines are timers), or a command was issued on
+        // them (`markDirty`). Everything else was drained to nil by an earlier flush.
+        var touched: [ConnectionHandle] = []
+        var seen = Set<ConnectionHandle>()
         while !dirty.isEmpty {
             let batch = dirty
             dirty.removeAll(keepingCapacity: true)
-            for handle in batch { connections[handle]?.drainEvents() }
+            for handle in batch {
+                connections[handle]?.drainEvents()
+                if seen.insert(handle).inserted { touched.append(handle) }
+            }
         }
-        flush()
+        flush(touched)
         armTimer()
     }
 
@@ -209,9 +217,10 @@ public final class QUICEndpoint: @unchecked Sendable {
         incoming.yield(connection)
     }
 
-    /// Sends everything the core has. With segmentation offload, runs of datagrams to one destination
-    /// that have the same size (the last may be shorter) leave in one GSO write of up to 64 segments.
-    private func flush() {
+    /// Sends the endpoint's stateless datagrams and everything the `touched` connections have. With
+    /// segmentation offload, runs of datagrams to one destination that have the same size (the last
+    /// may be shorter) leave in one GSO write of up to 64 segments.
+    private func flush(_ touched: [ConnectionHandle]) {
         guard let channel else { return }
         let now = MonotonicClock.now()
         var wrote = false
@@ -233,7 +242,16 @@ public final class QUICEndpoint: @unchecked Sendable {
             batch = nil
             segments = 0
         }
-        while let datagram = core.pollTransmit(now: now) {
+        var next = 0
+        func poll() -> OutgoingDatagram? {
+            if let d = core.pollStatelessTransmit() { return d }
+            while next < touched.count {
+                if let d = core.pollTransmit(now: now, connection: touched[next]) { return d }
+                next += 1
+            }
+            return nil
+        }
+        while let datagram = poll() {
             datagramsSent += 1
             wrote = true
             let size = datagram.bytes.count

@@ -175,24 +175,37 @@ public final class Endpoint {
 
     // MARK: Output
 
-    /// The next datagram to send, or nil.
+    /// The next datagram to send, or nil: stateless answers first, then the connections round robin.
     public func pollTransmit(now: QUICTime) -> OutgoingDatagram? {
-        if !statelessQueue.isEmpty { return statelessQueue.removeFirst() }
+        if let d = pollStatelessTransmit() { return d }
         guard !order.isEmpty else { return nil }
         for step in 0..<order.count {
             let handle = order[(roundRobin + step) % order.count]
-            guard let connection = connections[handle] else { continue }
-            // Route every connection ID the connection has issued.
-            if connection.connectionIDsToRoute {
-                for cid in connection.activeLocalConnectionIDs.values where routes[cid] == nil { routes[cid] = handle }
-                connection.connectionIDsToRoute = false
-            }
-            if let bytes = connection.pollTransmit(now: now) {
+            if let d = pollTransmit(now: now, connection: handle) {
                 roundRobin = (roundRobin + step + 1) % order.count
-                return OutgoingDatagram(bytes: bytes, destination: connection.peerAddress)
+                return d
             }
         }
         return nil
+    }
+
+    /// The next endpoint-level datagram (version negotiation, retry, stateless reset), or nil.
+    public func pollStatelessTransmit() -> OutgoingDatagram? {
+        statelessQueue.isEmpty ? nil : statelessQueue.removeFirst()
+    }
+
+    /// The next datagram of connection `handle`, or nil. An I/O layer that knows which connections
+    /// changed (a datagram routed to them, a timer fired, a command issued) polls only those
+    /// (plus `pollStatelessTransmit`) instead of every connection.
+    public func pollTransmit(now: QUICTime, connection handle: ConnectionHandle) -> OutgoingDatagram? {
+        guard let connection = connections[handle] else { return nil }
+        // Route every connection ID the connection has issued.
+        if connection.connectionIDsToRoute {
+            for cid in connection.activeLocalConnectionIDs.values where routes[cid] == nil { routes[cid] = handle }
+            connection.connectionIDsToRoute = false
+        }
+        guard let bytes = connection.pollTransmit(now: now) else { return nil }
+        return OutgoingDatagram(bytes: bytes, destination: connection.peerAddress)
     }
 
     /// The earliest timer of any connection.
