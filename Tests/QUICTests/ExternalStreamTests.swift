@@ -198,6 +198,26 @@ final class ExternalStreamTests: XCTestCase {
         XCTAssertTrue(s.pair.run(seconds: 5) { s.client.bytesInFlight == 0 })
     }
 
+    /// The kernel sent bytes whose records were lost (a full ring buffer): a reset must still carry a
+    /// final size covering them, or the peer closes the connection with FINAL_SIZE_ERROR.
+    func testResetCoversBytesTheForeignSenderNeverReported() throws {
+        let s = try makeSetup(seed: 23)
+        let id = s.foreign.drawStreamID(bidirectional: false)
+        try s.client.createExternalStream(id: id)
+        s.source.bases = [id: 0]
+        let now = s.pair.simulator.now
+        for i in 0..<5 {
+            // The last two packets arrive but are never registered with the connection.
+            _ = s.foreign.send(streamID: id, offset: UInt64(i * 1000), data: s.source.bytes(streamID: id, offset: UInt64(i * 1000), length: 1000),
+                               fin: false, drop: false, registerLater: i >= 3, now: now)
+        }
+        XCTAssertTrue(s.pair.run(seconds: 1) { (s.pair.serverConnection?.bytesReceived ?? 0) > 5000 })
+        try s.client.resetExternalStream(streamID: id, errorCode: 0x42, sentEnd: 5000)
+        XCTAssertTrue(s.pair.run(seconds: 5) { s.pair.serverEvents.contains(.streamReset(streamID: id, errorCode: 0x42)) })
+        XCTAssertFalse(s.server.isClosing || s.server.isClosed, "no FINAL_SIZE_ERROR: \(String(describing: s.server.closeReasonIfClosed))")
+        XCTAssertFalse(s.client.isClosing || s.client.isClosed)
+    }
+
     func testUnavailableSourceDataResetsTheStream() throws {
         let s = try makeSetup(seed: 20)
         s.client.unavailableResetCode = 0x7

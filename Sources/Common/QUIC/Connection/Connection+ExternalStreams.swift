@@ -36,6 +36,15 @@ extension Connection {
         scheduleSend(streamID)
     }
 
+    /// Resets an external stream whose other sender (the kernel) may have sent bytes it never
+    /// reported: the final size is at least `sentEnd`, since it must cover every byte the peer may
+    /// have received (RFC 9000 §4.5; less is a FINAL_SIZE_ERROR there).
+    package func resetExternalStream(streamID: UInt64, errorCode: UInt64, sentEnd: UInt64) throws(StreamError) {
+        guard !isClosing else { throw .connectionClosed }
+        let s = try externalStream(streamID)
+        resetSendStream(s, errorCode: errorCode, finalSizeAtLeast: sentEnd)
+    }
+
     /// The stream's final size is known (FIN). The FIN goes with the last byte, sent by whoever sends
     /// it; when that byte was already sent without a FIN, the connection sends the FIN alone.
     package func finishExternalStream(streamID: UInt64, finalSize: UInt64) throws(StreamError) {

@@ -182,9 +182,9 @@ extension Connection {
 
     // MARK: Internals
 
-    package func resetSendStream(_ stream: SendStream, errorCode: UInt64) {
+    package func resetSendStream(_ stream: SendStream, errorCode: UInt64, finalSizeAtLeast: UInt64 = 0) {
         guard stream.reset == nil, stream.state != .dataRecvd else { return }
-        stream.reset = (errorCode, stream.buffer.highestSent)
+        stream.reset = (errorCode, max(stream.buffer.highestSent, finalSizeAtLeast))
         stream.resetPending = true
         stream.state = .resetSent
         stream.buffer.discardAll()

@@ -148,7 +148,11 @@ extension RelayFastPathPlane {
         s.reset = true
         s.userFrom = nil
         let seen = d.core.firstBytesAcknowledged(streamID: id)
-        do { try d.core.resetStream(streamID: id, errorCode: code) } catch {
+        // The kernel may have sent more than its records told (a full ring buffer loses records):
+        // the final size covers its `sent_end` too, or the subscriber fails with FINAL_SIZE_ERROR.
+        let kernelSent = (try? object.subscriberStream(subscriberID: d.id, upstreamID: s.mirror.upstreamID,
+                                                       streamID: s.mirror.streamID))??.sent_end ?? 0
+        do { try d.core.resetExternalStream(streamID: id, errorCode: code, sentEnd: kernelSent) } catch {
             failures += 1
             return
         }
