@@ -399,7 +399,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if object.subgroup != nil, fastPath?.offloads(sub.connection, requestID: sub.requestID) == true {
             // The fast path mirrors the upstream streams to this subscriber (kernel, or user space
             // from its copy of the upstream streams): nothing to queue here.
-            if object.status == .normal { stats.objectsOut += 1 }
+            if object.status == .normal {
+                stats.objectsOut += 1
+                stats.bytesOut += object.payload.count
+            }
             return
         }
         _ = plane.forward(object, track: track.name, to: state.id, now: Self.now())
