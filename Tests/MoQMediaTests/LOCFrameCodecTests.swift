@@ -3,6 +3,7 @@ import Media
 import MoQT
 import Wire
 @testable import MoQMedia
+import TestSupport
 
 final class LOCFrameCodecTests: XCTestCase {
     static func randomFrame(_ rng: inout SeededGenerator) -> LOCFrame {

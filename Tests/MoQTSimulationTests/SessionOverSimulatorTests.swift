@@ -3,6 +3,7 @@ import MoQT
 import MoQTQUIC
 import NetSim
 import QUIC
+import TestSupport
 
 /// MoQT sessions on real QUIC connections through the network simulator: setup, namespaces,
 /// subscriptions, data, cancellation, PUBLISH_DONE, FETCH, GOAWAY and send priorities, on clean
@@ -191,18 +192,8 @@ final class SessionOverSimulatorTests: XCTestCase {
     }
 
     func testSendOrderMatchesTheDraftsOrder() {
-        // Seeded (SplitMix64): the same 20,000 pairs every run.
-        struct SplitMix: RandomNumberGenerator {
-            var state: UInt64
-            mutating func next() -> UInt64 {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-        }
-        var rng = SplitMix(state: 18)
+        // Seeded: the same 20,000 pairs every run.
+        var rng = SeededGenerator(seed: 18)
         func random() -> MoQTStreamPriority {
             if Int.random(in: 0..<10, using: &rng) == 0 { return .control }
             return MoQTStreamPriority(subscriberPriority: UInt8.random(in: 0...3, using: &rng), publisherPriority: UInt8.random(in: 0...3, using: &rng),

@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import MoQT
+import TestSupport
 
 final class ControlMessageTests: XCTestCase {
     private func roundTrip(_ m: Draft18.ControlMessage, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -89,14 +90,14 @@ final class ControlMessageTests: XCTestCase {
     }
 
     func testRandomMessagesRoundTrip() throws {
-        var rng = SeededRNG(seed: 18)
+        var rng = SeededGenerator(seed: 18)
         for i in 0..<3_000 {
             try roundTrip(rng.controlMessage(kind: i))
         }
     }
 
     func testStreamParserByteByByteMatchesWhole() throws {
-        var rng = SeededRNG(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         let messages = (0..<60).map { rng.controlMessage(kind: $0) }
         let stream = messages.flatMap { $0.encoded() }
         var whole = Draft18.ControlStreamParser()

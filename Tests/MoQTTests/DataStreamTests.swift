@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import MoQT
+import TestSupport
 
 final class DataStreamTests: XCTestCase {
     // MARK: Subgroup streams
@@ -43,7 +44,7 @@ final class DataStreamTests: XCTestCase {
         XCTAssertEqual(w.bytes, [0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x04, 0x61, 0x62, 0x63, 0x64, 0x00, 0x04, 0x65, 0x66, 0x67, 0x68])
     }
 
-    private func randomSubgroupStream(_ rng: inout SeededRNG) -> (Draft18.SubgroupHeader, [Draft18.SubgroupObject], [UInt8]) {
+    private func randomSubgroupStream(_ rng: inout SeededGenerator) -> (Draft18.SubgroupHeader, [Draft18.SubgroupObject], [UInt8]) {
         let mode = rng.int(0...2)
         let header = Draft18.SubgroupHeader(
             trackAlias: rng.u64(), groupID: rng.u64(),
@@ -68,7 +69,7 @@ final class DataStreamTests: XCTestCase {
     }
 
     func testSubgroupStreamsRoundTripWholeAndByteByByte() throws {
-        var rng = SeededRNG(seed: 0x50b)
+        var rng = SeededGenerator(seed: 0x50b)
         for _ in 0..<400 {
             let (header, objects, bytes) = randomSubgroupStream(&rng)
             var expected: [Draft18.DataStreamParser.Event] = [.subgroupHeader(header)]
@@ -95,7 +96,7 @@ final class DataStreamTests: XCTestCase {
 
     // MARK: Fetch streams
 
-    private func randomFetchStream(_ rng: inout SeededRNG, order: GroupOrder) -> [Draft18.FetchStreamItem] {
+    private func randomFetchStream(_ rng: inout SeededGenerator, order: GroupOrder) -> [Draft18.FetchStreamItem] {
         var items: [Draft18.FetchStreamItem] = []
         var group: UInt64 = order == .ascending ? UInt64(rng.int(0...1000)) : UInt64(rng.int(1000...100_000))
         var object = UInt64(rng.int(0...5))
@@ -137,7 +138,7 @@ final class DataStreamTests: XCTestCase {
     }
 
     func testFetchStreamsRoundTripWholeAndByteByByte() throws {
-        var rng = SeededRNG(seed: 0xfe7c)
+        var rng = SeededGenerator(seed: 0xfe7c)
         for i in 0..<400 {
             let order: GroupOrder = i % 2 == 0 ? .ascending : .descending
             let items = randomFetchStream(&rng, order: order)
@@ -257,7 +258,7 @@ final class DataStreamTests: XCTestCase {
     }
 
     func testRandomDatagramsRoundTrip() throws {
-        var rng = SeededRNG(seed: 0xda7a)
+        var rng = SeededGenerator(seed: 0xda7a)
         for _ in 0..<3_000 {
             let status = rng.int(0...3) == 0
             let statusValue: ObjectStatus = status ? [.normal, .endOfGroup, .endOfTrack][rng.int(0...2)] : .normal

@@ -1,13 +1,14 @@
 @testable import MoQT
+import TestSupport
 
 /// Random model values for property tests (deterministic with a seeded generator).
-extension SeededRNG {
+extension SeededGenerator {
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
     mutating func bool() -> Bool { Bool.random(using: &self) }
     /// A UInt64 with a random magnitude, so every vi64 length shows up.
     mutating func u64() -> UInt64 { next() >> UInt64(int(0...63)) }
     mutating func u8() -> UInt8 { UInt8.random(in: 0...255, using: &self) }
-    mutating func maybe<T>(_ make: (inout SeededRNG) -> T) -> T? { bool() ? make(&self) : nil }
+    mutating func maybe<T>(_ make: (inout SeededGenerator) -> T) -> T? { bool() ? make(&self) : nil }
     mutating func string(_ maxLen: Int) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789/._-é✓")
         return String((0..<int(0...maxLen)).map { _ in alphabet[int(0...alphabet.count - 1)] })

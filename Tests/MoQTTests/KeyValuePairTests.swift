@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import MoQT
+import TestSupport
 
 final class KeyValuePairTests: XCTestCase {
     func testDeltaEncodingOnTheWire() {
@@ -29,7 +30,7 @@ final class KeyValuePairTests: XCTestCase {
     }
 
     func testRandomListsRoundTrip() throws {
-        var rng = SeededRNG(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         for _ in 0..<2_000 {
             let pairs = randomPairs(&rng)
             var w = ByteWriter()
@@ -110,7 +111,7 @@ final class KeyValuePairTests: XCTestCase {
     }
 }
 
-func randomPairs(_ rng: inout SeededRNG, maxCount: Int = 6) -> [KeyValuePair] {
+func randomPairs(_ rng: inout SeededGenerator, maxCount: Int = 6) -> [KeyValuePair] {
     (0..<Int.random(in: 0...maxCount, using: &rng)).map { _ in
         let type = UInt64.random(in: 0...0x4000, using: &rng) >> UInt64.random(in: 0...14, using: &rng)
         if type & 1 == 0 {

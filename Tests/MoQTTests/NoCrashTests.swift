@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import MoQT
+import TestSupport
 
 /// Random and mutated inputs fed to every decoder: nothing traps, and every failure is either
 /// "need more bytes" or a `MoQTError` carrying a code.
@@ -74,7 +75,7 @@ final class NoCrashTests: XCTestCase {
     }
 
     func testRandomBytesNeverTrap() {
-        var rng = SeededRNG(seed: 0xf022)
+        var rng = SeededGenerator(seed: 0xf022)
         let interesting: [UInt64] = [0x2F00, 0x3, 0x4, 0x5, 0x7, 0x1D, 0x16, 0x18, 0x50, 0x51, 0x10, 0x14, 0x35, 0x05, 0x8C, 0x10C, 0x20]
         for i in 0..<3_000 {
             var bytes = rng.bytes(rng.int(0...64))
@@ -88,7 +89,7 @@ final class NoCrashTests: XCTestCase {
     }
 
     func testMutatedValidInputsNeverTrap() {
-        var rng = SeededRNG(seed: 0xbad)
+        var rng = SeededGenerator(seed: 0xbad)
         var corpus: [[UInt8]] = (0..<200).map { rng.controlMessage(kind: $0).encoded() }
         for _ in 0..<60 {
             let header = Draft18.SubgroupHeader(trackAlias: rng.u64(), groupID: rng.u64(), subgroupID: .explicit(rng.u64()),

@@ -1,4 +1,5 @@
 @testable import MoQT
+import TestSupport
 
 /// A client and a server `MoQTSession` joined by two `SessionMemoryTransport`s. `run()`
 /// delivers queued stream bytes in random-sized chunks, interleaving streams and directions
@@ -10,7 +11,7 @@ final class SessionPair {
     let server: MoQTSession
     var clientEvents: [MoQTSessionEvent] = []
     var serverEvents: [MoQTSessionEvent] = []
-    var rng: SeededRNG
+    var rng: SeededGenerator
     /// Server-written streams whose bytes stay in the server transport (to inspect them).
     var holdServerStreams: Set<UInt64> = []
     let maxChunk: Int
@@ -20,7 +21,7 @@ final class SessionPair {
     init(seed: UInt64 = 1, maxChunk: Int = 7, writeLimit: Int? = nil,
          clientConfig: MoQTSessionConfiguration = MoQTSessionConfiguration(setupOptions: SetupOptions(path: "/live", authority: "relay.test", implementation: "test-client")),
          serverConfig: MoQTSessionConfiguration = MoQTSessionConfiguration(setupOptions: SetupOptions(implementation: "test-server"))) {
-        rng = SeededRNG(seed: seed)
+        rng = SeededGenerator(seed: seed)
         self.maxChunk = maxChunk
         clientTransport = SessionMemoryTransport(isClient: true, writeLimit: writeLimit)
         serverTransport = SessionMemoryTransport(isClient: false, writeLimit: writeLimit)

@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import MoQT
+import TestSupport
 
 /// Many seeds, random input, and bookkeeping after complete lifecycles.
 final class SessionRobustnessTests: XCTestCase {
@@ -37,7 +38,7 @@ final class SessionRobustnessTests: XCTestCase {
 
     func testManySeedsWithMidStreamUnsubscribe() throws {
         for seed in UInt64(100)..<UInt64(160) {
-            var rng = SeededRNG(seed: seed)
+            var rng = SeededGenerator(seed: seed)
             let p = SessionPair(seed: seed, maxChunk: Int.random(in: 1...20, using: &rng),
                                 writeLimit: Bool.random(using: &rng) ? Int.random(in: 1...16, using: &rng) : nil)
             try p.start()
@@ -87,7 +88,7 @@ final class SessionRobustnessTests: XCTestCase {
     /// the session stays open or closes with a registered code.
     func testRandomInputNeverTraps() throws {
         for seed in UInt64(200)..<UInt64(500) {
-            var rng = SeededRNG(seed: seed)
+            var rng = SeededGenerator(seed: seed)
             let p = SessionPair(seed: seed, maxChunk: 5)
             try p.start()
             _ = try p.client.subscribe(track)

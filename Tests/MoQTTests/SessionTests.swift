@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import MoQT
+import TestSupport
 
 /// Two sessions over an in-memory transport: setup, namespaces, subscriptions, objects.
 final class SessionTests: XCTestCase {
@@ -107,7 +108,7 @@ final class SessionTests: XCTestCase {
         for seed in UInt64(10)..<UInt64(16) {
             let p = try ready(seed: seed, maxChunk: Int(seed % 5) + 2)
             let (id, alias) = try subscribeAccepted(p)
-            var rng = SeededRNG(seed: seed)
+            var rng = SeededGenerator(seed: seed)
             var sent: [[UInt64]: [(UInt64, [UInt8], UInt64)]] = [:]
             var streams: [UInt64] = []
             // Three groups, two subgroups each; open them all, interleave writes.
@@ -490,7 +491,7 @@ final class SessionTests: XCTestCase {
         let p = try ready(seed: 17, maxChunk: 13, writeLimit: 3)
         let (id, _) = try subscribeAccepted(p)
         var sent: [UInt64: [[UInt8]]] = [:]
-        var rng = SeededRNG(seed: 99)
+        var rng = SeededGenerator(seed: 99)
         var streams: [UInt64] = []
         for g in UInt64(0)..<3 {
             let s = try p.server.openSubgroup(id, groupID: g, publisherPriority: 1, hasProperties: true)

@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import MoQT
+import TestSupport
 
 /// The streaming mode of `DataStreamParser`: objects as header + payload chunks, fed in random
 /// pieces, reassemble to exactly what the whole-object mode yields.
@@ -43,7 +44,7 @@ final class StreamingPayloadTests: XCTestCase {
         return out
     }
 
-    private func feed(_ bytes: [UInt8], _ parser: inout Draft18.DataStreamParser, _ rng: inout SeededRNG) throws -> [Event] {
+    private func feed(_ bytes: [UInt8], _ parser: inout Draft18.DataStreamParser, _ rng: inout SeededGenerator) throws -> [Event] {
         var events: [Event] = []
         var i = 0
         while i < bytes.count {
@@ -57,7 +58,7 @@ final class StreamingPayloadTests: XCTestCase {
     }
 
     func testSubgroupStreamingMatchesWholeObjects() throws {
-        var rng = SeededRNG(seed: 0x57ea)
+        var rng = SeededGenerator(seed: 0x57ea)
         for _ in 0..<300 {
             let header = Draft18.SubgroupHeader(trackAlias: rng.u64(), groupID: rng.u64(), subgroupID: .firstObjectID,
                                                 publisherPriority: rng.maybe { $0.u8() }, hasProperties: rng.bool())
@@ -83,7 +84,7 @@ final class StreamingPayloadTests: XCTestCase {
     }
 
     func testFetchStreamingMatchesWholeObjects() throws {
-        var rng = SeededRNG(seed: 0xfe7)
+        var rng = SeededGenerator(seed: 0xfe7)
         for _ in 0..<300 {
             var w = ByteWriter()
             Draft18.FetchHeader(requestID: 3).encode(into: &w)

@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import MoQT
+import TestSupport
 
 final class VI64Tests: XCTestCase {
     private func decode(_ bytes: [UInt8]) throws -> (UInt64, Int) {
@@ -102,7 +103,7 @@ final class VI64Tests: XCTestCase {
     }
 
     func testRandomRoundTrip() throws {
-        var rng = SeededRNG(seed: 0x5eed)
+        var rng = SeededGenerator(seed: 0x5eed)
         for _ in 0..<20_000 {
             let v = rng.next() >> UInt64.random(in: 0...63, using: &rng)
             let bytes = VI64.encode(v)

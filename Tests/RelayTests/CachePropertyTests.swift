@@ -1,6 +1,7 @@
 import MoQT
 import XCTest
 @testable import Relay
+import TestSupport
 
 /// The cache's "what is missing" answer against a brute-force model over a small track.
 final class CachePropertyTests: XCTestCase {

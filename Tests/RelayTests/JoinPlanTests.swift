@@ -1,6 +1,7 @@
 import MoQT
 import XCTest
 @testable import Relay
+import TestSupport
 
 final class JoinPlanTests: XCTestCase {
     func testReplaysTheLatestGroupFromItsFirstObjectThenGoesLive() {

@@ -1,19 +1,6 @@
 import MoQT
 @testable import Relay
 
-/// A small deterministic generator (SplitMix64) for seeded interleavings.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// An object for tests: `bytes` of payload filled with a pattern of its location.
 func obj(_ group: UInt64, _ object: UInt64, sg: UInt64? = 0, prio: UInt8 = 128, bytes: Int = 10,
          at time: RelayTime = .zero, status: ObjectStatus = .normal) -> RelayObject {

@@ -1,6 +1,7 @@
 import MoQT
 import XCTest
 @testable import Relay
+import TestSupport
 
 final class SubscriberQueueTests: XCTestCase {
     private func queue(maxBytes: Int = 1 << 20, hardMaxBytes: Int? = nil, maxDelay: Double = 100) -> SubscriberQueue {

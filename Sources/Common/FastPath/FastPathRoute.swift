@@ -43,26 +43,28 @@ public struct FastPathRoute: Sendable, Equatable {
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = UInt16(9).bigEndian
             withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: peer) }
-            let rc = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            guard rc == 0 else { return nil }
-            var out = sockaddr_in()
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let got = withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-            guard got == 0 else { return nil }
-            return withUnsafeBytes(of: out.sin_addr) { Array($0) }
+            return boundAddress(fd, connectingTo: sin) { withUnsafeBytes(of: $0.sin_addr) { Array($0) } }
         } else {
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = UInt16(9).bigEndian
             withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: peer) }
-            let rc = withUnsafePointer(to: &sin6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-            guard rc == 0 else { return nil }
-            var out = sockaddr_in6()
-            var len = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            let got = withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-            guard got == 0 else { return nil }
-            return withUnsafeBytes(of: out.sin6_addr) { Array($0) }
+            return boundAddress(fd, connectingTo: sin6) { withUnsafeBytes(of: $0.sin6_addr) { Array($0) } }
         }
+    }
+
+    /// Connects UDP socket `fd` to `remote` (no packet is sent) and returns the local address the
+    /// kernel chose for it (`getsockname`), as `address` extracts it from the socket address.
+    private static func boundAddress<A>(_ fd: Int32, connectingTo remote: A, _ address: (A) -> [UInt8]) -> [UInt8]? {
+        var remote = remote
+        let size = socklen_t(MemoryLayout<A>.size)
+        let rc = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, size) } }
+        guard rc == 0 else { return nil }
+        var out = remote
+        var len = size
+        let got = withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        guard got == 0 else { return nil }
+        return address(out)
     }
 
     /// The interface that has `address` assigned, or nil.

@@ -199,15 +199,12 @@ public final class QUICEndpoint: @unchecked Sendable {
         // Only connections that changed can have something new to send: a datagram was routed to
         // them, their timer fired (pacing and ACK deadlines are timers), or a command was issued on
         // them (`markDirty`). Everything else was drained to nil by an earlier flush.
-        var touched: [ConnectionHandle] = []
-        var seen = Set<ConnectionHandle>()
+        var touched = Set<ConnectionHandle>()
         while !dirty.isEmpty {
             let batch = dirty
             dirty.removeAll(keepingCapacity: true)
-            for handle in batch {
-                connections[handle]?.drainEvents()
-                if seen.insert(handle).inserted { touched.append(handle) }
-            }
+            for handle in batch { connections[handle]?.drainEvents() }
+            touched.formUnion(batch)
         }
         flush(touched)
         armTimer()
@@ -220,7 +217,7 @@ public final class QUICEndpoint: @unchecked Sendable {
     /// Sends the endpoint's stateless datagrams and everything the `touched` connections have. With
     /// segmentation offload, runs of datagrams to one destination that have the same size (the last
     /// may be shorter) leave in one GSO write of up to 64 segments.
-    private func flush(_ touched: [ConnectionHandle]) {
+    private func flush(_ touched: Set<ConnectionHandle>) {
         guard let channel else { return }
         let now = MonotonicClock.now()
         var wrote = false
@@ -242,12 +239,13 @@ public final class QUICEndpoint: @unchecked Sendable {
             batch = nil
             segments = 0
         }
-        var next = 0
+        var pending = touched.makeIterator()
+        var current = pending.next()
         func poll() -> OutgoingDatagram? {
             if let d = core.pollStatelessTransmit() { return d }
-            while next < touched.count {
-                if let d = core.pollTransmit(now: now, connection: touched[next]) { return d }
-                next += 1
+            while let handle = current {
+                if let d = core.pollTransmit(now: now, connection: handle) { return d }
+                current = pending.next()
             }
             return nil
         }

@@ -105,10 +105,7 @@ extension RelayFastPathPlane {
         if let best = bestPriority[key], r.priority <= best {
             rescued += 1
             if r.streamOpen {
-                guard let s = kernelStream(r, d), !s.reset else { return }
-                s.userFrom = min(s.userFrom ?? r.finalSize, r.finalSize)
-                s.userSentEnd = min(s.userSentEnd == 0 ? r.finalSize : s.userSentEnd, r.finalSize)
-                pump(d, s)
+                takeOver(r, d)
             } else if let up = upstreamsByID[r.upstreamID], let mirror = up.mirrors[r.upstreamStreamID],
                       d.streams[FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)] == nil,
                       let sub = d.subscriptions.first(where: { trackID(of: $0.value.track) == r.trackID }) {
@@ -159,13 +156,18 @@ extension RelayFastPathPlane {
         if !seen { d.connection.session.countStreamsOpenedElsewhere(forRequest: s.requestID, count: -1) }
     }
 
+    /// User space sends the rest of a stream the kernel opened, from the record's `final_size` on.
+    private func takeOver(_ r: FastPathRecord, _ d: FastPathDownstream) {
+        guard let s = kernelStream(r, d), !s.reset else { return }
+        s.userFrom = min(s.userFrom ?? r.finalSize, r.finalSize)
+        s.userSentEnd = min(s.userSentEnd == 0 ? r.finalSize : s.userSentEnd, r.finalSize)
+        pump(d, s)
+    }
+
     private func handleHandoff(_ r: FastPathRecord, _ d: FastPathDownstream) {
         recordsHandoff += 1
         if r.streamOpen {
-            guard let s = kernelStream(r, d), !s.reset else { return }
-            s.userFrom = min(s.userFrom ?? r.finalSize, r.finalSize)
-            s.userSentEnd = min(s.userSentEnd == 0 ? r.finalSize : s.userSentEnd, r.finalSize)
-            pump(d, s)
+            takeOver(r, d)
         } else {
             // Nothing of it was sent and no ID taken: user space sends the whole stream.
             let key = FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)

@@ -30,6 +30,11 @@ final class RelayDownstream {
     /// Set once a write failed: the subscription is dropped.
     var failed = false
 
+    /// What the forwarding plane orders this subscription's objects by.
+    var subscriptionContext: SubscriptionContext {
+        SubscriptionContext(id: requestID, trackAlias: alias, subscriberPriority: subscriberPriority, groupOrder: groupOrder)
+    }
+
     init(connection: MoQTConnection, requestID: UInt64, filter: SubscriptionFilter?, subscriberPriority: UInt8 = 128,
          groupOrder: GroupOrder = .ascending) {
         self.connection = connection

@@ -15,11 +15,7 @@ extension RelayServer {
         let p = update.parameters
         if let priority = p.subscriberPriority, priority != sub.subscriberPriority {
             sub.subscriberPriority = priority
-            if sub.forwarding {
-                plane.attach(subscriber: state.id, track: track.name,
-                             subscription: SubscriptionContext(id: sub.requestID, trackAlias: sub.alias, subscriberPriority: priority,
-                                                               groupOrder: sub.groupOrder))
-            }
+            if sub.forwarding { plane.attach(subscriber: state.id, track: track.name, subscription: sub.subscriptionContext) }
         }
         guard let forward = p.forward, forward != sub.forwarding else { return }
         sub.forwarding = forward

@@ -342,9 +342,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Attaches `sub` to the plane (and the fast path) and queues the cached part of `plan`.
     func deliver(_ sub: RelayDownstream, on track: RelayTrack, state: RelaySubscriberSession, plan: JoinPlan) {
         sub.plan = plan
-        plane.attach(subscriber: state.id, track: track.name,
-                     subscription: SubscriptionContext(id: sub.requestID, trackAlias: sub.alias, subscriberPriority: sub.subscriberPriority,
-                                                       groupOrder: sub.groupOrder))
+        plane.attach(subscriber: state.id, track: track.name, subscription: sub.subscriptionContext)
         fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
                                      upstreamAlias: track.upstreamAlias, alias: sub.alias)
         // The cached part of the join goes to the queue at once: it releases the group's first
