@@ -37,6 +37,14 @@ if [[ ! -f $BUILD_DIR/venv-moqrs/.ok ]]; then
     "$BUILD_DIR/venv-moqrs/bin/pip" install -q moq-rs==0.5.1
     touch "$BUILD_DIR/venv-moqrs/.ok"
 fi
+# matplotlib for the benchmark's plots (`make bench`, scripts/bench/plot.py).
+if [[ ! -f $BUILD_DIR/venv-bench/.ok ]]; then
+    echo "deps: creating $BUILD_DIR/venv-bench (matplotlib)"
+    rm -rf "$BUILD_DIR/venv-bench"
+    python3 -m venv "$BUILD_DIR/venv-bench"
+    "$BUILD_DIR/venv-bench/bin/pip" install -q matplotlib==3.10.3
+    touch "$BUILD_DIR/venv-bench/.ok"
+fi
 # aiomoqt (MoQ peer) needs Python >= 3.12.
 if [[ ! -f $BUILD_DIR/venv-aiomoqt/.ok ]]; then
     py312=""
