@@ -109,7 +109,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "moq-relay",
-            dependencies: ["MoQT", "Relay", "RelayMetrics", "FastPath", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQT", "MoQTNet", "Relay", "RelayMetrics", "FastPath", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-relay"
         ),
         .executableTarget(
@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(name: "MoQTSimulationTests", dependencies: ["MoQTQUIC", "MoQT", "QUIC", "QUICTLS", "NetSim", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
-        .testTarget(name: "MoQMediaTests", dependencies: ["TestSupport", "MoQMedia", "Media", "MoQT"]),
+        .testTarget(name: "MoQMediaTests", dependencies: ["TestSupport", "MoQMedia", "MoQTNet", "Media", "MoQT"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "QUICIOTests", dependencies: ["QUICIO", "QUIC", "QUICTLS", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MoQT", "MoQTNet", "QUIC", "QUICIO", "QUICTLS", "TestSupport",

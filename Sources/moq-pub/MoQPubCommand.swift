@@ -17,7 +17,10 @@ struct MoQPubCommand: AsyncParsableCommand {
             object per frame, publisher priority by frame class (I before P before B; lower value \
             = more important), and an MSF catalog on track 'catalog'. Frames are paced in real \
             time unless --no-pacing. The clip starts when the first subscription arrives \
-            (--no-wait: at once) and ends with PUBLISH_DONE unless --loop.
+            (--no-wait: at once) and ends with PUBLISH_DONE unless --loop. A quiet session is \
+            kept alive, so moq-pub may wait for subscribers as long as it likes; if the relay goes \
+            away, moq-pub exits with code 1 and the reason within --idle-timeout, or reconnects \
+            with --reconnect.
 
             --dry-run prints, per group, the objects that would be published (frame class, \
             priority, size, timestamps) and a summary, without any network.
@@ -57,6 +60,9 @@ struct MoQPubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Publisher priority of B frames.", valueName: "N"))
     var priorityB: UInt8 = FramePriorities.default.b
     @Flag(help: "Print the groups and objects that would be published, then exit (no network).") var dryRun = false
+    @Flag(help: "When the session to the relay is lost (or cannot be made), connect again with backoff (0.25 s doubling to 8 s) and announce again, going on where the clip is. Without it, a lost session ends moq-pub with exit code 1 and the reason.")
+    var reconnect = false
+    @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
     @Argument(help: "The video file to publish.") var file: String
 
@@ -67,6 +73,7 @@ struct MoQPubCommand: AsyncParsableCommand {
         if let relay, !relay.hasPrefix("moqt://") || relay.dropFirst(7).split(separator: ":").count < 2 {
             throw ValidationError("--relay must look like moqt://HOST:PORT, not '\(relay)'")
         }
+        if reconnect && listen != nil { throw ValidationError("--reconnect is for --relay (a listening moq-pub has no session to lose)") }
         if streamPerFrame && streamPerGroup { throw ValidationError("--stream-per-frame and --stream-per-group exclude each other") }
         if namespace.isEmpty { throw ValidationError("--namespace must not be empty") }
         if track.isEmpty { throw ValidationError("--track must not be empty") }
@@ -101,6 +108,7 @@ struct MoQPubCommand: AsyncParsableCommand {
             MoQTEndpoint.transportOptions.fastPathEncoding = true
             logger.warning("--allow-cleartext: 1-RTT packets will NOT be encrypted if the relay offers cleartext")
         }
+        MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
         var options = MediaPublisherOptions()
         options.namespace = namespace.split(separator: "/").map(String.init)
         options.trackName = track
@@ -114,7 +122,7 @@ struct MoQPubCommand: AsyncParsableCommand {
             guard let address = MediaPublishRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
             target = .listen(host: address.host, port: address.port, certificateFile: cert, keyFile: key)
         } else {
-            target = .relay(url: relay ?? "moqt://127.0.0.1:4443", insecure: insecure)
+            target = .relay(url: relay ?? "moqt://127.0.0.1:4443", insecure: insecure, reconnect: reconnect)
         }
         do {
             try await MediaPublishRunner.run(file: file, options: options, target: target, log: { printError($0) })

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLIKit
+import MoQTNet
 import Relay
 
 /// `moq-relay`: fans MoQ tracks out to subscribers, optionally forwarding media in the kernel.
@@ -12,6 +13,11 @@ struct MoQRelayCommand: AsyncParsableCommand {
             Accepts publishers and subscribers on one UDP port, subscribes upstream once per \
             track, caches the last N seconds, and drops the least important data first under \
             congestion. With --ebpf, media packets are cloned and rewritten in the kernel.
+
+            Every session that closes is logged with its peer, its role and the reason (idle \
+            timeout, the peer's close and code, or a protocol violation we closed it for). Quiet \
+            sessions are kept alive with PINGs; --idle-timeout bounds how long a dead peer goes \
+            unnoticed.
 
             Example:
               moq-relay --listen 0.0.0.0:4443 --stats relay.json
@@ -30,6 +36,11 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var ebpfObject: String?
     @Option(help: "Write a JSON stats document here on exit and on SIGUSR1.") var stats: String?
     @Option(help: "Serve Prometheus metrics on this address.") var metrics: String?
+    @Flag(help: "Offer cleartext 1-RTT without the kernel fast path (NOT SECURE: for measurements that compare user space with --ebpf on the same packets; only peers started with --allow-cleartext accept it).")
+    var allowCleartext = false
+    @Flag(help: "Do not ask subscribers for fewer ACKs (the QUIC ACK frequency extension is used by default with peers that support it).")
+    var noAckFrequency = false
+    @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -47,6 +58,12 @@ struct MoQRelayCommand: AsyncParsableCommand {
         var options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
                                           cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
                                           statsFile: stats)
+        MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
+        MoQTEndpoint.transportOptions.ackFrequency = !noAckFrequency
+        if allowCleartext {
+            MoQTEndpoint.transportOptions.allowCleartext = true
+            printError("moq-relay: WARNING --allow-cleartext: subscribers started with --allow-cleartext get UNENCRYPTED 1-RTT packets")
+        }
         if ebpf {
             options.fastPath = try EBPFSetup.start(objectPath: ebpfObject, interfaces: ebpfIfaces, log: { printError($0) })
         } else if ebpfIfaces != nil || ebpfObject != nil {

@@ -23,6 +23,10 @@ struct MoQSubCommand: AsyncParsableCommand {
             objects, gaps and latency (from the LOC TIMESTAMP property) without writing media. \
             With --out the catalog is required, since the muxer needs the codec setup.
 
+            A session that is lost (relay gone: noticed within --idle-timeout) ends moq-sub with \
+            exit code 1 and the reason, after writing what arrived; --reconnect connects again \
+            instead. With no publisher for the track yet, moq-sub fails at once unless --wait.
+
             Exit codes: 0 success, 1 runtime failure, 2 bad usage.
 
             Examples:
@@ -42,6 +46,13 @@ struct MoQSubCommand: AsyncParsableCommand {
     var duration: Double?
     @Flag(help: "Accept cleartext 1-RTT if the relay offers it (kernel fast path; loud warning).") var allowCleartext = false
     @Flag(help: "Do not verify the relay's certificate.") var insecure = false
+    @Flag(help: "If the relay has no publisher for the track yet, wait for one (subscribing again every second) instead of failing.")
+    var wait = false
+    @Flag(help: "When the session is lost (or cannot be made), connect again with backoff (0.25 s doubling to 8 s) and subscribe again, writing on into the same output; what was missed is reported as 'disconnected' gaps. Without it, a lost session ends moq-sub with exit code 1 and the reason (the report and TS of what arrived are still written).")
+    var reconnect = false
+    @Option(help: ArgumentHelp("Run this many subscriber sessions in this process (a load generator: each its own QUIC connection, spread over every core; no --out; one aggregated --report with every session's own).", valueName: "N"))
+    var sessions: Int = 1
+    @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -52,6 +63,8 @@ struct MoQSubCommand: AsyncParsableCommand {
         if namespace.isEmpty { throw ValidationError("--namespace must not be empty") }
         if track.isEmpty { throw ValidationError("--track must not be empty") }
         if out?.isEmpty == true { throw ValidationError("--out must name a file or '-'") }
+        if !(1...5000).contains(sessions) { throw ValidationError("--sessions must be between 1 and 5000") }
+        if sessions > 1 && out != nil { throw ValidationError("--sessions > 1 writes no media: drop --out") }
         _ = try logging.level()
     }
 
@@ -63,14 +76,36 @@ struct MoQSubCommand: AsyncParsableCommand {
             MoQTEndpoint.transportOptions.allowCleartext = true
             logger.warning("--allow-cleartext: 1-RTT packets will NOT be encrypted if the relay offers cleartext")
         }
+        MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
         var options = MediaSubscriberOptions()
+        options.waitForPublisher = wait
+        options.reconnect = reconnect
         options.namespace = namespace.split(separator: "/").map(String.init)
         options.trackName = track
         options.output = out
         options.duration = duration
+        if sessions > 1 {
+            printError("moq-sub: \(sessions) sessions to \(relay)")
+            let r = await MediaSubscribeRunner.runMany(url: relay, insecure: insecure, options: options, sessions: sessions,
+                                                       status: { printError($0) })
+            printError(MediaSubscribeRunner.summary(r))
+            for f in r.failures.prefix(10) { printError("moq-sub: \(f)") }
+            if let report {
+                do { try MediaSubscribeRunner.json(r).write(to: URL(fileURLWithPath: report)) } catch {
+                    throw CLIError.runtime("cannot write --report \(report): \(error)")
+                }
+            }
+            if r.failed > 0 { throw CLIError.runtime("\(r.failed) of \(r.sessions) sessions failed") }
+            return
+        }
         let result: (SubscriberReport, MuxReport?)
+        var lost: String?
         do {
             result = try await MediaSubscribeRunner.run(url: relay, insecure: insecure, options: options, status: { printError($0) })
+        } catch MediaSubscriberError.sessionLost(let reason, let report, let mux) {
+            // What arrived is written and reported; the run still fails.
+            result = (report, mux)
+            lost = reason
         } catch {
             throw CLIError.runtime("\(error)")
         }
@@ -84,6 +119,7 @@ struct MoQSubCommand: AsyncParsableCommand {
                 throw CLIError.runtime("cannot write --report \(report): \(error)")
             }
         }
+        if let lost { throw CLIError.runtime("session lost: \(lost)") }
     }
 
     static func main() async { await runCommand(Self.self) }

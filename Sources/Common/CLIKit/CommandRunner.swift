@@ -89,3 +89,17 @@ public struct LoggingOptions: ParsableArguments {
         return logger
     }
 }
+
+/// The `--idle-timeout` option of the tools that hold MoQT sessions.
+public struct IdleTimeoutOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Close a session after this long without a packet from its peer. Quiet sessions (a publisher waiting for subscribers) are kept alive with PINGs, so this only bounds how long a dead peer goes unnoticed.", valueName: "SECONDS"))
+    public var idleTimeout: Double = 30
+
+    public init() {}
+
+    public func validate() throws {
+        guard idleTimeout >= 0.1, idleTimeout <= 86_400 else {
+            throw ValidationError("--idle-timeout must be between 0.1 and 86400 seconds")
+        }
+    }
+}

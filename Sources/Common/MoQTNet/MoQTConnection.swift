@@ -23,6 +23,8 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     private var isReady = false
     /// Set once the session closed: code and reason.
     public private(set) var closeInfo: (code: SessionErrorCode, reason: String, byPeer: Bool)?
+    /// How the QUIC connection beneath ended, once it did.
+    public private(set) var transportCloseReason: ConnectionCloseReason?
 
     /// The event loop all of this runs on.
     public var eventLoop: EventLoop { quic.eventLoop }
@@ -77,6 +79,7 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     // MARK: QUICConnectionDelegate
 
     public func connection(_ connection: QUICConnection, core: Connection, didReceive event: ConnectionEvent) {
+        if case .connectionClosed(let reason) = event, transportCloseReason == nil { transportCloseReason = reason }
         MoQTQUICBridge.deliver(event, core: core, to: session, tap: rawStreamTap)
         afterInput()
     }
@@ -87,6 +90,9 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
             switch event {
             case .ready:
                 isReady = true
+                // A session is meant to stay open while its application holds it (a publisher may
+                // wait hours for its first subscriber): keep the connection alive from now on.
+                quic.coreOnLoop.keepAlive = MoQTEndpoint.transportOptions.keepAlive
                 let waiters = readyWaiters
                 readyWaiters.removeAll()
                 for w in waiters { w.resume() }
@@ -138,6 +144,31 @@ extension MoQTConnection {
             }.get()) ?? true
             if drained { return }
             try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+    }
+}
+
+extension MoQTConnection {
+    /// Why the session ended, in words for logs and error messages (nil while it is open): who
+    /// closed it and with which code, or the idle timeout, or a stateless reset.
+    public var closeDescription: String? {
+        guard let info = closeInfo else { return nil }
+        return Self.describeClose(code: info.code, reason: info.reason, byPeer: info.byPeer, transport: transportCloseReason)
+    }
+
+    /// See `closeDescription`.
+    public static func describeClose(code: SessionErrorCode, reason: String, byPeer: Bool, transport: ConnectionCloseReason?) -> String {
+        func withReason(_ s: String, _ r: String) -> String { r.isEmpty ? s : "\(s): \(r)" }
+        if !byPeer { return withReason("closed by us with \(code)", reason) }
+        switch transport {
+        case .idleTimeout?: return "idle timeout (nothing heard from the peer)"
+        case .statelessReset?: return "stateless reset from the peer (it lost the connection's state)"
+        case .peerApplicationClose(let c, let r)?: return withReason("closed by the peer with \(SessionErrorCode(rawValue: c))", r)
+        case .peerTransportError(let e)?: return "closed by the peer with a QUIC transport error: \(e)"
+        case .localTransportError(let e)?: return "closed by us with a QUIC transport error: \(e)"
+        case .localApplicationClose(let c, let r)?: return withReason("closed by us with \(SessionErrorCode(rawValue: c))", r)
+        case .versionNegotiationFailed?: return "QUIC version negotiation failed"
+        case nil: return withReason("closed by the peer with \(code)", reason)
         }
     }
 }

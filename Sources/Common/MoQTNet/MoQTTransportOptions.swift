@@ -8,6 +8,16 @@ public struct MoQTTransportOptions: Sendable {
     /// per packet on uni streams, 4-byte stream IDs). Also turns UDP GSO off on the endpoint, since
     /// the kernel fast path passes GSO super-packets up unforwarded.
     public var fastPathEncoding = false
+    /// The QUIC idle timeout (max_idle_timeout, seconds): a connection that hears nothing from its
+    /// peer for this long is closed. `--idle-timeout`.
+    public var idleTimeout: Double = 30
+    /// Keep ready sessions alive with PINGs (a third of the idle timeout after the last packet heard),
+    /// so a quiet session (a publisher waiting for subscribers) outlives the idle timeout while a
+    /// dead peer does not.
+    public var keepAlive = true
+    /// Ask peers that support it (min_ack_delay) for fewer ACKs: ACK_FREQUENCY with the default
+    /// policy (every 10th packet or a quarter RTT, at least 10 ms; at once past a reordering of 3).
+    public var ackFrequency = true
 
     /// No options.
     public init() {}
@@ -15,5 +25,7 @@ public struct MoQTTransportOptions: Sendable {
     func apply(_ c: inout ConnectionConfiguration) {
         c.allowCleartext = allowCleartext
         c.fastPathEncoding = fastPathEncoding
+        c.maxIdleTimeout = .seconds(idleTimeout)
+        c.ackFrequency = ackFrequency ? AckFrequencyPolicy() : nil
     }
 }

@@ -16,6 +16,9 @@ public struct RelayStats: Hashable, Sendable, Codable {
     public var packetsFastPath = 0
     /// Packets sent by user space.
     public var packetsUserSpace = 0
+    /// ACK frames received from subscribers (QUIC, application space): with the packets sent to
+    /// them, the ACK rate the ACK frequency extension lowers.
+    public var ackFramesReceived = 0
     /// Objects dropped on purpose for a subscriber (every reason).
     public var droppedByPriority = 0
     /// Fast-path packets lost and retransmitted by user space.
@@ -82,6 +85,7 @@ public struct RelayStats: Hashable, Sendable, Codable {
         case objectsOut = "objects_out"
         case packetsFastPath = "packets_fast_path"
         case packetsUserSpace = "packets_user_space"
+        case ackFramesReceived = "ack_frames_received"
         case droppedByPriority = "dropped_by_priority"
         case retransmittedFastPath = "retransmitted_fast_path"
         case cacheHits = "cache_hits"

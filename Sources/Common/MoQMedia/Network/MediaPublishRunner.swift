@@ -11,7 +11,9 @@ import QUICTLS
 public enum MediaPublishRunner {
     /// Where to publish.
     public enum Target: Sendable {
-        case relay(url: String, insecure: Bool)
+        /// `reconnect`: when the session is lost (or cannot be made), connect again with backoff
+        /// and announce again, publishing on where the clip is; otherwise a lost session is an error.
+        case relay(url: String, insecure: Bool, reconnect: Bool = false)
         case listen(host: String, port: Int, certificateFile: String?, keyFile: String?)
     }
 
@@ -27,16 +29,40 @@ public enum MediaPublishRunner {
         let publisher = try MediaPublisher(file: file, options: options, eventLoop: loop)
         publisher.progress = log
         switch target {
-        case .relay(let url, let insecure):
+        case .relay(let url, let insecure, let reconnect):
             let endpoint = try await MoQTEndpoint.client(group: loop)
-            let connection = try await endpoint.connect(url: url, insecure: insecure, handler: publisher)
-            log("moq-pub: connected to \(url)")
-            try await publisher.announce(on: connection)
-            log("moq-pub: announced \(options.namespace.joined(separator: "/")), track \(options.trackName)")
-            await publisher.waitUntilDone()
-            await connection.waitUntilDrained()
-            await connection.close()
-            await endpoint.close()
+            var backoff = Backoff()
+            while true {
+                let connection: MoQTConnection
+                do {
+                    connection = try await endpoint.connect(url: url, insecure: insecure, handler: publisher)
+                    log("moq-pub: connected to \(url)")
+                    try await publisher.announce(on: connection)
+                } catch {
+                    guard reconnect else { await endpoint.close(); throw error }
+                    let delay = backoff.next()
+                    log("moq-pub: cannot publish at \(url) (\(error)); retrying in \(Backoff.format(delay))")
+                    try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                    continue
+                }
+                backoff.reset()
+                log("moq-pub: announced \(options.namespace.joined(separator: "/")), track \(options.trackName)")
+                switch await publisher.waitUntilDone(or: connection) {
+                case .done:
+                    await connection.waitUntilDrained()
+                    await connection.close()
+                    await endpoint.close()
+                    return
+                case .sessionClosed(let why):
+                    guard reconnect else {
+                        await endpoint.close()
+                        throw MediaPublishError.sessionLost(url: url, reason: why)
+                    }
+                    let delay = backoff.next()
+                    log("moq-pub: session to \(url) lost (\(why)); reconnecting in \(Backoff.format(delay))")
+                    try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                }
+            }
         case .listen(let host, let port, let certificateFile, let keyFile):
             let chain: PEMSource, key: PEMSource
             if let certificateFile, let keyFile {
@@ -66,5 +92,17 @@ public enum MediaPublishRunner {
     static func printReady(port: Int) {
         print("READY \(port)")
         fflush(stdout)
+    }
+}
+
+/// How publishing to a relay failed after it started.
+public enum MediaPublishError: Error, CustomStringConvertible {
+    /// The session to the relay ended before the clip did.
+    case sessionLost(url: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .sessionLost(let url, let reason): return "session to \(url) lost: \(reason)"
+        }
     }
 }

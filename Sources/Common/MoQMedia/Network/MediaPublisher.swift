@@ -46,6 +46,8 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     private var origin: (monotonicMicros: UInt64, wallMicros: UInt64, dts: Int64)?
     private var timer: Scheduled<Void>?
     private var doneWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Waiters for the end of the clip or of one session (`waitUntilDone(or:)`).
+    private var sessionWaiters: [(connection: MoQTConnection, continuation: CheckedContinuation<RunOutcome, Never>)] = []
     private var announceWaiters: [UInt64: CheckedContinuation<Void, Error>] = [:]
     /// Objects sent (counted once per object, not per subscriber).
     public private(set) var objectsPublished = 0
@@ -92,6 +94,25 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         }
     }
 
+    /// How publishing on one session ended.
+    public enum RunOutcome: Sendable, Equatable {
+        /// The whole clip was sent.
+        case done
+        /// The session closed first, for this reason.
+        case sessionClosed(String)
+    }
+
+    /// Waits until the clip was sent or `connection`'s session closed, whichever comes first.
+    public func waitUntilDone(or connection: MoQTConnection) async -> RunOutcome {
+        await withCheckedContinuation { (c: CheckedContinuation<RunOutcome, Never>) in
+            eventLoop.execute {
+                if self.finished { c.resume(returning: .done) }
+                else if let why = connection.closeDescription { c.resume(returning: .sessionClosed(why)) }
+                else { self.sessionWaiters.append((connection, c)) }
+            }
+        }
+    }
+
     // MARK: Session events
 
     public func moqtConnection(_ connection: MoQTConnection, didReceive event: MoQTSessionEvent) {
@@ -128,6 +149,9 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
             }
         case .closed:
             subscriptions.removeAll { $0.connection === connection }
+            let why = connection.closeDescription ?? "closed"
+            for w in sessionWaiters where w.connection === connection { w.continuation.resume(returning: .sessionClosed(why)) }
+            sessionWaiters.removeAll { $0.connection === connection }
             for (_, w) in announceWaiters { w.resume(throwing: MoQTNetError.sessionClosed(code: .internalError, reason: "closed")) }
             announceWaiters.removeAll()
         default:
@@ -312,5 +336,8 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         let waiters = doneWaiters
         doneWaiters.removeAll()
         for w in waiters { w.resume() }
+        let sessions = sessionWaiters
+        sessionWaiters.removeAll()
+        for w in sessions { w.continuation.resume(returning: .done) }
     }
 }

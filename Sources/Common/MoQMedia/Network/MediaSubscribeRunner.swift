@@ -20,20 +20,79 @@ public enum MediaSubscribeRunner {
         }
         defer { for s in signals { s.cancel() } }
         let endpoint = try await MoQTEndpoint.client(group: loop)
+        var backoff = Backoff()
         do {
-            let connection = try await endpoint.connect(url: url, insecure: insecure, handler: subscriber)
-            let result = try await subscriber.run(on: connection)
-            await connection.close()
+            while true {
+                let connection: MoQTConnection
+                do {
+                    connection = try await endpoint.connect(url: url, insecure: insecure, handler: subscriber)
+                } catch {
+                    guard options.reconnect, !(await subscriber.isFinished) else { throw error }
+                    let delay = backoff.next()
+                    status("moq-sub: cannot reach \(url) (\(error)); retrying in \(Backoff.format(delay))")
+                    try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                    continue
+                }
+                if backoff.attempts > 0 { status("moq-sub: reconnected to \(url)") }
+                backoff.reset()
+                let outcome = try await subscriber.serve(connection)
+                if case .disconnected = outcome {
+                    let delay = backoff.next()
+                    status("moq-sub: reconnecting in \(Backoff.format(delay))")
+                    try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                    if await subscriber.isFinished { break }
+                    continue
+                }
+                await connection.close()
+                break
+            }
             await endpoint.close()
-            return result
+            return try await subscriber.finalReport()
         } catch {
             await endpoint.close()
             throw error
         }
     }
 
+    /// Runs `sessions` subscriptions at once in this process (`moq-sub --sessions`), each its own QUIC
+    /// connection on its own UDP socket, spread over the event loops of every core; returns the
+    /// aggregated report. Notices of a session are prefixed with its number; a session that fails is
+    /// counted and named, the others go on.
+    public static func runMany(url: String, insecure: Bool, options: MediaSubscriberOptions, sessions: Int,
+                               status: @escaping @Sendable (String) -> Void) async -> MultiSessionReport {
+        var quiet = options
+        quiet.periodicStatus = false
+        quiet.output = nil
+        let results = await withTaskGroup(of: (Int, SubscriberReport?, String?).self) { group in
+            for i in 0..<sessions {
+                group.addTask {
+                    do {
+                        let (report, _) = try await run(url: url, insecure: insecure, options: quiet,
+                                                        status: { status("session \(i + 1): \($0)") })
+                        return (i, report, nil)
+                    } catch MediaSubscriberError.sessionLost(let reason, let report, _) {
+                        return (i, report, "session \(i + 1): session lost: \(reason)")
+                    } catch {
+                        return (i, nil, "session \(i + 1): \(error)")
+                    }
+                }
+            }
+            var all = [(Int, SubscriberReport?, String?)]()
+            for await r in group { all.append(r) }
+            return all.sorted { $0.0 < $1.0 }
+        }
+        return MultiSessionReport(reports: results.map(\.1), failures: results.compactMap(\.2))
+    }
+
+    /// The closing line of `moq-sub --sessions`.
+    public static func summary(_ r: MultiSessionReport) -> String {
+        String(format: "moq-sub: %d sessions (%d failed), %d objects, %d bytes, %d gaps, latency p50 (median of sessions) %.2f ms, p99 median %.2f ms, worst p99 %.2f ms, max %.2f ms",
+               r.sessions, r.failed, r.objects, r.bytes, r.gaps, Double(r.latencyUs.p50Median) / 1000,
+               Double(r.latencyUs.p99Median) / 1000, Double(r.latencyUs.p99Max) / 1000, Double(r.latencyUs.max) / 1000)
+    }
+
     /// The report as pretty JSON.
-    public static func json(_ report: SubscriberReport) throws -> Data {
+    public static func json<R: Encodable>(_ report: R) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(report)

@@ -25,7 +25,14 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     private var firstObject: SubscriberReport.FirstObject?
     private var finished = false
     private var failure: Error?
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [CheckedContinuation<Outcome, Never>] = []
+    /// Set when the session was lost before the track ended (the run then fails, or reconnects).
+    private var lostSession: String?
+    private var retryTimer: Scheduled<Void>?
+    private var noCatalogNoticed = false
+    /// A missing publisher is waited for with `--wait`, and after a reconnection (the publisher
+    /// may be reconnecting too).
+    private var waitsForPublisher: Bool { options.waitForPublisher || (options.reconnect && tracker.disconnections > 0) }
     private var statusTimer: RepeatedTask?
     private var deadline: Scheduled<Void>?
     private var writeError: String?
@@ -39,32 +46,77 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
 
     private var namespace: TrackNamespace { TrackNamespace(strings: options.namespace) }
 
+    /// True once the subscription is over (any thread; a hop to the event loop).
+    public var isFinished: Bool { get async { (try? await eventLoop.submit { self.finished }.get()) ?? true } }
+
+    /// How one session of the subscription ended.
+    public enum Outcome: Sendable, Equatable {
+        /// The subscription is over (track ended, duration reached, stopped, or failed for good).
+        case finished
+        /// The session was lost and `options.reconnect` is set: serve a new one.
+        case disconnected(String)
+    }
+
     /// Runs the subscription on `connection` (a ready session whose handler is this object) until
-    /// the track ends, the duration elapses or the session closes; returns the report.
+    /// the track ends, the duration elapses or the session closes; returns the report. A lost
+    /// session is an error (`MoQTNetError.sessionClosed`) unless `options.reconnect`.
     public func run(on connection: MoQTConnection) async throws -> (SubscriberReport, MuxReport?) {
+        _ = try await serve(connection)
+        return try await finalReport()
+    }
+
+    /// Subscribes on `connection` (the first or a reconnected session) and waits until the
+    /// subscription finishes or, with `options.reconnect`, the session is lost.
+    public func serve(_ connection: MoQTConnection) async throws -> Outcome {
         try await eventLoop.submit {
+            guard !self.finished else { return }
             self.connection = connection
-            self.catalogRequest = try connection.performOnLoop {
-                try $0.subscribe(FullTrackName(namespace: self.namespace, name: MediaCatalog.trackName))
+            self.lostSession = nil
+            self.subscribeCatalog(connection)
+            if self.statusTimer == nil {
+                self.statusTimer = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+                    self?.printStatus()
+                }
             }
-            self.statusTimer = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
-                self?.printStatus()
-            }
-            if let d = self.options.duration {
+            if let d = self.options.duration, self.deadline == nil {
                 self.deadline = self.eventLoop.scheduleTask(in: .milliseconds(Int64(d * 1000))) { [weak self] in
                     self?.status?("moq-sub: duration reached")
                     self?.finish()
                 }
             }
         }.get()
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            eventLoop.execute { if self.finished { c.resume() } else { self.waiters.append(c) } }
+        return await withCheckedContinuation { (c: CheckedContinuation<Outcome, Never>) in
+            eventLoop.execute { if self.finished { c.resume(returning: .finished) } else { self.waiters.append(c) } }
         }
-        return try await eventLoop.submit { () -> (SubscriberReport, MuxReport?) in
+    }
+
+    /// The report once the subscription finished: the TS is completed. Throws the failure if
+    /// nothing arrived, or if the session was lost (the report so far is in the error).
+    public func finalReport() async throws -> (SubscriberReport, MuxReport?) {
+        try await eventLoop.submit { () -> (SubscriberReport, MuxReport?) in
             if let failure = self.failure, self.tracker.objectsReceived == 0 { throw failure }
             let mux = try self.writer?.finish()
-            return (self.report(mux: mux), mux)
+            let result = (self.report(mux: mux), mux)
+            if let lost = self.lostSession { throw MediaSubscriberError.sessionLost(reason: lost, report: result.0, mux: result.1) }
+            return result
         }.get()
+    }
+
+    /// The video subscription again on a new session, or the catalog first.
+    private func subscribeCatalog(_ connection: MoQTConnection) {
+        retryTimer = nil
+        if writer != nil || videoRequest != nil {
+            videoRequest = nil
+            startVideo(connection, catalog: nil)
+            return
+        }
+        do {
+            catalogRequest = try connection.performOnLoop {
+                try $0.subscribe(FullTrackName(namespace: self.namespace, name: MediaCatalog.trackName))
+            }
+        } catch {
+            finish(error: error)
+        }
     }
 
     private func report(mux: MuxReport?) -> SubscriberReport {
@@ -76,6 +128,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func printStatus() {
+        guard options.periodicStatus else { return }
         var l = latency
         let p50 = Double(l.percentile(50) ?? 0) / 1000, p99 = Double(l.percentile(99) ?? 0) / 1000
         status?(String(format: "moq-sub: %d objects, %d groups, %d gaps, latency p50 %.1f ms p99 %.1f ms",
@@ -97,10 +150,42 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         if let error, failure == nil { failure = error }
         statusTimer?.cancel()
         deadline?.cancel()
+        retryTimer?.cancel()
         if let c = connection, let v = videoRequest, !c.session.isClosed { try? c.performOnLoop { try $0.unsubscribe(v) } }
+        resumeWaiters(.finished)
+    }
+
+    private func resumeWaiters(_ outcome: Outcome) {
         let w = waiters
         waiters.removeAll()
-        for c in w { c.resume() }
+        for c in w { c.resume(returning: outcome) }
+    }
+
+    /// The session ended before the subscription did.
+    private func sessionLost(_ connection: MoQTConnection, code: SessionErrorCode, reason: String) {
+        let why = connection.closeDescription ?? "\(code) \(reason)"
+        lostSession = why
+        tracker.disconnected()
+        retryTimer?.cancel()
+        self.connection = nil
+        catalogRequest = nil
+        if options.reconnect {
+            status?("moq-sub: session lost (\(why))")
+            resumeWaiters(.disconnected(why))
+        } else {
+            finish(error: MoQTNetError.sessionClosed(code: code, reason: why))
+        }
+    }
+
+    /// No publisher yet (`--wait`): subscribe again in a second.
+    private func retryLater(_ connection: MoQTConnection, _ error: Draft18.RequestError) {
+        if retryTimer == nil { status?("moq-sub: no publisher yet (\(error.reason)); waiting") }
+        catalogRequest = nil
+        videoRequest = nil
+        retryTimer = eventLoop.scheduleTask(in: .seconds(1)) { [weak self] in
+            guard let self, !self.finished, self.connection === connection, !connection.session.isClosed else { return }
+            self.subscribeCatalog(connection)
+        }
     }
 
     private static func wallMicros() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
@@ -121,18 +206,23 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         case .requestError(let requestID, _) where requestID == catalogRequest && options.output == nil && videoRequest == nil:
             // Without --out the catalog is only a check: a publisher with no MSF catalog (e.g. a
             // synthetic LOC source) still has a track worth counting, so subscribe to it directly.
-            status?("moq-sub: no catalog track; subscribing to '\(options.trackName)' without one")
+            if !noCatalogNoticed { status?("moq-sub: no catalog track; subscribing to '\(options.trackName)' without one") }
+            noCatalogNoticed = true
             catalogRequest = nil
             startVideo(connection, catalog: nil)
+        case .requestError(let requestID, let error) where (requestID == catalogRequest || requestID == videoRequest)
+                && waitsForPublisher && error.code == .doesNotExist:
+            retryLater(connection, error)
         case .requestError(let requestID, let error) where requestID == catalogRequest || requestID == videoRequest:
-            finish(error: MoQTNetError.sessionClosed(code: .internalError, reason: "subscription rejected: \(error)"))
+            let hint = error.code == .doesNotExist ? " (--wait waits for a publisher)" : ""
+            finish(error: MoQTNetError.sessionClosed(code: .internalError, reason: "subscription rejected: \(error)\(hint)"))
         case .subscribeOK(let requestID, _, _) where requestID == videoRequest:
             subscribeOKAt = MonotonicClock.now().nanoseconds
         case .subscriptionFinished(let requestID, _) where requestID == videoRequest:
             status?("moq-sub: track ended (PUBLISH_DONE)")
             finish()
-        case .closed(let code, let reason, _):
-            finish(error: MoQTNetError.sessionClosed(code: code, reason: reason))
+        case .closed(let code, let reason, _) where connection === self.connection:
+            sessionLost(connection, code: code, reason: reason)
         default:
             break
         }
@@ -184,6 +274,18 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
             } catch {
                 status?("moq-sub: malformed object \(object.groupID)/\(object.objectID): \(error)")
             }
+        }
+    }
+}
+
+/// How a subscription failed after it had started.
+public enum MediaSubscriberError: Error, CustomStringConvertible {
+    /// The session was lost before the track ended; the report and TS of what arrived are complete.
+    case sessionLost(reason: String, report: SubscriberReport, mux: MuxReport?)
+
+    public var description: String {
+        switch self {
+        case .sessionLost(let reason, _, _): return "session lost: \(reason)"
         }
     }
 }

@@ -10,6 +10,14 @@ public struct MediaSubscriberOptions: Sendable {
     public var duration: Double?
     /// Subscriber priority for the video subscription.
     public var subscriberPriority: UInt8 = 128
+    /// When the relay has no publisher for the track yet (DOES_NOT_EXIST), subscribe again every
+    /// second instead of failing (`--wait`).
+    public var waitForPublisher = false
+    /// When the session is lost, let the runner connect again and re-subscribe (`--reconnect`)
+    /// instead of ending with an error.
+    public var reconnect = false
+    /// Print the once-a-second status line (off for the sessions of `moq-sub --sessions`).
+    public var periodicStatus = true
 
     public init() {}
 }

@@ -6,4 +6,6 @@ public enum GapReason: String, Codable, Sendable, CaseIterable {
     case droppedByPriority = "dropped by priority"
     /// They came before the point where the subscription started.
     case skippedAtJoin = "skipped at join"
+    /// They were published while the subscriber was disconnected (`moq-sub --reconnect`).
+    case disconnected
 }

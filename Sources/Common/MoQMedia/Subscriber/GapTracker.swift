@@ -22,6 +22,12 @@ public struct GapTracker: Sendable {
     public private(set) var objectsReceived = 0
     /// Duplicate deliveries seen.
     public private(set) var duplicates = 0
+    /// Set while disconnected: the highest group seen before the session was lost.
+    private var disconnectedAfter: UInt64?
+    /// Groups published while the subscriber was away (between two sessions).
+    private var outages: [ClosedRange<UInt64>] = []
+    /// Sessions lost so far.
+    public private(set) var disconnections = 0
 
     public init() {}
 
@@ -30,10 +36,27 @@ public struct GapTracker: Sendable {
         if start == nil { start = (group, object) }
     }
 
+    /// The session was lost (`--reconnect` will subscribe again): what is missing from the last
+    /// group seen up to the first group of the next session is reported as `disconnected`.
+    public mutating func disconnected() {
+        disconnections += 1
+        guard disconnectedAfter == nil, let last = groups.keys.max() else { return }
+        disconnectedAfter = last
+    }
+
     /// An object arrived. Returns false for a duplicate.
     @discardableResult
     public mutating func objectReceived(group: UInt64, object: UInt64) -> Bool {
         if start == nil { start = (group, object) }
+        if let after = disconnectedAfter, group > after {
+            // The first object of the next session: the rest of the last group and every group
+            // in between were missed while away.
+            var state = groups[after] ?? GroupState()
+            state.resetReason = .disconnected
+            groups[after] = state
+            if group > after + 1 { outages.append((after + 1)...(group - 1)) }
+            disconnectedAfter = nil
+        }
         var state = groups[group] ?? GroupState()
         guard state.received.insert(object).inserted else { duplicates += 1; return false }
         state.highest = max(state.highest ?? object, object)
@@ -71,7 +94,10 @@ public struct GapTracker: Sendable {
         let last = max(lastSeen, finalGroup ?? lastSeen)
         var missingRun: ClosedRange<UInt64>?
         func flushRun() {
-            if let run = missingRun { result.append(.groups(run, reason: .lost)) }
+            if let run = missingRun {
+                let away = outages.contains { $0.contains(run.lowerBound) && $0.contains(run.upperBound) }
+                result.append(.groups(run, reason: away ? .disconnected : .lost))
+            }
             missingRun = nil
         }
         for g in start.group...last {
@@ -81,6 +107,8 @@ public struct GapTracker: Sendable {
                     flushRun()
                     result.append(.groups(g...g, reason: reason))
                 } else {
+                    // A run never spans the edge of an outage (its reason would be mixed).
+                    if let run = missingRun, outages.contains(where: { $0.contains(g) != $0.contains(run.lowerBound) }) { flushRun() }
                     missingRun = missingRun.map { $0.lowerBound...g } ?? g...g
                 }
                 continue

@@ -221,6 +221,7 @@ extension Connection {
         // Record receipt and schedule the ACK (RFC 9000 §13.2).
         spaceState = spaces[space.rawValue]
         let outOfOrder = spaceState.largestReceived.map { pn < $0 || pn > $0 + 1 } ?? false
+        let wasLargest = spaceState.largestReceived
         spaceState.received.insert(pn)
         spaceState.received.keepLast(64)
         if pn >= (spaceState.largestReceived ?? 0) || spaceState.largestReceived == nil {
@@ -230,12 +231,26 @@ extension Connection {
         if ackEliciting {
             spaceState.ackElicitingSinceAck += 1
             spaceState.ackPending = true
-            if space != .application || outOfOrder || spaceState.ackElicitingSinceAck >= 2 {
+            let immediate: Bool
+            var delay = configuration.maxAckDelay
+            if space != .application {
+                immediate = true
+            } else if let af = peerAckFrequency {
+                // draft-ietf-quic-ack-frequency §6: the peer's threshold and delay; reordering only
+                // past its threshold (0: never), an IMMEDIATE_ACK at once.
+                delay = .microseconds(af.requestedMaxAckDelay)
+                immediate = immediateAckRequested || UInt64(spaceState.ackElicitingSinceAck) > af.ackElicitingThreshold
+                    || (af.reorderingThreshold > 0 && spaceState.reorderingExceeds(af.reorderingThreshold, packetNumber: pn, wasLargest: wasLargest))
+            } else {
+                immediate = immediateAckRequested || outOfOrder || spaceState.ackElicitingSinceAck >= 2
+            }
+            if immediate {
                 spaceState.ackDeadline = now
             } else if spaceState.ackDeadline == nil {
-                spaceState.ackDeadline = now + configuration.maxAckDelay
+                spaceState.ackDeadline = now + delay
             }
         }
+        if space == .application { immediateAckRequested = false }
         spaces[space.rawValue] = spaceState
 
         // The peer's address changed (e.g. NAT rebinding): follow the newest 1-RTT packet and
@@ -355,6 +370,18 @@ extension Connection {
             } else {
                 enterClosing(.peerTransportError(QUICError(TransportErrorCode(rawValue: c.errorCode), frameType: c.frameType, reason)), now: now)
             }
+        case .ackFrequency(let f):
+            // Only a peer we offered min_ack_delay may send it, and not below that (draft §4).
+            guard let minimum = configuration.minAckDelay else {
+                throw QUICError(.protocolViolation, frameType: FrameType.ackFrequency, "ACK_FREQUENCY without min_ack_delay")
+            }
+            guard f.requestedMaxAckDelay >= minimum.microseconds else {
+                throw QUICError(.protocolViolation, frameType: FrameType.ackFrequency, "requested max_ack_delay below min_ack_delay")
+            }
+            if let current = peerAckFrequency, f.sequenceNumber <= current.sequenceNumber { break }
+            peerAckFrequency = f
+        case .immediateAck:
+            immediateAckRequested = true
         case .handshakeDone:
             guard role == .client else { throw QUICError(.protocolViolation, frameType: FrameType.handshakeDone, "HANDSHAKE_DONE from a client") }
             confirmHandshake(now: now)
@@ -368,6 +395,7 @@ extension Connection {
     }
 
     private func onAckFrame(_ ack: AckFrame, space: PacketNumberSpace, now: QUICTime) throws(QUICError) {
+        if space == .application { ackFramesReceived += 1 }
         // With a shared allocator the kernel may have sent (and the peer acknowledged) a packet whose
         // registration has not arrived yet: unknown packet numbers are then ignored, not a violation.
         if ack.largestAcknowledged >= spaces[space.rawValue].nextPacketNumber && (packetNumberAllocator == nil || space != .application) {
@@ -388,6 +416,7 @@ extension Connection {
         }
         for p in result.newlyAcked { onPacketAcked(p) }
         for p in result.lost { onPacketLost(p) }
+        if space == .application && configuration.ackFrequency != nil { updateAckFrequencyRequest() }
     }
 
     private func onCryptoFrame(offset: UInt64, data: [UInt8], level: EncryptionLevel, now: QUICTime) throws(QUICError) {

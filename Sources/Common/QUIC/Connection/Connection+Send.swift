@@ -126,17 +126,42 @@ extension Connection {
         }
         if congestionAllows {
             if probing && !hasAckElicitingWork(space) { requeueForProbe(space) }
+            // Before the data: a bulk transfer would otherwise never leave room for it.
+            if space == .application, let f = ackFrequencyPending {
+                let before = plan.payload.count
+                Frame.ackFrequency(f).encode(to: &plan.payload)
+                if plan.payload.count > limit {
+                    plan.payload.bytes.removeLast(plan.payload.count - before)
+                } else {
+                    plan.frames.append(.ackFrequency(sequenceNumber: f.sequenceNumber))
+                    plan.ackEliciting = true
+                    ackFrequencyPending = nil
+                }
+            }
+            // A probe asks for an ACK at once from a peer that may delay them (ACK_FREQUENCY), and so
+            // does the last packet the congestion window lets out: the next ACK clocks out the next
+            // flight, and waiting for the peer's delay would stretch every round trip by it.
+            let fillsWindow = ackFrequencySent != nil && hasAckElicitingWork(space)
+                && recovery.bytesInFlight + 2 * configuration.maxDatagramSize > recovery.congestion.congestionWindow
+            if (probing || fillsWindow) && space == .application && peerAcceptsAckFrequency && plan.payload.count < limit {
+                Frame.immediateAck.encode(to: &plan.payload)
+                plan.frames.append(.immediateAck)
+                plan.ackEliciting = true
+            }
             writeControlAndData(space: space, plan: &plan, limit: limit, now: now)
             if probing && !plan.ackEliciting && plan.payload.count < limit {
                 Frame.ping.encode(to: &plan.payload)
                 plan.frames.append(.ping)
                 plan.ackEliciting = true
             }
-            if pingPending && space == .application && !plan.ackEliciting && plan.payload.count < limit {
-                Frame.ping.encode(to: &plan.payload)
-                plan.frames.append(.ping)
-                plan.ackEliciting = true
-                pingPending = false
+            if pingPending && space == .application {
+                if !plan.ackEliciting && plan.payload.count < limit {
+                    Frame.ping.encode(to: &plan.payload)
+                    plan.frames.append(.ping)
+                    plan.ackEliciting = true
+                }
+                // Any ack-eliciting packet does what the PING was for (the peer answers it).
+                if plan.ackEliciting { pingPending = false }
             }
         }
         guard plan.payload.count > 0 else { return nil }
@@ -149,6 +174,7 @@ extension Connection {
             spaces[si].ackPending = false
             spaces[si].ackDeadline = nil
             spaces[si].ackElicitingSinceAck = 0
+            spaces[si].ackSentLargest = spaces[si].largestReceived
         }
         spaces[si].nextPacketNumber = pn + 1
         if let allocator = packetNumberAllocator {
@@ -163,6 +189,7 @@ extension Connection {
         if spaces[space.rawValue].cryptoSend.hasPending { return true }
         guard space == .application else { return false }
         if handshakeDonePending || maxDataPending || dataBlockedPending || !pathResponses.isEmpty || pingPending { return true }
+        if space == .application && ackFrequencyPending != nil { return true }
         if !pathChallengesPending.isEmpty || !newConnectionIDsPending.isEmpty { return true }
         if !pendingDatagrams.isEmpty && writeKeys[EncryptionLevel.oneRTT.rawValue] != nil { return true }
         if maxStreamsPending.contains(true) || streamsBlockedPending.contains(true) || !retireConnectionIDsPending.isEmpty { return true }
@@ -528,6 +555,9 @@ extension Connection {
             maxStreamsPending[bidi ? 1 : 0] = true
         case .handshakeDone:
             handshakeDonePending = true
+        case .ackFrequency(let seq):
+            // Only the latest request matters; an older one lost is superseded.
+            if let sent = ackFrequencySent, sent.sequenceNumber == seq, ackFrequencyPending == nil { ackFrequencyPending = sent }
         case .retireConnectionID(let seq):
             retireConnectionIDsPending.append(seq)
         case .newConnectionID(let seq):
@@ -537,7 +567,7 @@ extension Connection {
         case .pathChallenge:
             if let challenge = outstandingPathChallenge, !pathChallengesPending.contains(challenge) { pathChallengesPending.append(challenge) }
         case .dataBlocked, .streamDataBlocked, .ack, .ping, .padding, .pathResponse, .datagram,
-             .connectionClose, .newToken:
+             .connectionClose, .newToken, .immediateAck:
             break
         }
     }

@@ -92,6 +92,19 @@ public final class Connection {
     /// Sequence number of the peer connection ID in use.
     package var peerConnectionIDSequence: UInt64 = 0
     package var pingPending = false
+    /// Send keep-alive PINGs (`ConnectionConfiguration.keepAlive`); may be switched at any time.
+    public var keepAlive = false
+    /// When the last keep-alive PING was queued.
+    package var lastKeepAlive: QUICTime?
+    /// The peer's latest ACK_FREQUENCY, applied to the ACKs we send (draft-ietf-quic-ack-frequency).
+    public package(set) var peerAckFrequency: AckFrequencyFrame?
+    /// Our latest ACK_FREQUENCY: waiting to be sent, and the last one sent (sequence numbers increase).
+    package var ackFrequencyPending: AckFrequencyFrame?
+    public package(set) var ackFrequencySent: AckFrequencyFrame?
+    /// The peer asked for an ACK now (IMMEDIATE_ACK).
+    package var immediateAckRequested = false
+    /// ACK frames received in the application space (benchmarks: ACKs per packet sent).
+    public package(set) var ackFramesReceived = 0
     /// Packets received before their keys, retried when keys arrive (bounded).
     package var undecryptablePackets: [(EncryptionLevel, [UInt8])] = []
     /// Our connection IDs by sequence number (0 = the handshake one), still active.
@@ -208,6 +221,7 @@ public final class Connection {
         self.rng = rng
         addressValidated = true
         lastActivity = now
+        keepAlive = configuration.keepAlive
         localMaxData = configuration.initialMaxData
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
@@ -245,6 +259,7 @@ public final class Connection {
         self.retrySourceConnectionID = retrySourceConnectionID
         addressValidated = retrySourceConnectionID != nil
         lastActivity = now
+        keepAlive = configuration.keepAlive
         localMaxData = configuration.initialMaxData
         dataWindow = configuration.initialMaxData
         localMaxStreams = [configuration.initialMaxStreamsUni, configuration.initialMaxStreamsBidi]
@@ -288,6 +303,7 @@ public final class Connection {
         tp.initialMaxStreamsUni = c.initialMaxStreamsUni
         tp.ackDelayExponent = c.ackDelayExponent
         tp.maxAckDelay = c.maxAckDelay.nanoseconds / 1_000_000
+        tp.minAckDelay = c.minAckDelay.map { min($0, c.maxAckDelay).microseconds }
         tp.activeConnectionIDLimit = 4
         tp.maxDatagramFrameSize = c.maxDatagramFrameSize
         tp.cleartext1RTT = c.allowCleartext
@@ -392,6 +408,7 @@ public final class Connection {
         recovery.peerCompletedAddressValidation = true
         discardKeys(.initial, now: now)
         discardKeys(.handshake, now: now)
+        updateAckFrequencyRequest()
     }
 
     // MARK: TLS
@@ -528,6 +545,37 @@ public final class Connection {
 
     package func resetIdleTimer(now: QUICTime) { lastActivity = now }
 
+    /// The peer offered min_ack_delay: it accepts ACK_FREQUENCY and IMMEDIATE_ACK.
+    public var peerAcceptsAckFrequency: Bool { peerTransportParameters?.minAckDelay != nil }
+
+    /// Queues an ACK_FREQUENCY (`configuration.ackFrequency`) when none was sent yet, or when the
+    /// delay to request moved by more than the policy's tolerance (the RTT changed).
+    package func updateAckFrequencyRequest() {
+        guard let policy = configuration.ackFrequency, handshakeConfirmed, !isClosing,
+              let peerMin = peerTransportParameters?.minAckDelay else { return }
+        let delay = policy.requestedDelay(smoothedRTT: recovery.rtt.smoothedRtt, peerMinAckDelay: .microseconds(peerMin))
+        if let last = ackFrequencySent {
+            let before = Double(last.requestedMaxAckDelay), now = Double(delay.microseconds)
+            guard abs(now - before) > policy.updateTolerance * before else { return }
+        }
+        let f = AckFrequencyFrame(sequenceNumber: ackFrequencySent.map { $0.sequenceNumber + 1 } ?? 0,
+                                  ackElicitingThreshold: policy.ackElicitingThreshold,
+                                  requestedMaxAckDelay: delay.microseconds, reorderingThreshold: policy.reorderingThreshold)
+        ackFrequencySent = f
+        ackFrequencyPending = f
+        // The PTO allows for the larger of the old and the new delay (draft-ietf-quic-ack-frequency §7).
+        if delay > recovery.maxAckDelay { recovery.maxAckDelay = delay }
+    }
+
+    /// When the next keep-alive PING is due: a third of the idle timeout after the later of the last
+    /// activity and the last keep-alive, once the handshake is confirmed.
+    package var keepAliveDeadline: QUICTime? {
+        guard keepAlive, handshakeConfirmed, !pingPending, state == .established, let idle = effectiveIdleTimeout else { return nil }
+        var from = lastActivity
+        if let k = lastKeepAlive, from < k { from = k }
+        return from + idle / 3
+    }
+
     /// When `handleTimeout(now:)` must next be called, or nil.
     public var nextTimeout: QUICTime? {
         switch state {
@@ -541,6 +589,7 @@ public final class Connection {
             t = t.map { min($0, x) } ?? x
         }
         if let idle = effectiveIdleTimeout { consider(lastActivity + idle) }
+        consider(keepAliveDeadline)
         consider(pacingDeadline)
         for space in spaces where space.ackPending && !space.discarded { consider(space.ackDeadline) }
         return t
@@ -564,6 +613,10 @@ public final class Connection {
         if let idle = effectiveIdleTimeout, now >= lastActivity + idle {
             enterClosing(.idleTimeout, now: now)
             return
+        }
+        if let due = keepAliveDeadline, now >= due {
+            pingPending = true
+            lastKeepAlive = now
         }
         if let timer = recovery.lossDetectionTimer, now >= timer {
             switch recovery.onLossDetectionTimeout(now: now) {

@@ -2,6 +2,10 @@
 public struct ConnectionConfiguration: Sendable {
     /// Our max_idle_timeout; zero disables it.
     public var maxIdleTimeout = QUICDuration.milliseconds(30_000)
+    /// Keep a quiet connection open (RFC 9000 §10.1.2): once the handshake is confirmed, send a PING
+    /// when a third of the idle timeout passed without a packet from the peer (or since the last
+    /// such PING). A peer that stopped answering still times out: PINGs do not restart the timer.
+    public var keepAlive = false
     /// Initial connection-level receive window (initial_max_data).
     public var initialMaxData: UInt64 = 1 << 20
     /// Largest connection-level window auto-tuning may reach.
@@ -15,6 +19,12 @@ public struct ConnectionConfiguration: Sendable {
     public var initialMaxStreamsUni: UInt64 = 100
     /// Our max_ack_delay.
     public var maxAckDelay = QUICDuration.milliseconds(25)
+    /// The min_ack_delay we offer (draft-ietf-quic-ack-frequency): the peer may then tell us with
+    /// ACK_FREQUENCY how to delay our ACKs, down to this. Nil: not offered (the peer cannot ask).
+    public var minAckDelay: QUICDuration? = .milliseconds(1)
+    /// What to ask of a peer that offered min_ack_delay, once the handshake is confirmed; nil asks
+    /// nothing (the peer acknowledges every second ack-eliciting packet, RFC 9000 §13.2.2).
+    public var ackFrequency: AckFrequencyPolicy?
     /// Our ack_delay_exponent.
     public var ackDelayExponent: UInt64 = 3
     /// The largest UDP payload we send (no path MTU discovery yet).

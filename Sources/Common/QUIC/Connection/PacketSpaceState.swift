@@ -12,6 +12,8 @@ package struct PacketSpaceState {
     /// An ACK frame should be sent (at or after `ackDeadline`).
     package var ackPending = false
     package var ackDeadline: QUICTime?
+    /// The largest packet number of the last ACK frame sent (holes below it were reported).
+    package var ackSentLargest: UInt64?
     package var cryptoSend = SendBuffer()
     package var cryptoReceive = ReassemblyBuffer()
     /// PTO probes still to send.
@@ -19,6 +21,21 @@ package struct PacketSpaceState {
     package var discarded = false
 
     package init() {}
+
+    /// With the peer's ACK_FREQUENCY reordering threshold `threshold` (draft-ietf-quic-ack-frequency
+    /// §6.1), after receiving `packetNumber`: true when a packet arrived `threshold` or more behind the
+    /// largest (`wasLargest`, before it), or a packet not yet reported missing lies `threshold` or more
+    /// below the largest received. Either way the sender's loss detector wants to know now.
+    package func reorderingExceeds(_ threshold: UInt64, packetNumber: UInt64, wasLargest: UInt64?) -> Bool {
+        guard let largest = largestReceived else { return false }
+        if let was = wasLargest, packetNumber < was { return was - packetNumber >= threshold }
+        var missing = ackSentLargest.map { $0 + 1 } ?? (received.ranges.first?.lowerBound ?? largest)
+        for r in received.ranges where r.upperBound > missing {
+            if r.lowerBound > missing { break }
+            missing = r.upperBound
+        }
+        return missing < largest && largest - missing >= threshold
+    }
 
     /// The ACK frame for what we received, at most `maxRanges` ranges, highest first.
     package func makeAckFrame(now: QUICTime, ackDelayExponent: UInt64, maxRanges: Int = 32) -> AckFrame? {

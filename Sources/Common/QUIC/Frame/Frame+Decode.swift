@@ -130,6 +130,11 @@ extension Frame {
             return .connectionClose(ConnectionCloseFrame(isApplication: isApplication, errorCode: code, frameType: frameType, reason: reason))
         case FrameType.handshakeDone:
             return .handshakeDone
+        case FrameType.ackFrequency:
+            return .ackFrequency(AckFrequencyFrame(sequenceNumber: try r.readVarint(), ackElicitingThreshold: try r.readVarint(),
+                                                   requestedMaxAckDelay: try r.readVarint(), reorderingThreshold: try r.readVarint()))
+        case FrameType.immediateAck:
+            return .immediateAck
         case FrameType.datagram:
             return .datagram(data: r.readRest(), hasLength: false)
         case FrameType.datagramWithLength:

@@ -6,8 +6,14 @@ extension Frame {
         switch self {
         case .padding(let count):
             for _ in 0..<max(count, 1) { w.writeUInt8(0) }
-        case .ping, .handshakeDone:
+        case .ping, .handshakeDone, .immediateAck:
             w.writeVarint(typeValue)
+        case .ackFrequency(let f):
+            w.writeVarint(typeValue)
+            w.writeVarint(f.sequenceNumber)
+            w.writeVarint(f.ackElicitingThreshold)
+            w.writeVarint(f.requestedMaxAckDelay)
+            w.writeVarint(f.reorderingThreshold)
         case .ack(let ack):
             w.writeVarint(typeValue)
             w.writeVarint(ack.largestAcknowledged)

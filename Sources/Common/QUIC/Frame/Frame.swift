@@ -22,6 +22,10 @@ public enum Frame: Equatable, Sendable {
     case pathResponse([UInt8])
     case connectionClose(ConnectionCloseFrame)
     case handshakeDone
+    /// ACK_FREQUENCY: how the peer should delay its acknowledgments (draft-ietf-quic-ack-frequency §4).
+    case ackFrequency(AckFrequencyFrame)
+    /// IMMEDIATE_ACK: acknowledge at once (draft-ietf-quic-ack-frequency §5).
+    case immediateAck
     /// A DATAGRAM frame; `hasLength` selects type 0x31 over 0x30.
     case datagram(data: [UInt8], hasLength: Bool)
 
@@ -48,6 +52,8 @@ public enum Frame: Equatable, Sendable {
         case .pathResponse: return FrameType.pathResponse
         case .connectionClose(let c): return c.isApplication ? FrameType.connectionCloseApplication : FrameType.connectionCloseTransport
         case .handshakeDone: return FrameType.handshakeDone
+        case .ackFrequency: return FrameType.ackFrequency
+        case .immediateAck: return FrameType.immediateAck
         case .datagram(_, let hasLength): return hasLength ? FrameType.datagramWithLength : FrameType.datagram
         }
     }

@@ -19,7 +19,8 @@ public enum FrameLegality {
         switch frameType {
         case FrameType.padding, FrameType.ping, FrameType.connectionCloseTransport: return .all
         case FrameType.ack, FrameType.ackECN, FrameType.crypto: return .ih1
-        case FrameType.newToken, FrameType.pathResponse, FrameType.handshakeDone: return .oneRTT
+        case FrameType.newToken, FrameType.pathResponse, FrameType.handshakeDone, FrameType.immediateAck: return .oneRTT
+        case FrameType.ackFrequency: return .app
         case FrameType.resetStream, FrameType.stopSending, 0x08...0x0f, FrameType.maxData, FrameType.maxStreamData,
              FrameType.maxStreamsBidi, FrameType.maxStreamsUni, FrameType.dataBlocked, FrameType.streamDataBlocked,
              FrameType.streamsBlockedBidi, FrameType.streamsBlockedUni, FrameType.newConnectionID,

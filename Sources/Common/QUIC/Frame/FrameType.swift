@@ -29,4 +29,8 @@ public enum FrameType {
     public static let datagram: UInt64 = 0x30
     /// DATAGRAM with a length field (RFC 9221).
     public static let datagramWithLength: UInt64 = 0x31
+    /// ACK_FREQUENCY (draft-ietf-quic-ack-frequency).
+    public static let ackFrequency: UInt64 = 0xaf
+    /// IMMEDIATE_ACK (draft-ietf-quic-ack-frequency).
+    public static let immediateAck: UInt64 = 0x1f
 }

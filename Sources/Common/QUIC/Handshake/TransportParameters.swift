@@ -25,6 +25,8 @@ public struct TransportParameters: Equatable, Sendable {
         public static let maxDatagramFrameSize: UInt64 = 0x20
         /// This project's private parameter: the sender accepts cleartext 1-RTT packets (empty value).
         public static let cleartext1RTT: UInt64 = 0x3f5c_11e0
+        /// min_ack_delay (draft-ietf-quic-ack-frequency §3), microseconds.
+        public static let minAckDelay: UInt64 = 0xff04_de1b
     }
 
     /// The server's preferred address (RFC 9000 §18.2).
@@ -61,6 +63,9 @@ public struct TransportParameters: Equatable, Sendable {
     /// cleartext_1rtt (private): the sender is willing to send and receive 1-RTT packets without
     /// packet protection. In force only when both ends send it.
     public var cleartext1RTT = false
+    /// min_ack_delay in microseconds: the sender accepts ACK_FREQUENCY frames and can delay its
+    /// acknowledgments by no less than this (draft-ietf-quic-ack-frequency §3). Nil: not offered.
+    public var minAckDelay: UInt64?
     /// Parameters we do not know (including GREASE), by ID; kept so they round-trip.
     public var unknown: [UInt64: [UInt8]] = [:]
 
@@ -102,6 +107,7 @@ public struct TransportParameters: Equatable, Sendable {
         if let v = retrySourceConnectionID { put(ID.retrySourceConnectionID, v.bytes) }
         if let v = maxDatagramFrameSize { putInt(ID.maxDatagramFrameSize, v) }
         if cleartext1RTT { put(ID.cleartext1RTT, []) }
+        if let v = minAckDelay { putInt(ID.minAckDelay, v) }
         for (id, value) in unknown.sorted(by: { $0.key < $1.key }) { put(id, value) }
         return w.bytes
     }
@@ -187,9 +193,15 @@ public struct TransportParameters: Equatable, Sendable {
             case ID.cleartext1RTT:
                 guard value.isEmpty else { throw fail("cleartext_1rtt must be empty") }
                 p.cleartext1RTT = true
+            case ID.minAckDelay:
+                let v = try int()
+                guard v < 1 << 24 else { throw fail("min_ack_delay 2^24 microseconds or more") }
+                p.minAckDelay = v
             default: p.unknown[id] = value
             }
         }
+        // A min_ack_delay above max_ack_delay is a TRANSPORT_PARAMETER_ERROR (draft-ietf-quic-ack-frequency §3).
+        if let v = p.minAckDelay, v > p.maxAckDelay * 1000 { throw fail("min_ack_delay above max_ack_delay") }
         return p
     }
 }

@@ -164,6 +164,8 @@ package final class QlogFileTracer: ConnectionTracer {
         case .newConnectionID(let seq): return "{\"frame_type\":\"new_connection_id\",\"sequence_number\":\(seq)}"
         case .retireConnectionID(let seq): return "{\"frame_type\":\"retire_connection_id\",\"sequence_number\":\(seq)}"
         case .handshakeDone: return "{\"frame_type\":\"handshake_done\"}"
+        case .ackFrequency(let seq): return "{\"frame_type\":\"ack_frequency\",\"sequence_number\":\(seq)}"
+        case .immediateAck: return "{\"frame_type\":\"immediate_ack\"}"
         case .newToken: return "{\"frame_type\":\"new_token\"}"
         case .ping: return "{\"frame_type\":\"ping\"}"
         case .pathChallenge: return "{\"frame_type\":\"path_challenge\"}"
@@ -204,6 +206,9 @@ package final class QlogFileTracer: ConnectionTracer {
         case .connectionClose(let c):
             return "{\"frame_type\":\"connection_close\",\"error_space\":\"\(c.isApplication ? "application" : "transport")\",\"error_code\":\(c.errorCode)}"
         case .handshakeDone: return "{\"frame_type\":\"handshake_done\"}"
+        case .ackFrequency(let f):
+            return "{\"frame_type\":\"ack_frequency\",\"sequence_number\":\(f.sequenceNumber),\"ack_eliciting_threshold\":\(f.ackElicitingThreshold),\"request_max_ack_delay\":\(f.requestedMaxAckDelay),\"reordering_threshold\":\(f.reorderingThreshold)}"
+        case .immediateAck: return "{\"frame_type\":\"immediate_ack\"}"
         case .datagram(let data, _): return "{\"frame_type\":\"datagram\",\"length\":\(data.count)}"
         @unknown default: return "{\"frame_type\":\"unknown\"}"
         }

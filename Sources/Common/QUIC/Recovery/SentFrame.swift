@@ -18,6 +18,9 @@ package enum SentFrame: Sendable, Equatable {
     case newConnectionID(sequenceNumber: UInt64)
     case retireConnectionID(sequenceNumber: UInt64)
     case handshakeDone
+    /// ACK_FREQUENCY with this sequence number.
+    case ackFrequency(sequenceNumber: UInt64)
+    case immediateAck
     case newToken
     case ping
     case pathChallenge

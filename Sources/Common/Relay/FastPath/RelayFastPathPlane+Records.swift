@@ -102,7 +102,13 @@ extension RelayFastPathPlane {
         // whole group behind: a dropped stream of the track's most important priority is taken over
         // by user space instead (congestion-controlled, under the 1 s delay bound), like a handoff.
         let key = FastPathTrackKey(upstreamID: r.upstreamID, alias: trackAlias(r) ?? .max)
-        if let best = bestPriority[key], r.priority <= best {
+        // The kernel decided on a budget user space last wrote, which lags behind the ACKs. If the
+        // congestion controller has room now, the shortfall was transient, not congestion: user space
+        // sends the rest of the stream instead of the whole subgroup being lost (the kernel takes the
+        // subscriber's next streams again).
+        let transient = Self.congestionHasRoom(d.core, for: Int(r.packetSize))
+        if transient { transientRescues += 1 }
+        if transient || bestPriority[key].map({ r.priority <= $0 }) == true {
             rescued += 1
             if r.streamOpen {
                 takeOver(r, d)
@@ -134,6 +140,13 @@ extension RelayFastPathPlane {
         } else {
             d.pendingResets.append((s, MonotonicClock.now().nanoseconds))
         }
+    }
+
+    /// True when the connection's congestion window has room for two more packets of `size` now:
+    /// a kernel budget shortfall was then the budget's lag, not congestion.
+    static func congestionHasRoom(_ core: Connection, for size: Int) -> Bool {
+        let snapshot = core.transportSnapshot(sessionBacklog: 0)
+        return snapshot.bytesInFlight + 2 * max(size, 1200) <= snapshot.congestionWindow
     }
 
     /// Resets a subscriber stream. A stream whose first bytes the subscriber has not acknowledged may

@@ -53,6 +53,8 @@ final class RelayFastPathPlane {
     var failures: UInt64 = 0
     var userSpaceDrops: UInt64 = 0
     var rescued: UInt64 = 0
+    /// Kernel drops user space found to be transient budget shortfalls (the window had room) and took over.
+    var transientRescues: UInt64 = 0
     var streamsHandedToKernel: UInt64 = 0
     /// The most important (lowest) publisher priority seen per track: its streams are not left dropped.
     var bestPriority: [FastPathTrackKey: UInt8] = [:]

@@ -110,6 +110,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         for state in subscriberStates.values where fastPath?.serves(state.connection) != true {
             s.packetsUserSpace += state.connection.quic.coreOnLoop.stats.packetsSent
         }
+        for state in subscriberStates.values { s.ackFramesReceived += state.connection.quic.coreOnLoop.ackFramesReceived }
         fastPath?.contribute(to: &s)
         return s
     }
@@ -209,6 +210,21 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    /// Names a session for the log: its peer and what it did here.
+    func sessionLabel(_ connection: MoQTConnection) -> String {
+        let id = ObjectIdentifier(connection)
+        var roles: [String] = []
+        if connection === upstreamRelay { roles.append("upstream relay") }
+        let published = namespaces.filter { $0.value === connection }.map { "\($0.key)" }.sorted()
+        if !published.isEmpty { roles.append("publisher of \(published.joined(separator: ", "))") }
+        if tracks.values.contains(where: { $0.upstream === connection }), published.isEmpty, connection !== upstreamRelay { roles.append("publisher") }
+        let subscriptions = tracks.values.reduce(0) { $0 + $1.subscribers.filter { $0.connection === connection }.count }
+        if subscriptions > 0 || subscriberSessions.contains(id) { roles.append("subscriber (\(subscriptions) subscriptions)") }
+        if !openSessions.contains(id) && connection !== upstreamRelay { roles.append("before SETUP") }
+        let peer = connection.quic.coreOnLoop.peerAddress
+        return "session \(peer)" + (roles.isEmpty ? "" : " [\(roles.joined(separator: "; "))]")
     }
 
     // MARK: Downstream
@@ -612,6 +628,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
 
     private func sessionClosed(_ connection: MoQTConnection) {
         let id = ObjectIdentifier(connection)
+        log?("moq-relay: \(sessionLabel(connection)) closed: \(connection.closeDescription ?? "closed")")
         aliases[id] = nil
         subscriberSessions.remove(id)
         openSessions.remove(id)
@@ -619,6 +636,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         fastPath?.connectionClosed(connection)
         if let state = subscriberStates.removeValue(forKey: id) {
             if !onFastPath { stats.packetsUserSpace += connection.quic.coreOnLoop.stats.packetsSent }
+            stats.ackFramesReceived += connection.quic.coreOnLoop.ackFramesReceived
             state.timer?.cancel()
             plane.detach(subscriber: state.id, track: nil)
         }
