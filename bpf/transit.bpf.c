@@ -5,25 +5,36 @@
  * the relay's transit delay (ingress -> egress) in a histogram in the kernel: no per-packet work in
  * user space. Used by scripts/bench/transit-lib.bash (docs/BENCHMARKS.md, "Relay transit delay").
  *
- *  transit_ingress  TC ingress of the interface facing the publisher: for every UDP segment (a GSO
+ *  transit_ingress  TC ingress of the relay's interface facing the publisher: for every UDP segment (a GSO
  *                   super-packet is walked segment by segment) whose payload is a QUIC short-header
  *                   packet of at least TRANSIT_MIN_PAYLOAD bytes, the last TRANSIT_WINDOW bytes of the
- *                   payload are the key of transit_seen -> the time it was seen (CLOCK_MONOTONIC ns).
- *  transit_egress   TC egress of the interfaces facing subscribers: the same key of every eligible
- *                   segment is looked up; a hit adds now - seen to the histogram of its path, a miss is
- *                   counted. The path is "forwarded" when the skb came in on an interface
- *                   (ingress_ifindex != 0: a clone made by the fast path at the publisher's ingress, or
- *                   IP forwarding) and "local" when a socket of this namespace sent it (the user-space
- *                   relay).
+ *                   payload (its "tail") are the key of transit_seen -> the time (CLOCK_MONOTONIC ns).
+ *                   One load and one map update: it runs before the fast path and delays it little.
+ *  transit_index    TC egress of the publisher's own interface (optional, outside the relay): indexes
+ *                   the media bytes of the same packets by content, for packets the user-space relay
+ *                   cuts differently: at every "anchor" (a position whose 4 bytes hash to 0 mod
+ *                   TRANSIT_ANCHOR_EVERY, so about one position in 64, chosen by content, not offset)
+ *                   transit_anchors maps the 64-bit FNV-1a hash of the TRANSIT_WINDOW bytes from there
+ *                   -> the tail of the packet that carries them.
+ *  transit_egress   TC egress of the relay's interfaces facing subscribers: for every eligible segment,
+ *                   (1) its tail is looked up in transit_seen ("tail" match: the packet ends where one
+ *                   from the publisher ended: every packet the fast path forwards); (2) otherwise the
+ *                   last TRANSIT_SCAN bytes are scanned backwards for anchors, and the first one found in
+ *                   transit_anchors leads to the tail, then to the ingress time, of the publisher's
+ *                   packet that carried those bytes ("anchor" match: a re-packetised packet, measured
+ *                   from the arrival of the upstream packet holding its last anchored bytes); at most
+ *                   TRANSIT_MAX_TRIES anchors. A hit adds now - seen to the histogram of its path, a
+ *                   miss is counted. The path is "forwarded" when the skb came in on an interface
+ *                   (ingress_ifindex != 0: a clone the fast path made at the publisher's ingress, or IP
+ *                   forwarding) and "local" when a socket of the relay's namespace sent it (user space).
  *
- * Why the tail of the UDP payload: with cleartext 1-RTT the frames run to the end of the payload with
- * no AEAD tag, and a media packet carries one STREAM frame, so its last bytes are media bytes. The fast
- * path rewrites the short header (DCID, packet number) and the frame's stream ID (and a subgroup
- * header's alias at offset 0) but never the tail; the user-space relay builds new packets from the
- * same stream bytes, so its packet matches when it ends at the same stream byte as one the publisher
- * sent (the same packet boundaries), which is measured as the match rate, not assumed. Encrypted
- * packets never match (their tail is the AEAD tag). Long-header packets and payloads shorter than
- * TRANSIT_MIN_PAYLOAD (ACKs, control) are not eligible at either end.
+ * Why the payload's tail: with cleartext 1-RTT the frames run to the end of the payload with no AEAD
+ * tag, and a media packet carries one STREAM frame, so its last bytes are media bytes. The fast path
+ * rewrites the short header (DCID, packet number) and the frame's stream ID (and a subgroup header's
+ * alias at offset 0) but never the tail; the user-space relay builds new packets of the same stream
+ * bytes with other boundaries (other frame header sizes, coalesced objects), which the anchors match.
+ * Encrypted packets never match (their tail is the AEAD tag, their bytes differ per connection).
+ * Long-header packets and payloads shorter than TRANSIT_MIN_PAYLOAD (ACKs, control) are not eligible.
  *
  * Verdict: always TC_ACT_UNSPEC, so the next filter on the hook (the relay's fast path) runs as if
  * the probe were not there. Attach it ahead of the fast path (a lower tc pref) or it never sees what
@@ -35,7 +46,10 @@
  *                    d < 16: d; else with e = floor(log2 d): (e - 3) * 16 + ((d >> (e - 4)) & 15)
  *                    (16 linear steps per power of two, <= 6.25% wide), the last bucket takes the rest.
  *  transit_counters  per-CPU array of u64, indexes TC_* below.
- *  transit_seen      LRU hash: TRANSIT_WINDOW payload bytes -> u64 ns.
+ *  transit_seen      LRU hash: tail (TRANSIT_WINDOW bytes) -> u64 ns.
+ *  transit_anchors   LRU hash: u64 FNV-1a of an anchored window -> tail.
+ *  transit_scratch   per-CPU buffers, one per nesting level (a softirq may run the probe inside a
+ *                    process-context run on the same CPU).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -53,7 +67,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TRANSIT_MIN_PAYLOAD 128  /* smaller UDP payloads (ACKs, control) are not eligible */
 #define TRANSIT_BUCKETS 608      /* covers delays up to 2^41 ns (~36 min); the last takes the rest */
 #define TRANSIT_MAX_SEGS 64      /* UDP GSO: at most 64 segments per super-packet */
-#define TRANSIT_SEEN_MAX 65536
+#define TRANSIT_SEEN_MAX 131072   /* ~5 min of a 4 Mbit/s publisher's packets */
+#define TRANSIT_ANCHORS_MAX 524288 /* ~18 anchors per 1200-byte packet: ~1 min of them */
+#define TRANSIT_ANCHOR_EVERY 64   /* about one anchor per 64 bytes */
+#define TRANSIT_SCAN 256          /* bytes of an egress packet's end scanned for anchors */
+#define TRANSIT_MAX_TRIES 4       /* anchors looked up per egress packet */
+#define TRANSIT_BUF 2048          /* largest segment the index reads (bigger ones are not indexed) */
+#define TRANSIT_NEST 4
 
 enum transit_counter {
 	TC_IN_SEGMENTS = 0,   /* UDP segments seen at ingress */
@@ -70,6 +90,14 @@ enum transit_counter {
 	TC_SUM_NS_FWD,
 	TC_MAX_NS_LOCAL,      /* largest matched delay (ns) on this CPU */
 	TC_MAX_NS_FWD,
+	TC_IDX_SEGMENTS,      /* segments indexed at the publisher's egress */
+	TC_IDX_ANCHORS,       /* anchors recorded */
+	TC_ANCHOR_LOCAL,      /* of TC_MATCH_LOCAL, matched through an anchor (the rest by their tail) */
+	TC_ANCHOR_FWD,
+	TC_IDX_TOO_BIG,       /* segments bigger than TRANSIT_BUF: not indexed */
+	TC_NESTED,            /* runs skipped: nested deeper than TRANSIT_NEST */
+	TC_EGRESS_NS_FWD,     /* time transit_egress spent on forwarded skbs: with the fast path it runs
+	                       * inside fp_upstream_ingress's clone, so it is in that program's run time */
 	TC__MAX,
 };
 
@@ -83,6 +111,24 @@ struct {
 	__type(key, struct transit_key);
 	__type(value, __u64);
 } transit_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TRANSIT_ANCHORS_MAX);
+	__type(key, __u64);
+	__type(value, struct transit_key);
+} transit_anchors SEC(".maps");
+
+struct transit_scratch {
+	__u8 b[TRANSIT_BUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TRANSIT_NEST + 1); /* [TRANSIT_NEST]: the nesting depth in b[0] */
+	__type(key, __u32);
+	__type(value, struct transit_scratch);
+} transit_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -218,8 +264,152 @@ static __always_inline __u32 segments(struct __sk_buff *skb, __u32 len, __u32 *s
 	return n;
 }
 
+/* ---- the anchor index ----------------------------------------------------------------------- */
+
+/* Per-CPU scratch slot for this run: the nesting depth picks it. Returns the slot, or -1 (too deep). */
+static __always_inline int nest_enter(void)
+{
+	__u32 k = TRANSIT_NEST;
+	struct transit_scratch *d = bpf_map_lookup_elem(&transit_scratch, &k);
+	__u8 depth;
+
+	if (!d)
+		return -1;
+	depth = d->b[0];
+	if (depth >= TRANSIT_NEST) {
+		count_add(TC_NESTED, 1);
+		return -1;
+	}
+	d->b[0] = depth + 1;
+	return depth;
+}
+
+static __always_inline void nest_exit(void)
+{
+	__u32 k = TRANSIT_NEST;
+	struct transit_scratch *d = bpf_map_lookup_elem(&transit_scratch, &k);
+
+	if (d && d->b[0])
+		d->b[0]--;
+}
+
+/* An anchor: the 4 bytes at p hash (Fibonacci) into the top 1/TRANSIT_ANCHOR_EVERY of 2^32 .. 0. */
+static __always_inline int is_anchor(const __u8 *b)
+{
+	__u32 w = (__u32)b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16 | (__u32)b[3] << 24;
+
+	return (w * 0x9E3779B1u) < (0xFFFFFFFFu / TRANSIT_ANCHOR_EVERY);
+}
+
+static __always_inline __u64 fnv1a(const __u8 *b)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	int j;
+
+#pragma unroll
+	for (j = 0; j < TRANSIT_WINDOW; j++) {
+		h ^= b[j];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+struct index_ctx {
+	__u32 slot;
+	__u32 len;
+	__u32 anchors;
+	__u32 pad;
+	struct transit_key tail;
+};
+
+static long index_cb(__u32 i, void *data)
+{
+	struct index_ctx *c = data;
+	struct transit_scratch *buf;
+	__u64 h;
+
+	if (i + TRANSIT_WINDOW > c->len || i > TRANSIT_BUF - TRANSIT_WINDOW)
+		return 1;
+	buf = bpf_map_lookup_elem(&transit_scratch, &c->slot);
+	if (!buf)
+		return 1;
+	if (!is_anchor(&buf->b[i]))
+		return 0;
+	h = fnv1a(&buf->b[i]);
+	bpf_map_update_elem(&transit_anchors, &h, &c->tail, BPF_ANY);
+	c->anchors++;
+	return 0;
+}
+
+struct scan_ctx {
+	__u32 slot;
+	__u32 len;
+	__u32 tries;
+	__u32 found;
+	__u64 seen;
+};
+
+static long scan_cb(__u32 i, void *data)
+{
+	struct scan_ctx *c = data;
+	struct transit_scratch *buf;
+	struct transit_key *tail;
+	__u64 h, *seen;
+	__u32 p;
+
+	if (i + TRANSIT_WINDOW > c->len)
+		return 1;
+	p = c->len - TRANSIT_WINDOW - i; /* backwards from the end */
+	if (p > TRANSIT_SCAN - TRANSIT_WINDOW)
+		return 1;
+	buf = bpf_map_lookup_elem(&transit_scratch, &c->slot);
+	if (!buf)
+		return 1;
+	if (!is_anchor(&buf->b[p]))
+		return 0;
+	h = fnv1a(&buf->b[p]);
+	tail = bpf_map_lookup_elem(&transit_anchors, &h);
+	seen = tail ? bpf_map_lookup_elem(&transit_seen, tail) : 0;
+	if (!seen)
+		return ++c->tries >= TRANSIT_MAX_TRIES;
+	c->seen = *seen;
+	c->found = 1;
+	return 1;
+}
+
 /* Global functions (verified once each, whatever the arguments), so the segment loops below stay
  * small for the verifier. */
+__attribute__((noinline)) int transit_index_segment(struct __sk_buff *skb, __u32 off, __u32 start,
+						     __u32 seg_len)
+{
+	struct index_ctx c = {};
+	struct transit_scratch *buf;
+	int slot;
+
+	if (!skb)
+		return 0;
+	if (segment_key(skb, off, start, seg_len, &c.tail) < 0)
+		return 0;
+	if (seg_len > TRANSIT_BUF) {
+		count_add(TC_IDX_TOO_BIG, 1);
+		return 0;
+	}
+	slot = nest_enter();
+	if (slot < 0)
+		return 0;
+	c.slot = slot;
+	c.len = seg_len;
+	buf = bpf_map_lookup_elem(&transit_scratch, &c.slot);
+	if (buf && seg_len >= TRANSIT_WINDOW && seg_len <= TRANSIT_BUF &&
+	    bpf_skb_load_bytes(skb, off + start, buf->b, seg_len) == 0) {
+		bpf_loop(seg_len - TRANSIT_WINDOW + 1, index_cb, &c, 0);
+		count_add(TC_IDX_SEGMENTS, 1);
+		count_add(TC_IDX_ANCHORS, c.anchors);
+	}
+	nest_exit();
+	return 0;
+}
+
 __attribute__((noinline)) int transit_record(struct __sk_buff *skb, __u32 off, __u32 start, __u32 seg_len,
 					     __u64 now)
 {
@@ -235,12 +425,45 @@ __attribute__((noinline)) int transit_record(struct __sk_buff *skb, __u32 off, _
 	return 0;
 }
 
+/* The ingress time of the segment's media bytes: by its tail, else by anchors. 0: not found. */
+static __always_inline __u64 lookup_seen(struct __sk_buff *skb, __u32 off, __u32 start, __u32 seg_len,
+					 struct transit_key *key, __u32 *by_anchor)
+{
+	struct scan_ctx c = {};
+	struct transit_scratch *buf;
+	__u64 *seen = bpf_map_lookup_elem(&transit_seen, key);
+	__u32 n;
+	int slot;
+
+	*by_anchor = 0;
+	if (seen)
+		return *seen;
+	slot = nest_enter();
+	if (slot < 0)
+		return 0;
+	c.slot = slot;
+	n = seg_len >= TRANSIT_SCAN ? TRANSIT_SCAN : TRANSIT_MIN_PAYLOAD;
+	c.len = n;
+	buf = bpf_map_lookup_elem(&transit_scratch, &c.slot);
+	if (buf) {
+		int r = n == TRANSIT_SCAN
+			? bpf_skb_load_bytes(skb, off + start + seg_len - TRANSIT_SCAN, buf->b, TRANSIT_SCAN)
+			: bpf_skb_load_bytes(skb, off + start + seg_len - TRANSIT_MIN_PAYLOAD, buf->b, TRANSIT_MIN_PAYLOAD);
+
+		if (r == 0)
+			bpf_loop(n - TRANSIT_WINDOW + 1, scan_cb, &c, 0);
+	}
+	nest_exit();
+	*by_anchor = c.found;
+	return c.found ? c.seen : 0;
+}
+
 __attribute__((noinline)) int transit_match(struct __sk_buff *skb, __u32 off, __u32 start, __u32 seg_len)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct transit_key key;
-	__u64 *seen, *h, d;
-	__u32 idx, path;
+	__u64 seen, *h, d;
+	__u32 idx, path, by_anchor;
 
 	if (!skb)
 		return 0;
@@ -250,14 +473,16 @@ __attribute__((noinline)) int transit_match(struct __sk_buff *skb, __u32 off, __
 		count_add(TC_OUT_INELIGIBLE, 1);
 		return 0;
 	}
-	seen = bpf_map_lookup_elem(&transit_seen, &key);
+	seen = lookup_seen(skb, off, start, seg_len, &key, &by_anchor);
 	if (!seen) {
 		count_add(path ? TC_MISS_FWD : TC_MISS_LOCAL, 1);
 		return 0;
 	}
-	d = now > *seen ? now - *seen : 0;
+	d = now > seen ? now - seen : 0;
 	idx = path * TRANSIT_BUCKETS + bucket_of(d);
 	count_add(path ? TC_MATCH_FWD : TC_MATCH_LOCAL, 1);
+	if (by_anchor)
+		count_add(path ? TC_ANCHOR_FWD : TC_ANCHOR_LOCAL, 1);
 	count_add(path ? TC_SUM_NS_FWD : TC_SUM_NS_LOCAL, d);
 	count_max(path ? TC_MAX_NS_FWD : TC_MAX_NS_LOCAL, d);
 	h = bpf_map_lookup_elem(&transit_hist, &idx);
@@ -288,12 +513,31 @@ int transit_ingress(struct __sk_buff *skb)
 }
 
 SEC("tc")
-int transit_egress(struct __sk_buff *skb)
+int transit_index(struct __sk_buff *skb)
 {
 	__u32 off, len, seg_size, n, i;
 
 	if (udp_payload(skb, &off, &len) < 0)
 		return TC_ACT_UNSPEC;
+	n = segments(skb, len, &seg_size);
+	for (i = 0; i < TRANSIT_MAX_SEGS && i < n; i++) {
+		__u32 start = i * seg_size;
+
+		if (start >= len)
+			break;
+		transit_index_segment(skb, off, start, len - start < seg_size ? len - start : seg_size);
+	}
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int transit_egress(struct __sk_buff *skb)
+{
+	__u64 t0 = skb->ingress_ifindex ? bpf_ktime_get_ns() : 0;
+	__u32 off, len, seg_size, n, i;
+
+	if (udp_payload(skb, &off, &len) < 0)
+		goto out;
 	n = segments(skb, len, &seg_size);
 	if (n > 1)
 		count_add(TC_OUT_GSO, 1);
@@ -304,5 +548,8 @@ int transit_egress(struct __sk_buff *skb)
 			break;
 		transit_match(skb, off, start, len - start < seg_size ? len - start : seg_size);
 	}
+out:
+	if (t0)
+		count_add(TC_EGRESS_NS_FWD, bpf_ktime_get_ns() - t0);
 	return TC_ACT_UNSPEC;
 }

@@ -1,12 +1,16 @@
 # The relay transit-delay probe (bpf/transit.bpf.c): attach, read, detach (sourced by
 # scripts/bench/relay-fanout.sh and scripts/tests/transit-probe.sh; docs/BENCHMARKS.md).
 #
-#   transit_attach NS IN_IF OUT_IF...  loads the object once (pinned under /sys/fs/bpf/moq-transit/),
+#   transit_attach [--index NS2 DEV] NS IN_IF OUT_IF...
+#                                      loads the object once (pinned under /sys/fs/bpf/moq-transit/),
 #                                      attaches transit_ingress to TC ingress of IN_IF (the interface
 #                                      facing the publisher) and transit_egress to TC egress of each OUT_IF
 #                                      (facing subscribers), in namespace NS ("": the current one), at
 #                                      tc pref 1 so they run before the relay's fast path (pref 0x4d51);
-#                                      sets transit_pin; returns 1 with the reason on stderr
+#                                      with --index, transit_index to TC egress of the publisher's own
+#                                      interface DEV in NS2 (needed to match packets the user-space relay
+#                                      cuts differently; see bpf/transit.bpf.c); sets transit_pin;
+#                                      returns 1 with the reason on stderr
 #   transit_read FILE                  the summary JSON (scripts/bench/transit.py read) into FILE
 #   transit_detach                     removes the filters (if the namespace is still there), the clsact
 #                                      qdiscs it created and the pins
@@ -42,7 +46,9 @@ _transit_object() {
 }
 
 transit_attach() {
-    local ns=$1 in_if=$2 obj log dev created spec t
+    local index_ns="" index_dev=""
+    if [[ ${1:-} == --index ]]; then index_ns=$2 index_dev=$3; shift 3; fi
+    local ns=$1 in_if=$2 obj log dev created spec t hns
     shift 2
     for t in tc bpftool nsenter python3; do
         command -v "$t" >/dev/null || { echo "transit: $t not found (scripts/deps.sh)" >&2; return 1; }
@@ -59,20 +65,23 @@ transit_attach() {
         echo "transit: loading $obj failed" >&2
         return 1
     fi
-    local specs=("ingress $in_if") d
-    for d in "$@"; do specs+=("egress $d"); done
+    # "namespace hook dev program"; "-" is the current namespace.
+    local specs=("${ns:--} ingress $in_if ingress") d
+    for d in "$@"; do specs+=("${ns:--} egress $d egress"); done
+    [[ -n $index_dev ]] && specs+=("${index_ns:--} egress $index_dev index")
     for spec in "${specs[@]}"; do
-        local hook=${spec%% *}
-        dev=${spec#* }
+        local hook prog
+        read -r hns hook dev prog <<<"$spec"
+        [[ $hns == - ]] && hns=""
         created=0
-        if ! _transit_in_ns "$ns" tc qdisc show dev "$dev" 2>/dev/null | grep -q clsact; then
-            _transit_in_ns "$ns" tc qdisc add dev "$dev" clsact || { echo "transit: clsact on $dev failed" >&2; return 1; }
+        if ! _transit_in_ns "$hns" tc qdisc show dev "$dev" 2>/dev/null | grep -q clsact; then
+            _transit_in_ns "$hns" tc qdisc add dev "$dev" clsact || { echo "transit: clsact on $dev failed" >&2; return 1; }
             created=1
         fi
-        _transit_attached+=("$transit_pin|$ns|$hook $dev|$created")
-        if ! _transit_in_ns "$ns" tc filter add dev "$dev" "$hook" pref 1 handle 1 bpf direct-action \
-            object-pinned "$transit_pin/progs/transit_$hook"; then
-            echo "transit: attaching to $hook of $dev failed" >&2
+        _transit_attached+=("$transit_pin|$hns|$hook $dev|$created")
+        if ! _transit_in_ns "$hns" tc filter add dev "$dev" "$hook" pref 1 handle 1 bpf direct-action \
+            object-pinned "$transit_pin/progs/transit_$prog"; then
+            echo "transit: attaching transit_$prog to $hook of $dev failed" >&2
             return 1
         fi
     done

@@ -3,9 +3,10 @@
 
     transit.py read PIN_DIR          JSON on stdout: counters, per path (local = sent by a socket of the
                                      relay's namespace, i.e. the user-space relay; forwarded = came in on
-                                     an interface, i.e. the kernel fast path; all = both) the matched and
-                                     missed packets, match rate, p50/p90/p99/max/mean and jitter (p99 - p50)
-                                     in microseconds, the non-empty histogram buckets, and the probe's own
+                                     an interface, i.e. the kernel fast path; all = both) the matched
+                                     (by_anchor: of them, through the content index) and missed packets,
+                                     match rate, p50/p90/p99/max/mean and jitter (p99 - p50) in
+                                     microseconds, the non-empty histogram buckets, and the probe's own
                                      run time when kernel.bpf_stats_enabled is on
     transit.py show FILE.json        one line per path, human-readable
 
@@ -21,7 +22,9 @@ import sys
 BUCKETS = 608  # TRANSIT_BUCKETS
 COUNTERS = ["in_segments", "in_recorded", "in_gso", "out_segments", "out_ineligible", "out_gso",
             "match_local", "miss_local", "match_forwarded", "miss_forwarded",
-            "sum_ns_local", "sum_ns_forwarded", "max_ns_local", "max_ns_forwarded"]
+            "sum_ns_local", "sum_ns_forwarded", "max_ns_local", "max_ns_forwarded",
+            "index_segments", "index_anchors", "anchor_local", "anchor_forwarded", "index_too_big", "nested",
+            "egress_ns_forwarded"]
 PATHS = ["local", "forwarded"]
 
 
@@ -102,6 +105,7 @@ def read(pin):
     for p in PATHS:
         paths[p] = summarise(hists[p], counters[f"match_{p}"], counters[f"miss_{p}"],
                              counters[f"sum_ns_{p}"], counters[f"max_ns_{p}"])
+        paths[p]["by_anchor"] = counters[f"anchor_{p}"]
     both = {}
     for p in PATHS:
         for k, c in hists[p].items():
@@ -110,8 +114,9 @@ def read(pin):
                              sum(counters[f"miss_{p}"] for p in PATHS),
                              sum(counters[f"sum_ns_{p}"] for p in PATHS),
                              max(counters[f"max_ns_{p}"] for p in PATHS))
+    paths["all"]["by_anchor"] = sum(counters[f"anchor_{p}"] for p in PATHS)
     run_ns = {}
-    for prog in ("transit_ingress", "transit_egress"):
+    for prog in ("transit_ingress", "transit_egress", "transit_index"):
         try:
             info = json.loads(subprocess.run(["bpftool", "-j", "prog", "show", "pinned", f"{pin}/progs/{prog}"],
                                              check=True, capture_output=True, text=True).stdout)
@@ -131,7 +136,7 @@ def show(doc):
             continue
         rate = f"{100 * s['match_rate']:.1f}%" if s["match_rate"] is not None else "n/a"
         if s["histogram_total"]:
-            print(f"{p:<9} matched {s['matched']} missed {s['missed']} ({rate}); p50 {s['p50_us']} us, "
+            print(f"{p:<9} matched {s['matched']} ({s['by_anchor']} by anchor) missed {s['missed']} ({rate}); p50 {s['p50_us']} us, "
                   f"p90 {s['p90_us']}, p99 {s['p99_us']}, max {s['max_us']}, jitter {s['jitter_us']} us")
         else:
             print(f"{p:<9} matched 0 missed {s['missed']}")
