@@ -42,9 +42,9 @@ test: deps build media
 demo: deps build media
 	@scripts/demo.sh --ebpf --subs 3
 
-## bench: benchmarks (figures, not pass/fail).
+## bench: benchmarks (figures, not pass/fail); fan-out CSV and plots into docs/bench/.
 bench: deps build media
-	@scripts/bench.sh
+	@scripts/bench.sh --publish docs/bench
 
 ## fuzz: long libFuzzer runs of the network parsers.
 fuzz: deps
