@@ -8,7 +8,7 @@ if [[ $(id -u) -ne 0 ]]; then
     echo "FAIL: $(basename "$0") needs root (network namespaces, CAP_BPF, CAP_NET_ADMIN); CI runs it as root" >&2
     exit 1
 fi
-bin=$(swift build --show-bin-path)
+bin=${FASTPATH_BIN:-$(swift build --show-bin-path)}
 [[ -f bpf/fastpath.bpf.o && bpf/fastpath.bpf.o -nt bpf/fastpath.bpf.c ]] || make -s bpf >/dev/null
 work=$(mktemp -d "/tmp/$(basename "$0" .sh).XXXXXX")
 fp_tag="fp$$$((RANDOM % 100))"
