@@ -8,14 +8,16 @@
  *  transit_ingress  TC ingress of the relay's interface facing the publisher: for every UDP segment (a GSO
  *                   super-packet is walked segment by segment) whose payload is a QUIC short-header
  *                   packet of at least TRANSIT_MIN_PAYLOAD bytes, the last TRANSIT_WINDOW bytes of the
- *                   payload (its "tail") are the key of transit_seen -> the time (CLOCK_MONOTONIC ns).
- *                   One load and one map update: it runs before the fast path and delays it little.
+ *                   payload (its "tail") are hashed (64-bit FNV-1a) and the slot of that hash in
+ *                   transit_seen gets the hash and the time (CLOCK_MONOTONIC ns). One load, one hash,
+ *                   two stores to an array (no lock, no allocation): it runs before the fast path and
+ *                   delays it as little as possible.
  *  transit_index    TC egress of the publisher's own interface (optional, outside the relay): indexes
  *                   the media bytes of the same packets by content, for packets the user-space relay
  *                   cuts differently: at every "anchor" (a position whose 4 bytes hash to 0 mod
  *                   TRANSIT_ANCHOR_EVERY, so about one position in 64, chosen by content, not offset)
- *                   transit_anchors maps the 64-bit FNV-1a hash of the TRANSIT_WINDOW bytes from there
- *                   -> the tail of the packet that carries them.
+ *                   the slot of the hash of the TRANSIT_WINDOW bytes from there in transit_anchors gets
+ *                   that hash and the tail hash of the packet that carries them.
  *  transit_egress   TC egress of the relay's interfaces facing subscribers: for every eligible segment,
  *                   (1) its tail is looked up in transit_seen ("tail" match: the packet ends where one
  *                   from the publisher ended: every packet the fast path forwards); (2) otherwise the
@@ -46,8 +48,11 @@
  *                    d < 16: d; else with e = floor(log2 d): (e - 3) * 16 + ((d >> (e - 4)) & 15)
  *                    (16 linear steps per power of two, <= 6.25% wide), the last bucket takes the rest.
  *  transit_counters  per-CPU array of u64, indexes TC_* below.
- *  transit_seen      LRU hash: tail (TRANSIT_WINDOW bytes) -> u64 ns.
- *  transit_anchors   LRU hash: u64 FNV-1a of an anchored window -> tail.
+ *  transit_seen      array of {tail hash, ns}, direct-mapped by the hash (a newer packet whose hash
+ *                    falls in the same slot replaces the older: with 2^17 slots and ~400 packets/s a
+ *                    packet stays findable for seconds with > 99% probability; a lookup checks the
+ *                    whole 64-bit hash).
+ *  transit_anchors   array of {window hash, tail hash}, direct-mapped likewise (2^20 slots).
  *  transit_scratch   per-CPU buffers, one per nesting level (a softirq may run the probe inside a
  *                    process-context run on the same CPU).
  */
@@ -67,8 +72,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TRANSIT_MIN_PAYLOAD 128  /* smaller UDP payloads (ACKs, control) are not eligible */
 #define TRANSIT_BUCKETS 608      /* covers delays up to 2^41 ns (~36 min); the last takes the rest */
 #define TRANSIT_MAX_SEGS 64      /* UDP GSO: at most 64 segments per super-packet */
-#define TRANSIT_SEEN_MAX 131072   /* ~5 min of a 4 Mbit/s publisher's packets */
-#define TRANSIT_ANCHORS_MAX 524288 /* ~18 anchors per 1200-byte packet: ~1 min of them */
+#define TRANSIT_SEEN_SLOTS (1 << 17)
+#define TRANSIT_ANCHOR_SLOTS (1 << 20) /* ~18 anchors per 1200-byte packet */
 #define TRANSIT_ANCHOR_EVERY 64   /* about one anchor per 64 bytes */
 #define TRANSIT_SCAN 256          /* bytes of an egress packet's end scanned for anchors */
 #define TRANSIT_MAX_TRIES 4       /* anchors looked up per egress packet */
@@ -102,21 +107,29 @@ enum transit_counter {
 };
 
 struct transit_key {
-	__u8 tail[TRANSIT_WINDOW];
+	union {
+		__u8 tail[TRANSIT_WINDOW];
+		__u64 w[TRANSIT_WINDOW / 8];
+	};
+};
+
+struct transit_slot {
+	__u64 h;   /* the full hash (0: empty) */
+	__u64 v;   /* seen: ingress ns; anchors: the tail hash of the packet */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TRANSIT_SEEN_MAX);
-	__type(key, struct transit_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TRANSIT_SEEN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct transit_slot);
 } transit_seen SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TRANSIT_ANCHORS_MAX);
-	__type(key, __u64);
-	__type(value, struct transit_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TRANSIT_ANCHOR_SLOTS);
+	__type(key, __u32);
+	__type(value, struct transit_slot);
 } transit_anchors SEC(".maps");
 
 struct transit_scratch {
@@ -311,7 +324,44 @@ static __always_inline __u64 fnv1a(const __u8 *b)
 		h ^= b[j];
 		h *= 0x100000001b3ULL;
 	}
-	return h;
+	return h | 1; /* never 0, the empty slot's mark */
+}
+
+/* The tail's hash: 4 words, multiply-xorshift (cheaper than FNV's 32 byte steps on the hot path). */
+static __always_inline __u64 tail_hash(const struct transit_key *k)
+{
+	__u64 h = 0;
+	int j;
+
+#pragma unroll
+	for (j = 0; j < TRANSIT_WINDOW / 8; j++) {
+		h = (h ^ k->w[j]) * 0x9E3779B97F4A7C15ULL;
+		h ^= h >> 29;
+	}
+	return h | 1;
+}
+
+static __always_inline void slot_put(void *map, __u32 mask, __u64 h, __u64 v)
+{
+	__u32 k = (__u32)(h ^ (h >> 32)) & mask;
+	struct transit_slot *e = bpf_map_lookup_elem(map, &k);
+
+	if (!e)
+		return;
+	/* A reader that sees h sees v (the same CPU's program order; a reader on another CPU racing the
+	 * write may, rarely, take the old v: one wrong sample). */
+	e->h = 0;
+	e->v = v;
+	e->h = h;
+}
+
+/* The value stored for h, or 0. */
+static __always_inline __u64 slot_get(void *map, __u32 mask, __u64 h)
+{
+	__u32 k = (__u32)(h ^ (h >> 32)) & mask;
+	struct transit_slot *e = bpf_map_lookup_elem(map, &k);
+
+	return e && e->h == h ? e->v : 0;
 }
 
 struct index_ctx {
@@ -319,7 +369,7 @@ struct index_ctx {
 	__u32 len;
 	__u32 anchors;
 	__u32 pad;
-	struct transit_key tail;
+	__u64 tail_h;
 };
 
 static long index_cb(__u32 i, void *data)
@@ -336,7 +386,7 @@ static long index_cb(__u32 i, void *data)
 	if (!is_anchor(&buf->b[i]))
 		return 0;
 	h = fnv1a(&buf->b[i]);
-	bpf_map_update_elem(&transit_anchors, &h, &c->tail, BPF_ANY);
+	slot_put(&transit_anchors, TRANSIT_ANCHOR_SLOTS - 1, h, c->tail_h);
 	c->anchors++;
 	return 0;
 }
@@ -353,8 +403,7 @@ static long scan_cb(__u32 i, void *data)
 {
 	struct scan_ctx *c = data;
 	struct transit_scratch *buf;
-	struct transit_key *tail;
-	__u64 h, *seen;
+	__u64 h, tail_h, seen;
 	__u32 p;
 
 	if (i + TRANSIT_WINDOW > c->len)
@@ -368,11 +417,11 @@ static long scan_cb(__u32 i, void *data)
 	if (!is_anchor(&buf->b[p]))
 		return 0;
 	h = fnv1a(&buf->b[p]);
-	tail = bpf_map_lookup_elem(&transit_anchors, &h);
-	seen = tail ? bpf_map_lookup_elem(&transit_seen, tail) : 0;
+	tail_h = slot_get(&transit_anchors, TRANSIT_ANCHOR_SLOTS - 1, h);
+	seen = tail_h ? slot_get(&transit_seen, TRANSIT_SEEN_SLOTS - 1, tail_h) : 0;
 	if (!seen)
 		return ++c->tries >= TRANSIT_MAX_TRIES;
-	c->seen = *seen;
+	c->seen = seen;
 	c->found = 1;
 	return 1;
 }
@@ -384,12 +433,14 @@ __attribute__((noinline)) int transit_index_segment(struct __sk_buff *skb, __u32
 {
 	struct index_ctx c = {};
 	struct transit_scratch *buf;
+	struct transit_key key;
 	int slot;
 
 	if (!skb)
 		return 0;
-	if (segment_key(skb, off, start, seg_len, &c.tail) < 0)
+	if (segment_key(skb, off, start, seg_len, &key) < 0)
 		return 0;
+	c.tail_h = tail_hash(&key);
 	if (seg_len > TRANSIT_BUF) {
 		count_add(TC_IDX_TOO_BIG, 1);
 		return 0;
@@ -420,7 +471,7 @@ __attribute__((noinline)) int transit_record(struct __sk_buff *skb, __u32 off, _
 	count_add(TC_IN_SEGMENTS, 1);
 	if (segment_key(skb, off, start, seg_len, &key) < 0)
 		return 0;
-	bpf_map_update_elem(&transit_seen, &key, &now, BPF_ANY);
+	slot_put(&transit_seen, TRANSIT_SEEN_SLOTS - 1, tail_hash(&key), now);
 	count_add(TC_IN_RECORDED, 1);
 	return 0;
 }
@@ -431,13 +482,13 @@ static __always_inline __u64 lookup_seen(struct __sk_buff *skb, __u32 off, __u32
 {
 	struct scan_ctx c = {};
 	struct transit_scratch *buf;
-	__u64 *seen = bpf_map_lookup_elem(&transit_seen, key);
+	__u64 seen = slot_get(&transit_seen, TRANSIT_SEEN_SLOTS - 1, tail_hash(key));
 	__u32 n;
 	int slot;
 
 	*by_anchor = 0;
 	if (seen)
-		return *seen;
+		return seen;
 	slot = nest_enter();
 	if (slot < 0)
 		return 0;
