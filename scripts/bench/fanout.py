@@ -57,26 +57,32 @@ def reports(out, procs, n):
 
 
 def bpfstat(pid):
-    """run_time_ns / run_cnt summed over the fast path's programs (fp_*) that PID holds."""
+    """run_time_ns / run_cnt summed over the BPF programs PID holds open (its /proc/PID/fdinfo prog_id
+    lines: the fast path's fp_* programs), so another relay's programs on the machine do not count."""
+    ids = set()
     try:
-        progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], check=True, capture_output=True,
-                                          text=True).stdout)
-    except (OSError, subprocess.CalledProcessError, ValueError):
-        return {"run_time_ns": None, "run_cnt": None, "progs": []}
+        for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+            try:
+                for line in open(f"/proc/{pid}/fdinfo/{fd}"):
+                    if line.startswith("prog_id:"):
+                        ids.add(int(line.split()[1]))
+            except (OSError, ValueError):
+                pass
+    except OSError:
+        pass
     t = c = 0
     names = []
-    have_pids = any("pids" in p for p in progs)
-    for p in progs:
-        if not p.get("name", "").startswith("fp_"):
+    for i in sorted(ids):
+        try:
+            p = json.loads(subprocess.run(["bpftool", "-j", "prog", "show", "id", str(i)], check=True,
+                                          capture_output=True, text=True).stdout)
+        except (OSError, subprocess.CalledProcessError, ValueError):
             continue
-        if have_pids and not any(x.get("pid") == pid for x in p.get("pids", [])):
-            continue
-        names.append(p["name"])
-        if "run_time_ns" in p:
-            t += p["run_time_ns"]
-            c += p.get("run_cnt", 0)
+        names.append(p.get("name", "?"))
+        t += p.get("run_time_ns", 0)
+        c += p.get("run_cnt", 0)
     return {"run_time_ns": t if names else None, "run_cnt": c if names else None, "progs": names,
-            "by_pid": have_pids}
+            "prog_ids": sorted(ids)}
 
 
 def row(out, a):
