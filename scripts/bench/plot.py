@@ -69,7 +69,11 @@ def main():
     ax2.set_ylabel("p99 object latency, worst subscriber (ms)")
     ax2.set_yscale("log")
     ax2.set_title("Latency (moq-rs: n/a)")
+    all_ns = sorted({int(r["subs"]) for r in runs})
     for ax in (ax1, ax2):
+        ax.set_xticks(all_ns)
+        ax.set_xticklabels([str(n) for n in all_ns])
+        ax.minorticks_off()
         ax.grid(True, alpha=.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
