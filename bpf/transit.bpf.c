@@ -365,29 +365,43 @@ static __always_inline __u64 slot_get(void *map, __u32 mask, __u64 h)
 }
 
 struct index_ctx {
-	__u32 slot;
+	struct transit_scratch *buf;
 	__u32 len;
 	__u32 anchors;
-	__u32 pad;
 	__u64 tail_h;
 };
 
+/* Positions 4i .. 4i + 3: one 8-byte load gives the four 4-byte words to test. */
 static long index_cb(__u32 i, void *data)
 {
 	struct index_ctx *c = data;
-	struct transit_scratch *buf;
-	__u64 h;
+	struct transit_scratch *buf = c->buf;
+	__u32 base = i * 4, j;
+	__u64 word;
 
-	if (i + TRANSIT_WINDOW > c->len || i > TRANSIT_BUF - TRANSIT_WINDOW)
+	if (!buf || base > TRANSIT_BUF - TRANSIT_WINDOW - 8)
 		return 1;
-	buf = bpf_map_lookup_elem(&transit_scratch, &c->slot);
-	if (!buf)
-		return 1;
-	if (!is_anchor(&buf->b[i]))
-		return 0;
-	h = fnv1a(&buf->b[i]);
-	slot_put(&transit_anchors, TRANSIT_ANCHOR_SLOTS - 1, h, c->tail_h);
-	c->anchors++;
+	word = *(__u64 *)&buf->b[base]; /* unaligned: fine on the architectures this runs on */
+#pragma unroll
+	for (j = 0; j < 4; j++) {
+		__u32 w = (__u32)(word >> (8 * j));
+		__u64 h;
+
+		if (base + j + TRANSIT_WINDOW > c->len)
+			return 1;
+		if (w * 0x9E3779B1u >= 0xFFFFFFFFu / TRANSIT_ANCHOR_EVERY)
+			continue;
+		{
+			__u32 pos = base + j;
+
+			asm volatile("" : "+r"(pos)); /* keep the check: the verifier needs it on pos itself */
+			if (pos > TRANSIT_BUF - TRANSIT_WINDOW)
+				return 1;
+			h = fnv1a(&buf->b[pos]);
+		}
+		slot_put(&transit_anchors, TRANSIT_ANCHOR_SLOTS - 1, h, c->tail_h);
+		c->anchors++;
+	}
 	return 0;
 }
 
@@ -448,12 +462,12 @@ __attribute__((noinline)) int transit_index_segment(struct __sk_buff *skb, __u32
 	slot = nest_enter();
 	if (slot < 0)
 		return 0;
-	c.slot = slot;
 	c.len = seg_len;
-	buf = bpf_map_lookup_elem(&transit_scratch, &c.slot);
+	buf = bpf_map_lookup_elem(&transit_scratch, &slot);
+	c.buf = buf;
 	if (buf && seg_len >= TRANSIT_WINDOW && seg_len <= TRANSIT_BUF &&
 	    bpf_skb_load_bytes(skb, off + start, buf->b, seg_len) == 0) {
-		bpf_loop(seg_len - TRANSIT_WINDOW + 1, index_cb, &c, 0);
+		bpf_loop((seg_len - TRANSIT_WINDOW) / 4 + 1, index_cb, &c, 0);
 		count_add(TC_IDX_SEGMENTS, 1);
 		count_add(TC_IDX_ANCHORS, c.anchors);
 	}
