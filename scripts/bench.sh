@@ -15,7 +15,8 @@
 #   FANOUT_SUBS="..."           fan-out subscriber counts (default "1 50 100 200 300 500")
 #   FANOUT_MODES="..."          default "user clear ebpf aiomoqt moqrs"
 #   FANOUT_DURATION=S           seconds each subscriber stays (default 10)
-#   BENCH_OUT=DIR               keep the fan-out logs, reports and stats under DIR
+#   BENCH_OUT=DIR               the fan-out's logs, reports, stats and CSV go to DIR/relay-fanout
+#                               (default .build/bench/relay-fanout, replaced by each run)
 # The fan-out section needs root (network namespaces, TC BPF). Binaries: .build/release (BIN_DIR and
 # QUIC_INTEROP override).
 set -uo pipefail
@@ -41,12 +42,9 @@ fi
 subs=${FANOUT_SUBS:-1 50 100 200 300 500} duration=${FANOUT_DURATION:-10}
 ((quick)) && subs=${FANOUT_SUBS:-1 10} duration=${FANOUT_DURATION:-5}
 echo "== Relay fan-out, 4 Mbit/s clip (scripts/bench/relay-fanout.sh)"
-if [[ -n ${BENCH_OUT:-} ]]; then
-    fan_dir=$BENCH_OUT/relay-fanout
-else
-    fan_dir=$(mktemp -d /tmp/bench-fanout.XXXXXX)
-    trap 'rm -rf "$fan_dir"' EXIT
-fi
+# Kept after the run (logs, reports, stats, runs.jsonl, fanout.csv, transit-hist.csv).
+fan_dir=${BENCH_OUT:-${BUILD_DIR:-.build}/bench}/relay-fanout
+rm -rf "$fan_dir"
 fanout=(--subs "$subs" --duration "$duration" --media media/bench-4mbit.mp4
         --modes "${FANOUT_MODES:-user clear ebpf aiomoqt moqrs}" --out-dir "$fan_dir")
 ((search)) && fanout+=(--search)
