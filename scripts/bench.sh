@@ -17,7 +17,8 @@
 #   FANOUT_DURATION=S           seconds each subscriber stays (default 10)
 #   BENCH_OUT=DIR               the fan-out's logs, reports, stats and CSV go to DIR/relay-fanout
 #                               (default .build/bench/relay-fanout, replaced by each run)
-# The fan-out section needs root (network namespaces, TC BPF). Binaries: .build/release (BIN_DIR and
+# The fan-out section needs root (network namespaces, TC BPF); the full list takes roughly 20-30
+# minutes on 2 cores (--search adds up to 5 runs per mode). Binaries: .build/release (BIN_DIR and
 # QUIC_INTEROP override).
 set -uo pipefail
 cd "$(dirname "$0")/.."
