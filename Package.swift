@@ -155,7 +155,7 @@ let package = Package(
                                                    .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "RelayMetricsTests", dependencies: ["RelayMetrics", "Relay", .product(name: "NIOCore", package: "swift-nio"),
                                                           .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF", "Relay", "MoQT", "Wire"]),
+        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF", "Relay", "MoQT", "Wire", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -19,7 +19,9 @@ for k in 1 2; do
     grep -qE "^sub$k.ts: 120 frames, (framemd5 equal|decodes without errors)" "$out/demo.log" && pass "checked sub$k.ts" || fail "sub$k.ts not checked"
 done
 grep -qE "^relay: subscribers 2, objects_in 121" "$out/demo.log" && pass "printed the relay's stats" || fail "no relay stats line"
-grep -qE "impair .*sub1-eth0-ingress: seen [0-9]+, passed [0-9]+ .*lost [1-9]" "$out/demo.log" && pass "sub1's link lost packets" || fail "no loss on sub1's link"
+# 3% random loss of the ~270 packets both ways (veth GRO makes ~140 relay->sub1 packets of the 4 s clip):
+# no loss on one direction alone happens 1.5% of the time, on both 0.03%; require a loss on either.
+grep -qE "impair .*sub1-eth0-(ingress|egress): seen [0-9]+, passed [0-9]+ .*lost [1-9]" "$out/demo.log" && pass "sub1's link lost packets" || fail "no loss on sub1's link"
 report_check "$out/demo/sub1.json" 'all(g["reason"] != "lost" for g in r["gaps"])' \
     "sub1 (3% loss): no unexplained gap (every lost packet recovered, or the object dropped by priority)"
 report_check "$out/demo/sub2.json" 'r["gaps"] == [] and r["objects"] == 120' "sub2 (no loss): 120 objects, no gaps"

@@ -22,6 +22,9 @@ extension RelayFastPathPlane {
                 recordsStale += 1
                 continue
             }
+            // What the kernel sent before this decision first (a drop or handoff after sends of the
+            // same stream needs them registered).
+            if touched[d.id] == nil { syncLog(d, now: now) }
             touched[d.id] = d
             switch r.kind {
             case .sent?: handleSent(r, d, now: now)
@@ -73,6 +76,41 @@ extension RelayFastPathPlane {
     /// The upstream alias of the track a record names.
     func trackAlias(_ r: FastPathRecord) -> UInt64? {
         tracks.first { $0.key.upstreamID == r.upstreamID && $0.value.trackID == r.trackID }?.key.alias
+    }
+
+    /// Registers every packet the kernel logged for `d` since the last sync (fp_sent_log), in packet
+    /// number order, skipping the numbers user space took itself; stops at a number whose entry is
+    /// not written yet (the kernel is still sending it), or skips it when it never appears (10 ms).
+    /// Runs before every ACK frame from the subscriber, on the 2 ms timer, and before a ring record
+    /// of the subscriber. Tells the kernel how far it read (`log_synced`), so no unread entry is
+    /// overwritten.
+    func syncLog(_ d: FastPathDownstream, now: QUICTime) {
+        let next = shared.nextPacketNumber(d.id)
+        var pn = d.logSynced
+        guard pn < next else { return }
+        logSyncs += 1
+        var registered = false
+        while pn < next {
+            if d.userPacketNumbers.remove(pn) != nil { pn += 1; continue }
+            guard let r = sentLog.record(subscriber: d.id, packetNumber: pn) else {
+                let since = d.logStalledSince ?? now.nanoseconds
+                d.logStalledSince = since
+                guard now.nanoseconds &- since > 10_000_000 else { break }
+                logSkipped += 1
+                d.logStalledSince = nil
+                pn += 1
+                continue
+            }
+            d.logStalledSince = nil
+            if r.connectionID == d.generation { handleSent(r, d, now: now); registered = true }
+            pn += 1
+        }
+        d.logSynced = pn
+        shared.setLogSynced(d.id, pn)
+        if registered {
+            syncBudget(d)
+            syncCredits(d)
+        }
     }
 
     private func handleSent(_ r: FastPathRecord, _ d: FastPathDownstream, now: QUICTime) {
