@@ -137,4 +137,23 @@ final class AckFrequencyTests: XCTestCase {
             XCTAssertEqual(($0 as? QUICError)?.code, .transportParameterError)
         }
     }
+
+    /// Regression: with the window one packet short of full, the IMMEDIATE_ACK that marks the last
+    /// packet of a flight once went out alone (a STREAM frame of fast-path encoding must be alone in
+    /// its packet), over and over: thousands of tiny packets and no data. It now rides only with data.
+    func testWindowLimitedSoloStreamsDoNotFloodImmediateAcks() throws {
+        var sender = ConnectionConfiguration()
+        sender.ackFrequency = AckFrequencyPolicy()
+        sender.fastPathEncoding = true
+        let link = LinkConfiguration(delay: .milliseconds(10), bandwidth: 50_000, queueCapacity: 20_000)
+        let pair = SimulatedPair(seed: 5, clientToServer: link, serverToClient: LinkConfiguration(), configuration: ConnectionConfiguration(),
+                                 clientConfiguration: sender)
+        let scenario = TransferScenario(pair: pair, total: 200_000, bidirectional: false)
+        try pair.connect()
+        XCTAssertTrue(pair.run(seconds: 60) { scenario.isComplete || scenario.corrupt })
+        XCTAssertEqual(scenario.received, 200_000)
+        let client = try XCTUnwrap(pair.clientConnection)
+        print("solo window-limited: \(client.stats.packetsSent) packets for 200 kB")
+        XCTAssertLessThan(client.stats.packetsSent, 260, "about one packet per 1.1 kB of data, no flood")
+    }
 }

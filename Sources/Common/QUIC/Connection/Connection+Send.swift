@@ -138,17 +138,26 @@ extension Connection {
                     ackFrequencyPending = nil
                 }
             }
-            // A probe asks for an ACK at once from a peer that may delay them (ACK_FREQUENCY), and so
-            // does the last packet the congestion window lets out: the next ACK clocks out the next
-            // flight, and waiting for the peer's delay would stretch every round trip by it.
-            let fillsWindow = ackFrequencySent != nil && hasAckElicitingWork(space)
-                && recovery.bytesInFlight + 2 * configuration.maxDatagramSize > recovery.congestion.congestionWindow
-            if (probing || fillsWindow) && space == .application && peerAcceptsAckFrequency && plan.payload.count < limit {
+            // A probe asks for an ACK at once from a peer that may delay them (ACK_FREQUENCY).
+            if probing && space == .application && peerAcceptsAckFrequency && plan.payload.count < limit {
                 Frame.immediateAck.encode(to: &plan.payload)
                 plan.frames.append(.immediateAck)
                 plan.ackEliciting = true
             }
-            writeControlAndData(space: space, plan: &plan, limit: limit, now: now)
+            let fillsWindow = !probing && space == .application && ackFrequencySent != nil
+                && recovery.bytesInFlight + 2 * configuration.maxDatagramSize > recovery.congestion.congestionWindow
+            let before = plan.payload.count
+            // One byte kept for the IMMEDIATE_ACK.
+            writeControlAndData(space: space, plan: &plan, limit: fillsWindow ? limit - 1 : limit, now: now)
+            // So does the last data packet the congestion window lets out: the next ACK clocks out the
+            // next flight, and waiting for the peer's delay would stretch every round trip by it. Only
+            // with data in it (never a packet of its own) and never beside a STREAM frame that must be
+            // alone in its packet (fast-path encoding).
+            if fillsWindow && plan.payload.count > before && !plan.solo && peerAcceptsAckFrequency {
+                Frame.immediateAck.encode(to: &plan.payload)
+                plan.frames.append(.immediateAck)
+                plan.ackEliciting = true
+            }
             if probing && !plan.ackEliciting && plan.payload.count < limit {
                 Frame.ping.encode(to: &plan.payload)
                 plan.frames.append(.ping)

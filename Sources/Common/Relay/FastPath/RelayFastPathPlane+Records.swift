@@ -180,9 +180,11 @@ extension RelayFastPathPlane {
         }
     }
 
-    /// True when the connection's congestion window has room for two more packets of `size` now:
-    /// a kernel budget shortfall was then the budget's lag, not congestion.
+    /// True when a kernel budget shortfall was the budget's lag, not congestion: the connection never
+    /// lost a packet (like `syncBudget`'s burst allowance: after a loss the window is the truth and the
+    /// kernel's drops stand) and its congestion window has room for two more packets of `size` now.
     static func congestionHasRoom(_ core: Connection, for size: Int) -> Bool {
+        guard core.stats.packetsLost == 0 else { return false }
         let snapshot = core.transportSnapshot(sessionBacklog: 0)
         return snapshot.bytesInFlight + 2 * max(size, 1200) <= snapshot.congestionWindow
     }
