@@ -38,8 +38,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
     @Option(help: "Serve Prometheus metrics on this address.") var metrics: String?
     @Flag(help: "Offer cleartext 1-RTT without the kernel fast path (NOT SECURE: for measurements that compare user space with --ebpf on the same packets; only peers started with --allow-cleartext accept it).")
     var allowCleartext = false
-    @Flag(help: "Do not ask subscribers for fewer ACKs (the QUIC ACK frequency extension is used by default with peers that support it).")
-    var noAckFrequency = false
+    @Flag(help: "Use the QUIC ACK frequency extension: ask subscribers that support it (moq-sub --ack-frequency) for an ACK every 10th packet or 10 ms instead of every 2nd packet.")
+    var ackFrequency = false
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -59,7 +59,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
                                           cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
                                           statsFile: stats)
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
-        MoQTEndpoint.transportOptions.ackFrequency = !noAckFrequency
+        MoQTEndpoint.transportOptions.ackFrequency = ackFrequency
         if allowCleartext {
             MoQTEndpoint.transportOptions.allowCleartext = true
             printError("moq-relay: WARNING --allow-cleartext: subscribers started with --allow-cleartext get UNENCRYPTED 1-RTT packets")

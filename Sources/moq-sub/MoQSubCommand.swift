@@ -52,6 +52,8 @@ struct MoQSubCommand: AsyncParsableCommand {
     var reconnect = false
     @Option(help: ArgumentHelp("Run this many subscriber sessions in this process (a load generator: each its own QUIC connection, spread over every core; no --out; one aggregated --report with every session's own).", valueName: "N"))
     var sessions: Int = 1
+    @Flag(help: "Use the QUIC ACK frequency extension: let the relay ask for fewer ACKs (moq-relay --ack-frequency).")
+    var ackFrequency = false
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -77,6 +79,7 @@ struct MoQSubCommand: AsyncParsableCommand {
             logger.warning("--allow-cleartext: 1-RTT packets will NOT be encrypted if the relay offers cleartext")
         }
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
+        MoQTEndpoint.transportOptions.ackFrequency = ackFrequency
         var options = MediaSubscriberOptions()
         options.waitForPublisher = wait
         options.reconnect = reconnect

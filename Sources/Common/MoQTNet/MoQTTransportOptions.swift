@@ -15,9 +15,12 @@ public struct MoQTTransportOptions: Sendable {
     /// so a quiet session (a publisher waiting for subscribers) outlives the idle timeout while a
     /// dead peer does not.
     public var keepAlive = true
-    /// Ask peers that support it (min_ack_delay) for fewer ACKs: ACK_FREQUENCY with the default
-    /// policy (every 10th packet or a quarter RTT, at least 10 ms; at once past a reordering of 3).
-    public var ackFrequency = true
+    /// The QUIC ACK frequency extension (`--ack-frequency`): offer min_ack_delay (the peer may ask us
+    /// for fewer ACKs) and ask peers that offer it for fewer ACKs (ACK_FREQUENCY with the default
+    /// policy: every 10th packet or a quarter RTT, at least 10 ms; at once past a reordering of 3).
+    /// Off by default: with it, a fast-path subscriber squeezed by a policer saw its latency grow
+    /// from ~8 ms to ~400 ms (p50) in scripts/tests/fastpath-e2e.sh case D (docs/QUIC.md).
+    public var ackFrequency = false
 
     /// No options.
     public init() {}
@@ -27,5 +30,6 @@ public struct MoQTTransportOptions: Sendable {
         c.fastPathEncoding = fastPathEncoding
         c.maxIdleTimeout = .seconds(idleTimeout)
         c.ackFrequency = ackFrequency ? AckFrequencyPolicy() : nil
+        if !ackFrequency { c.minAckDelay = nil }
     }
 }
