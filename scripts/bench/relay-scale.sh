@@ -6,6 +6,7 @@
 #   scripts/bench/relay-scale.sh N MODE DURATION [moq-relay flags...]
 #
 #   MODE      ebpf (moq-relay --ebpf, clients --allow-cleartext) or user (encrypted, user space)
+#   SUB_FLAGS="..."  extra moq-sub flags (e.g. --ack-frequency, with moq-relay --ack-frequency)
 #   PERF=relay|sub   also `perf record -g` the relay or the load generator for 3 s mid-run into
 #                    .build/relay-scale.perf (read with `perf report -i .build/relay-scale.perf`)
 #
@@ -28,7 +29,7 @@ for _ in $(seq 1 100); do grep -q announced "$work/pub.err" && break; sleep 0.1;
 relay_cpu() { awk '{print $14 + $15}' "/proc/$relay_pid/stat"; }
 t0=$(relay_cpu)
 fp_bg "$fp_tag-s1" subs python3 scripts/bench/rusage.py "$work/sub.rusage" "$bin/moq-sub" --relay moqt://10.77.1.1:4443 \
-    --insecure "${cl[@]}" --sessions "$N" --duration "$DUR" --report "$work/subs.json"
+    --insecure "${cl[@]}" ${SUB_FLAGS:-} --sessions "$N" --duration "$DUR" --report "$work/subs.json"
 subs_pid=$bg_pid
 s0=$(date +%s.%N)
 sleep $((DUR / 2))

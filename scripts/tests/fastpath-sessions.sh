@@ -18,7 +18,7 @@ fp_bg "$ns_p" pub "$bin/moq-pub" --relay moqt://10.77.0.1:4443 --insecure --allo
 pub_pid=$bg_pid
 for _ in $(seq 1 100); do grep -q announced "$work/pub.err" && break; sleep 0.1; done
 grep -q announced "$work/pub.err" || { echo "FAIL: moq-pub did not announce"; cat "$work/pub.err"; exit 1; }
-fp_bg "$fp_tag-s1" subs timeout 60 "$bin/moq-sub" --relay moqt://10.77.1.1:4443 --insecure --allow-cleartext --ack-frequency \
+fp_bg "$fp_tag-s1" subs timeout -k 5 60 "$bin/moq-sub" --relay moqt://10.77.1.1:4443 --insecure --allow-cleartext --ack-frequency \
     --sessions 50 --report "$work/subs.json"
 subs_pid=$bg_pid
 rc=0; wait "$subs_pid" || rc=$?

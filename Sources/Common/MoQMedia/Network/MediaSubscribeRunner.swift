@@ -6,12 +6,15 @@ import NIOPosix
 public enum MediaSubscribeRunner {
     /// Runs one subscription to its end; `status` receives the once-a-second lines and notices.
     public static func run(url: String, insecure: Bool, options: MediaSubscriberOptions,
-                           status: @escaping @Sendable (String) -> Void) async throws -> (SubscriberReport, MuxReport?) {
+                           status: @escaping @Sendable (String) -> Void,
+                           stopper: SubscriberStopper? = nil) async throws -> (SubscriberReport, MuxReport?) {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let subscriber = MediaSubscriber(options: options, eventLoop: loop)
         subscriber.status = status
-        // SIGINT/SIGTERM end the subscription cleanly: the TS is finished and the report written.
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+        // SIGINT/SIGTERM end the subscription cleanly: the TS is finished and the report written
+        // (with several sessions, `stopper` has one handler for all of them).
+        stopper?.add(subscriber)
+        let signals = (stopper == nil ? [SIGINT, SIGTERM] : []).map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { subscriber.stop(reason: number == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)") }
@@ -63,12 +66,14 @@ public enum MediaSubscribeRunner {
         var quiet = options
         quiet.periodicStatus = false
         quiet.output = nil
+        let stopper = SubscriberStopper()
+        defer { stopper.cancel() }
         let results = await withTaskGroup(of: (Int, SubscriberReport?, String?).self) { group in
             for i in 0..<sessions {
                 group.addTask {
                     do {
                         let (report, _) = try await run(url: url, insecure: insecure, options: quiet,
-                                                        status: { status("session \(i + 1): \($0)") })
+                                                        status: { status("session \(i + 1): \($0)") }, stopper: stopper)
                         return (i, report, nil)
                     } catch MediaSubscriberError.sessionLost(let reason, let report, _) {
                         return (i, report, "session \(i + 1): session lost: \(reason)")
@@ -112,4 +117,42 @@ public enum MediaSubscribeRunner {
                       report.firstObjectAfterSubscribeMs.map { String(format: "%.1f", $0) } ?? "-",
                       report.framesSkipped, gaps.isEmpty ? "none" : gaps.joined(separator: "; "))
     }
+}
+
+/// One SIGINT/SIGTERM handler for every session of `moq-sub --sessions`: each ends cleanly, its report kept.
+public final class SubscriberStopper: @unchecked Sendable {
+    private let lock = NSLock()
+    private var subscribers: [MediaSubscriber] = []
+    private var stopped: String?
+    private var sources: [DispatchSourceSignal] = []
+
+    public init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.stopAll(reason: number == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)") }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// A session to stop on a signal (at once, if one came already).
+    func add(_ subscriber: MediaSubscriber) {
+        let reason: String? = lock.withLock {
+            subscribers.append(subscriber)
+            return stopped
+        }
+        if let reason { subscriber.stop(reason: reason) }
+    }
+
+    private func stopAll(reason: String) {
+        let all: [MediaSubscriber] = lock.withLock {
+            stopped = reason
+            return subscribers
+        }
+        for s in all { s.stop(reason: reason) }
+    }
+
+    /// Removes the signal handlers.
+    public func cancel() { for s in sources { s.cancel() } }
 }

@@ -261,11 +261,12 @@ final class RelayFastPathPlane {
         }
         let sharedMemory = shared
         let base: UInt64 = core.role == .server ? 3 : 2
-        core.packetNumberAllocator = { [unowned core, unowned down] space in
+        // Weak: the connection outlives its downstream at shutdown and still sends (CONNECTION_CLOSE).
+        core.packetNumberAllocator = { [unowned core, weak down] space in
             if space == .application {
                 // The kernel logs its packets in fp_sent_log; ours never appear there.
                 let pn = sharedMemory.allocatePacketNumber(id)
-                down.userPacketNumbers.insert(pn)
+                down?.userPacketNumbers.insert(pn)
                 return pn
             }
             return core.spaces[space.rawValue].nextPacketNumber - 1
