@@ -86,14 +86,6 @@ struct {
 } fp_shared SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 256 * FP_SENT_LOG_SLOTS);
-	__type(key, __u32);
-	__type(value, struct fp_sent_entry);
-} fp_sent_log SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct fp_sub_stream_key);
@@ -615,20 +607,27 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		return 0;
 	}
 
-	/* Every sent packet is logged in fp_sent_log; an entry user space has not read yet is never
-	 * overwritten: with the log nearly full (user space behind), the stream goes to user space. */
-	__u64 next_pn = *(volatile __u64 *)&sh->next_packet_number;
-	__u64 log_synced = *(volatile __u64 *)&sh->log_synced;
-	if (next_pn - log_synced >= FP_SENT_LOG_SLOTS - FP_SENT_LOG_MARGIN) {
-		count(FP_CNT_LOG_FULL);
+	/* The record is reserved before any number is taken, so every sent packet is reported. */
+	struct fp_record *r = bpf_ringbuf_reserve(&fp_records, sizeof(*r), 0);
+	if (!r) {
 		__sync_fetch_and_add(&sh->budget, size);
 		if (took_conn)
 			__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
 		if (took_stream)
 			__sync_fetch_and_add(&sh->streams_credit, 1);
-		handoff(sub_id, sub, s, sh, &key, ss, FP_REASON_LOG_FULL);
+		count(FP_CNT_RINGBUF_FULL);
+		shared_add(&sh->unreported, 1);
+		if (ss) {
+			ss->flags |= FP_SS_HANDOFF | FP_SS_UNREPORTED;
+		} else {
+			struct fp_sub_stream fresh = { .flags = FP_SS_HANDOFF | FP_SS_UNREPORTED,
+						       .priority = s->priority };
+			if (bpf_map_update_elem(&fp_sub_streams, &key, &fresh, BPF_ANY))
+				count(FP_CNT_MAP_FULL);
+		}
 		return 0;
 	}
+
 	__u64 sub_sid;
 	if (new_stream) {
 		__u64 n = __sync_fetch_and_add(&sh->next_uni_stream, 1);
@@ -651,6 +650,7 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		if (failed) {
 			/* Nothing is sent: give back budget and data credit. The stream ID (and its MAX_STREAMS
 			 * credit) stays consumed; the record tells user space to send the stream on it. */
+			bpf_ringbuf_discard(r, 0);
 			__sync_fetch_and_add(&sh->budget, size);
 			if (took_conn)
 				__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
@@ -661,8 +661,10 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 			return 0;
 		}
 		ss = bpf_map_lookup_elem(&fp_sub_streams, &key);
-		if (!ss)
+		if (!ss) {
+			bpf_ringbuf_discard(r, 0);
 			return 0;
+		}
 	} else {
 		sub_sid = ss->stream_id;
 	}
@@ -764,28 +766,22 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	shared_add(&sh->forwarded_packets, 1);
 	shared_add(&sh->forwarded_bytes, (__u64)size);
 
-	__u32 slot = sub_id * FP_SENT_LOG_SLOTS + (__u32)(pn & (FP_SENT_LOG_SLOTS - 1));
-	struct fp_sent_entry *e = bpf_map_lookup_elem(&fp_sent_log, &slot);
-	if (!e) {
-		count(FP_CNT_MAP_FULL);
-		return 0;
-	}
-	/* committed = 0, the fields, then committed = pn + 1 (a reader checks it before and after). */
-	*(volatile __u64 *)&e->committed = 0;
-	asm volatile("" ::: "memory");
-	e->send_time_ns = bpf_ktime_get_ns();
-	e->stream_id = sub_sid;
-	e->upstream_stream_id = s->stream_id;
-	e->offset = s->offset;
-	e->length = s->data_len;
-	e->packet_size = s->payload_len;
-	e->upstream_id = s->upstream_id;
-	e->track_id = s->track_id;
-	e->connection_id = sub->connection_id;
-	e->flags = flags | (s->fin ? FP_RECF_FIN : 0);
-	e->priority = s->priority;
-	asm volatile("" ::: "memory");
-	*(volatile __u64 *)&e->committed = pn + 1;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = FP_REC_SENT;
+	r->subscriber_id = sub_id;
+	r->connection_id = sub->connection_id;
+	r->upstream_id = s->upstream_id;
+	r->packet_number = pn;
+	r->send_time_ns = bpf_ktime_get_ns();
+	r->stream_id = sub_sid;
+	r->upstream_stream_id = s->stream_id;
+	r->offset = s->offset;
+	r->length = s->data_len;
+	r->packet_size = s->payload_len;
+	r->track_id = s->track_id;
+	r->flags = flags | (s->fin ? FP_RECF_FIN : 0);
+	r->priority = s->priority;
+	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
 

@@ -181,34 +181,7 @@ struct fp_shared {
 	__u64 dropped_budget;
 	__u64 handoffs;               /* streams left to user space (flow control, encoding) */
 	__u64 unreported;             /* decisions whose ring-buffer record could not be reserved */
-	__u64 log_synced;             /* user space: packet numbers below this were read from fp_sent_log */
-	__u64 _reserved[4];           /* 128 bytes: two cache lines per subscriber */
-};
-
-/* ---- fp_sent_log: ARRAY, BPF_F_MMAPABLE, entry subscriber id * FP_SENT_LOG_SLOTS + pn % slots --- */
-/* Every packet the kernel sends to a subscriber is kept here, where user space reads it when an ACK
- * or a timer needs it: no ring-buffer record and no wake-up per copy. The kernel never overwrites an
- * entry user space has not read (it hands the stream off instead when pn - log_synced would reach
- * FP_SENT_LOG_SLOTS - FP_SENT_LOG_MARGIN). `committed` is packet_number + 1, zeroed before the
- * fields change and written after them: a reader copies the fields and checks `committed` before and
- * after (an entry is valid for pn only while committed == pn + 1). */
-#define FP_SENT_LOG_SLOTS   512      /* per subscriber; a power of two */
-#define FP_SENT_LOG_MARGIN  64       /* packet numbers other CPUs or user space may take meanwhile */
-
-struct fp_sent_entry {
-	__u64 committed;              /* packet number + 1, or 0 while being written */
-	__u64 send_time_ns;           /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 stream_id;              /* subscriber stream ID */
-	__u64 upstream_stream_id;
-	__u64 offset;                 /* STREAM frame offset */
-	__u32 length;                 /* STREAM frame data length */
-	__u32 packet_size;            /* QUIC packet bytes */
-	__u32 upstream_id;
-	__u32 track_id;
-	__u32 connection_id;          /* fp_subscriber.connection_id */
-	__u16 flags;                  /* enum fp_record_flags */
-	__u8  priority;
-	__u8  _pad;
+	__u64 _reserved[5];           /* 128 bytes: two cache lines per subscriber */
 };
 
 /* ---- fp_sub_streams: HASH {subscriber, upstream, upstream stream} -> subscriber stream state --- */
@@ -265,13 +238,12 @@ enum fp_counter {
 	FP_CNT_CLONE_FAILED,          /* bpf_clone_redirect errors */
 	FP_CNT_LEARNED,               /* subscriber packets seen by fp_subscriber_ingress */
 	FP_CNT_SUB_MISMATCH,          /* subscriber not usable (inactive, family or CID length) */
-	FP_CNT_LOG_FULL,              /* copies handed off: fp_sent_log would overwrite unread entries */
 	FP_CNT__MAX
 };
 
 /* ---- fp_records: RINGBUF ------------------------------------------------------------------------ */
 enum fp_record_kind {
-	FP_REC_SENT = 1,      /* a packet was sent (fp_sent_log entries read as records; not in the ring) */
+	FP_REC_SENT = 1,      /* a packet was sent: register it in the connection's sent history */
 	FP_REC_DROPPED = 2,   /* a copy was dropped: reset the subscriber stream (if open) */
 	FP_REC_HANDOFF = 3,   /* user space takes over the subscriber stream from next_offset */
 };
@@ -286,7 +258,6 @@ enum fp_record_reason {
 	FP_REASON_ALIAS_WIDTH = 6,   /* handoff: subscriber's alias does not fit the alias field */
 	FP_REASON_STREAM_ID_WIDTH = 7,/* handoff: the assigned stream ID does not fit the field; send it on stream_id */
 	FP_REASON_MAP_FULL = 8,      /* handoff: fp_sub_streams is full; send the stream on stream_id */
-	FP_REASON_LOG_FULL = 9,      /* handoff: fp_sent_log holds FP_SENT_LOG_SLOTS unread entries */
 };
 
 enum fp_record_flags {

@@ -20,7 +20,7 @@ final class FastPathBudgetTests: XCTestCase {
         let high = fixture.mediaPacket(streamID: 2, offset: 0, priority: 1) // needs 1000 left after it
         _ = try fixture.run(low.frame)
         _ = try fixture.run(high.frame)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.dropped, .sent])
         XCTAssertEqual(records[0].reason, UInt8(FP_REASON_PRIORITY.rawValue))
         XCTAssertEqual(records[0].upstreamStreamID, 6)
@@ -34,7 +34,7 @@ final class FastPathBudgetTests: XCTestCase {
         fixture.shared.addBudget(0, 1_000_000)
         _ = try fixture.run(fixture.mediaPacket(streamID: 6, offset: 206).frame)
         _ = try fixture.run(fixture.mediaPacket(streamID: 2, offset: 206).frame)
-        let later = try fixture.drain()
+        let later = try fixture.reader.drain()
         XCTAssertEqual(later.map(\.kind), [.sent])
         XCTAssertEqual(later.first?.upstreamStreamID, 2)
         let counters = try fixture.object.counters()
@@ -47,7 +47,7 @@ final class FastPathBudgetTests: XCTestCase {
     func testExhaustedBudgetDropsEvenTheMostImportantData() throws {
         try fixture.addSubscriber(try fixture.subscriber(0), id: 0, budget: 100)
         _ = try fixture.run(fixture.mediaPacket(offset: 0, priority: 0).frame)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.dropped])
         XCTAssertEqual(records.first?.reason, UInt8(FP_REASON_BUDGET.rawValue))
         XCTAssertEqual(fixture.shared.snapshot(0).budget, 100, "a dropped packet costs no budget")
@@ -59,7 +59,7 @@ final class FastPathBudgetTests: XCTestCase {
         _ = try fixture.run(fixture.mediaPacket(offset: 0, priority: 2).frame)
         fixture.shared.addBudget(0, -9_000)
         _ = try fixture.run(fixture.mediaPacket(offset: 206, priority: 2).frame)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.sent, .dropped])
         XCTAssertTrue(records[1].streamOpen)
         XCTAssertEqual(records[1].streamID, 3)
@@ -80,14 +80,14 @@ final class FastPathBudgetTests: XCTestCase {
         XCTAssertEqual(stream.alias_len, 1)
         try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)], defaultPriority: 0)
         _ = try fixture.run(fixture.mediaPacket(streamID: 6, offset: 0, priority: nil).frame)
-        XCTAssertEqual(try fixture.drain().map(\.kind), [.dropped, .sent])
+        XCTAssertEqual(try fixture.reader.drain().map(\.kind), [.dropped, .sent])
         XCTAssertEqual(try fixture.object.stream(upstreamID: 0, streamID: 6)?.priority, 0)
     }
 
     func testMissingStreamCreditHandsTheStreamToUserSpace() throws {
         try fixture.addSubscriber(try fixture.subscriber(0), id: 0, streamsCredit: 0)
         _ = try fixture.run(fixture.mediaPacket(offset: 0).frame)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.handoff])
         XCTAssertEqual(records.first?.reason, UInt8(FP_REASON_STREAMS_CREDIT.rawValue))
         let snapshot = fixture.shared.snapshot(0)
@@ -102,7 +102,7 @@ final class FastPathBudgetTests: XCTestCase {
         try fixture.addSubscriber(try fixture.subscriber(0), id: 0, connectionCredit: 300)
         _ = try fixture.run(fixture.mediaPacket(streamID: 2, offset: 0).frame)            // 206 bytes: fits
         _ = try fixture.run(fixture.mediaPacket(streamID: 2, offset: 206).frame)          // 200 more: no
-        var records = try fixture.drain()
+        var records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.sent, .handoff])
         XCTAssertEqual(records[1].reason, UInt8(FP_REASON_CONN_CREDIT.rawValue))
         XCTAssertEqual(records[1].finalSize, 206, "user space continues at the next offset")
@@ -114,7 +114,7 @@ final class FastPathBudgetTests: XCTestCase {
         try fixture.addSubscriber(s, id: 1)
         try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 1, alias: 9)])
         _ = try fixture.run(fixture.mediaPacket(streamID: 10, offset: 0).frame)
-        records = try fixture.drain()
+        records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.handoff])
         XCTAssertEqual(records.first?.reason, UInt8(FP_REASON_STREAM_CREDIT.rawValue))
     }
@@ -126,7 +126,7 @@ final class FastPathBudgetTests: XCTestCase {
         try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9), FastPathTrackSubscriber(subscriberID: 1, alias: 9)])
         _ = try fixture.run(fixture.mediaPacket(offset: 206).frame)
         _ = try fixture.run(fixture.mediaPacket(streamID: 6, offset: 0).frame)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.subscriberID), [0, 0, 0, 1])
         XCTAssertEqual(records.map(\.upstreamStreamID), [2, 2, 6, 6])
         XCTAssertEqual(try fixture.object.counters()[FP_CNT_SKIP_MIDSTREAM], 1)

@@ -26,7 +26,7 @@ final class FastPathClassificationTests: XCTestCase {
         XCTAssertEqual(delta.forwarded, 0, file: file, line: line)
         XCTAssertEqual(delta.passedUp, 1, file: file, line: line)
         XCTAssertEqual(delta[counter], 1, "counter \(counter.rawValue)", file: file, line: line)
-        XCTAssertEqual(try fixture.drain().count, 0, "no record for a passed packet", file: file, line: line)
+        XCTAssertEqual(try fixture.reader.drain().count, 0, "no record for a passed packet", file: file, line: line)
     }
 
     func testMediaPacketIsForwardedAndOriginalRestored() throws {
@@ -38,7 +38,7 @@ final class FastPathClassificationTests: XCTestCase {
         XCTAssertEqual(counters.media, 1)
         XCTAssertEqual(counters.forwarded, 1)
         XCTAssertEqual(counters.passedUp, 0)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.sent])
     }
 
@@ -133,7 +133,7 @@ final class FastPathClassificationTests: XCTestCase {
         try fixture.addSubscriber(shortCID, id: 2)
         try fixture.setTrack([1, 2, 0].map { FastPathTrackSubscriber(subscriberID: $0, alias: 9) })
         _ = try fixture.run(fixture.mediaPacket(offset: 0).frame)
-        XCTAssertEqual(try fixture.drain().map(\.subscriberID), [0])
+        XCTAssertEqual(try fixture.reader.drain().map(\.subscriberID), [0])
         XCTAssertEqual(try fixture.object.counters()[FP_CNT_SUB_MISMATCH], 2)
     }
 
@@ -153,7 +153,7 @@ final class FastPathClassificationTests: XCTestCase {
         _ = try fixture.run(p.frame)
         _ = try fixture.run(q.frame)
         XCTAssertEqual(try fixture.object.counters().forwarded, 2)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.upstreamStreamID), [2, 6])
         XCTAssertEqual(records.map(\.length), [UInt32(p.payload.count - (1 + 8 + 4 + 1 + 4 + 4)), 3 + 5])
     }

@@ -32,7 +32,7 @@ final class FastPathCloneTests: XCTestCase {
         let want = Encode.shortPacket(dcid: [9, 8, 7, 6, 5, 4, 3, 2], packetNumber: 0xabcdef, streamID: 3, offset: 0, data: data)
         XCTAssertEqual(datagram.payload, want)
         XCTAssertEqual(datagram.sourcePort, 40_000)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.sent])
         XCTAssertEqual(records.first?.cloneFailed, false)
         XCTAssertEqual(try fixture.object.counters()[FP_CNT_CLONE_FAILED], 0)
@@ -46,7 +46,7 @@ final class FastPathCloneTests: XCTestCase {
         try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)])
         let input = fixture.mediaPacket(offset: 0).frame
         XCTAssertEqual(try fixture.run(input).output, input)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.sent], "the number was used: user space must see it and declare it lost")
         XCTAssertEqual(records.first?.cloneFailed, true)
         XCTAssertEqual(try fixture.object.counters()[FP_CNT_CLONE_FAILED], 1)

@@ -30,7 +30,7 @@ final class FastPathRewriteTests: XCTestCase {
         let want = expected(fixture, for: s, packetNumber: 0, streamID: 3, alias: 9, offset: 0)
         XCTAssertEqual(result.output, want, "rewritten copy differs:\n got \(hex(result.output))\nwant \(hex(want))")
         XCTAssertTrue(InternetChecksum.verify(frame: result.output), "IPv4 and UDP checksums must be valid")
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.count, 1)
         XCTAssertTrue(records.first?.aliasRewritten ?? false)
     }
@@ -45,7 +45,7 @@ final class FastPathRewriteTests: XCTestCase {
         let want = expected(fixture, for: s, packetNumber: 5, streamID: 11, alias: 120, offset: 0)
         XCTAssertEqual(result.output, want, "rewritten copy differs:\n got \(hex(result.output))\nwant \(hex(want))")
         XCTAssertTrue(InternetChecksum.verify(frame: result.output))
-        XCTAssertEqual(try fixture.drain().first?.packetNumber, 0x1_0000_0005)
+        XCTAssertEqual(try fixture.reader.drain().first?.packetNumber, 0x1_0000_0005)
     }
 
     func testSameAliasIsNotRewrittenAndKeyPhaseIsSet() throws {
@@ -57,7 +57,7 @@ final class FastPathRewriteTests: XCTestCase {
         let result = try fixture.run(fixture.mediaPacket(offset: 0).frame)
         XCTAssertEqual(result.output, expected(fixture, for: s, packetNumber: 0, streamID: 3, alias: 5, offset: 0, keyPhase: true))
         XCTAssertTrue(InternetChecksum.verify(frame: result.output))
-        XCTAssertEqual(try fixture.drain().first?.aliasRewritten, false)
+        XCTAssertEqual(try fixture.reader.drain().first?.aliasRewritten, false)
     }
 
     func testLaterPacketsKeepTheStreamAndTakeNextPacketNumbers() throws {
@@ -91,7 +91,7 @@ final class FastPathRewriteTests: XCTestCase {
         // The publisher retransmits the stream's first packet (new packet number upstream).
         let again = try fixture.run(fixture.mediaPacket(offset: 0, packetNumber: 78).frame)
         XCTAssertEqual(again.output, expected(fixture, for: s, packetNumber: 1, streamID: 3, alias: 9, offset: 0))
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.newStream), [true, false])
         XCTAssertEqual(fixture.shared.snapshot(0).next_uni_stream, 1)
     }
@@ -106,7 +106,7 @@ final class FastPathRewriteTests: XCTestCase {
         let result = try fixture.run(fixture.mediaPacket(offset: 0).frame)
         XCTAssertEqual(result.output, expected(fixture, for: s1, packetNumber: 1000, streamID: 3, alias: 11, offset: 0))
         XCTAssertTrue(InternetChecksum.verify(frame: result.output))
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.subscriberID), [0, 1])
         XCTAssertEqual(records.map(\.connectionID), [100, 101])
         XCTAssertEqual(records.map(\.packetNumber), [7, 1000])
@@ -131,7 +131,7 @@ final class FastPathRewriteTests: XCTestCase {
         try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 300)]) // needs 2 vi64 bytes
         let input = fixture.mediaPacket(offset: 0).frame
         XCTAssertEqual(try fixture.run(input).output, input)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.handoff])
         XCTAssertEqual(records.first?.reason, UInt8(FP_REASON_ALIAS_WIDTH.rawValue))
         XCTAssertEqual(records.first?.finalSize, 0, "user space continues from offset 0")
@@ -148,7 +148,7 @@ final class FastPathRewriteTests: XCTestCase {
         _ = try fixture.run(fixture.mediaPacket(offset: 0).frame)               // 4-byte stream ID field
         _ = try fixture.run(fixture.mediaPacket(offset: 206).frame)
         _ = try fixture.run(fixture.mediaPacket(streamID: 6, offset: 0, streamIDLength: 8).frame)
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.handoff, .sent])
         XCTAssertEqual(records[0].reason, UInt8(FP_REASON_STREAM_ID_WIDTH.rawValue))
         XCTAssertEqual(records[0].streamID, (1 << 30) + 3)
@@ -165,7 +165,7 @@ final class FastPathRewriteTests: XCTestCase {
         try fixture.addSubscriber(try fixture.subscriber(0), id: 0)
         try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)])
         for stream: UInt64 in [2, 6, 10] { _ = try fixture.run(fixture.mediaPacket(streamID: stream, offset: 0).frame) }
-        let records = try fixture.drain()
+        let records = try fixture.reader.drain()
         XCTAssertEqual(records.map(\.kind), [.sent, .sent, .handoff])
         XCTAssertEqual(records[2].reason, UInt8(FP_REASON_MAP_FULL.rawValue))
         XCTAssertEqual(records[2].streamID, 11)

@@ -14,8 +14,6 @@ public enum FastPathMap: String, CaseIterable, Sendable {
     case subscribers = "fp_subscribers"
     /// ARRAY (mmap-able) of `fp_shared`, indexed by subscriber id.
     case shared = "fp_shared"
-    /// ARRAY (mmap-able) of `fp_sent_entry`: FP_SENT_LOG_SLOTS per subscriber, by packet number.
-    case sentLog = "fp_sent_log"
     /// HASH `fp_sub_stream_key` -> `fp_sub_stream`.
     case subscriberStreams = "fp_sub_streams"
     /// ARRAY of `fp_learned`, indexed by subscriber id (written by the subscriber-ingress program).

@@ -57,7 +57,6 @@ public final class FastPathObject {
             (.streams, configuration.maxStreams),
             (.subscribers, configuration.maxSubscribers),
             (.shared, configuration.maxSubscribers),
-            (.sentLog, configuration.maxSubscribers * UInt32(FP_SENT_LOG_SLOTS)),
             (.subscriberStreams, configuration.maxSubscriberStreams),
             (.learned, configuration.maxSubscribers),
             (.records, configuration.ringBufferBytes),

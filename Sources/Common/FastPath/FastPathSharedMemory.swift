@@ -39,16 +39,6 @@ public final class FastPathSharedMemory {
         fp_atomic_fetch_add_u64(&slot(id).pointee.next_packet_number, 1)
     }
 
-    /// The next packet number of subscriber `id` (every smaller one is taken).
-    public func nextPacketNumber(_ id: UInt32) -> UInt64 {
-        fp_atomic_load_u64(&slot(id).pointee.next_packet_number)
-    }
-
-    /// User space read the sent-packet log of subscriber `id` below `pn`: the kernel may reuse those entries.
-    public func setLogSynced(_ id: UInt32, _ pn: UInt64) {
-        fp_atomic_store_u64(&slot(id).pointee.log_synced, pn)
-    }
-
     /// Takes the next uni stream number (stream ID = n * 4 + uni_stream_base).
     public func allocateUniStream(_ id: UInt32) -> UInt64 {
         fp_atomic_fetch_add_u64(&slot(id).pointee.next_uni_stream, 1)
@@ -76,7 +66,6 @@ public final class FastPathSharedMemory {
         let s = slot(id)
         s.pointee = fp_shared()
         fp_atomic_store_u64(&s.pointee.next_packet_number, nextPacketNumber)
-        fp_atomic_store_u64(&s.pointee.log_synced, nextPacketNumber)
         fp_atomic_store_u64(&s.pointee.next_uni_stream, nextUniStream)
         fp_atomic_store_s64(&s.pointee.budget, budget)
         fp_atomic_store_s64(&s.pointee.conn_credit, connectionCredit)

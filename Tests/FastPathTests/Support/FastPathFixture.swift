@@ -28,10 +28,7 @@ final class FastPathFixture {
     let object: FastPathObject
     let shared: FastPathSharedMemory
     let reader: RingBufferReader
-    let sentLog: FastPathSentLog
     let upstreamPath: FastPathEndpointPair
-    /// Per subscriber: the packet numbers below this were read from the sent-packet log.
-    private var logRead: [UInt32: UInt64] = [:]
 
     init(flags: FastPathFlags = [.enabled, .keepLastRewrite, .noClone], ipv6: Bool = false, ringBufferBytes: UInt32 = 1 << 16,
          maxSubscriberStreams: UInt32 = 256) throws {
@@ -47,7 +44,6 @@ final class FastPathFixture {
         object = try FastPathObject.load(path: try BPFObjectLocator.objectPath(), configuration: configuration)
         shared = try FastPathSharedMemory(object: object)
         reader = try RingBufferReader(object: object)
-        sentLog = try FastPathSentLog(object: object)
         upstreamPath = ipv6
             ? try FastPathEndpointPair(source: "fd00::2", sourcePort: 5000, destination: "fd00::1", destinationPort: 4443)
             : try FastPathEndpointPair(source: "10.0.0.2", sourcePort: 5000, destination: "10.0.0.1", destinationPort: 4443)
@@ -75,26 +71,6 @@ final class FastPathFixture {
         try object.setSubscriber(id, s)
         shared.reset(id, nextPacketNumber: nextPacketNumber, nextUniStream: nextUniStream, budget: budget,
                      connectionCredit: connectionCredit, streamsCredit: streamsCredit)
-        shared.setLogSynced(id, nextPacketNumber)
-        logRead[id] = nextPacketNumber
-    }
-
-    /// Everything the kernel reported since the last call, in the order it happened: the ring
-    /// buffer's DROPPED/HANDOFF records and the sent-packet log's SENT entries (read as records, as
-    /// the relay does), merged by time. Marks the log read (`log_synced`).
-    func drain() throws -> [FastPathRecord] {
-        var records = try reader.drain()
-        for (id, from) in logRead.sorted(by: { $0.key < $1.key }) {
-            let next = shared.nextPacketNumber(id)
-            var pn = from
-            while pn < next {
-                if let r = sentLog.record(subscriber: id, packetNumber: pn) { records.append(r) }
-                pn += 1
-            }
-            logRead[id] = next
-            shared.setLogSynced(id, next)
-        }
-        return records.enumerated().sorted { ($0.element.sendTimeNanoseconds, $0.offset) < ($1.element.sendTimeNanoseconds, $1.offset) }.map(\.element)
     }
 
     /// Puts the standard track (upstream alias 5) on the fast path for `subscribers`.

@@ -395,10 +395,7 @@ extension Connection {
     }
 
     private func onAckFrame(_ ack: AckFrame, space: PacketNumberSpace, now: QUICTime) throws(QUICError) {
-        if space == .application {
-            ackFramesReceived += 1
-            observer?.connectionWillProcessAck(self)
-        }
+        if space == .application { ackFramesReceived += 1 }
         // With a shared allocator the kernel may have sent (and the peer acknowledged) a packet whose
         // registration has not arrived yet: unknown packet numbers are then ignored, not a violation.
         if ack.largestAcknowledged >= spaces[space.rawValue].nextPacketNumber && (packetNumberAllocator == nil || space != .application) {

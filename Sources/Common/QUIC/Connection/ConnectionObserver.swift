@@ -25,9 +25,6 @@ package protocol ConnectionObserver: AnyObject {
     /// Every byte of an external stream through its final size was acknowledged, or its reset was:
     /// its owner may forget it.
     func connectionExternalStreamCompleted(_ c: Connection, streamID: UInt64)
-    /// An ACK frame (application space) is about to be processed: register what was sent elsewhere
-    /// (the kernel's sent-packet log) now, so the ACK finds it.
-    func connectionWillProcessAck(_ c: Connection)
 }
 
 extension ConnectionObserver {
@@ -40,5 +37,4 @@ extension ConnectionObserver {
     package func connectionPeerConnectionIDChanged(_ c: Connection, _ cid: QUICConnectionID) {}
     package func connectionPathValidated(_ c: Connection, _ address: QUICPeerAddress) {}
     package func connectionExternalStreamCompleted(_ c: Connection, streamID: UInt64) {}
-    package func connectionWillProcessAck(_ c: Connection) {}
 }

@@ -1,7 +1,6 @@
 import FastPath
 import MoQTNet
 import QUIC
-import QUICIO
 
 /// A subscriber connection on the fast path: its slot in the maps and the shared counters, its
 /// subscriber streams, and the observers that keep the kernel's view of it current.
@@ -43,12 +42,6 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     var lastPeerMaxData: UInt64 = 0
     var lastPeerMaxStreamsUni: UInt64 = 0
 
-    // The kernel's sent-packet log (`RelayFastPathPlane.syncLog`): packet numbers below `logSynced`
-    // are registered (or were ours); ours at or above it; since when `logSynced` waits for an entry.
-    var logSynced: UInt64 = 0
-    var userPacketNumbers: Set<UInt64> = []
-    var logStalledSince: UInt64?
-
     // Counters.
     var kernelPackets: UInt64 = 0
     var retransmittedPackets: UInt64 = 0
@@ -73,11 +66,6 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     }
 
     // MARK: ConnectionObserver
-
-    func connectionWillProcessAck(_ c: Connection) {
-        next?.connectionWillProcessAck(c)
-        plane?.syncLog(self, now: MonotonicClock.now())
-    }
 
     func connectionCongestionChanged(_ c: Connection, congestionWindow: Int, bytesInFlight: Int) {
         next?.connectionCongestionChanged(c, congestionWindow: congestionWindow, bytesInFlight: bytesInFlight)

@@ -76,7 +76,7 @@ extension RelayFastPath {
                 "retransmitted": retransmitted, "user_space_packets_fast_path_subscribers": userPackets,
                 "registered_kernel_packets": kernelPackets,
                 "user_space_media_packets_fast_path_subscribers": userMedia, "plane_failures": p.failures, "user_space_stream_resets": p.userSpaceDrops,
-                "log_syncs": p.logSyncs, "log_skipped": p.logSkipped, "kernel_drops_taken_over": p.rescued, "kernel_drops_transient": p.transientRescues, "streams_handed_to_kernel": p.streamsHandedToKernel,
+                "kernel_drops_taken_over": p.rescued, "streams_handed_to_kernel": p.streamsHandedToKernel,
                 "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count)]
     }
 }

@@ -22,9 +22,6 @@ extension RelayFastPathPlane {
                 recordsStale += 1
                 continue
             }
-            // What the kernel sent before this decision first (a drop or handoff after sends of the
-            // same stream needs them registered).
-            if touched[d.id] == nil { syncLog(d, now: now) }
             touched[d.id] = d
             switch r.kind {
             case .sent?: handleSent(r, d, now: now)
@@ -78,41 +75,6 @@ extension RelayFastPathPlane {
         tracks.first { $0.key.upstreamID == r.upstreamID && $0.value.trackID == r.trackID }?.key.alias
     }
 
-    /// Registers every packet the kernel logged for `d` since the last sync (fp_sent_log), in packet
-    /// number order, skipping the numbers user space took itself; stops at a number whose entry is
-    /// not written yet (the kernel is still sending it), or skips it when it never appears (10 ms).
-    /// Runs before every ACK frame from the subscriber, on the 2 ms timer, and before a ring record
-    /// of the subscriber. Tells the kernel how far it read (`log_synced`), so no unread entry is
-    /// overwritten.
-    func syncLog(_ d: FastPathDownstream, now: QUICTime) {
-        let next = shared.nextPacketNumber(d.id)
-        var pn = d.logSynced
-        guard pn < next else { return }
-        logSyncs += 1
-        var registered = false
-        while pn < next {
-            if d.userPacketNumbers.remove(pn) != nil { pn += 1; continue }
-            guard let r = sentLog.record(subscriber: d.id, packetNumber: pn) else {
-                let since = d.logStalledSince ?? now.nanoseconds
-                d.logStalledSince = since
-                guard now.nanoseconds &- since > 10_000_000 else { break }
-                logSkipped += 1
-                d.logStalledSince = nil
-                pn += 1
-                continue
-            }
-            d.logStalledSince = nil
-            if r.connectionID == d.generation { handleSent(r, d, now: now); registered = true }
-            pn += 1
-        }
-        d.logSynced = pn
-        shared.setLogSynced(d.id, pn)
-        if registered {
-            syncBudget(d)
-            syncCredits(d)
-        }
-    }
-
     private func handleSent(_ r: FastPathRecord, _ d: FastPathDownstream, now: QUICTime) {
         recordsSent += 1
         guard let s = kernelStream(r, d), let id = s.streamID else { return }
@@ -140,13 +102,7 @@ extension RelayFastPathPlane {
         // whole group behind: a dropped stream of the track's most important priority is taken over
         // by user space instead (congestion-controlled, under the 1 s delay bound), like a handoff.
         let key = FastPathTrackKey(upstreamID: r.upstreamID, alias: trackAlias(r) ?? .max)
-        // The kernel decided on a budget user space last wrote, which lags behind the ACKs. If the
-        // congestion controller has room now, the shortfall was transient, not congestion: user space
-        // sends the rest of the stream instead of the whole subgroup being lost (the kernel takes the
-        // subscriber's next streams again).
-        let transient = Self.congestionHasRoom(d.core, for: Int(r.packetSize))
-        if transient { transientRescues += 1 }
-        if transient || bestPriority[key].map({ r.priority <= $0 }) == true {
+        if let best = bestPriority[key], r.priority <= best {
             rescued += 1
             if r.streamOpen {
                 takeOver(r, d)
@@ -178,15 +134,6 @@ extension RelayFastPathPlane {
         } else {
             d.pendingResets.append((s, MonotonicClock.now().nanoseconds))
         }
-    }
-
-    /// True when a kernel budget shortfall was the budget's lag, not congestion: the connection never
-    /// lost a packet (like `syncBudget`'s burst allowance: after a loss the window is the truth and the
-    /// kernel's drops stand) and its congestion window has room for two more packets of `size` now.
-    static func congestionHasRoom(_ core: Connection, for size: Int) -> Bool {
-        guard core.stats.packetsLost == 0 else { return false }
-        let snapshot = core.transportSnapshot(sessionBacklog: 0)
-        return snapshot.bytesInFlight + 2 * max(size, 1200) <= snapshot.congestionWindow
     }
 
     /// Resets a subscriber stream. A stream whose first bytes the subscriber has not acknowledged may

@@ -141,9 +141,7 @@ extension RelayFastPathPlane {
     /// The 2 ms timer: drain, sync, evict old mirrors.
     func tick() {
         drain()
-        let clock = MonotonicClock.now()
         for d in downstreams.values {
-            syncLog(d, now: clock)
             syncBudget(d)
             syncCredits(d)
         }

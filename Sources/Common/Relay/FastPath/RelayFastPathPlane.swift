@@ -13,7 +13,6 @@ import QUICIO
 final class RelayFastPathPlane {
     let object: FastPathObject
     let shared: FastPathSharedMemory
-    let sentLog: FastPathSentLog
     let reader: RingBufferReader
     let eventLoop: EventLoop
     let log: (String) -> Void
@@ -45,10 +44,6 @@ final class RelayFastPathPlane {
     var recordsDropped: UInt64 = 0
     var recordsHandoff: UInt64 = 0
     var recordsStale: UInt64 = 0
-    /// Log syncs (an ACK from the subscriber, a timer, a ring record) and packet numbers skipped in the
-    /// log because no entry ever appeared for them.
-    var logSyncs: UInt64 = 0
-    var logSkipped: UInt64 = 0
     var streamsFromMirror: UInt64 = 0
     var gapBytesFilled: UInt64 = 0
     var retransmittedClosed: UInt64 = 0
@@ -58,8 +53,6 @@ final class RelayFastPathPlane {
     var failures: UInt64 = 0
     var userSpaceDrops: UInt64 = 0
     var rescued: UInt64 = 0
-    /// Kernel drops user space found to be transient budget shortfalls (the window had room) and took over.
-    var transientRescues: UInt64 = 0
     var streamsHandedToKernel: UInt64 = 0
     /// The most important (lowest) publisher priority seen per track: its streams are not left dropped.
     var bestPriority: [FastPathTrackKey: UInt8] = [:]
@@ -67,7 +60,6 @@ final class RelayFastPathPlane {
     init(object: FastPathObject, eventLoop: EventLoop, log: @escaping (String) -> Void) throws {
         self.object = object
         self.shared = try FastPathSharedMemory(object: object)
-        self.sentLog = try FastPathSentLog(object: object)
         self.reader = try RingBufferReader(object: object)
         self.eventLoop = eventLoop
         self.log = log
@@ -248,11 +240,9 @@ final class RelayFastPathPlane {
         down.lastPeerDataSent = core.peerDataSent
         down.lastPeerMaxData = core.peerMaxData
         down.lastPeerMaxStreamsUni = core.peerMaxStreams[0]
-        down.logSynced = nextPN
         shared.reset(id, nextPacketNumber: nextPN, nextUniStream: nextUni, budget: down.budgetTarget,
                      connectionCredit: Int64(core.peerMaxData) - Int64(core.peerDataSent),
                      streamsCredit: Int64(core.peerMaxStreams[0]) - Int64(nextUni))
-        shared.setLogSynced(id, nextPN)
         do { try object.setSubscriber(id, entry) } catch {
             failures += 1
             log("moq-relay: fast path: cannot register the subscriber: \(error)")
@@ -261,14 +251,8 @@ final class RelayFastPathPlane {
         }
         let sharedMemory = shared
         let base: UInt64 = core.role == .server ? 3 : 2
-        // Weak: the connection outlives its downstream at shutdown and still sends (CONNECTION_CLOSE).
-        core.packetNumberAllocator = { [unowned core, weak down] space in
-            if space == .application {
-                // The kernel logs its packets in fp_sent_log; ours never appear there.
-                let pn = sharedMemory.allocatePacketNumber(id)
-                down?.userPacketNumbers.insert(pn)
-                return pn
-            }
+        core.packetNumberAllocator = { [unowned core] space in
+            if space == .application { return sharedMemory.allocatePacketNumber(id) }
             return core.spaces[space.rawValue].nextPacketNumber - 1
         }
         let bidiBase: UInt64 = core.role == .server ? 1 : 0
