@@ -138,8 +138,10 @@ extension Connection {
                     ackFrequencyPending = nil
                 }
             }
-            // A probe asks for an ACK at once from a peer that may delay them (ACK_FREQUENCY).
-            if probing && space == .application && peerAcceptsAckFrequency && plan.payload.count < limit {
+            // A probe asks for an ACK at once from a peer we asked to delay them (ACK_FREQUENCY sent).
+            // Only then: a peer may offer min_ack_delay yet reject IMMEDIATE_ACK (0x1f) as a
+            // PROTOCOL_VIOLATION (picoquic, under aiomoqt, does).
+            if probing && space == .application && ackFrequencySent != nil && peerAcceptsAckFrequency && plan.payload.count < limit {
                 Frame.immediateAck.encode(to: &plan.payload)
                 plan.frames.append(.immediateAck)
                 plan.ackEliciting = true
