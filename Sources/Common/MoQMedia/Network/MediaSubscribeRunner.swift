@@ -12,16 +12,10 @@ public enum MediaSubscribeRunner {
         let subscriber = MediaSubscriber(options: options, eventLoop: loop)
         subscriber.status = status
         // SIGINT/SIGTERM end the subscription cleanly: the TS is finished and the report written
-        // (with several sessions, `stopper` has one handler for all of them).
-        stopper?.add(subscriber)
-        let signals = (stopper == nil ? [SIGINT, SIGTERM] : []).map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { subscriber.stop(reason: number == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)") }
-            source.resume()
-            return source
-        }
-        defer { for s in signals { s.cancel() } }
+        // (with several sessions, the caller's `stopper` has one handler for all of them).
+        let own = stopper == nil ? SubscriberStopper() : nil
+        defer { own?.cancel() }
+        (stopper ?? own)?.add(subscriber)
         let endpoint = try await MoQTEndpoint.client(group: loop)
         var backoff = Backoff()
         do {
