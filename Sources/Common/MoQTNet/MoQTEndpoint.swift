@@ -13,16 +13,11 @@ public final class MoQTEndpoint: @unchecked Sendable {
     public static let alpn = "moqt-18"
     /// The QUIC endpoint beneath.
     public let quic: QUICEndpoint
-    /// Sessions accepted from clients, once their QUIC handshake completed (the session itself
-    /// becomes ready when the SETUPs are exchanged: `waitUntilReady`).
-    public let incomingSessions: AsyncStream<MoQTConnection>
-    private let incomingContinuation: AsyncStream<MoQTConnection>.Continuation
+    /// The accepted sessions that are still alive (server); holds none of them.
     private var acceptedBox: AcceptedSessions?
 
-    private init(quic: QUICEndpoint, incoming: AsyncStream<MoQTConnection>, continuation: AsyncStream<MoQTConnection>.Continuation) {
+    private init(quic: QUICEndpoint) {
         self.quic = quic
-        self.incomingSessions = incoming
-        self.incomingContinuation = continuation
     }
 
     /// Settings of the QUIC connections MoQT runs on: many uni streams (one per subgroup) and
@@ -57,9 +52,7 @@ public final class MoQTEndpoint: @unchecked Sendable {
         config.connection = connectionConfiguration()
         let quic = try await QUICEndpoint.bind(host: "0.0.0.0", port: 0, configuration: config, group: group, logger: logger)
         try await applySegmentationPolicy(quic)
-        let (stream, continuation) = AsyncStream.makeStream(of: MoQTConnection.self)
-        continuation.finish()
-        return MoQTEndpoint(quic: quic, incoming: stream, continuation: continuation)
+        return MoQTEndpoint(quic: quic)
     }
 
     /// A server endpoint listening on `host:port` with the given certificate chain and key.
@@ -73,7 +66,6 @@ public final class MoQTEndpoint: @unchecked Sendable {
         var config = EndpointConfiguration()
         config.connection = connectionConfiguration()
         config.acceptsIncoming = true
-        let (stream, continuation) = AsyncStream.makeStream(of: MoQTConnection.self)
         let acceptedBox = AcceptedSessions()
         let quic = try await QUICEndpoint.bind(
             host: host, port: port, configuration: config,
@@ -81,19 +73,19 @@ public final class MoQTEndpoint: @unchecked Sendable {
             incomingDelegate: { connection in
                 let moqt = MoQTConnection(quic: connection, core: connection.coreOnLoop, role: .server, configuration: configuration)
                 moqt.handler = handler
-                continuation.yield(moqt)
                 acceptedBox.append(moqt)
                 return moqt
             },
             group: group,
             logger: logger)
         try await applySegmentationPolicy(quic)
-        let endpoint = MoQTEndpoint(quic: quic, incoming: stream, continuation: continuation)
+        let endpoint = MoQTEndpoint(quic: quic)
         endpoint.acceptedBox = acceptedBox
         return endpoint
     }
 
-    /// Sessions accepted so far (server), as a finite sequence.
+    /// The accepted sessions still alive (server), as a finite sequence. A session is released once
+    /// its connection is gone: the endpoint never keeps closed sessions.
     public func incomingSessionsSoFar() -> AsyncStream<MoQTConnection> {
         let list = acceptedBox?.all ?? []
         return AsyncStream { c in
@@ -147,16 +139,29 @@ public final class MoQTEndpoint: @unchecked Sendable {
 
     /// Closes every session and the socket.
     public func close() async {
-        incomingContinuation.finish()
         await quic.close()
     }
 }
 
-/// Sessions a server endpoint accepted (appended on the event loop, read from any task).
+/// Sessions a server endpoint accepted (appended on the event loop, read from any task), as weak references: a session lives as long as its QUIC connection
+/// holds it, so a server accepting sessions for days keeps only the live ones.
 final class AcceptedSessions: @unchecked Sendable {
+    private struct Entry { weak var session: MoQTConnection? }
     private let lock = NIOLock()
-    private var sessions: [MoQTConnection] = []
+    private var entries: [Entry] = []
+    /// `entries.count` at the last compaction: compacting when the list doubled keeps appends O(1) amortised.
+    private var compactedCount = 0
 
-    func append(_ s: MoQTConnection) { lock.withLock { sessions.append(s) } }
-    var all: [MoQTConnection] { lock.withLock { sessions } }
+    func append(_ s: MoQTConnection) {
+        lock.withLock {
+            entries.append(Entry(session: s))
+            if entries.count >= 2 * max(compactedCount, 16) {
+                entries.removeAll { $0.session == nil }
+                compactedCount = entries.count
+            }
+        }
+    }
+
+    /// The sessions still alive.
+    var all: [MoQTConnection] { lock.withLock { entries.compactMap(\.session) } }
 }

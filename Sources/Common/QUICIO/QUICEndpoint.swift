@@ -22,7 +22,8 @@ public final class QUICEndpoint: @unchecked Sendable {
     private var processing = false
     private var processAgain = false
     private let incoming: AsyncStream<QUICConnection>.Continuation
-    /// Server connections, yielded once their handshake completes.
+    /// Server connections, yielded once their handshake completes (only on an endpoint bound without
+    /// an `incomingDelegate`: with one, the delegate receives every connection instead).
     public let incomingConnections: AsyncStream<QUICConnection>
     let logger: Logger
     /// Makes the delegate of each incoming connection as it is created (on the event loop), so
@@ -210,7 +211,11 @@ public final class QUICEndpoint: @unchecked Sendable {
         armTimer()
     }
 
+    /// Yields a server connection whose handshake completed to `incomingConnections`, unless an
+    /// incoming delegate handles the endpoint's connections: then nobody reads that stream, and
+    /// buffering every connection in it would keep each one alive for the endpoint's lifetime.
     func deliverIncoming(_ connection: QUICConnection) {
+        guard incomingDelegate == nil else { return }
         incoming.yield(connection)
     }
 
