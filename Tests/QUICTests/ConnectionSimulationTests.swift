@@ -238,6 +238,44 @@ final class ConnectionFeatureTests: XCTestCase {
         XCTAssertTrue(server.connectionHandles.isEmpty)
     }
 
+    /// RFC 8999 allows connection IDs of up to 255 bytes in long headers of other versions, and
+    /// nothing but the invariant fields can be relied on: every such first flight gets a Version
+    /// Negotiation packet that echoes both connection IDs, whatever follows them.
+    func testVersionNegotiationForConnectionIDsUpTo255BytesAndAnyPayload() throws {
+        var config = EndpointConfiguration()
+        config.acceptsIncoming = true
+        let server = Endpoint(configuration: config, serverTLSFactory: { tp in LoopbackTestTLS(role: .server, localTransportParameters: tp) })
+        let from = QUICPeerAddress.ipv4(192, 0, 2, 1, port: 1234)
+        var rng = SystemRandomNumberGenerator()
+        for (dcidLength, scidLength) in [(0, 0), (1, 255), (20, 20), (21, 8), (64, 0), (255, 255), (8, 21)] {
+            for version: UInt32 in [0xff00_001d, 0x0a0a_0a0a, 0x6b33_43cf, 2] {
+                let dcid = (0..<dcidLength).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let scid = (0..<scidLength).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                var datagram: [UInt8] = [0x80 | UInt8.random(in: 0...127, using: &rng),
+                                         UInt8(version >> 24), UInt8(version >> 16 & 0xff), UInt8(version >> 8 & 0xff), UInt8(version & 0xff)]
+                datagram += [UInt8(dcidLength)] + dcid + [UInt8(scidLength)] + scid
+                datagram += (datagram.count..<1200).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                server.handle(datagram: datagram, from: from, now: .zero)
+                let out = try XCTUnwrap(server.pollTransmit(now: .zero), "dcid \(dcidLength) scid \(scidLength) version \(version)")
+                XCTAssertEqual(Array(out.bytes[1...4]), [0, 0, 0, 0], "a Version Negotiation packet")
+                XCTAssertEqual(Int(out.bytes[5]), scidLength)
+                XCTAssertEqual(Array(out.bytes[6..<6 + scidLength]), scid, "its DCID is the client's SCID")
+                XCTAssertEqual(Int(out.bytes[6 + scidLength]), dcidLength)
+                XCTAssertEqual(Array(out.bytes[7 + scidLength..<7 + scidLength + dcidLength]), dcid, "its SCID is the client's DCID")
+                let versions = out.bytes[(7 + scidLength + dcidLength)...]
+                XCTAssertEqual(versions.count % 4, 0)
+                XCTAssertEqual(Array(versions.prefix(4)), [0, 0, 0, 1], "version 1 offered")
+                XCTAssertNil(server.pollTransmit(now: .zero))
+            }
+        }
+        // Smaller than a first flight (here also cut short inside its connection IDs): no answer.
+        var cut: [UInt8] = [0xc0, 0xff, 0, 0, 0x1d, 200] + Array(repeating: 7, count: 200)
+        cut += [255] + Array(repeating: 7, count: 100)
+        server.handle(datagram: cut, from: from, now: .zero)
+        XCTAssertNil(server.pollTransmit(now: .zero))
+        XCTAssertTrue(server.connectionHandles.isEmpty)
+    }
+
     func testSmallInitialDatagramIsIgnoredByServer() throws {
         var config = EndpointConfiguration()
         config.acceptsIncoming = true

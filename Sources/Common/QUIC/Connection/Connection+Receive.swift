@@ -429,6 +429,10 @@ extension Connection {
         let bytes = buffer.read()
         spaces[space.rawValue].cryptoReceive = buffer
         guard !bytes.isEmpty else { return }
+        if let size = spaces[space.rawValue].handshakeFraming.consume(bytes, limit: configuration.maxHandshakeMessageSize) {
+            throw QUICError(.cryptoBufferExceeded, frameType: FrameType.crypto,
+                            "a TLS handshake message of \(size) bytes (we buffer at most \(configuration.maxHandshakeMessageSize))")
+        }
         do {
             try tls.handle(handshakeData: bytes, at: level == .zeroRTT ? .oneRTT : level)
         } catch {

@@ -6,6 +6,10 @@ public struct ConnectionConfiguration: Sendable {
     /// when a third of the idle timeout passed without a packet from the peer (or since the last
     /// such PING). A peer that stopped answering still times out: PINGs do not restart the timer.
     public var keepAlive = false
+    /// Largest TLS handshake message (4-byte header included) we buffer while it arrives in CRYPTO
+    /// frames; a peer announcing a larger one is closed with CRYPTO_BUFFER_EXCEEDED (RFC 9000 §7.5)
+    /// before its bytes are kept. Our largest legitimate messages are certificate chains of a few kB.
+    public var maxHandshakeMessageSize = 64 << 10
     /// Initial connection-level receive window (initial_max_data).
     public var initialMaxData: UInt64 = 1 << 20
     /// Largest connection-level window auto-tuning may reach.

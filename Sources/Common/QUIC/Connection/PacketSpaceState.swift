@@ -16,6 +16,8 @@ package struct PacketSpaceState {
     package var ackSentLargest: UInt64?
     package var cryptoSend = SendBuffer()
     package var cryptoReceive = ReassemblyBuffer()
+    /// Where the in-order CRYPTO bytes of this level stand in TLS handshake message framing.
+    package var handshakeFraming = HandshakeMessageFraming()
     /// PTO probes still to send.
     package var probesPending = 0
     package var discarded = false

@@ -72,6 +72,13 @@ public final class Endpoint {
     @discardableResult
     public func handle(datagram: [UInt8], from address: QUICPeerAddress, now: QUICTime) -> ConnectionHandle? {
         let cidLength = configuration.connection.connectionIDLength
+        if let first = datagram.first, first & 0x80 != 0, datagram.count >= 5 {
+            let version = UInt32(datagram[1]) << 24 | UInt32(datagram[2]) << 16 | UInt32(datagram[3]) << 8 | UInt32(datagram[4])
+            if version != QUICVersion.v1 && version != 0 {
+                answerUnknownVersion(datagram, from: address)
+                return nil
+            }
+        }
         guard let dcid = PacketHeader.destinationConnectionID(of: datagram, shortHeaderConnectionIDLength: cidLength) else { return nil }
         if let handle = routes[dcid] ?? initialRoutes[dcid], let connection = connections[handle] {
             connection.handle(datagram: datagram, from: address, now: now)
@@ -101,17 +108,8 @@ public final class Endpoint {
         }
         guard datagram.count >= 5 else { return }
         let version = UInt32(datagram[1]) << 24 | UInt32(datagram[2]) << 16 | UInt32(datagram[3]) << 8 | UInt32(datagram[4])
-        guard let header = try? PacketHeader.parse(datagram: datagram, at: 0, shortHeaderConnectionIDLength: cidLength) else { return }
-        if version != QUICVersion.v1 {
-            // Version Negotiation only for datagrams big enough to be a client's first flight.
-            guard version != 0, datagram.count >= 1200 else { return }
-            let vn = VersionNegotiationPacket.encode(destinationConnectionID: header.sourceConnectionID.bytes,
-                                                     sourceConnectionID: header.destinationConnectionID.bytes,
-                                                     supportedVersions: [QUICVersion.v1, 0x0a0a_0a0a],
-                                                     randomByte: UInt8.random(in: 0...127, using: &rng))
-            statelessQueue.append(OutgoingDatagram(bytes: vn, destination: address))
-            return
-        }
+        guard version == QUICVersion.v1,
+              let header = try? PacketHeader.parse(datagram: datagram, at: 0, shortHeaderConnectionIDLength: cidLength) else { return }
         guard header.type == .initial, datagram.count >= 1200, header.destinationConnectionID.count >= 8 else { return }
         var odcid: QUICConnectionID?
         var retrySCID: QUICConnectionID?
@@ -138,6 +136,24 @@ public final class Endpoint {
         initialRoutes[header.destinationConnectionID] = handle
         events.append(.incomingConnection(handle))
         connection.handle(datagram: datagram, from: address, now: now)
+    }
+
+    /// A long-header packet of a version we do not speak: a server answers with Version Negotiation
+    /// (RFC 9000 §6.1), reading only the version-independent fields (RFC 8999 §5.1), so connection
+    /// IDs of any length up to 255 bytes are echoed, and only for datagrams big enough to be a
+    /// client's first flight (§14.1), so the answer never amplifies.
+    private func answerUnknownVersion(_ datagram: [UInt8], from address: QUICPeerAddress) {
+        guard configuration.acceptsIncoming, serverTLSFactory != nil, datagram.count >= 1200 else { return }
+        let dcidLength = Int(datagram[5])
+        let scidAt = 6 + dcidLength
+        guard datagram.count > scidAt else { return }
+        let scidLength = Int(datagram[scidAt])
+        guard datagram.count >= scidAt + 1 + scidLength else { return }
+        let vn = VersionNegotiationPacket.encode(destinationConnectionID: Array(datagram[scidAt + 1..<scidAt + 1 + scidLength]),
+                                                 sourceConnectionID: Array(datagram[6..<scidAt]),
+                                                 supportedVersions: [QUICVersion.v1, 0x0a0a_0a0a],
+                                                 randomByte: UInt8.random(in: 0...127, using: &rng))
+        statelessQueue.append(OutgoingDatagram(bytes: vn, destination: address))
     }
 
     /// The stateless reset token of one of our connection IDs: a MAC under the endpoint's key, so a
