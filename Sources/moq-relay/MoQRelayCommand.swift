@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLIKit
+import MoQT
 import MoQTNet
 import Relay
 
@@ -40,12 +41,18 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var allowCleartext = false
     @Flag(help: "Use the QUIC ACK frequency extension: ask subscribers that support it (moq-sub --ack-frequency) for an ACK every 10th packet or 10 ms instead of every 2nd packet.")
     var ackFrequency = false
+    @Option(name: .customLong("max-object-size"), help: ArgumentHelp("Largest object accepted from a publisher; a larger one's subgroup stream is stopped (STOP_SENDING EXCESSIVE_LOAD) and reset for its subscribers as soon as its header arrives.", valueName: "BYTES"))
+    var maxObjectSize: UInt64 = 64 << 20
+    @Option(help: ArgumentHelp("Close a session whose SETUP has not arrived this long after its QUIC handshake (CONTROL_MESSAGE_TIMEOUT).", valueName: "SECONDS"))
+    var setupTimeout: Double = 10
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if cacheSeconds < 0 { throw ValidationError("--cache-seconds must not be negative") }
+        if maxObjectSize == 0 { throw ValidationError("--max-object-size must be at least 1") }
+        if !(setupTimeout > 0) || setupTimeout > 3600 { throw ValidationError("--setup-timeout must be between 0 and 3600 seconds") }
     }
 
     func run() async throws {
@@ -58,6 +65,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
         var options = RelayRunner.Options(host: address.host, port: address.port, certificateFile: cert, keyFile: key,
                                           cache: TrackCache.Configuration(cacheSeconds: cacheSeconds, cacheBytes: cacheBytes),
                                           statsFile: stats)
+        options.session.maxObjectSize = maxObjectSize
+        options.session.setupTimeout = UInt64(setupTimeout * 1_000_000)
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
         MoQTEndpoint.transportOptions.ackFrequency = ackFrequency
         if allowCleartext {

@@ -80,7 +80,7 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
 
     public func connection(_ connection: QUICConnection, core: Connection, didReceive event: ConnectionEvent) {
         if case .connectionClosed(let reason) = event, transportCloseReason == nil { transportCloseReason = reason }
-        MoQTQUICBridge.deliver(event, core: core, to: session, tap: rawStreamTap)
+        MoQTQUICBridge.deliver(event, core: core, to: session, tap: rawStreamTap, now: Self.nowMicroseconds())
         afterInput()
     }
 

@@ -6,10 +6,12 @@ import QUIC
 public enum MoQTQUICBridge {
     /// Hands `event` of `core` to `session`. The caller drains the session's events afterwards.
     /// `tap` sees the raw bytes of every stream (and its reset) before the session parses them.
-    public static func deliver(_ event: ConnectionEvent, core: Connection, to session: MoQTSession, tap: MoQTRawStreamTap? = nil) {
+    /// `now` (microseconds, the session's clock) starts the session's SETUP timeout at the handshake.
+    public static func deliver(_ event: ConnectionEvent, core: Connection, to session: MoQTSession, tap: MoQTRawStreamTap? = nil,
+                               now: UInt64? = nil) {
         switch event {
         case .handshakeCompleted:
-            do { try session.start() } catch { session.close(code: .internalError, reason: "\(error)") }
+            do { try session.start(now: now) } catch { session.close(code: .internalError, reason: "\(error)") }
         case .streamOpened(let id):
             session.handleStreamOpened(streamID: id, bidirectional: StreamID.isBidirectional(id))
             readAll(core: core, streamID: id, session: session, tap: tap)

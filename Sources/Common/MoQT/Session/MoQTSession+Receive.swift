@@ -13,7 +13,9 @@ extension MoQTSession {
             }
         } else if incoming[streamID] == nil {
             let orders = localFetchOrders
-            incoming[streamID] = IncomingUniStream(parser: Draft18.DataStreamParser(groupOrderForFetch: { orders[$0] ?? .ascending }))
+            var parser = Draft18.DataStreamParser(groupOrderForFetch: { orders[$0] ?? .ascending })
+            parser.maxObjectPayload = configuration.maxObjectSize
+            incoming[streamID] = IncomingUniStream(parser: parser)
         }
     }
 
@@ -23,6 +25,13 @@ extension MoQTSession {
         if discardedStreams.contains(streamID) {
             if fin { discardedStreams.remove(streamID) }
             return
+        }
+        if peerSetupOptions == nil {
+            bytesBeforeSetup += bytes.count
+            if bytesBeforeSetup > configuration.maxBytesBeforeSetup {
+                closeSession(.protocolViolation("more than \(configuration.maxBytesBeforeSetup) bytes before SETUP"), byPeer: false)
+                return
+            }
         }
         if requests[streamID] == nil && incoming[streamID] == nil && streamID != peerControlStreamID {
             if outgoing[streamID] != nil || streamID == controlStreamID {
@@ -173,6 +182,7 @@ extension MoQTSession {
                 throw MoQTError.protocolViolation("server sent PATH or AUTHORITY")
             }
             peerSetupOptions = s.options
+            setupDeadline = nil
             if state == .setupSent {
                 state = .ready
                 emit(.ready(peerOptions: s.options))
@@ -205,7 +215,13 @@ extension MoQTSession {
                 // Before the peer's SETUP only its control stream is read; another stream's
                 // first item waits.
                 if u.held != nil { return }
-                guard let e = try u.parser.next() else { break }
+                let next: Draft18.DataStreamParser.Event?
+                do { next = try u.parser.next() } catch let tooLarge as Draft18.ObjectTooLarge {
+                    u.ended = true
+                    abandonOversizedStream(streamID, kind: u.kind, subgroupID: u.parser.subgroupID, tooLarge)
+                    return
+                }
+                guard let e = next else { break }
                 if peerSetupOptions == nil, e != .controlStream {
                     u.held = e
                     return
@@ -288,6 +304,25 @@ extension MoQTSession {
                 incoming[streamID] = nil
             }
         }
+    }
+
+    /// An object larger than `maxObjectSize` arrived on `streamID`: its subscription (or fetch)
+    /// sees the stream reset with EXCESSIVE_LOAD, and the peer is asked with STOP_SENDING to stop
+    /// sending it; nothing of the object is buffered and the session goes on.
+    func abandonOversizedStream(_ streamID: UInt64, kind: IncomingUniStream.Kind, subgroupID: UInt64?, _ tooLarge: Draft18.ObjectTooLarge) {
+        let code = StreamResetCode.excessiveLoad.rawValue
+        switch kind {
+        case .subgroup(let requestID?, let header):
+            emit(.subgroupReset(requestID: requestID, streamID: streamID, groupID: header.groupID, subgroupID: subgroupID, code: code))
+            noteSubgroupClosed(requestID)
+        case .fetch(let requestID):
+            emit(.fetchReset(requestID: requestID, code: code))
+            localFetchOrders[requestID] = nil
+            endedRequests.insert(requestID)
+        default:
+            break
+        }
+        discardIncoming(streamID, code: code)
     }
 
     /// Releases streams parked on unknown aliases after a SUBSCRIBE was answered.

@@ -83,6 +83,10 @@ public final class MoQTSession {
     /// Requests that ended, so late messages or data for them are recognised.
     var endedRequests: Set<UInt64> = []
     var goAwayDeadline: UInt64?
+    /// When the peer's SETUP must have arrived (set by `start(now:)`, cleared by SETUP).
+    var setupDeadline: UInt64?
+    /// Bytes the peer sent on any stream before its SETUP was read.
+    var bytesBeforeSetup = 0
     /// Peer streams this side abandoned (STOP_SENDING sent): their late bytes are dropped.
     var discardedStreams: Set<UInt64> = []
 
@@ -107,8 +111,14 @@ public final class MoQTSession {
         return false
     }
 
-    /// When `handleTimeout(now:)` must be called next (the GOAWAY deadline), if ever.
-    public var nextTimeout: UInt64? { isClosed ? nil : goAwayDeadline }
+    /// When `handleTimeout(now:)` must be called next (the SETUP or GOAWAY deadline), if ever.
+    public var nextTimeout: UInt64? {
+        guard !isClosed else { return nil }
+        switch (setupDeadline, goAwayDeadline) {
+        case let (a?, b?): return min(a, b)
+        case let (a, b): return a ?? b
+        }
+    }
 
     /// Bytes waiting in the session's send queues (back-pressure from the transport).
     public var queuedByteCount: Int { sendQueues.values.reduce(0) { $0 + $1.byteCount } }
@@ -166,7 +176,16 @@ public final class MoQTSession {
 
     /// Opens the control stream and sends SETUP. Call once, when the connection is up.
     public func start() throws {
+        try start(now: nil)
+    }
+
+    /// `start()` at time `now` (microseconds): with `configuration.setupTimeout`, the peer's
+    /// SETUP must arrive by `now + setupTimeout` (see `nextTimeout`).
+    public func start(now: UInt64?) throws {
         guard state == .idle else { throw MoQTSessionError.notStarted }
+        if let now, let timeout = configuration.setupTimeout, peerSetupOptions == nil {
+            setupDeadline = now.addingReportingOverflow(timeout).overflow ? .max : now + timeout
+        }
         let id: UInt64
         do { id = try transport.openStream(bidirectional: false) } catch {
             throw MoQTSessionError.transport("\(error)")
@@ -211,7 +230,13 @@ public final class MoQTSession {
 
     /// The timer fired: a GOAWAY deadline may have passed.
     public func handleTimeout(now: UInt64) {
-        guard !isClosed, let d = goAwayDeadline, now >= d else { return }
+        guard !isClosed else { return }
+        if let d = setupDeadline, now >= d, peerSetupOptions == nil {
+            setupDeadline = nil
+            closeSession(MoQTError(.controlMessageTimeout, "no SETUP within \((configuration.setupTimeout ?? 0) / 1000) ms"), byPeer: false)
+            return
+        }
+        guard let d = goAwayDeadline, now >= d else { return }
         goAwayDeadline = nil
         closeSession(MoQTError(.goawayTimeout, "peer did not close after GOAWAY"), byPeer: false)
     }
@@ -228,6 +253,7 @@ public final class MoQTSession {
         guard !isClosed else { return }
         state = .closed(error.code)
         goAwayDeadline = nil
+        setupDeadline = nil
         for k in Array(sendQueues.keys) { sendQueues[k]?.clear() }
         if !byPeer { transport.close(errorCode: error.code.rawValue, reason: error.reason) }
         emit(.closed(code: error.code, reason: error.reason, byPeer: byPeer))

@@ -9,6 +9,17 @@ public struct MoQTSessionConfiguration: Hashable, Sendable {
     /// Whether data calls outside a subscription's filter window throw `outsideSubscription`
     /// (otherwise the window is only reported by `subscriptionWindow(ofRequest:)`).
     public var enforceSubscriptionFilters: Bool = true
+    /// Largest object payload accepted from the peer. A larger object's stream is abandoned as
+    /// soon as its header arrives: STOP_SENDING with EXCESSIVE_LOAD to the peer, and the
+    /// subscription sees the subgroup (or fetch) reset with that code; the session goes on.
+    public var maxObjectSize: UInt64 = 64 << 20
+    /// Most bytes the peer may send, over all streams, before its SETUP has been read; more closes
+    /// the session with PROTOCOL_VIOLATION. Stops a client that never sends SETUP from making us
+    /// buffer (and so credit) without bound.
+    public var maxBytesBeforeSetup = 64 << 10
+    /// Microseconds from the QUIC handshake to the peer's SETUP; later closes the session with
+    /// CONTROL_MESSAGE_TIMEOUT. Nil waits for ever. Needs `MoQTSession.start(now:)`.
+    public var setupTimeout: UInt64? = 10_000_000
 
     /// A configuration; `implementation` goes into MOQT_IMPLEMENTATION.
     public init(setupOptions: SetupOptions = SetupOptions(implementation: "moq-fastrelay"),

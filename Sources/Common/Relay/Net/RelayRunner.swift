@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import MoQT
 import MoQTNet
 import NIOCore
 import NIOPosix
@@ -28,6 +29,9 @@ public enum RelayRunner {
         public var upstream: String?
         /// Where to serve Prometheus metrics (`HOST:PORT`), if anywhere.
         public var metrics: String?
+        /// Session settings of every accepted session (and the upstream one): object size limit,
+        /// SETUP timeout, pre-SETUP byte cap.
+        public var session = MoQTSessionConfiguration()
         /// Called with the relay before it listens (e.g. to attach `--metrics`); an error stops the start.
         public var prepare: (@Sendable (RelayServer) async throws -> Void)?
 
@@ -55,6 +59,7 @@ public enum RelayRunner {
     public static func run(options: Options, log: @escaping @Sendable (String) -> Void) async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let relay = RelayServer(eventLoop: loop, cache: options.cache)
+        relay.sessionConfiguration = options.session
         relay.log = log
         try await options.prepare?(relay)
         relay.fastPath = options.fastPath
@@ -68,7 +73,7 @@ public enum RelayRunner {
             key = .pem(generated.privateKeyPEM)
         }
         let endpoint = try await MoQTEndpoint.server(host: options.host, port: options.port, certificateChain: chain,
-                                                     privateKey: key, handler: relay, group: loop)
+                                                     privateKey: key, configuration: options.session, handler: relay, group: loop)
         let port = endpoint.quic.localAddress?.port ?? options.port
         try options.fastPath?.activate(endpoint: endpoint.quic)
         log("moq-relay: listening on \(options.host):\(port)")

@@ -65,6 +65,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// The session to the upstream relay (`--upstream`), which gets what no local publisher serves.
     private(set) var upstreamRelay: MoQTConnection?
     private var upstreamEndpoint: MoQTEndpoint?
+    /// Settings of the upstream session (the accepted ones get theirs from the endpoint).
+    public var sessionConfiguration = MoQTSessionConfiguration()
     /// Told of every object a subscriber queue dropped, with the time (on the event loop; tests, metrics).
     var onDrops: (([DroppedObject], RelayTime) -> Void)?
     /// Told the queue delay (seconds from entering its subscriber queue to leaving it) of every
@@ -285,7 +287,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         var lastError: Error = MoQTNetError.badURL(url)
         for attempt in 0..<max(attempts, 1) {
             do {
-                let session = try await endpoint.connect(url: url, insecure: true, handler: self)
+                let session = try await endpoint.connect(url: url, insecure: true, configuration: sessionConfiguration, handler: self)
                 try await eventLoop.submit {
                     self.upstreamRelay = session
                     self.upstreamEndpoint = endpoint

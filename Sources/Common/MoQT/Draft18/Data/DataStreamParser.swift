@@ -10,6 +10,13 @@ extension Draft18 {
     ///
     /// With `streamPayloads`, objects come out as a header event followed by `.payload` chunks as
     /// bytes arrive (nothing waits for a whole object); otherwise each object comes out whole.
+    /// An object on a data stream announced a payload larger than the receiver's limit
+    /// (`DataStreamParser.maxObjectPayload`): the stream is abandoned, the session goes on.
+    public struct ObjectTooLarge: Error, Hashable, Sendable {
+        public var objectID: UInt64
+        public var payloadLength: UInt64
+    }
+
     public struct DataStreamParser: Sendable {
         /// What the parser found.
         public enum Event: Hashable, Sendable {
@@ -48,6 +55,9 @@ extension Draft18 {
         private let groupOrderForFetch: @Sendable (UInt64) -> GroupOrder
         /// Whether objects are delivered as header + payload chunks.
         public let streamPayloads: Bool
+        /// Largest object payload accepted in whole-object mode: a larger one throws
+        /// `ObjectTooLarge` as soon as its header is read, before its payload is buffered.
+        public var maxObjectPayload: UInt64 = .max
 
         /// The header of a subgroup stream, once read.
         public private(set) var subgroupHeader: SubgroupHeader?
@@ -89,6 +99,8 @@ extension Draft18 {
             } catch DecodeError.needMoreData {
                 return nil
             } catch let e as MoQTError {
+                throw e
+            } catch let e as ObjectTooLarge {
                 throw e
             } catch {
                 throw MoQTError.bounded(error, "data stream")
@@ -160,12 +172,25 @@ extension Draft18 {
                 }
             case .subgroup(let header, var coder):
                 guard !r.isAtEnd else { return nil }
+                if maxObjectPayload < .max {
+                    var peek = r
+                    var c = coder
+                    let head = try c.decodeHeader(from: &peek)
+                    if head.payloadLength > maxObjectPayload { throw ObjectTooLarge(objectID: head.objectID, payloadLength: head.payloadLength) }
+                }
                 let object = try coder.decode(from: &r)
                 if subgroupID == nil { subgroupID = header.resolvedSubgroupID(firstObjectID: object.objectID) }
                 state = .subgroup(header, coder)
                 return .subgroupObject(object)
             case .fetch(var coder):
                 guard !r.isAtEnd else { return nil }
+                if maxObjectPayload < .max {
+                    var peek = r
+                    var c = coder
+                    if case .object(let head) = try c.decodeHeader(from: &peek), head.payloadLength > maxObjectPayload {
+                        throw ObjectTooLarge(objectID: head.location.object, payloadLength: head.payloadLength)
+                    }
+                }
                 let item = try coder.decode(from: &r)
                 state = .fetch(coder)
                 return .fetchItem(item)
