@@ -45,12 +45,15 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var maxObjectSize: UInt64 = 64 << 20
     @Option(help: ArgumentHelp("Close a session whose SETUP has not arrived this long after its QUIC handshake (CONTROL_MESSAGE_TIMEOUT).", valueName: "SECONDS"))
     var setupTimeout: Double = 10
+    @Option(help: ArgumentHelp("Validate client addresses with a QUIC Retry round trip: auto (only while 128 or more handshakes are half open, e.g. under an Initial flood), always, or never.", valueName: "auto|always|never"))
+    var retry: String = "auto"
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if cacheSeconds < 0 { throw ValidationError("--cache-seconds must not be negative") }
+        if !["auto", "always", "never"].contains(retry) { throw ValidationError("--retry must be auto, always or never") }
         if maxObjectSize == 0 { throw ValidationError("--max-object-size must be at least 1") }
         if !(setupTimeout > 0) || setupTimeout > 3600 { throw ValidationError("--setup-timeout must be between 0 and 3600 seconds") }
     }
@@ -68,6 +71,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
         options.session.maxObjectSize = maxObjectSize
         options.session.setupTimeout = UInt64(setupTimeout * 1_000_000)
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
+        MoQTEndpoint.transportOptions.requiresRetry = retry == "always"
+        MoQTEndpoint.transportOptions.retryAboveHalfOpen = retry == "auto" ? 128 : nil
         MoQTEndpoint.transportOptions.ackFrequency = ackFrequency
         if allowCleartext {
             MoQTEndpoint.transportOptions.allowCleartext = true

@@ -27,7 +27,7 @@ final class SimulatedPair {
 
     init(seed: UInt64 = 1, clientToServer: LinkConfiguration = LinkConfiguration(), serverToClient: LinkConfiguration = LinkConfiguration(),
          configuration: ConnectionConfiguration = ConnectionConfiguration(), clientConfiguration: ConnectionConfiguration? = nil,
-         serverALPN: String = "test", requiresRetry: Bool = false, tls: TLSKind = .gnutls) {
+         serverALPN: String = "test", requiresRetry: Bool = false, retryAboveHalfOpen: Int? = 128, tls: TLSKind = .gnutls) {
         tlsKind = tls
         simulator = NetworkSimulator(seed: seed)
         var clientConfig = EndpointConfiguration()
@@ -39,6 +39,7 @@ final class SimulatedPair {
         serverConfig.connection.randomSeed = seed &* 1000 &+ 2
         serverConfig.acceptsIncoming = true
         serverConfig.requiresRetry = requiresRetry
+        serverConfig.retryAboveHalfOpen = retryAboveHalfOpen
         serverConfig.tokenKey = Array(repeating: 7, count: 32)
         switch tls {
         case .loopback:

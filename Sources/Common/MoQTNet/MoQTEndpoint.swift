@@ -66,6 +66,8 @@ public final class MoQTEndpoint: @unchecked Sendable {
         var config = EndpointConfiguration()
         config.connection = connectionConfiguration()
         config.acceptsIncoming = true
+        config.requiresRetry = transportOptions.requiresRetry
+        config.retryAboveHalfOpen = transportOptions.retryAboveHalfOpen
         let acceptedBox = AcceptedSessions()
         let quic = try await QUICEndpoint.bind(
             host: host, port: port, configuration: config,

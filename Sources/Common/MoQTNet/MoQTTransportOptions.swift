@@ -21,6 +21,11 @@ public struct MoQTTransportOptions: Sendable {
     /// Off by default: with it, a fast-path subscriber squeezed by a policer saw its latency grow
     /// from ~8 ms to ~400 ms (p50) in scripts/tests/fastpath-e2e.sh case D (docs/QUIC.md).
     public var ackFrequency = false
+    /// When a server validates client addresses with Retry (`moq-relay --retry`): always, never, or
+    /// (nil threshold aside) only while this many handshakes are half open.
+    public var retryAboveHalfOpen: Int? = 128
+    /// Validate every client address with Retry (`--retry always`).
+    public var requiresRetry = false
 
     /// No options.
     public init() {}

@@ -22,6 +22,8 @@ public final class Endpoint {
     private var statelessQueue: [OutgoingDatagram] = []
     private var events: [EndpointEvent] = []
     private var roundRobin = 0
+    /// Server connections whose handshake had not completed when last looked at.
+    private var halfOpen: Set<ConnectionHandle> = []
     private var rng: QUICRandom
     private let tokenKey: SymmetricKey
 
@@ -113,8 +115,9 @@ public final class Endpoint {
         guard header.type == .initial, datagram.count >= 1200, header.destinationConnectionID.count >= 8 else { return }
         var odcid: QUICConnectionID?
         var retrySCID: QUICConnectionID?
-        if configuration.requiresRetry {
-            if header.token.isEmpty {
+        let retryRequired = configuration.requiresRetry || retryUnderLoad
+        if header.token.isEmpty {
+            if retryRequired {
                 let newSCID = QUICConnectionID.random(length: cidLength, using: &rng)
                 let token = makeToken(originalDestinationConnectionID: header.destinationConnectionID, address: address)
                 let retry = RetryPacket.encode(destinationConnectionID: header.sourceConnectionID, sourceConnectionID: newSCID,
@@ -122,9 +125,12 @@ public final class Endpoint {
                 statelessQueue.append(OutgoingDatagram(bytes: retry, destination: address))
                 return
             }
-            guard let original = validateToken(header.token, address: address) else { return }
+        } else if let original = validateToken(header.token, address: address) {
+            // The answer to a Retry of ours (sent under load, which may have passed since).
             odcid = original
             retrySCID = header.destinationConnectionID
+        } else if retryRequired {
+            return
         }
         var config = configuration.connection
         if config.randomSeed != nil { config.randomSeed = config.randomSeed! &+ UInt64(nextHandle) &* 7919 &+ 1 }
@@ -132,10 +138,28 @@ public final class Endpoint {
                                                originalDestinationConnectionID: odcid, retrySourceConnectionID: retrySCID,
                                                statelessResetToken: { [unowned self] cid in self.statelessResetToken(for: cid) },
                                                tlsFactory: factory, now: now) else { return }
+        // Only a first datagram that decrypts creates state: undecryptable Initials (spoofable
+        // by anyone who can send UDP) leave nothing behind.
+        connection.handle(datagram: datagram, from: address, now: now)
+        guard connection.receivedAnyPacket, !connection.isClosed else { return }
         let handle = add(connection)
         initialRoutes[header.destinationConnectionID] = handle
+        halfOpen.insert(handle)
         events.append(.incomingConnection(handle))
-        connection.handle(datagram: datagram, from: address, now: now)
+    }
+
+    /// True while `retryAboveHalfOpen` or more server connections are half open.
+    private var retryUnderLoad: Bool {
+        guard let limit = configuration.retryAboveHalfOpen else { return false }
+        if halfOpen.count < limit { return false }
+        halfOpen = halfOpen.filter { connections[$0].map { !$0.handshakeComplete && !$0.isClosed } ?? false }
+        return halfOpen.count >= limit
+    }
+
+    /// Server connections whose handshake has not completed (for load checks and tests).
+    public var halfOpenConnectionCount: Int {
+        halfOpen = halfOpen.filter { connections[$0].map { !$0.handshakeComplete && !$0.isClosed } ?? false }
+        return halfOpen.count
     }
 
     /// A long-header packet of a version we do not speak: a server answers with Version Negotiation

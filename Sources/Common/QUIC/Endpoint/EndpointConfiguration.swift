@@ -6,6 +6,10 @@ public struct EndpointConfiguration: Sendable {
     public var acceptsIncoming = false
     /// Validate client addresses with a Retry round trip before creating connections.
     public var requiresRetry = false
+    /// With `requiresRetry` off: validate with Retry only while at least this many connections are
+    /// half open (handshake not complete), so an Initial flood from spoofed addresses meets Retry
+    /// instead of connection state (RFC 9000 §8.1.2). Nil never does.
+    public var retryAboveHalfOpen: Int? = 128
     /// Key for Retry tokens; random when nil.
     public var tokenKey: [UInt8]?
 
