@@ -3,7 +3,10 @@ import CAVFormat
 /// Writes video frames to MPEG-TS with libavformat, to a file or to stdout (`-`).
 ///
 /// Frames from MP4 or Matroska (length-prefixed NAL units, `avcC`/`hvcC` extradata) are converted to
-/// Annex-B by the bitstream filter libavformat inserts for MPEG-TS. Frames must come in decode order
+/// Annex-B: H.264 by the bitstream filter libavformat inserts for MPEG-TS, H.265 here, with the
+/// `hvcC` parameter sets put before each keyframe that carries none of its own (libavformat's filter
+/// puts them after in-band ones, so a stream whose parameter sets change midway, e.g. a restarted
+/// encoder, would be decoded with the old ones). Frames must come in decode order
 /// with strictly increasing decode timestamps; the muxer rejects others with `.invalidFrame`
 /// instead of writing a broken stream.
 public final class TransportStreamMuxer {
@@ -19,6 +22,9 @@ public final class TransportStreamMuxer {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var lastDTS: Int64?
     private var finished = false
+    /// For H.265 with an `hvcC` record: its NAL length size and its parameter sets in Annex-B.
+    private var hevcLengthSize: Int?
+    private var hevcParameterSets: [UInt8] = []
 
     /// Creates the output and writes the stream header.
     /// - Parameters:
@@ -66,6 +72,46 @@ public final class TransportStreamMuxer {
         self.format = format
         self.stream = stream
         packet = av_packet_alloc()
+        if track.codec == .hevc, case .lengthPrefixed(let size) = track.nalUnitFormat {
+            hevcLengthSize = size
+            hevcParameterSets = Self.annexBParameterSets(hvcC: track.extradata)
+        }
+    }
+
+    /// The NAL units of an `hvcC` record's arrays (VPS, SPS, PPS, SEI), each after a 4-byte start code.
+    static func annexBParameterSets(hvcC record: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        guard record.count > 22 else { return out }
+        var offset = 23
+        for _ in 0..<Int(record[22]) {
+            guard offset + 3 <= record.count else { break }
+            let count = Int(record[offset + 1]) << 8 | Int(record[offset + 2])
+            offset += 3
+            for _ in 0..<count {
+                guard offset + 2 <= record.count else { return out }
+                let length = Int(record[offset]) << 8 | Int(record[offset + 1])
+                offset += 2
+                guard length > 0, offset + length <= record.count else { return out }
+                out += [0, 0, 0, 1]
+                out += record[offset..<offset + length]
+                offset += length
+            }
+        }
+        return out
+    }
+
+    /// An H.265 frame in Annex-B (4-byte start codes), with the `hvcC` parameter sets first if it is
+    /// a keyframe without its own SPS.
+    private func hevcAnnexB(_ frame: EncodedVideoFrame, lengthSize: Int) -> [UInt8] {
+        let units = NALUnitFormat.lengthPrefixed(lengthSize).units(in: frame.data)
+        let hasSPS = units.contains { ($0.first.map { ($0 >> 1) & 0x3F } ?? 0) == 33 }
+        var out: [UInt8] = frame.isKeyframe && !hasSPS ? hevcParameterSets : []
+        out.reserveCapacity(out.count + frame.data.count + units.count * 4)
+        for unit in units {
+            out += [0, 0, 0, 1]
+            out += unit
+        }
+        return out
     }
 
     deinit {
@@ -91,9 +137,11 @@ public final class TransportStreamMuxer {
         guard frame.ptsMicroseconds >= frame.dtsMicroseconds else {
             throw .invalidFrame("presentation timestamp \(frame.ptsMicroseconds) µs before decode timestamp \(frame.dtsMicroseconds) µs")
         }
-        var status = av_new_packet(packet, Int32(clamping: frame.data.count))
+        let data = hevcLengthSize.map { hevcAnnexB(frame, lengthSize: $0) } ?? frame.data
+        guard !data.isEmpty else { throw .invalidFrame("no NAL unit in frame") }
+        var status = av_new_packet(packet, Int32(clamping: data.count))
         guard status >= 0, let target = packet.pointee.data else { throw .writeFailed(LibAV.errorText(status)) }
-        frame.data.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: $0.count) }
+        data.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: $0.count) }
         let timeBase = stream.pointee.time_base
         packet.pointee.stream_index = stream.pointee.index
         packet.pointee.pts = av_rescale_q(frame.ptsMicroseconds, LibAV.microseconds, timeBase)

@@ -24,7 +24,12 @@ public final class VideoDemuxer {
     private let timeBase: AVRational
     private let nalUnitFormat: NALUnitFormat
     private let frameDuration: Int64
-    private var lastDTS: Int64?
+    /// Decode timestamps for containers without them (Matroska) and for any reorder depth.
+    private var timestamps: DecodeTimestampDeriver
+    /// Frames read ahead, waiting for their decode timestamps (in decode order).
+    private var readAhead: [EncodedVideoFrame] = []
+    private var readAheadStart = 0
+    private var atEnd = false
 
     /// Opens `path` and selects its video stream.
     /// - Throws: `MediaError.fileNotFound`, `.cannotOpen`, `.noVideoStream` or `.unsupportedCodec`.
@@ -82,6 +87,12 @@ public final class VideoDemuxer {
             extradata: extradata)
         nalUnitFormat = track.nalUnitFormat
         durationMicroseconds = format.pointee.duration > 0 ? format.pointee.duration : nil  // AV_TIME_BASE is µs
+        // MP4, MPEG-TS and FLV store decode times; Matroska (and the rest) only presentation times,
+        // and libavformat's guesses for them are missing for the first frames of a reordered stream.
+        let formatNames = format.pointee.iformat.map { String(cString: $0.pointee.name).split(separator: ",") } ?? []
+        let storesDTS = formatNames.contains { ["mov", "mp4", "mpegts", "flv"].contains($0) }
+        timestamps = DecodeTimestampDeriver(declaredReorderDepth: Int(parameters.pointee.video_delay),
+                                            frameDuration: frameDuration, usesContainerDTS: storesDTS)
 
         // A parser told that every packet is one complete frame reports each frame's picture type.
         codecContext = avcodec_alloc_context3(nil)
@@ -99,8 +110,34 @@ public final class VideoDemuxer {
     }
 
     /// The next video frame in decode order, or nil at the end of the input.
+    /// Frames are read a few ahead (`DecodeTimestampDeriver.lookahead`) to decide decode timestamps.
     /// - Throws: `MediaError.readFailed` when the input is damaged.
     public func nextFrame() throws(MediaError) -> EncodedVideoFrame? {
+        while true {
+            if let times = timestamps.pop(flushing: atEnd) {
+                var frame = readAhead[readAheadStart]
+                readAheadStart += 1
+                if readAheadStart > 64 {
+                    readAhead.removeFirst(readAheadStart)
+                    readAheadStart = 0
+                }
+                frame.ptsMicroseconds = times.pts
+                frame.dtsMicroseconds = times.dts
+                return frame
+            }
+            if atEnd { return nil }
+            guard let (frame, pts, dts) = try readFrame() else {
+                atEnd = true
+                continue
+            }
+            readAhead.append(frame)
+            timestamps.push(pts: pts, dts: dts)
+        }
+    }
+
+    /// The next packet of the video stream as a frame (timestamps not yet decided), with its
+    /// container pts and dts in µs; nil at the end.
+    private func readFrame() throws(MediaError) -> (EncodedVideoFrame, Int64?, Int64?)? {
         guard let format, let packet else { return nil }
         while true {
             let status = av_read_frame(format, packet)
@@ -121,14 +158,11 @@ public final class VideoDemuxer {
         return frames
     }
 
-    private func makeFrame(_ bytes: UnsafeBufferPointer<UInt8>, packet: AVPacket) -> EncodedVideoFrame {
+    private func makeFrame(_ bytes: UnsafeBufferPointer<UInt8>, packet: AVPacket) -> (EncodedVideoFrame, Int64?, Int64?) {
         let data = Array(bytes)
         let noPTS = cav_nopts_value()
-        var dts = packet.dts != noPTS ? av_rescale_q(packet.dts, timeBase, LibAV.microseconds) : nil
+        let dts = packet.dts != noPTS ? av_rescale_q(packet.dts, timeBase, LibAV.microseconds) : nil
         let pts = packet.pts != noPTS ? av_rescale_q(packet.pts, timeBase, LibAV.microseconds) : nil
-        if dts == nil { dts = pts ?? lastDTS.map { $0 + frameDuration } ?? 0 }
-        let decodeTime = dts ?? 0
-        lastDTS = decodeTime
         let duration = packet.duration > 0 ? av_rescale_q(packet.duration, timeBase, LibAV.microseconds) : frameDuration
         let isKeyframe = packet.flags & AV_PKT_FLAG_KEY != 0
 
@@ -148,8 +182,9 @@ public final class VideoDemuxer {
         default: frameClass = isKeyframe ? .i : .p  // the parser saw no slice: the safest class
         }
         let isReference = track.codec.isReference(nalUnits: nalUnitFormat.units(in: data))
-        return EncodedVideoFrame(data: data, ptsMicroseconds: pts ?? decodeTime, dtsMicroseconds: decodeTime,
-                                 durationMicroseconds: duration, isKeyframe: isKeyframe,
-                                 frameClass: frameClass, isReference: isReference || isKeyframe)
+        let frame = EncodedVideoFrame(data: data, ptsMicroseconds: 0, dtsMicroseconds: 0,  // set by nextFrame
+                                      durationMicroseconds: duration, isKeyframe: isKeyframe,
+                                      frameClass: frameClass, isReference: isReference || isKeyframe)
+        return (frame, pts, dts)
     }
 }
