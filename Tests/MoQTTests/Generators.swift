@@ -14,6 +14,21 @@ extension SeededGenerator {
         return String((0..<int(0...maxLen)).map { _ in alphabet[int(0...alphabet.count - 1)] })
     }
 
+    /// A PATH option: path-abempty segments, maybe a query (RFC 3986 characters only).
+    mutating func uriPath() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789._-~!$&'()*+,;=:@")
+        func segment(_ g: inout Self) -> String { String((0..<g.int(0...8)).map { _ in alphabet[g.int(0...alphabet.count - 1)] }) }
+        var p = (0..<int(0...3)).map { _ in "/" + segment(&self) }.joined()
+        if int(0...3) == 0 { p += "?" + segment(&self) + "=" + segment(&self) }
+        return p
+    }
+
+    /// An AUTHORITY option: a host name or IPv4 address, maybe a port.
+    mutating func authority() -> String {
+        let host = int(0...1) == 0 ? "relay\(int(0...99)).example" : "10.0.\(int(0...255)).\(int(1...254))"
+        return int(0...1) == 0 ? host : host + ":\(int(0...65535))"
+    }
+
     mutating func namespace(maxFields: Int = 4) -> TrackNamespace {
         TrackNamespace((0..<int(0...maxFields)).map { _ in bytes(int(1...12)) })
     }
@@ -67,7 +82,7 @@ extension SeededGenerator {
     mutating func properties() -> [KeyValuePair] { KeyValuePair.sortedForWire(randomPairs(&self, maxCount: 4)) }
 
     mutating func setupOptions() -> SetupOptions {
-        var o = SetupOptions(path: maybe { $0.string(20) }, authority: maybe { $0.string(20) }, implementation: maybe { $0.string(20) })
+        var o = SetupOptions(path: maybe { $0.uriPath() }, authority: maybe { $0.authority() }, implementation: maybe { $0.string(20) })
         o.maxAuthTokenCacheSize = maybe { $0.u64() }
         o.authorizationTokens = (0..<int(0...2)).map { _ in token() }
         // Unknown options: types above every known one so wire order keeps them last.

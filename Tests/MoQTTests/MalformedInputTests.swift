@@ -85,7 +85,7 @@ final class MalformedInputTests: XCTestCase {
             ("DELETE token with trailing bytes", kv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x03) + self.lp(self.vi(0) + self.vi(9) + [1]))) }),
             ("empty token", kv, { try self.decodeControl(self.subscribe(params: self.vi(1) + self.vi(0x03) + self.lp([]))) }),
             // SETUP.
-            ("duplicate PATH option", pv, { try self.decodeControl(self.frame(0x2F00, self.vi(1) + self.lp(self.a) + self.vi(0) + self.lp(self.a))) }),
+            ("duplicate PATH option", pv, { try self.decodeControl(self.frame(0x2F00, self.vi(1) + self.lp([0x2f]) + self.vi(0) + self.lp([0x2f]))) }),
             ("PATH not UTF-8", .malformedPath, { try self.decodeControl(self.frame(0x2F00, self.vi(1) + self.lp([0xff, 0xfe]))) }),
             ("AUTHORITY not UTF-8", .malformedAuthority, { try self.decodeControl(self.frame(0x2F00, self.vi(5) + self.lp([0xc3]))) }),
             ("setup option running past the payload", pv, { try self.decodeControl(self.frame(0x2F00, self.vi(7) + self.vi(10) + [1, 2])) }),

@@ -70,7 +70,9 @@ final class SessionViolationTests: XCTestCase {
         assertClosed(p, serverCloses: true, code: .protocolViolation)
     }
 
-    func testObjectOnUnknownAlias() throws {
+    /// §11.4.2: a subgroup stream whose Track Alias nobody established may be abandoned; the
+    /// session goes on (it used to close with PROTOCOL_VIOLATION).
+    func testSubgroupOnUnknownAliasIsAbandonedAndTheSessionGoesOn() throws {
         let p = try ready(seed: 26)
         let s = try p.serverTransport.openStream(bidirectional: false)
         var w = ByteWriter()
@@ -78,10 +80,40 @@ final class SessionViolationTests: XCTestCase {
         h.encode(into: &w)
         var coder = Draft18.SubgroupObjectCoder(header: h)
         coder.encode(Draft18.SubgroupObject(objectID: 0, payload: [1]), into: &w)
-        p.serverTransport.inject(w.bytes, on: s, fin: true)
+        coder.encode(Draft18.SubgroupObject(objectID: 1, payload: [2, 3]), into: &w)
+        p.serverTransport.inject(w.bytes, on: s, fin: false)
         p.run()
-        assertClosed(p, serverCloses: false, code: .protocolViolation)
+        XCTAssertTrue(p.client.isReady && p.server.isReady)
+        XCTAssertNil(p.clientTransport.closed)
+        XCTAssertTrue(p.client.discardedStreams.contains(s), "the stream is not abandoned with STOP_SENDING")
         XCTAssertFalse(p.clientEvents.contains { if case .object = $0 { return true } else { return false } })
+        // Late bytes of the abandoned stream are dropped, and requests still work.
+        p.serverTransport.inject([0x00, 0x01, 0x07], on: s, fin: true)
+        let id = try p.client.subscribe(track)
+        p.run()
+        XCTAssertTrue(p.serverEvents.contains { if case .subscribeRequested(id, _) = $0 { return true } else { return false } })
+        XCTAssertTrue(p.client.isReady)
+    }
+
+    /// A subgroup stream parked while a SUBSCRIBE waited, whose alias the SUBSCRIBE_OK did not
+    /// name, is abandoned too once nothing waits any more.
+    func testParkedSubgroupOfAnotherAliasIsAbandonedAfterSubscribeOK() throws {
+        let p = try ready(seed: 29)
+        let id = try p.client.subscribe(track)
+        p.run()
+        let s = try p.serverTransport.openStream(bidirectional: false)
+        var w = ByteWriter()
+        let h = Draft18.SubgroupHeader(trackAlias: 77, groupID: 0, subgroupID: .zero, publisherPriority: 1)
+        h.encode(into: &w)
+        var coder = Draft18.SubgroupObjectCoder(header: h)
+        coder.encode(Draft18.SubgroupObject(objectID: 0, payload: [1]), into: &w)
+        p.serverTransport.inject(w.bytes, on: s, fin: false)
+        p.run()
+        XCTAssertNotNil(p.client.incoming[s], "the stream is parked while the SUBSCRIBE waits")
+        try p.server.acceptSubscribe(id, trackAlias: 5)
+        p.run()
+        XCTAssertTrue(p.client.isReady)
+        XCTAssertTrue(p.client.discardedStreams.contains(s))
     }
 
     func testDatagramOnUnknownAlias() throws {

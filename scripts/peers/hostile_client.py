@@ -803,8 +803,15 @@ async def _crypto_inorder(port):
 moqt_case("second-setup-on-control-stream", lambda c: c.send(c.control, setup_msg()), "app", [MPV], "draft-18 §10.3, §3.5")
 moqt_case("second-control-stream", lambda c: c.send(c.open(uni=True), setup_msg()), "app", [MPV], "draft-18 §3.3, §3.5")
 moqt_case("control-stream-fin", lambda c: c.send(c.control, b"", fin=True), "app", [MPV], "draft-18 §3.3")
-# RESET_STREAM written by hand: final size = the SETUP's length, code CANCELLED.
-moqt_case("control-stream-reset", lambda c: c.inject(Epoch.ONE_RTT, f_reset(c.control, 0x1, len(setup_msg()))), "app", [MPV], "draft-18 §3.3")
+async def _reset_control(c):
+    """RESET_STREAM written by hand: final size = the SETUP's length, code CANCELLED. Sent only once
+    the relay answered a request, i.e. read our SETUP: a reset arriving with the SETUP's packet
+    lets QUIC discard the unread SETUP (RFC 9000 §3.2), and the relay then never saw a control stream."""
+    await session_alive(c)
+    c.inject(Epoch.ONE_RTT, f_reset(c.control, 0x1, len(setup_msg())))
+
+
+moqt_case("control-stream-reset", _reset_control, "app", [MPV], "draft-18 §3.3")
 moqt_case("control-stream-stop-sending",
           lambda c: (c.conn.stop_stream(next(s for s, v in c.streams.items() if v["kind"] == "control"), 0), c.transmit()),
           "app", [MPV], "draft-18 §3.3")

@@ -25,6 +25,10 @@ final class CollectingSubscriber: MoQTSessionHandler, @unchecked Sendable {
         var namespacesDone: [TrackNamespace] = []
         /// Tracks the peer offered with PUBLISH (SUBSCRIBE_TRACKS), each accepted with FORWARD 1.
         var published: [FullTrackName] = []
+        /// REQUEST_ERROR codes by request ID.
+        var requestErrors: [UInt64: RequestErrorCode] = [:]
+        /// REQUEST_OKs by request ID (TRACK_STATUS answers among them).
+        var requestOKs: [UInt64: Draft18.RequestOK] = [:]
     }
     private let box = NIOLockedValueBox(Log())
     var log: Log { box.withLockedValue { $0 } }
@@ -34,7 +38,11 @@ final class CollectingSubscriber: MoQTSessionHandler, @unchecked Sendable {
         box.withLockedValue { log in
             switch event {
             case .subscribeOK: log.subscribed = true
-            case .requestError: log.rejected = true
+            case .requestError(let id, let error):
+                log.rejected = true
+                log.requestErrors[id] = error.code
+            case .requestOK(let id, let ok):
+                log.requestOKs[id] = ok
             case .object(let o) where o.status == .normal:
                 log.objects.append(Received(group: o.groupID, object: o.objectID, subgroup: o.subgroupID, priority: o.publisherPriority,
                                             size: o.payload.count))

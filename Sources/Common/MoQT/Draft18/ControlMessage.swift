@@ -108,7 +108,7 @@ extension Draft18 {
         /// Throws `DecodeError.needMoreData` without moving until the whole message is there. An
         /// unknown type, or a payload whose fields do not exactly fill Length, is PROTOCOL_VIOLATION;
         /// other failures carry the code the draft assigns.
-        public static func decode(from r: inout ByteReader, options: DecodeOptions = .lenient) throws -> ControlMessage {
+        public static func decode(from r: inout ByteReader, options: DecodeOptions = .standard) throws -> ControlMessage {
             var c = r
             let type = try c.readVI64()
             guard isKnown(type) else {
@@ -136,7 +136,7 @@ extension Draft18 {
         ]
 
         /// Parses a payload of message `type` that fills `r`.
-        public static func decodePayload(type: UInt64, _ r: inout ByteReader, options: DecodeOptions = .lenient) throws -> ControlMessage {
+        public static func decodePayload(type: UInt64, _ r: inout ByteReader, options: DecodeOptions = .standard) throws -> ControlMessage {
             switch type {
             case Setup.messageType: return .setup(try Setup.decodePayload(&r, options: options))
             case GoAway.messageType: return .goAway(try GoAway.decodePayload(&r, options: options))

@@ -11,7 +11,7 @@ extension Draft18 {
         public var options: DecodeOptions
 
         /// An empty parser.
-        public init(options: DecodeOptions = .lenient) { self.options = options }
+        public init(options: DecodeOptions = .standard) { self.options = options }
 
         /// Bytes received but not yet consumed as messages.
         public var bufferedByteCount: Int { buffer.count - start }

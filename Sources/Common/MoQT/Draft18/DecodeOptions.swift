@@ -1,23 +1,44 @@
 extension Draft18 {
     /// Knobs for how strictly received control messages are checked.
+    ///
+    /// The default (`standard`) enforces §10.2.1: a known parameter the draft does not list for
+    /// the message carrying it is PROTOCOL_VIOLATION, except the few out-of-scope parameters
+    /// deployed draft-18 peers are known to send (`deployedScopeDeviations`), which are decoded
+    /// and otherwise ignored. Unknown parameter types, forbidden repeats and invalid values are
+    /// rejected in every mode.
     public struct DecodeOptions: Hashable, Sendable {
         /// Reject a known parameter that the draft does not list for the message carrying it
-        /// (§10.2.1 says PROTOCOL_VIOLATION). Off by default: deployed peers send e.g.
-        /// GROUP_ORDER in SUBSCRIBE_OK, and such a parameter is harmless to ignore. Unknown
-        /// parameter types, forbidden repeats and invalid values are rejected either way.
+        /// (§10.2.1 says PROTOCOL_VIOLATION).
         public var enforceParameterScope: Bool
+        /// With `enforceParameterScope`, still accept the out-of-scope parameters listed in
+        /// `deployedScopeDeviations`.
+        public var tolerateDeployedDeviations: Bool
 
-        /// Options; lenient parameter scope by default.
-        public init(enforceParameterScope: Bool = false) { self.enforceParameterScope = enforceParameterScope }
+        /// Options; draft scope with the deployed deviations tolerated by default.
+        public init(enforceParameterScope: Bool = true, tolerateDeployedDeviations: Bool = true) {
+            self.enforceParameterScope = enforceParameterScope
+            self.tolerateDeployedDeviations = tolerateDeployedDeviations
+        }
 
-        /// The default (lenient scope).
-        public static let lenient = DecodeOptions()
-        /// Every rule of the draft enforced.
-        public static let strict = DecodeOptions(enforceParameterScope: true)
+        /// The default: draft scope, plus `deployedScopeDeviations`.
+        public static let standard = DecodeOptions()
+        /// Any known parameter accepted in any message.
+        public static let lenient = DecodeOptions(enforceParameterScope: false)
+        /// Every rule of the draft enforced, no deviation tolerated.
+        public static let strict = DecodeOptions(enforceParameterScope: true, tolerateDeployedDeviations: false)
 
-        /// The parameter types accepted for a message whose draft-listed set is `listed`.
-        func scope(_ listed: Set<ParameterType>) -> Set<ParameterType> {
-            enforceParameterScope ? listed : Set(ParameterType.allCases)
+        /// Out-of-scope parameters deployed draft-18 peers send, by message type: GROUP_ORDER in
+        /// SUBSCRIBE_OK (moq-dev / moq-rs 0.5 answers every SUBSCRIBE with it; §10.2.8 lists it
+        /// for SUBSCRIBE, FETCH and REQUEST_OK only).
+        public static let deployedScopeDeviations: [UInt64: Set<ParameterType>] = [
+            SubscribeOK.messageType: [.groupOrder],
+        ]
+
+        /// The parameter types accepted in a message of `messageType` whose draft-listed set is `listed`.
+        func scope(_ listed: Set<ParameterType>, messageType: UInt64) -> Set<ParameterType> {
+            guard enforceParameterScope else { return Set(ParameterType.allCases) }
+            guard tolerateDeployedDeviations, let extra = Self.deployedScopeDeviations[messageType] else { return listed }
+            return listed.union(extra)
         }
     }
 }

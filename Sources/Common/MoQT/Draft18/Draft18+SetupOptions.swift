@@ -13,8 +13,9 @@ extension Draft18 {
     }
 
     /// Interprets SETUP's Key-Value-Pairs: known options may not repeat (except tokens,
-    /// PROTOCOL_VIOLATION); PATH / AUTHORITY that are not UTF-8 are MALFORMED_PATH /
-    /// MALFORMED_AUTHORITY; unknown options are kept.
+    /// PROTOCOL_VIOLATION); a PATH that is not UTF-8 or not a path-abempty (plus an optional
+    /// "?" query), or an AUTHORITY that is not UTF-8 or not an RFC 3986 authority, is
+    /// MALFORMED_PATH / MALFORMED_AUTHORITY (§10.3.1); unknown options are kept.
     static func setupOptions(from pairs: [KeyValuePair]) throws -> SetupOptions {
         var o = SetupOptions()
         var seen = Set<UInt64>()
@@ -29,9 +30,11 @@ extension Draft18 {
             switch (type, pair.value) {
             case (.path, .bytes(let b)):
                 guard let s = String(validatingUTF8Bytes: b) else { throw MoQTError(.malformedPath, "PATH is not UTF-8") }
+                guard isValidSetupPath(s) else { throw MoQTError(.malformedPath, "PATH is not a path-abempty [\"?\" query]") }
                 o.path = s
             case (.authority, .bytes(let b)):
                 guard let s = String(validatingUTF8Bytes: b) else { throw MoQTError(.malformedAuthority, "AUTHORITY is not UTF-8") }
+                guard isValidAuthority(s) else { throw MoQTError(.malformedAuthority, "AUTHORITY is not an RFC 3986 authority") }
                 o.authority = s
             case (.implementation, .bytes(let b)):
                 o.implementation = try utf8String(b, "MOQT_IMPLEMENTATION")

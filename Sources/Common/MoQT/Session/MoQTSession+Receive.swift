@@ -181,6 +181,17 @@ extension MoQTSession {
             if role == .client && (s.options.path != nil || s.options.authority != nil) {
                 throw MoQTError.protocolViolation("server sent PATH or AUTHORITY")
             }
+            if role == .server {
+                // §10.2.2: a server receiving Alias Type DELETE or USE_ALIAS in SETUP closes the session.
+                for t in s.options.authorizationTokens {
+                    switch t {
+                    case .delete, .useAlias:
+                        throw MoQTError.protocolViolation("AUTHORIZATION TOKEN with Alias Type \(t.aliasType == 0 ? "DELETE" : "USE_ALIAS") in SETUP")
+                    case .register, .useValue:
+                        break
+                    }
+                }
+            }
             peerSetupOptions = s.options
             setupDeadline = nil
             if state == .setupSent {
@@ -194,6 +205,11 @@ extension MoQTSession {
             guard peerSetupOptions != nil else { throw MoQTError.protocolViolation("GOAWAY before SETUP") }
             guard receivedGoAway == nil else { throw MoQTError.protocolViolation("second GOAWAY") }
             if role == .server && !g.newSessionURI.isEmpty { throw MoQTError.protocolViolation("client GOAWAY with a URI") }
+            // §10.4: the Request ID is the smallest of the receiver's own request IDs the sender
+            // did not process, so it has the receiver's parity.
+            if let id = g.requestID, id % 2 != nextLocalRequestID % 2 {
+                throw MoQTError(.invalidRequestID, "GOAWAY request ID \(id) has the sender's parity")
+            }
             receivedGoAway = g
             emit(.goAway(g))
         default:
@@ -250,11 +266,10 @@ extension MoQTSession {
                         u.parked = true
                         return
                     }
-                    if retiredAliases.contains(h.trackAlias) || cancelledBeforeAlias > 0 {
-                        discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
-                        return
-                    }
-                    throw MoQTError.protocolViolation("subgroup stream for unknown track alias \(h.trackAlias)")
+                    // Late data of an ended subscription, or a track alias nobody established
+                    // (§11.4.2: the receiver MAY abandon the stream): STOP_SENDING, the session goes on.
+                    discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
+                    return
                 }
                 u.kind = .subgroup(requestID: requestID, header: h)
                 noteSubgroupOpened(requestID)
@@ -360,11 +375,8 @@ extension MoQTSession {
                 noteSubgroupOpened(requestID)
                 try pumpIncoming(id)
             } else if !hasPendingLocalSubscribe {
-                if retiredAliases.contains(h.trackAlias) || cancelledBeforeAlias > 0 {
-                    discardIncoming(id, code: StreamResetCode.cancelled.rawValue)
-                } else {
-                    throw MoQTError.protocolViolation("subgroup stream for unknown track alias \(h.trackAlias)")
-                }
+                // No SUBSCRIBE of ours established this alias: abandoned (§11.4.2).
+                discardIncoming(id, code: StreamResetCode.cancelled.rawValue)
             }
         }
     }

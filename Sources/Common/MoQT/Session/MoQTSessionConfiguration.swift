@@ -23,7 +23,7 @@ public struct MoQTSessionConfiguration: Hashable, Sendable {
 
     /// A configuration; `implementation` goes into MOQT_IMPLEMENTATION.
     public init(setupOptions: SetupOptions = SetupOptions(implementation: "moq-fastrelay"),
-                decodeOptions: Draft18.DecodeOptions = .lenient, firstTrackAlias: UInt64 = 1) {
+                decodeOptions: Draft18.DecodeOptions = .standard, firstTrackAlias: UInt64 = 1) {
         self.setupOptions = setupOptions
         self.decodeOptions = decodeOptions
         self.firstTrackAlias = firstTrackAlias

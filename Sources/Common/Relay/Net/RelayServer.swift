@@ -39,6 +39,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     var upstreamNamespaces: Set<TrackNamespace> = []
     /// Upstream FETCHes: (session, request ID) → the downstream FETCH they help answer.
     private var upstreamFetches: [UpstreamKey: RelayFetch] = [:]
+    /// TRACK_STATUS requests forwarded upstream, to the downstream request each answers.
+    private var upstreamTrackStatus: [UpstreamKey: (connection: MoQTConnection, requestID: UInt64)] = [:]
     var aliases: [ObjectIdentifier: AliasAllocator] = [:]
     /// Open sessions that have had a subscription accepted.
     private var subscriberSessions: Set<ObjectIdentifier> = []
@@ -137,7 +139,15 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         case .subscribeTracksRequested(let requestID, let request):
             handleSubscribeTracks(connection, requestID, request)
         case .requestOK(let requestID, let ok):
+            if let d = upstreamTrackStatus.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) {
+                var parameters = MessageParameters()
+                parameters.largestObject = ok.parameters.largestObject
+                try? d.connection.performOnLoop { try $0.accept(d.requestID, parameters: parameters, trackProperties: ok.trackProperties) }
+                return
+            }
             offerAnswered(connection, requestID, ok)
+        case .trackStatusRequested(let requestID, let status):
+            handleTrackStatus(connection, requestID, status)
         case .requestUpdated(let requestID, let update):
             handleRequestUpdate(connection, requestID, update)
         case .namespace(let requestID, let suffix) where connection === upstreamRelay:
@@ -174,11 +184,16 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             } else {
                 removeDownstream(connection, requestID)
             }
-        case .subscribeOK(let requestID, let alias, _):
+        case .subscribeOK(let requestID, let alias, let ok):
             if let track = upstreamRequests[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] {
+                track.upstreamLargest = ok.parameters.largestObject
                 upstreamEstablished(track, alias: alias)
             }
         case .requestError(let requestID, let error):
+            if let d = upstreamTrackStatus.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) {
+                try? d.connection.performOnLoop { try $0.reject(d.requestID, code: error.code, reason: error.reason) }
+                return
+            }
             upstreamFetchEnded(connection, requestID)
             if let track = offered.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) {
                 withdrawOffer(track, connection, requestID)
@@ -693,6 +708,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if let old = tracks[publish.track] { finishTrack(old, code: .goingAway, reason: "track published anew") }
         let track = RelayTrack(name: publish.track, upstream: connection, upstreamRequestID: requestID, cache: cacheConfiguration)
         track.upstreamAlias = publish.trackAlias
+        track.upstreamLargest = publish.parameters.largestObject
         track.isEstablished = true
         track.published = true
         tracks[publish.track] = track
@@ -765,6 +781,17 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             }
         }
         let track = tracks[name]
+        if case .standalone = fetch.range, let track, track.isEstablished {
+            // §10.12.3: no object published yet, or a start beyond the Largest Object, is INVALID_RANGE.
+            guard let largest = track.largestKnown else {
+                try? connection.session.reject(requestID, code: .invalidRange, reason: "no object published in the track yet")
+                return
+            }
+            guard span.start <= largest else {
+                try? connection.session.reject(requestID, code: .invalidRange, reason: "start \(span.start) is beyond the largest object \(largest)")
+                return
+            }
+        }
         var cache = track?.cache ?? TrackCache(configuration: cacheConfiguration)
         let answer = cache.fetch(span, order: order)
         if let track { track.cache = cache } else { retiredCache.misses += 1 }  // nothing of the track here
@@ -801,6 +828,37 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 return
             }
             answerFetch(f)
+        }
+    }
+
+    // MARK: TRACK_STATUS
+
+    /// Answers TRACK_STATUS (§10.14) as a SUBSCRIBE would be: REQUEST_OK with LARGEST_OBJECT for a
+    /// track relayed here; forwarded to the publisher of its namespace (its answer passed on, or
+    /// TIMEOUT if none comes); DOES_NOT_EXIST when nobody publishes the namespace.
+    private func handleTrackStatus(_ connection: MoQTConnection, _ requestID: UInt64, _ status: Draft18.TrackStatus) {
+        let name = status.track
+        log?("moq-relay: TRACK_STATUS \(name) request \(requestID)")
+        if let track = tracks[name], track.isEstablished {
+            var parameters = MessageParameters()
+            parameters.largestObject = track.largestKnown
+            try? connection.session.accept(requestID, parameters: parameters)
+            return
+        }
+        guard let upstream = route(name.namespace), upstream !== connection else {
+            try? connection.session.reject(requestID, code: .doesNotExist, reason: "no publisher for namespace \(name.namespace)")
+            return
+        }
+        do {
+            let id = try upstream.performOnLoop { try $0.trackStatus(name) }
+            let key = UpstreamKey(connection: ObjectIdentifier(upstream), requestID: id)
+            upstreamTrackStatus[key] = (connection, requestID)
+            eventLoop.scheduleTask(in: Self.upstreamFetchTimeout) { [weak self] in
+                guard let self, let d = self.upstreamTrackStatus.removeValue(forKey: key) else { return }
+                try? d.connection.performOnLoop { try $0.reject(d.requestID, code: .timeout, reason: "no TRACK_STATUS answer from upstream") }
+            }
+        } catch {
+            try? connection.session.reject(requestID, code: .internalError, reason: "upstream TRACK_STATUS failed: \(error)")
         }
     }
 

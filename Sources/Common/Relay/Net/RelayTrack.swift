@@ -9,6 +9,16 @@ final class RelayTrack {
     let upstreamRequestID: UInt64
     /// The upstream track alias, once SUBSCRIBE_OK arrived.
     var upstreamAlias: UInt64?
+    /// LARGEST_OBJECT of the upstream SUBSCRIBE_OK (or PUBLISH), if it sent one.
+    var upstreamLargest: Location?
+    /// The largest location known here: the upstream's LARGEST_OBJECT or the latest cached
+    /// object, whichever is larger (what LARGEST_OBJECT and FETCH ranges are judged by).
+    var largestKnown: Location? {
+        switch (upstreamLargest, cache.largestLocation) {
+        case let (a?, b?): return max(a, b)
+        case let (a, b): return a ?? b
+        }
+    }
     var isEstablished = false
     /// True for a track the publisher pushed with PUBLISH: it stays while the publisher sends it,
     /// with or without subscribers.

@@ -13,8 +13,8 @@ public protocol Draft18Message: Hashable, Sendable {
 }
 
 extension Draft18Message {
-    /// Parses a whole payload with the default (lenient) options.
-    public static func decodePayload(_ r: inout ByteReader) throws -> Self { try decodePayload(&r, options: .lenient) }
+    /// Parses a whole payload with the default (`standard`) options.
+    public static func decodePayload(_ r: inout ByteReader) throws -> Self { try decodePayload(&r, options: .standard) }
 
     /// The framed message: Type (vi64), Length (16), payload.
     public func encoded() -> [UInt8] {

@@ -58,7 +58,7 @@ extension Draft18 {
             case 0x3: range = .absoluteJoining(requestID: try r.readVI64(), startGroup: try r.readVI64())
             default: throw MoQTError.protocolViolation("invalid fetch type \(type)")
             }
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "FETCH")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "FETCH")
             try Draft18.expectEnd(r, "FETCH")
             return Fetch(requestID: id, range: range, parameters: params)
         }

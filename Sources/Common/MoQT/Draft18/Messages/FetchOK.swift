@@ -35,7 +35,7 @@ extension Draft18 {
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> FetchOK {
             let eot = try Draft18.readFlag(&r, "End Of Track")
             let end = try Draft18.readLocation(&r)
-            let params = try Draft18.readParameters(&r, allowed: options.scope([]), message: "FETCH_OK")
+            let params = try Draft18.readParameters(&r, allowed: options.scope([], messageType: messageType), message: "FETCH_OK")
             return FetchOK(endOfTrack: eot, endLocation: end, parameters: params, trackProperties: try Draft18.readTrackProperties(&r))
         }
     }

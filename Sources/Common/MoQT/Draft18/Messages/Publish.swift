@@ -43,7 +43,7 @@ extension Draft18 {
             let id = try r.readVI64()
             let track = try Draft18.readFullTrackName(&r)
             let alias = try r.readVI64()
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "PUBLISH")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "PUBLISH")
             return Publish(requestID: id, track: track, trackAlias: alias, parameters: params,
                            trackProperties: try Draft18.readTrackProperties(&r))
         }

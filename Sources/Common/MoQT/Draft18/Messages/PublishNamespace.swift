@@ -32,7 +32,7 @@ extension Draft18 {
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> PublishNamespace {
             let id = try r.readVI64()
             let ns = try Draft18.readNamespace(&r)
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "PUBLISH_NAMESPACE")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "PUBLISH_NAMESPACE")
             try Draft18.expectEnd(r, "PUBLISH_NAMESPACE")
             return PublishNamespace(requestID: id, namespace: ns, parameters: params)
         }

@@ -35,7 +35,7 @@ extension Draft18 {
 
         /// Parses the payload; Track Properties fill the rest.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> RequestOK {
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "REQUEST_OK")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "REQUEST_OK")
             return RequestOK(parameters: params, trackProperties: try Draft18.readTrackProperties(&r))
         }
     }

@@ -30,7 +30,7 @@ extension Draft18 {
         /// Parses the payload.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> RequestUpdate {
             let id = try r.readVI64()
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "REQUEST_UPDATE")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "REQUEST_UPDATE")
             try Draft18.expectEnd(r, "REQUEST_UPDATE")
             return RequestUpdate(requestID: id, parameters: params)
         }

@@ -35,7 +35,7 @@ extension Draft18 {
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> Subscribe {
             let id = try r.readVI64()
             let track = try Draft18.readFullTrackName(&r)
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "SUBSCRIBE")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "SUBSCRIBE")
             try Draft18.expectEnd(r, "SUBSCRIBE")
             return Subscribe(requestID: id, track: track, parameters: params)
         }

@@ -33,7 +33,7 @@ extension Draft18 {
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> SubscribeNamespace {
             let id = try r.readVI64()
             let ns = try Draft18.readNamespace(&r)
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "SUBSCRIBE_NAMESPACE")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "SUBSCRIBE_NAMESPACE")
             try Draft18.expectEnd(r, "SUBSCRIBE_NAMESPACE")
             return SubscribeNamespace(requestID: id, prefix: ns, parameters: params)
         }

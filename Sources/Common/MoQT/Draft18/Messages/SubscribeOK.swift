@@ -31,7 +31,7 @@ extension Draft18 {
         /// Parses the payload; Track Properties fill the rest.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> SubscribeOK {
             let alias = try r.readVI64()
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "SUBSCRIBE_OK")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "SUBSCRIBE_OK")
             return SubscribeOK(trackAlias: alias, parameters: params, trackProperties: try Draft18.readTrackProperties(&r))
         }
     }

@@ -32,7 +32,7 @@ extension Draft18 {
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> TrackStatus {
             let id = try r.readVI64()
             let track = try Draft18.readFullTrackName(&r)
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters), message: "TRACK_STATUS")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "TRACK_STATUS")
             try Draft18.expectEnd(r, "TRACK_STATUS")
             return TrackStatus(requestID: id, track: track, parameters: params)
         }
