@@ -35,6 +35,7 @@ enum FuzzMoQTData {
         fuzzCheckEqual(streamedChunked, streamed, "streamed-payload parse at once vs in \(chunk)-byte chunks")
         fuzzCheckEqual(streamed, whole, "streamed-payload vs whole-object parse")
         if whole.error == nil { reencode(whole, order: order) }
+        limited(stream, chunk: chunk, order: order, unlimited: whole)
         if case .subgroupHeader(let h)? = whole.events.first {
             fuzzCheckEqual(Draft18.SubgroupHeader.trackAliasRange(in: stream).map { vi64(stream, $0) }, h.trackAlias, "track alias at trackAliasRange")
         }
@@ -42,6 +43,32 @@ enum FuzzMoQTData {
             fuzzCheckEqual(bytes, stream, "buffered bytes of a control stream")
         }
         datagram(stream)
+    }
+
+    /// With a 16-byte object limit the parser gives the same events as without, up to the first
+    /// object larger than that, which throws `ObjectTooLarge` (naming it) instead of being buffered.
+    static func limited(_ stream: [UInt8], chunk: Int, order: GroupOrder, unlimited: Outcome) {
+        var parser = Draft18.DataStreamParser(groupOrderForFetch: { _ in order })
+        parser.maxObjectPayload = 16
+        var events: [Event] = []
+        do {
+            for piece in FuzzBytes.chunks(stream, size: chunk) {
+                parser.append(piece)
+                while let e = try parser.next() { events.append(e) }
+            }
+        } catch let tooLarge as Draft18.ObjectTooLarge {
+            fuzzCheck(tooLarge.payloadLength > 16, "ObjectTooLarge for \(tooLarge.payloadLength) bytes")
+        } catch is MoQTError {
+        } catch {
+            fuzzCheck(false, "limited parser threw \(type(of: error)): \(error)")
+        }
+        func content(_ list: [Event]) -> [Event] { list.filter { if case .padding = $0 { return false } else { return true } } }
+        let got = content(events), all = content(unlimited.events)
+        fuzzCheck(got.count <= all.count && Array(all.prefix(got.count)) == got, "the limited parse is a prefix of the unlimited one")
+        for e in events {
+            if case .subgroupObject(let o) = e { fuzzCheck(o.payload.count <= 16, "object of \(o.payload.count) bytes passed a 16-byte limit") }
+            if case .fetchItem(.object(let o)) = e { fuzzCheck(o.payload.count <= 16, "fetch object of \(o.payload.count) bytes passed a 16-byte limit") }
+        }
     }
 
     static func vi64(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64? {

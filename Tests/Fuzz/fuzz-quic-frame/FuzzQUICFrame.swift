@@ -11,7 +11,26 @@ import Wire
 enum FuzzQUICFrame {
     static let levels: [EncryptionLevel] = [.initial, .zeroRTT, .handshake, .oneRTT]
 
+    /// The TLS handshake message framing a connection follows on CRYPTO data: the same verdict
+    /// whether the bytes come at once or in pieces of any size.
+    static func framing(_ input: [UInt8]) {
+        let limit = 64 + Int(input.first ?? 0)
+        var whole = HandshakeMessageFraming()
+        let verdict = whole.consume(input, limit: limit)
+        for size in [1, 3, 7] {
+            var pieces = HandshakeMessageFraming()
+            var found: Int?
+            for chunk in FuzzBytes.chunks(input, size: size) where found == nil {
+                found = pieces.consume(Array(chunk), limit: limit)
+            }
+            fuzzCheckEqual(found, verdict, "framing verdict in \(size)-byte pieces")
+            if verdict == nil { fuzzCheckEqual(pieces, whole, "framing state in \(size)-byte pieces") }
+        }
+        if let v = verdict { fuzzCheck(v > limit, "refused a \(v)-byte message under a \(limit)-byte limit") }
+    }
+
     static func run(_ input: [UInt8]) {
+        framing(input)
         let frames: [Frame]
         do {
             frames = try Frame.decodeAll(input)
