@@ -552,6 +552,16 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	if (after < reserve) {
 		__sync_fetch_and_add(&sh->budget, size);
 		__u8 reason = after >= 0 ? FP_REASON_PRIORITY : FP_REASON_BUDGET;
+		/* Without a loss in the last round trips the shortfall is transient (user space's view of the
+		 * window lags the ACKs, or a keyframe burst outran it): hand the stream to user space, whose
+		 * congestion controller sends the rest as the window opens. Dropping, lowest priority
+		 * first, is the answer to real congestion only. */
+		if (bpf_ktime_get_ns() >= sh->congested_until_ns) {
+			count(FP_CNT_SHORTFALL_HANDOFF);
+			shared_add(&sh->shortfall_handoffs, 1);
+			handoff(sub_id, sub, s, sh, &key, ss, reason);
+			return 0;
+		}
 		count(after >= 0 ? FP_CNT_DROP_PRIORITY : FP_CNT_DROP_BUDGET);
 		shared_add(after >= 0 ? &sh->dropped_priority : &sh->dropped_budget, 1);
 		struct fp_sub_stream fresh = {};

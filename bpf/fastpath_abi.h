@@ -20,7 +20,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever a struct below changes; the loader refuses an object with another version. */
-#define FP_ABI_VERSION 1
+#define FP_ABI_VERSION 2
 
 /* ---- wire constants ------------------------------------------------------------------------- */
 #define FP_MAX_CID_LEN          20   /* RFC 9000: connection IDs are at most 20 bytes */
@@ -181,7 +181,11 @@ struct fp_shared {
 	__u64 dropped_budget;
 	__u64 handoffs;               /* streams left to user space (flow control, encoding) */
 	__u64 unreported;             /* decisions whose ring-buffer record could not be reserved */
-	__u64 _reserved[5];           /* 128 bytes: two cache lines per subscriber */
+	__u64 congested_until_ns;     /* bpf_ktime_get_ns before which a budget shortfall is real
+	                               * congestion (user space sets it on loss): drop by priority;
+	                               * after it a shortfall is transient: hand the stream to user space */
+	__u64 shortfall_handoffs;     /* streams handed to user space on a transient budget shortfall */
+	__u64 _reserved[3];           /* 128 bytes: two cache lines per subscriber */
 };
 
 /* ---- fp_sub_streams: HASH {subscriber, upstream, upstream stream} -> subscriber stream state --- */
@@ -238,6 +242,7 @@ enum fp_counter {
 	FP_CNT_CLONE_FAILED,          /* bpf_clone_redirect errors */
 	FP_CNT_LEARNED,               /* subscriber packets seen by fp_subscriber_ingress */
 	FP_CNT_SUB_MISMATCH,          /* subscriber not usable (inactive, family or CID length) */
+	FP_CNT_SHORTFALL_HANDOFF,     /* streams handed to user space: budget short but no recent loss */
 	FP_CNT__MAX
 };
 
@@ -250,8 +255,8 @@ enum fp_record_kind {
 
 enum fp_record_reason {
 	FP_REASON_NONE = 0,
-	FP_REASON_PRIORITY = 1,      /* dropped: budget above zero but below this priority's reserve */
-	FP_REASON_BUDGET = 2,        /* dropped: budget exhausted */
+	FP_REASON_PRIORITY = 1,      /* dropped (handoff when not congested): budget above zero but below this priority's reserve */
+	FP_REASON_BUDGET = 2,        /* dropped (handoff when not congested): budget exhausted */
 	FP_REASON_STREAM_CREDIT = 3, /* handoff: MAX_STREAM_DATA would be exceeded */
 	FP_REASON_CONN_CREDIT = 4,   /* handoff: MAX_DATA would be exceeded */
 	FP_REASON_STREAMS_CREDIT = 5,/* handoff: MAX_STREAMS exhausted, stream not opened */

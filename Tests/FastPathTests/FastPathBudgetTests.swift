@@ -54,6 +54,49 @@ final class FastPathBudgetTests: XCTestCase {
         XCTAssertEqual(try fixture.object.counters().droppedByBudget, 1)
     }
 
+    /// Without a recent loss a shortfall is transient (user space's view of the window lags the
+    /// ACKs): the stream goes to user space from the packet that did not fit, nothing is dropped,
+    /// and later packets of it stay with user space; other streams keep the fast path.
+    func testATransientShortfallHandsTheStreamToUserSpaceInsteadOfDroppingIt() throws {
+        try fixture.addSubscriber(try fixture.subscriber(0), id: 0, budget: 10_000, congested: false)
+        _ = try fixture.run(fixture.mediaPacket(offset: 0, priority: 2).frame)
+        fixture.shared.addBudget(0, -9_900)  // the window looks full for a moment
+        _ = try fixture.run(fixture.mediaPacket(offset: 206, priority: 2).frame)
+        fixture.shared.addBudget(0, 1_000_000)  // the ACKs arrive
+        _ = try fixture.run(fixture.mediaPacket(offset: 412, priority: 2).frame)
+        _ = try fixture.run(fixture.mediaPacket(streamID: 6, offset: 0, priority: 5).frame)
+        let records = try fixture.reader.drain()
+        XCTAssertEqual(records.map(\.kind), [.sent, .handoff, .sent])
+        XCTAssertEqual(records[1].reason, UInt8(FP_REASON_BUDGET.rawValue))
+        XCTAssertTrue(records[1].streamOpen)
+        XCTAssertEqual(records[1].streamID, 3)
+        XCTAssertEqual(records[1].finalSize, 206, "user space sends from the packet that did not fit")
+        XCTAssertEqual(records[2].upstreamStreamID, 6, "another stream still takes the fast path")
+        let state = try XCTUnwrap(try fixture.object.subscriberStream(subscriberID: 0, upstreamID: 0, streamID: FastPathFixture.mediaStream))
+        XCTAssertEqual(state.flags & FP_SS_DROPPED.rawValue, 0, "not dropped")
+        XCTAssertNotEqual(state.flags & FP_SS_HANDOFF.rawValue, 0)
+        let counters = try fixture.object.counters()
+        XCTAssertEqual(counters.droppedByBudget + counters.droppedByPriority, 0)
+        XCTAssertEqual(counters.shortfallHandoffs, 1)
+        XCTAssertEqual(fixture.shared.snapshot(0).shortfall_handoffs, 1)
+    }
+
+    /// The priority reserve too: without congestion, a low-priority stream short of its reserve is
+    /// handed over, not dropped; once the path is congested the same shortfall drops.
+    func testPriorityReserveDropsOnlyUnderCongestion() throws {
+        try fixture.addSubscriber(try fixture.subscriber(0), id: 0, budget: 3000, congested: false)
+        _ = try fixture.run(fixture.mediaPacket(streamID: 6, offset: 0, priority: 5).frame)
+        fixture.shared.setCongestedUntil(0, .max)
+        _ = try fixture.run(fixture.mediaPacket(streamID: 10, offset: 0, priority: 5).frame)
+        // Congestion over (its deadline passed): handoff again.
+        fixture.shared.setCongestedUntil(0, 1)
+        _ = try fixture.run(fixture.mediaPacket(streamID: 14, offset: 0, priority: 5).frame)
+        let records = try fixture.reader.drain()
+        XCTAssertEqual(records.map(\.kind), [.handoff, .dropped, .handoff])
+        XCTAssertEqual(records.map(\.reason), [UInt8(FP_REASON_PRIORITY.rawValue), UInt8(FP_REASON_PRIORITY.rawValue), UInt8(FP_REASON_PRIORITY.rawValue)])
+        XCTAssertEqual(records.map(\.upstreamStreamID), [6, 10, 14])
+    }
+
     func testDropAfterTheStreamOpenedReportsTheResetFinalSize() throws {
         try fixture.addSubscriber(try fixture.subscriber(0), id: 0, budget: 10_000)
         _ = try fixture.run(fixture.mediaPacket(offset: 0, priority: 2).frame)

@@ -30,6 +30,8 @@ public struct FastPathCounters: Sendable, Equatable {
     public var flowBlocked: UInt64 { self[FP_CNT_FLOW_BLOCKED] }
     /// Upstream packets the kernel does not handle.
     public var ineligible: UInt64 { self[FP_CNT_INELIGIBLE] }
+    /// Streams handed to user space on a budget shortfall without recent loss.
+    public var shortfallHandoffs: UInt64 { self[FP_CNT_SHORTFALL_HANDOFF] }
     /// Failed ring-buffer reservations.
     public var ringBufferFull: UInt64 { self[FP_CNT_RINGBUF_FULL] }
     /// Failed map insertions.
@@ -39,7 +41,7 @@ public struct FastPathCounters: Sendable, Equatable {
     public var byName: [String: UInt64] {
         let names = ["seen", "passed", "media", "forwarded", "drop_priority", "drop_budget", "flow_blocked", "skip_dropped",
                      "skip_midstream", "handoff", "ineligible", "foreign", "gso", "ringbuf_full", "map_full", "clone_failed",
-                     "learned", "sub_mismatch"]
+                     "learned", "sub_mismatch", "shortfall_handoff"]
         var result: [String: UInt64] = [:]
         for (i, v) in values.enumerated() { result[i < names.count ? names[i] : "counter_\(i)"] = v }
         return result

@@ -50,6 +50,13 @@ public final class FastPathSharedMemory {
         _ = fp_atomic_fetch_add_s64(&slot(id).pointee.budget, delta)
     }
 
+    /// Until `nanoseconds` (CLOCK_MONOTONIC, as bpf_ktime_get_ns) a budget shortfall of subscriber
+    /// `id` is real congestion and the kernel drops by priority; afterwards it hands the stream to
+    /// user space instead. Set on loss.
+    public func setCongestedUntil(_ id: UInt32, _ nanoseconds: UInt64) {
+        fp_atomic_store_u64(&slot(id).pointee.congested_until_ns, nanoseconds)
+    }
+
     /// Adds connection flow-control credit (MAX_DATA increase, or negative for data user space sent).
     public func addConnectionCredit(_ id: UInt32, _ delta: Int64) {
         _ = fp_atomic_fetch_add_s64(&slot(id).pointee.conn_credit, delta)
@@ -87,6 +94,8 @@ public final class FastPathSharedMemory {
         copy.dropped_budget = fp_atomic_load_u64(&s.pointee.dropped_budget)
         copy.handoffs = fp_atomic_load_u64(&s.pointee.handoffs)
         copy.unreported = fp_atomic_load_u64(&s.pointee.unreported)
+        copy.congested_until_ns = fp_atomic_load_u64(&s.pointee.congested_until_ns)
+        copy.shortfall_handoffs = fp_atomic_load_u64(&s.pointee.shortfall_handoffs)
         return copy
     }
 }

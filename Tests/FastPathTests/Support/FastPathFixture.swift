@@ -65,12 +65,16 @@ final class FastPathFixture {
         return s
     }
 
-    /// Registers subscriber `id` with generous budget and credit unless told otherwise.
+    /// Registers subscriber `id` with generous budget and credit unless told otherwise. `congested`
+    /// (the default) marks its path as losing packets, so a budget shortfall drops; without it a
+    /// shortfall hands the stream to user space.
     func addSubscriber(_ s: FastPathSubscriber, id: UInt32, nextPacketNumber: UInt64 = 0, nextUniStream: UInt64 = 0,
-                       budget: Int64 = 1 << 30, connectionCredit: Int64 = 1 << 30, streamsCredit: Int64 = 100) throws {
+                       budget: Int64 = 1 << 30, connectionCredit: Int64 = 1 << 30, streamsCredit: Int64 = 100,
+                       congested: Bool = true) throws {
         try object.setSubscriber(id, s)
         shared.reset(id, nextPacketNumber: nextPacketNumber, nextUniStream: nextUniStream, budget: budget,
                      connectionCredit: connectionCredit, streamsCredit: streamsCredit)
+        if congested { shared.setCongestedUntil(id, .max) }
     }
 
     /// Puts the standard track (upstream alias 5) on the fast path for `subscribers`.

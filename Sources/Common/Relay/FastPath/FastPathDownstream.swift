@@ -41,6 +41,8 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     var kernelNewBytes: UInt64 = 0
     var lastPeerMaxData: UInt64 = 0
     var lastPeerMaxStreamsUni: UInt64 = 0
+    /// Packets the connection had declared lost at the last budget sync.
+    var lossesSeen = 0
 
     // Counters.
     var kernelPackets: UInt64 = 0

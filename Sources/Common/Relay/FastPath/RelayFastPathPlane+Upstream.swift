@@ -65,6 +65,11 @@ extension RelayFastPathPlane {
     /// burst: until the connection's first loss the allowance is `burstAllowance`; after it, at most
     /// four windows, so a squeezed path's budget follows its shrinking window and the kernel drops
     /// the least important data first.
+    /// How long a loss marks a subscriber's path congested: this many smoothed RTTs, at least
+    /// `congestedHoldMinimumNanoseconds`.
+    var congestedHoldRTTs: UInt64 { 4 }
+    var congestedHoldMinimumNanoseconds: UInt64 { 50_000_000 }
+
     func syncBudget(_ d: FastPathDownstream) {
         let cwnd = d.core.congestionWindow
         let allowance = d.core.stats.packetsLost == 0 ? burstAllowance : min(burstAllowance, 4 * cwnd)
@@ -73,6 +78,15 @@ extension RelayFastPathPlane {
         d.budgetTarget = target
         d.budgetRefund = 0
         if delta != 0 { shared.addBudget(d.id, delta) }
+        // A loss makes the next few round trips congested: the kernel then meets a shortfall by
+        // dropping the least important data; otherwise a shortfall is transient (this sync lags the
+        // ACKs) and it hands the stream to the congestion-controlled user-space sender instead.
+        let lost = d.core.stats.packetsLost
+        if lost > d.lossesSeen {
+            d.lossesSeen = lost
+            let hold = max(congestedHoldRTTs * d.core.smoothedRTT.nanoseconds, congestedHoldMinimumNanoseconds)
+            shared.setCongestedUntil(d.id, MonotonicClock.now().nanoseconds &+ hold)
+        }
     }
 
     /// MAX_DATA credit: the kernel subtracts new bytes it sends; user space subtracts bytes the
