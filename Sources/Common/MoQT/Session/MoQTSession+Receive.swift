@@ -192,11 +192,13 @@ extension MoQTSession {
                     }
                 }
             }
-            peerSetupOptions = s.options
+            var options = s.options
+            options.authorizationTokens = peerTokens.resolveSetup(s.options.authorizationTokens)
+            peerSetupOptions = options
             setupDeadline = nil
             if state == .setupSent {
                 state = .ready
-                emit(.ready(peerOptions: s.options))
+                emit(.ready(peerOptions: options))
             }
             // Streams that arrived before SETUP can be processed now.
             for id in Array(incoming.keys).sorted() where !isClosed { try pumpIncoming(id) }

@@ -59,11 +59,14 @@ extension MoQTSession {
     }
 
     /// The first message on a peer's bidirectional stream opens a request.
-    func handleFirstRequestMessage(_ m: Draft18.ControlMessage, on streamID: UInt64) throws {
-        guard let (requestID, kind) = Self.requestID(of: m) else {
-            throw MoQTError.protocolViolation("\(m.name) cannot open a request stream")
+    func handleFirstRequestMessage(_ first: Draft18.ControlMessage, on streamID: UInt64) throws {
+        guard let (requestID, kind) = Self.requestID(of: first) else {
+            throw MoQTError.protocolViolation("\(first.name) cannot open a request stream")
         }
         try acceptPeerRequestID(requestID)
+        // Token aliases are registered even if the request is refused (§10.2.2); the application
+        // sees only resolved tokens (USE_VALUE).
+        let m = try resolvingTokens(first)
         guard var r = requests[streamID] else { return }
         r.requestID = requestID
         r.kind = kind
@@ -115,6 +118,25 @@ extension MoQTSession {
         }
     }
 
+    /// `m` with its AUTHORIZATION TOKEN parameters resolved through the peer's token cache.
+    func resolvingTokens(_ m: Draft18.ControlMessage) throws -> Draft18.ControlMessage {
+        func resolved(_ p: MessageParameters) throws -> MessageParameters {
+            var p = p
+            if !p.authorizationTokens.isEmpty { p.authorizationTokens = try peerTokens.resolve(p.authorizationTokens) }
+            return p
+        }
+        switch m {
+        case .subscribe(var x): x.parameters = try resolved(x.parameters); return .subscribe(x)
+        case .publish(var x): x.parameters = try resolved(x.parameters); return .publish(x)
+        case .fetch(var x): x.parameters = try resolved(x.parameters); return .fetch(x)
+        case .trackStatus(var x): x.parameters = try resolved(x.parameters); return .trackStatus(x)
+        case .publishNamespace(var x): x.parameters = try resolved(x.parameters); return .publishNamespace(x)
+        case .subscribeNamespace(var x): x.parameters = try resolved(x.parameters); return .subscribeNamespace(x)
+        case .subscribeTracks(var x): x.parameters = try resolved(x.parameters); return .subscribeTracks(x)
+        default: return m
+        }
+    }
+
     /// DEFAULT_PUBLISHER_PRIORITY among track properties, else 128.
     static func defaultPublisherPriority(_ properties: [KeyValuePair]) -> UInt8 {
         guard let v = properties.first(where: { $0.type == PropertyType.defaultPublisherPriority })?.integerValue, v <= 255 else { return 128 }
@@ -155,9 +177,11 @@ extension MoQTSession {
     }
 
     /// Applies a REQUEST_UPDATE and acknowledges it.
-    func handleUpdate(_ u: Draft18.RequestUpdate, on streamID: UInt64) throws {
+    func handleUpdate(_ received: Draft18.RequestUpdate, on streamID: UInt64) throws {
         guard let r = requests[streamID], let requestID = r.requestID else { return }
-        try acceptPeerRequestID(u.requestID)
+        try acceptPeerRequestID(received.requestID)
+        var u = received
+        if !u.parameters.authorizationTokens.isEmpty { u.parameters.authorizationTokens = try peerTokens.resolve(u.parameters.authorizationTokens) }
         guard r.phase != .ended else { return }
         if r.kind == .subscribe || r.kind == .publish || r.kind == .fetch {
             applySubscriptionParameters(u.parameters, to: streamID)

@@ -89,6 +89,8 @@ public final class MoQTSession {
     var bytesBeforeSetup = 0
     /// Peer streams this side abandoned (STOP_SENDING sent): their late bytes are dropped.
     var discardedStreams: Set<UInt64> = []
+    /// Token Aliases the peer registered (§10.2.2), bounded by our MAX_AUTH_TOKEN_CACHE_SIZE.
+    var peerTokens: AuthTokenCache
 
     /// A session over `transport`. Call `start()` once the connection is established.
     public init(role: MoQTSessionRole, transport: any MoQTransport, configuration: MoQTSessionConfiguration = MoQTSessionConfiguration()) {
@@ -98,6 +100,7 @@ public final class MoQTSession {
         self.nextLocalRequestID = role == .client ? 0 : 1
         self.nextPeerRequestID = role == .client ? 1 : 0
         self.nextTrackAlias = configuration.firstTrackAlias
+        self.peerTokens = AuthTokenCache(limit: configuration.setupOptions.maxAuthTokenCacheSize ?? 0)
     }
 
     // MARK: Getters
