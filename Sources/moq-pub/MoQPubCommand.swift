@@ -22,6 +22,10 @@ struct MoQPubCommand: AsyncParsableCommand {
             away, moq-pub exits with code 1 and the reason within --idle-timeout, or reconnects \
             with --reconnect.
 
+            --token / --token-file put the draft-18 AUTHORIZATION TOKEN on PUBLISH_NAMESPACE, for \
+            a relay started with --publish-token; a relay refusing it (REQUEST_ERROR UNAUTHORIZED) \
+            ends moq-pub with exit code 1 and the reason.
+
             --dry-run prints, per group, the objects that would be published (frame class, \
             priority, size, timestamps) and a summary, without any network.
 
@@ -62,6 +66,7 @@ struct MoQPubCommand: AsyncParsableCommand {
     @Flag(help: "Print the groups and objects that would be published, then exit (no network).") var dryRun = false
     @Flag(help: "When the session to the relay is lost (or cannot be made), connect again with backoff (0.25 s doubling to 8 s) and announce again, going on where the clip is. Without it, a lost session ends moq-pub with exit code 1 and the reason.")
     var reconnect = false
+    @OptionGroup var auth: TokenOptions
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
     @Argument(help: "The video file to publish.") var file: String
@@ -117,6 +122,7 @@ struct MoQPubCommand: AsyncParsableCommand {
         options.waitForSubscriber = !noWait
         options.subgroupLayout = streamPerFrame ? .perFrame : streamPerGroup ? .perGroup : .perFrameClass
         options.priorities = priorities
+        options.authorizationToken = try auth.value()
         let target: MediaPublishRunner.Target
         if let listen {
             guard let address = MediaPublishRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }

@@ -20,8 +20,14 @@ struct MoQRelayCommand: AsyncParsableCommand {
             sessions are kept alive with PINGs; --idle-timeout bounds how long a dead peer goes \
             unnoticed.
 
+            --publish-token / --subscribe-token require the draft-18 AUTHORIZATION TOKEN (Token \
+            Type 0, the file's text) for that role; a request without an accepted token gets \
+            REQUEST_ERROR UNAUTHORIZED, a SETUP token that is not accepted closes the session with \
+            UNAUTHORIZED. Without them anyone may publish and subscribe.
+
             Example:
               moq-relay --listen 0.0.0.0:4443 --stats relay.json
+              moq-relay --publish-token pub.tokens --subscribe-token sub.tokens
             """
     )
 
@@ -47,6 +53,12 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var setupTimeout: Double = 10
     @Option(help: ArgumentHelp("Validate client addresses with a QUIC Retry round trip: auto (only while 128 or more handshakes are half open, e.g. under an Initial flood), always, or never.", valueName: "auto|always|never"))
     var retry: String = "auto"
+    @Option(name: .customLong("publish-token"), help: ArgumentHelp("Require an AUTHORIZATION TOKEN to publish (PUBLISH_NAMESPACE, PUBLISH). FILE holds the accepted tokens, one per line (blank lines and lines starting with # ignored); a token is accepted on the request or in the client's SETUP. Without one of them: REQUEST_ERROR UNAUTHORIZED.", valueName: "FILE"))
+    var publishToken: String?
+    @Option(name: .customLong("subscribe-token"), help: ArgumentHelp("Require an AUTHORIZATION TOKEN to subscribe (SUBSCRIBE, FETCH, TRACK_STATUS, SUBSCRIBE_NAMESPACE, SUBSCRIBE_TRACKS); FILE as for --publish-token.", valueName: "FILE"))
+    var subscribeToken: String?
+    @Option(name: .customLong("upstream-token"), help: ArgumentHelp("Present the first token in FILE (in SETUP) to the --upstream relay.", valueName: "FILE"))
+    var upstreamToken: String?
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -62,6 +74,18 @@ struct MoQRelayCommand: AsyncParsableCommand {
         _ = try logging.level()
         if let upstream, RelayRunner.parseUpstream(upstream) == nil {
             throw CLIError.usage("bad --upstream URL '\(upstream)' (expected moqt://HOST:PORT)")
+        }
+        if upstreamToken != nil && upstream == nil { throw CLIError.usage("--upstream-token needs --upstream") }
+        var authorization = RelayAuthorization()
+        do {
+            if let publishToken { authorization.tokens[.publish] = try RelayAuthorization.loadTokens(path: publishToken, flag: "--publish-token") }
+            if let subscribeToken { authorization.tokens[.subscribe] = try RelayAuthorization.loadTokens(path: subscribeToken, flag: "--subscribe-token") }
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
+        let upstreamTokenValue: [UInt8]?
+        do { upstreamTokenValue = try upstreamToken.map { try RelayAuthorization.loadTokens(path: $0, flag: "--upstream-token")[0] } } catch {
+            throw CLIError.usage("\(error)")
         }
         let metricsSetup = try metrics.map(MetricsSetup.init(address:))
         guard let address = RelayRunner.parseAddress(listen) else { throw CLIError.usage("bad --listen address '\(listen)'") }
@@ -85,6 +109,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
         }
         defer { options.fastPath?.shutdown() }
         options.upstream = upstream
+        options.authorization = authorization
+        options.upstreamToken = upstreamTokenValue
         options.prepare = metricsSetup.map { setup in { try await setup.start($0) } }
         try await RelayRunner.run(options: options, log: { printError($0) })
         await metricsSetup?.stop()

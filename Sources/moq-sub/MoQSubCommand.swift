@@ -27,6 +27,10 @@ struct MoQSubCommand: AsyncParsableCommand {
             exit code 1 and the reason, after writing what arrived; --reconnect connects again \
             instead. With no publisher for the track yet, moq-sub fails at once unless --wait.
 
+            --token / --token-file put the draft-18 AUTHORIZATION TOKEN on every SUBSCRIBE, for a \
+            relay started with --subscribe-token; a refusal (REQUEST_ERROR UNAUTHORIZED) ends \
+            moq-sub with exit code 1 and the reason.
+
             Exit codes: 0 success, 1 runtime failure, 2 bad usage.
 
             Examples:
@@ -54,6 +58,7 @@ struct MoQSubCommand: AsyncParsableCommand {
     var sessions: Int = 1
     @Flag(help: "Use the QUIC ACK frequency extension: let the relay ask for fewer ACKs (moq-relay --ack-frequency).")
     var ackFrequency = false
+    @OptionGroup var auth: TokenOptions
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -87,6 +92,7 @@ struct MoQSubCommand: AsyncParsableCommand {
         options.trackName = track
         options.output = out
         options.duration = duration
+        options.authorizationToken = try auth.value()
         if sessions > 1 {
             printError("moq-sub: \(sessions) sessions to \(relay)")
             let r = await MediaSubscribeRunner.runMany(url: relay, insecure: insecure, options: options, sessions: sessions,

@@ -32,7 +32,8 @@ final class RelayHarness: @unchecked Sendable {
     /// A client session to the relay (or to `url`) with `handler`; `window` shrinks its receive
     /// windows, `throttle` puts a `ThrottledDelegate` in front of it.
     func connect(_ handler: MoQTSessionHandler, to url: String? = nil, window: UInt64? = nil,
-                 throttle: Bool = false) async throws -> (MoQTConnection, ThrottledDelegate?) {
+                 throttle: Bool = false,
+                 configuration: MoQTSessionConfiguration = MoQTSessionConfiguration()) async throws -> (MoQTConnection, ThrottledDelegate?) {
         var config = EndpointConfiguration()
         var cc = MoQTEndpoint.connectionConfiguration()
         if let window {
@@ -49,7 +50,7 @@ final class RelayHarness: @unchecked Sendable {
         _ = try await quic.connect(host: target.host, port: target.port,
                                    tlsFactory: { try GnuTLSSession(configuration: tls, localTransportParameters: $0) },
                                    delegate: { c in
-                                       let m = MoQTConnection(quic: c, core: c.coreOnLoop, role: .client, configuration: MoQTSessionConfiguration())
+                                       let m = MoQTConnection(quic: c, core: c.coreOnLoop, role: .client, configuration: configuration)
                                        m.handler = handler
                                        session = m
                                        if throttle {

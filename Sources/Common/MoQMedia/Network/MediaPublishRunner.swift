@@ -99,10 +99,15 @@ public enum MediaPublishRunner {
 public enum MediaPublishError: Error, CustomStringConvertible {
     /// The session to the relay ended before the clip did.
     case sessionLost(url: String, reason: String)
+    /// The relay answered a request with REQUEST_ERROR (e.g. UNAUTHORIZED: wrong or missing --token).
+    case refused(request: String, code: RequestErrorCode, reason: String)
 
     public var description: String {
         switch self {
         case .sessionLost(let url, let reason): return "session to \(url) lost: \(reason)"
+        case .refused(let request, let code, let reason):
+            let hint = code == .unauthorized ? " (--token / --token-file)" : ""
+            return "\(request) refused by the relay: \(code)\(reason.isEmpty ? "" : ": \(reason)")\(hint)"
         }
     }
 }

@@ -70,7 +70,9 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
             eventLoop.execute {
                 do {
-                    let id = try connection.performOnLoop { try $0.publishNamespace(self.namespace) }
+                    var parameters = MessageParameters()
+                    if let t = self.options.authorizationToken { parameters.authorizationTokens = [.useValue(type: 0, value: t)] }
+                    let id = try connection.performOnLoop { try $0.publishNamespace(self.namespace, parameters: parameters) }
                     self.announceWaiters[id] = c
                 } catch {
                     c.resume(throwing: error)
@@ -124,8 +126,8 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         case .requestOK(let requestID, _):
             announceWaiters.removeValue(forKey: requestID)?.resume()
         case .requestError(let requestID, let error):
-            announceWaiters.removeValue(forKey: requestID)?.resume(throwing: MoQTNetError.sessionClosed(
-                code: .protocolViolation, reason: "namespace rejected: \(error)"))
+            announceWaiters.removeValue(forKey: requestID)?.resume(throwing: MediaPublishError.refused(
+                request: "PUBLISH_NAMESPACE", code: error.code, reason: error.reason))
         case .requestCancelled(let requestID, _):
             subscriptions.removeAll { $0.connection === connection && $0.requestID == requestID }
         case .subscribeNamespaceRequested(let requestID, let request):

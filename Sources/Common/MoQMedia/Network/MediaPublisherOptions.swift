@@ -14,6 +14,8 @@ public struct MediaPublisherOptions: Sendable {
     public var subgroupLayout = SubgroupLayout.perFrameClass
     /// Publisher priorities per frame class.
     public var priorities = FramePriorities.default
+    /// AUTHORIZATION TOKEN (Token Type 0) sent on PUBLISH_NAMESPACE (`--token`).
+    public var authorizationToken: [UInt8]?
 
     public init() {}
 

@@ -112,7 +112,8 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         }
         do {
             catalogRequest = try connection.performOnLoop {
-                try $0.subscribe(FullTrackName(namespace: self.namespace, name: MediaCatalog.trackName))
+                try $0.subscribe(FullTrackName(namespace: self.namespace, name: MediaCatalog.trackName),
+                                 parameters: self.options.requestParameters)
             }
         } catch {
             finish(error: error)
@@ -203,7 +204,8 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         case .subgroupReset(let requestID, _, let group, _, let code) where requestID == videoRequest:
             let onPurpose = [StreamResetCode.excessiveLoad, .tooFarBehind, .deliveryTimeout].map(\.rawValue).contains(code)
             tracker.streamReset(group: group, droppedOnPurpose: onPurpose)
-        case .requestError(let requestID, _) where requestID == catalogRequest && options.output == nil && videoRequest == nil:
+        case .requestError(let requestID, let error) where requestID == catalogRequest && options.output == nil && videoRequest == nil
+                && error.code != .unauthorized:
             // Without --out the catalog is only a check: a publisher with no MSF catalog (e.g. a
             // synthetic LOC source) still has a track worth counting, so subscribe to it directly.
             if !noCatalogNoticed { status?("moq-sub: no catalog track; subscribing to '\(options.trackName)' without one") }
@@ -214,8 +216,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
                 && waitsForPublisher && error.code == .doesNotExist:
             retryLater(connection, error)
         case .requestError(let requestID, let error) where requestID == catalogRequest || requestID == videoRequest:
-            let hint = error.code == .doesNotExist ? " (--wait waits for a publisher)" : ""
-            finish(error: MoQTNetError.sessionClosed(code: .internalError, reason: "subscription rejected: \(error)\(hint)"))
+            finish(error: MediaSubscriberError.refused(code: error.code, reason: error.reason))
         case .subscribeOK(let requestID, _, _) where requestID == videoRequest:
             subscribeOKAt = MonotonicClock.now().nanoseconds
         case .subscriptionFinished(let requestID, _) where requestID == videoRequest:
@@ -237,7 +238,8 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
             }
             subscribedAt = MonotonicClock.now().nanoseconds
             videoRequest = try connection.session.subscribe(FullTrackName(namespace: namespace, name: options.trackName),
-                                                            filter: .largestObject, subscriberPriority: options.subscriberPriority)
+                                                            filter: .largestObject, subscriberPriority: options.subscriberPriority,
+                                                            parameters: options.requestParameters)
         } catch {
             finish(error: error)
         }
@@ -282,10 +284,15 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
 public enum MediaSubscriberError: Error, CustomStringConvertible {
     /// The session was lost before the track ended; the report and TS of what arrived are complete.
     case sessionLost(reason: String, report: SubscriberReport, mux: MuxReport?)
+    /// The relay answered the SUBSCRIBE with REQUEST_ERROR (e.g. UNAUTHORIZED: wrong or missing --token).
+    case refused(code: RequestErrorCode, reason: String)
 
     public var description: String {
         switch self {
         case .sessionLost(let reason, _, _): return "session lost: \(reason)"
+        case .refused(let code, let reason):
+            let hint = code == .doesNotExist ? " (--wait waits for a publisher)" : code == .unauthorized ? " (--token / --token-file)" : ""
+            return "subscription rejected: SUBSCRIBE refused by the relay: \(code)\(reason.isEmpty ? "" : ": \(reason)")\(hint)"
         }
     }
 }

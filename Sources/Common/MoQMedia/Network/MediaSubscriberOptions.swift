@@ -1,3 +1,5 @@
+import MoQT
+
 /// What `MediaSubscriber` subscribes to and where it writes.
 public struct MediaSubscriberOptions: Sendable {
     /// The track namespace fields.
@@ -16,8 +18,17 @@ public struct MediaSubscriberOptions: Sendable {
     /// When the session is lost, let the runner connect again and re-subscribe (`--reconnect`)
     /// instead of ending with an error.
     public var reconnect = false
+    /// AUTHORIZATION TOKEN (Token Type 0) sent on every SUBSCRIBE (`--token`).
+    public var authorizationToken: [UInt8]?
     /// Print the once-a-second status line (off for the sessions of `moq-sub --sessions`).
     public var periodicStatus = true
 
     public init() {}
+
+    /// Request parameters carrying `authorizationToken`, if any.
+    public var requestParameters: MessageParameters {
+        var p = MessageParameters()
+        if let t = authorizationToken { p.authorizationTokens = [.useValue(type: 0, value: t)] }
+        return p
+    }
 }

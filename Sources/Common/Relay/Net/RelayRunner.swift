@@ -32,6 +32,10 @@ public enum RelayRunner {
         /// Session settings of every accepted session (and the upstream one): object size limit,
         /// SETUP timeout, pre-SETUP byte cap.
         public var session = MoQTSessionConfiguration()
+        /// Which requests need an AUTHORIZATION TOKEN (`--publish-token`, `--subscribe-token`).
+        public var authorization = RelayAuthorization()
+        /// The token presented in SETUP to the upstream relay (`--upstream-token`), Token Type 0.
+        public var upstreamToken: [UInt8]?
         /// Called with the relay before it listens (e.g. to attach `--metrics`); an error stops the start.
         public var prepare: (@Sendable (RelayServer) async throws -> Void)?
 
@@ -60,6 +64,10 @@ public enum RelayRunner {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let relay = RelayServer(eventLoop: loop, cache: options.cache)
         relay.sessionConfiguration = options.session
+        if let token = options.upstreamToken {
+            relay.sessionConfiguration.setupOptions.authorizationTokens = [.useValue(type: 0, value: token)]
+        }
+        relay.authorization = options.authorization
         relay.log = log
         try await options.prepare?(relay)
         relay.fastPath = options.fastPath

@@ -78,6 +78,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     public var log: ((String) -> Void)?
     /// The kernel fast path (`--ebpf`), if enabled.
     public var fastPath: RelayFastPath?
+    /// Which requests need an AUTHORIZATION TOKEN (`--publish-token`, `--subscribe-token`);
+    /// set before the relay serves. Open to anyone by default.
+    public var authorization = RelayAuthorization()
 
     struct UpstreamKey: Hashable {
         var connection: ObjectIdentifier
@@ -124,6 +127,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     // MARK: Session events
 
     public func moqtConnection(_ connection: MoQTConnection, didReceive event: MoQTSessionEvent) {
+        guard authorize(connection, event) else { return }
         switch event {
         case .publishNamespaceRequested(let requestID, let announce):
             namespaces[announce.namespace] = connection
