@@ -53,4 +53,24 @@ final class CLITests: XCTestCase {
         let usage = try run("moq-relay", ["--listen", "127.0.0.1:0", "--ebpf-ifaces", "lo"])
         XCTAssertEqual(usage.status, 2, usage.stderr)
     }
+
+    /// Authorisation flags: unusable token files and contradictory flags are bad usage, named.
+    func testTokenFlagsBadUsageExitsTwo() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("cli-empty-\(UUID().uuidString).tokens")
+        try Data("# comment only\n\n".utf8).write(to: empty)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let cases: [(String, [String], String)] = [
+            ("moq-relay", ["--listen", "127.0.0.1:0", "--publish-token", "/nonexistent/pub.tokens"], "--publish-token"),
+            ("moq-relay", ["--listen", "127.0.0.1:0", "--subscribe-token", empty.path], "no token"),
+            ("moq-relay", ["--listen", "127.0.0.1:0", "--upstream-token", empty.path], "--upstream-token needs --upstream"),
+            ("moq-sub", ["--token-file", "/nonexistent/t"], "--token-file"),
+            ("moq-sub", ["--token", "a", "--token-file", empty.path], "exclude each other"),
+            ("moq-pub", ["--token", "", "media/test.mp4"], "--token must not be empty"),
+        ]
+        for (tool, arguments, text) in cases {
+            let r = try run(tool, arguments)
+            XCTAssertEqual(r.status, 2, "\(tool) \(arguments): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(text), "\(tool) \(arguments): \(r.stderr)")
+        }
+    }
 }
