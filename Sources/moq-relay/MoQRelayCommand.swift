@@ -59,6 +59,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var subscribeToken: String?
     @Option(name: .customLong("upstream-token"), help: ArgumentHelp("Present the first token in FILE (in SETUP) to the --upstream relay.", valueName: "FILE"))
     var upstreamToken: String?
+    @Option(help: ArgumentHelp("Most connections from one IP address at once; more are refused with CONNECTION_REFUSED (0: no limit).", valueName: "N"))
+    var maxConnectionsPerAddress: Int = 1024
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -66,6 +68,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if cacheSeconds < 0 { throw ValidationError("--cache-seconds must not be negative") }
         if !["auto", "always", "never"].contains(retry) { throw ValidationError("--retry must be auto, always or never") }
+        if maxConnectionsPerAddress < 0 { throw ValidationError("--max-connections-per-address must not be negative") }
         if maxObjectSize == 0 { throw ValidationError("--max-object-size must be at least 1") }
         if !(setupTimeout > 0) || setupTimeout > 3600 { throw ValidationError("--setup-timeout must be between 0 and 3600 seconds") }
     }
@@ -96,6 +99,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
         options.session.setupTimeout = UInt64(setupTimeout * 1_000_000)
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
         MoQTEndpoint.transportOptions.requiresRetry = retry == "always"
+        MoQTEndpoint.transportOptions.maxConnectionsPerAddress = maxConnectionsPerAddress == 0 ? nil : maxConnectionsPerAddress
         MoQTEndpoint.transportOptions.retryAboveHalfOpen = retry == "auto" ? 128 : nil
         MoQTEndpoint.transportOptions.ackFrequency = ackFrequency
         if allowCleartext {

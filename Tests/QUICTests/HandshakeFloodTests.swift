@@ -76,4 +76,32 @@ final class HandshakeFloodTests: XCTestCase {
         XCTAssertTrue(pair.clientConnection?.retried ?? false, "the handshake went through Retry")
         XCTAssertEqual(pair.server.halfOpenConnectionCount, 0, "a completed handshake is no longer half open")
     }
+
+    func testConnectionsPerAddressAreCappedWithConnectionRefused() throws {
+        var config = EndpointConfiguration()
+        config.acceptsIncoming = true
+        config.maxConnectionsPerAddress = 2
+        let server = Endpoint(configuration: config, serverTLSFactory: { tp in LoopbackTestTLS(role: .server, localTransportParameters: tp) })
+        for port in UInt16(1)...2 {
+            let (_, initial) = try clientInitial(port: port)
+            server.handle(datagram: initial, from: .ipv4(10, 0, 0, 1, port: port), now: .zero)
+        }
+        while server.pollTransmit(now: .zero) != nil {}
+        XCTAssertEqual(server.connectionHandles.count, 2)
+        // A third from the same address: refused, no state.
+        let (client, initial) = try clientInitial(port: 3)
+        server.handle(datagram: initial, from: .ipv4(10, 0, 0, 1, port: 3), now: .zero)
+        XCTAssertEqual(server.connectionHandles.count, 2)
+        let answer = try XCTUnwrap(server.pollTransmit(now: .zero))
+        XCTAssertEqual(answer.destination, .ipv4(10, 0, 0, 1, port: 3))
+        client.handle(datagram: answer.bytes, from: .ipv4(10, 0, 0, 2, port: 4433), now: .zero)
+        var closed: ConnectionCloseReason?
+        while let e = client.pollEvent() { if case .connectionClosed(let r) = e { closed = r } }
+        guard case .peerTransportError(let e)? = closed else { return XCTFail("client saw \(String(describing: closed))") }
+        XCTAssertEqual(e.code, .connectionRefused)
+        // Another address is still welcome.
+        let (_, other) = try clientInitial(port: 4)
+        server.handle(datagram: other, from: .ipv4(10, 0, 0, 9, port: 4), now: .zero)
+        XCTAssertEqual(server.connectionHandles.count, 3)
+    }
 }

@@ -68,6 +68,7 @@ public final class MoQTEndpoint: @unchecked Sendable {
         config.acceptsIncoming = true
         config.requiresRetry = transportOptions.requiresRetry
         config.retryAboveHalfOpen = transportOptions.retryAboveHalfOpen
+        config.maxConnectionsPerAddress = transportOptions.maxConnectionsPerAddress
         let acceptedBox = AcceptedSessions()
         let quic = try await QUICEndpoint.bind(
             host: host, port: port, configuration: config,

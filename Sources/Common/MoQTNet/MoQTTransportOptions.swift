@@ -26,6 +26,9 @@ public struct MoQTTransportOptions: Sendable {
     public var retryAboveHalfOpen: Int? = 128
     /// Validate every client address with Retry (`--retry always`).
     public var requiresRetry = false
+    /// Most connections a server accepts from one IP address at once (`moq-relay
+    /// --max-connections-per-address`); nil: no limit.
+    public var maxConnectionsPerAddress: Int? = 1024
 
     /// No options.
     public init() {}

@@ -24,6 +24,9 @@ public final class Endpoint {
     private var roundRobin = 0
     /// Server connections whose handshake had not completed when last looked at.
     private var halfOpen: Set<ConnectionHandle> = []
+    /// Live server connections per client IP address, and the address each was counted under.
+    private var connectionsPerAddress: [[UInt8]: Int] = [:]
+    private var countedAddress: [ConnectionHandle: [UInt8]] = [:]
     private var rng: QUICRandom
     private let tokenKey: SymmetricKey
 
@@ -142,10 +145,25 @@ public final class Endpoint {
         // by anyone who can send UDP) leave nothing behind.
         connection.handle(datagram: datagram, from: address, now: now)
         guard connection.receivedAnyPacket, !connection.isClosed else { return }
+        if let limit = configuration.maxConnectionsPerAddress, connectionsPerAddress[address.ip, default: 0] >= limit,
+           liveConnections(from: address.ip) >= limit {
+            // Refused: the CONNECTION_CLOSE leaves as a stateless answer, the connection is forgotten.
+            connection.fail(QUICError(.connectionRefused, "more than \(limit) connections from this address"), now: now)
+            while let bytes = connection.pollTransmit(now: now) { statelessQueue.append(OutgoingDatagram(bytes: bytes, destination: address)) }
+            return
+        }
         let handle = add(connection)
+        connectionsPerAddress[address.ip, default: 0] += 1
+        countedAddress[handle] = address.ip
         initialRoutes[header.destinationConnectionID] = handle
         halfOpen.insert(handle)
         events.append(.incomingConnection(handle))
+    }
+
+    /// Server connections from `ip` not closing or draining (the count kept per address includes
+    /// those until they are removed; looked at only when that count reaches the limit).
+    private func liveConnections(from ip: [UInt8]) -> Int {
+        countedAddress.reduce(0) { n, e in e.value == ip && !(connections[e.key]?.isClosing ?? true) ? n + 1 : n }
     }
 
     /// True while `retryAboveHalfOpen` or more server connections are half open.
@@ -274,6 +292,10 @@ public final class Endpoint {
         }
         for handle in order where connections[handle]?.isClosed ?? true {
             guard let c = connections.removeValue(forKey: handle) else { continue }
+            if let ip = countedAddress.removeValue(forKey: handle) {
+                let left = (connectionsPerAddress[ip] ?? 1) - 1
+                connectionsPerAddress[ip] = left > 0 ? left : nil
+            }
             routes = routes.filter { $0.value != handle }
             initialRoutes = initialRoutes.filter { $0.value != handle }
             _ = c

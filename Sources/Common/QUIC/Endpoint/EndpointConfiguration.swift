@@ -10,6 +10,9 @@ public struct EndpointConfiguration: Sendable {
     /// half open (handshake not complete), so an Initial flood from spoofed addresses meets Retry
     /// instead of connection state (RFC 9000 §8.1.2). Nil never does.
     public var retryAboveHalfOpen: Int? = 128
+    /// Most server connections from one IP address at once; a client beyond it is refused with
+    /// CONNECTION_REFUSED (RFC 9000 §20.1) and leaves no state. Nil: no limit.
+    public var maxConnectionsPerAddress: Int?
     /// Key for Retry tokens; random when nil.
     public var tokenKey: [UInt8]?
 
