@@ -18,8 +18,11 @@
 #     500 ms blackout (100% loss both ways): no unexplained ("lost") gap. User space and --ebpf.
 #  e. the upstream of a chained relay SIGKILLed and restarted: the downstream relay's subscriber
 #     (--reconnect) resumes (expected) -- today it does not (XFAIL, with what happens instead).
-# One line per case. Known gaps print XFAIL and pass unless FAULTS_STRICT=1; FAULTS_CASES="a c" runs
-# a subset. Exits non-zero when a case fails.
+# One line per case (~2 min in all). Known gaps print XFAIL and pass unless FAULTS_STRICT=1;
+# FAULTS_CASES="a-user c" runs a subset (a-user a-ebpf b-user b-ebpf c d-user d-ebpf e);
+# FAULTS_BLACKOUT=S changes the blackout (default 0.5); KEEP_WORK=1 keeps the logs. Exits non-zero
+# when a case fails. The tools are copies of the debug build; processes run under nsenter --net, so
+# the relay pins into the host's bpffs and a killed relay's pins stay for the next one to remove.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=$(pwd)
