@@ -114,7 +114,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "moq-sub",
-            dependencies: ["MoQMedia", "MoQTNet", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Media", "MoQMedia", "MoQTNet", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-sub"
         ),
         .executableTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import MoQTNet
 import CLIKit
 import Foundation
+import Media
 import MoQMedia
 
 /// `moq-sub`: subscribes to a MoQ video track and writes it as MPEG-TS, with a loss/latency report.
@@ -9,10 +10,11 @@ import MoQMedia
 struct MoQSubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moq-sub",
-        abstract: "Subscribe to a Media-over-QUIC video track (draft-18) and write it as MPEG-TS.",
+        abstract: "Subscribe to a Media-over-QUIC video track (draft-18) and write it as MPEG-TS, MP4 or Matroska.",
         discussion: """
             Reads the track's MSF catalog to set up the muxer, then writes every frame it can \
-            decode to --out (Annex-B MPEG-TS that ffprobe reads and ffmpeg decodes). Missing \
+            decode to --out: MPEG-TS (.ts, or - for stdout), fragmented MP4 (.mp4, .m4v, .mov) \
+            or Matroska (.mkv), by its extension. Missing \
             objects never corrupt the output: frames that depend on a missing frame are skipped \
             until the next keyframe, and every skip is reported. Prints one status line a second \
             (objects, gaps, latency p50/p99) and a summary on exit; --report writes it as JSON \
@@ -44,7 +46,7 @@ struct MoQSubCommand: AsyncParsableCommand {
     var relay: String = "moqt://127.0.0.1:4443"
     @Option(help: "Track namespace.") var namespace: String = "demo"
     @Option(help: "Track name.") var track: String = "video"
-    @Option(help: ArgumentHelp("Write MPEG-TS here ('-' for stdout).", valueName: "FILE|-")) var out: String?
+    @Option(help: ArgumentHelp("Write the video here: .ts (MPEG-TS), .mp4/.m4v/.mov (fragmented MP4), .mkv (Matroska), or '-' (MPEG-TS on stdout).", valueName: "FILE|-")) var out: String?
     @Option(help: ArgumentHelp("Write the JSON report here on exit.", valueName: "FILE")) var report: String?
     @Option(help: ArgumentHelp("Stop after this many seconds (default: until the publisher is done).", valueName: "SECONDS"))
     var duration: Double?
@@ -70,6 +72,9 @@ struct MoQSubCommand: AsyncParsableCommand {
         if namespace.isEmpty { throw ValidationError("--namespace must not be empty") }
         if track.isEmpty { throw ValidationError("--track must not be empty") }
         if out?.isEmpty == true { throw ValidationError("--out must name a file or '-'") }
+        if let out, !out.isEmpty, VideoContainer(path: out) == nil {
+            throw ValidationError("--out \(out): unknown extension (use \(VideoContainer.extensions))")
+        }
         if !(1...5000).contains(sessions) { throw ValidationError("--sessions must be between 1 and 5000") }
         if sessions > 1 && out != nil { throw ValidationError("--sessions > 1 writes no media: drop --out") }
         _ = try logging.level()

@@ -90,7 +90,7 @@ final class VideoDemuxerTests: XCTestCase {
         let source = try VideoDemuxer(path: try TestMedia.clip("test-bframes.mp4"))
         let sourceFrames = try source.readAll()
         let ts = dir.appendingPathComponent("out.ts").path
-        let muxer = try TransportStreamMuxer(path: ts, track: source.track)
+        let muxer = try VideoFileMuxer(path: ts, track: source.track)
         for frame in sourceFrames { try muxer.write(frame) }
         try muxer.finish()
 

@@ -7,4 +7,4 @@ public protocol FrameSink: AnyObject {
 }
 
 /// The MPEG-TS muxer is the subscriber's sink.
-extension TransportStreamMuxer: FrameSink {}
+extension VideoFileMuxer: FrameSink {}

@@ -11,8 +11,13 @@ import MoQT
 public final class MediaTrackWriter {
     /// The track being written, from the catalog.
     public let track: VideoTrackInfo
-    private let muxer: TransportStreamMuxer
+    private let muxer: VideoFileMuxer
     private let remuxer: MediaRemuxer
+    /// Added to the timestamps of every frame: a publisher that started anew restarts its timeline.
+    private var timestampOffset: Int64 = 0
+    private var rebasePending = false
+    /// The latest frame received (after the offset): its DTS and capture time.
+    private var latest: (dts: Int64, capture: UInt64)?
 
     /// Reads the catalog and creates the output.
     /// - Parameters:
@@ -22,7 +27,7 @@ public final class MediaTrackWriter {
     /// - Throws: `CatalogError` for an unusable catalog, `MediaError.cannotCreateOutput`.
     public init(catalog: [UInt8], trackName: String, output: String, maxPendingGroups: UInt64 = 2) throws {
         track = try MediaCatalog.decode(catalog).videoTrackInfo(named: trackName)
-        muxer = try TransportStreamMuxer(path: output, track: track)
+        muxer = try VideoFileMuxer(path: output, track: track)
         remuxer = MediaRemuxer(sink: muxer, maxPendingGroups: maxPendingGroups)
     }
 
@@ -34,9 +39,26 @@ public final class MediaTrackWriter {
     ///   the remuxer treats it as missing).
     public func receive(groupID: UInt64, objectID: UInt64, publisherPriority: UInt8,
                         properties: ObjectProperties, payload: [UInt8]) throws(LOCError) {
-        let frame = try LOCFrame(properties: properties, payload: payload)
+        var frame = try LOCFrame(properties: properties, payload: payload)
+        if rebasePending, let latest {
+            // The new timeline continues the old one after the time that passed between the two
+            // captures (at least a frame), so the output's timestamps keep increasing.
+            rebasePending = false
+            let elapsed = frame.captureTimestampMicroseconds > latest.capture
+                ? Int64(min(frame.captureTimestampMicroseconds - latest.capture, 3_600_000_000)) : 0
+            timestampOffset = latest.dts + max(elapsed, Int64(max(frame.durationMicroseconds, 1))) - frame.dtsMicroseconds
+        }
+        frame.ptsMicroseconds += timestampOffset
+        frame.dtsMicroseconds += timestampOffset
+        if latest.map({ frame.dtsMicroseconds > $0.dts }) ?? true {
+            latest = (frame.dtsMicroseconds, frame.captureTimestampMicroseconds)
+        }
         remuxer.receive(MediaObject(groupID: groupID, objectID: objectID, publisherPriority: publisherPriority, frame: frame))
     }
+
+    /// The publisher started anew (its timestamps restart): the next frame received continues the
+    /// output's timeline after the time elapsed since the last one, by its capture time.
+    public func restartTimeline() { rebasePending = latest != nil }
 
     /// Takes one received object already decoded.
     public func receive(_ object: MediaObject) { remuxer.receive(object) }

@@ -1,17 +1,48 @@
 import CAVFormat
 
-/// Writes video frames to MPEG-TS with libavformat, to a file or to stdout (`-`).
+/// The container a `VideoFileMuxer` writes, chosen by the output's extension.
+public enum VideoContainer: String, Sendable, CaseIterable {
+    /// MPEG-TS (`.ts`, `.m2ts`, `.mts`, and stdout `-`): Annex-B, playable while it is written.
+    case mpegTS = "mpegts"
+    /// Fragmented MP4 (`.mp4`, `.m4v`, `.mov`): a fragment per keyframe, so a file cut short (the
+    /// subscriber killed) still plays up to its last complete fragment.
+    case fragmentedMP4 = "mp4"
+    /// Matroska (`.mkv`).
+    case matroska = "matroska"
+
+    /// The container for `path`, or nil for an extension none of them uses.
+    public init?(path: String) {
+        if path == "-" { self = .mpegTS; return }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+        switch name[name.index(after: dot)...].lowercased() {
+        case "ts", "m2ts", "mts": self = .mpegTS
+        case "mp4", "m4v", "mov": self = .fragmentedMP4
+        case "mkv": self = .matroska
+        default: return nil
+        }
+    }
+
+    /// The extensions understood, for messages.
+    public static let extensions = ".ts .m2ts .mts (MPEG-TS), .mp4 .m4v .mov (fragmented MP4), .mkv (Matroska), - (MPEG-TS on stdout)"
+}
+
+/// Writes video frames to MPEG-TS, fragmented MP4 or Matroska (by the output's extension) with
+/// libavformat, to a file or to stdout (`-`, MPEG-TS).
 ///
-/// Frames from MP4 or Matroska (length-prefixed NAL units, `avcC`/`hvcC` extradata) are converted to
-/// Annex-B: H.264 by the bitstream filter libavformat inserts for MPEG-TS, H.265 here, with the
-/// `hvcC` parameter sets put before each keyframe that carries none of its own (libavformat's filter
-/// puts them after in-band ones, so a stream whose parameter sets change midway, e.g. a restarted
-/// encoder, would be decoded with the old ones). Frames must come in decode order
-/// with strictly increasing decode timestamps; the muxer rejects others with `.invalidFrame`
-/// instead of writing a broken stream.
-public final class TransportStreamMuxer {
+/// For MPEG-TS, frames from MP4 or Matroska (length-prefixed NAL units, `avcC`/`hvcC` extradata) are
+/// converted to Annex-B: H.264 by the bitstream filter libavformat inserts for MPEG-TS, H.265 here,
+/// with the `hvcC` parameter sets put before each keyframe that carries none of its own (libavformat's
+/// filter puts them after in-band ones, so a stream whose parameter sets change midway, e.g. a
+/// restarted encoder, would be decoded with the old ones). MP4 and Matroska take the frames as they
+/// come (libavformat converts Annex-B input itself). Frames must come in decode order with strictly
+/// increasing decode timestamps; the muxer rejects others with `.invalidFrame` instead of writing a
+/// broken stream.
+public final class VideoFileMuxer {
     /// The track being written.
     public let track: VideoTrackInfo
+    /// The container written.
+    public let container: VideoContainer
     /// Frames written so far.
     public private(set) var framesWritten = 0
     /// Bytes of frame data written so far.
@@ -30,13 +61,17 @@ public final class TransportStreamMuxer {
     /// - Parameters:
     ///   - path: A file path, or `-` for stdout.
     ///   - track: The video track (codec, size, extradata) the frames belong to.
-    /// - Throws: `MediaError.cannotCreateOutput`.
+    /// - Throws: `MediaError.cannotCreateOutput` (also for an extension no container uses).
     public init(path: String, track: VideoTrackInfo) throws(MediaError) {
         _ = LibAV.configureLogging
+        guard let container = VideoContainer(path: path) else {
+            throw .cannotCreateOutput("\(path): unknown extension (use \(VideoContainer.extensions))")
+        }
         self.track = track
+        self.container = container
         let url = path == "-" ? "pipe:1" : path
         var format: UnsafeMutablePointer<AVFormatContext>?
-        var status = avformat_alloc_output_context2(&format, nil, "mpegts", url)
+        var status = avformat_alloc_output_context2(&format, nil, container.rawValue, url)
         guard status >= 0, let format else { throw .cannotCreateOutput(LibAV.errorText(status)) }
         func fail(_ reason: String) -> MediaError {
             if format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
@@ -67,12 +102,17 @@ public final class TransportStreamMuxer {
         }
         status = avio_open(&format.pointee.pb, url, AVIO_FLAG_WRITE)
         guard status >= 0 else { throw fail("\(path): \(LibAV.errorText(status))") }
-        status = avformat_write_header(format, nil)
+        var options: OpaquePointer?
+        if container == .fragmentedMP4 {
+            av_dict_set(&options, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0)
+        }
+        status = avformat_write_header(format, &options)
+        av_dict_free(&options)
         guard status >= 0 else { throw fail(LibAV.errorText(status)) }
         self.format = format
         self.stream = stream
         packet = av_packet_alloc()
-        if track.codec == .hevc, case .lengthPrefixed(let size) = track.nalUnitFormat {
+        if container == .mpegTS, track.codec == .hevc, case .lengthPrefixed(let size) = track.nalUnitFormat {
             hevcLengthSize = size
             hevcParameterSets = Self.annexBParameterSets(hvcC: track.extradata)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import TestSupport
 @testable import Media
@@ -5,7 +6,7 @@ import TestSupport
 import Glibc
 #endif
 
-final class TransportStreamMuxerTests: XCTestCase {
+final class VideoFileMuxerTests: XCTestCase {
     /// Demux then mux with no MoQ in between: the TS decodes to exactly the source's frames.
     func testDirectRemuxKeepsEveryDecodedFrame() throws {
         let dir = try TestMedia.temporaryDirectory(for: self)
@@ -13,13 +14,55 @@ final class TransportStreamMuxerTests: XCTestCase {
             let path = try TestMedia.clip(clip)
             let demuxer = try VideoDemuxer(path: path)
             let ts = dir.appendingPathComponent(clip + ".ts").path
-            let muxer = try TransportStreamMuxer(path: ts, track: demuxer.track)
+            let muxer = try VideoFileMuxer(path: ts, track: demuxer.track)
             while let frame = try demuxer.nextFrame() { try muxer.write(frame) }
             try muxer.finish()
             XCTAssertEqual(muxer.framesWritten, TestMedia.frameCount)
             let expected = try TestMedia.videoFrameMD5s(path)
             XCTAssertEqual(expected.count, TestMedia.frameCount)
             XCTAssertEqual(try TestMedia.videoFrameMD5s(ts), expected, clip)
+        }
+    }
+
+    /// The same through fragmented MP4 and Matroska, from MP4 (length-prefixed) and from Matroska and
+    /// MPEG-TS sources (Annex-B after a TS round trip): every decoded frame equal to the source's.
+    func testFragmentedMP4AndMatroskaKeepEveryDecodedFrame() throws {
+        let dir = try TestMedia.temporaryDirectory(for: self)
+        let ts = dir.appendingPathComponent("hevc-source.ts").path
+        do {
+            let demuxer = try VideoDemuxer(path: try TestMedia.clip("test-hevc.mp4"))
+            let muxer = try VideoFileMuxer(path: ts, track: demuxer.track)
+            while let frame = try demuxer.nextFrame() { try muxer.write(frame) }
+            try muxer.finish()
+        }
+        for source in [try TestMedia.clip("test.mp4"), try TestMedia.clip("test-bframes.mp4"), try TestMedia.clip("test-hevc.mp4"),
+                       try TestMedia.clip("test.mkv"), ts] {
+            let expected = try TestMedia.videoFrameMD5s(source)
+            for ext in ["mp4", "mkv", "mov"] {
+                let demuxer = try VideoDemuxer(path: source)
+                let out = dir.appendingPathComponent((source as NSString).lastPathComponent + "." + ext).path
+                let muxer = try VideoFileMuxer(path: out, track: demuxer.track)
+                XCTAssertEqual(muxer.container, ext == "mkv" ? .matroska : .fragmentedMP4)
+                while let frame = try demuxer.nextFrame() { try muxer.write(frame) }
+                try muxer.finish()
+                XCTAssertEqual(try TestMedia.videoFrameMD5s(out), expected, "\(source) -> .\(ext)")
+            }
+        }
+    }
+
+    func testContainerComesFromTheExtension() throws {
+        XCTAssertEqual(VideoContainer(path: "-"), .mpegTS)
+        XCTAssertEqual(VideoContainer(path: "a/b.TS"), .mpegTS)
+        XCTAssertEqual(VideoContainer(path: "x.m2ts"), .mpegTS)
+        XCTAssertEqual(VideoContainer(path: "rec.mp4"), .fragmentedMP4)
+        XCTAssertEqual(VideoContainer(path: "dir.v1/rec.mkv"), .matroska)
+        XCTAssertNil(VideoContainer(path: "rec.avi"))
+        XCTAssertNil(VideoContainer(path: "noextension"))
+        XCTAssertNil(VideoContainer(path: "dir.mp4/noextension"))
+        XCTAssertNil(VideoContainer(path: ".mp4"))
+        let demuxer = try VideoDemuxer(path: try TestMedia.clip("test.mp4"))
+        XCTAssertThrowsError(try VideoFileMuxer(path: "/tmp/x.avi", track: demuxer.track)) {
+            XCTAssertTrue("\($0)".contains(".mkv"), "the error lists what is understood: \($0)")
         }
     }
 
@@ -38,7 +81,7 @@ final class TransportStreamMuxerTests: XCTestCase {
         close(fd)
         var failure: Error?
         do {
-            let muxer = try TransportStreamMuxer(path: "-", track: demuxer.track)
+            let muxer = try VideoFileMuxer(path: "-", track: demuxer.track)
             for frame in frames { try muxer.write(frame) }
             try muxer.finish()
         } catch {
@@ -59,7 +102,7 @@ final class TransportStreamMuxerTests: XCTestCase {
         let dir = try TestMedia.temporaryDirectory(for: self)
         let demuxer = try VideoDemuxer(path: try TestMedia.clip("test.mp4"))
         let frames = try demuxer.readAll()
-        let muxer = try TransportStreamMuxer(path: dir.appendingPathComponent("x.ts").path, track: demuxer.track)
+        let muxer = try VideoFileMuxer(path: dir.appendingPathComponent("x.ts").path, track: demuxer.track)
         try muxer.write(frames[0])
         try muxer.write(frames[1])
         XCTAssertThrowsError(try muxer.write(frames[1])) {
@@ -83,7 +126,7 @@ final class TransportStreamMuxerTests: XCTestCase {
 
     func testUnwritableOutputThrows() throws {
         let demuxer = try VideoDemuxer(path: try TestMedia.clip("test.mp4"))
-        XCTAssertThrowsError(try TransportStreamMuxer(path: "/nonexistent-dir/out.ts", track: demuxer.track)) {
+        XCTAssertThrowsError(try VideoFileMuxer(path: "/nonexistent-dir/out.ts", track: demuxer.track)) {
             guard case .cannotCreateOutput? = $0 as? MediaError else { return XCTFail("\($0)") }
         }
     }
