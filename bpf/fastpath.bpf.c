@@ -796,8 +796,29 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 }
 
 /* Records where subscriber `id`'s packets come from (the packet's outer headers are in the scratch). */
+/* True when the packet travels the subscriber's validated path backwards: from the subscriber's address
+ * and port to ours (fp_subscriber.path is relay -> subscriber). */
+static __always_inline int reverse_path_matches(const struct fp_endpoint_pair *p, const struct fp_scratch *o)
+{
+	if (p->family != o->family)
+		return 0;
+	if (differ((const __u8 *)&p->dst_port, o->orig_ports, 2) || differ((const __u8 *)&p->src_port, o->orig_ports + 2, 2))
+		return 0;
+	if (o->family == AF_INET)
+		return !differ((const __u8 *)p->dst_addr, o->orig_addrs, 4) && !differ((const __u8 *)p->src_addr, o->orig_addrs + 4, 4);
+	return !differ((const __u8 *)p->dst_addr, o->orig_addrs, 16) && !differ((const __u8 *)p->src_addr, o->orig_addrs + 16, 16);
+}
+
+/* Learns where subscriber `id` is (interface, MACs) from one of its packets, but only from a packet on
+ * its validated path: anyone can send a packet carrying a subscriber's connection ID, and learning from
+ * a spoofed one would send that subscriber's media to the spoofer's next hop. */
 static __always_inline void learn(struct __sk_buff *skb, const struct fp_scratch *o, __u32 id)
 {
+	struct fp_subscriber *sub = bpf_map_lookup_elem(&fp_subscribers, &id);
+	if (!sub || !sub->active || !reverse_path_matches(&sub->path, o)) {
+		count(FP_CNT_LEARN_REFUSED);
+		return;
+	}
 	struct fp_learned *l = bpf_map_lookup_elem(&fp_learned, &id);
 	if (!l)
 		return;

@@ -243,6 +243,7 @@ enum fp_counter {
 	FP_CNT_LEARNED,               /* subscriber packets seen by fp_subscriber_ingress */
 	FP_CNT_SUB_MISMATCH,          /* subscriber not usable (inactive, family or CID length) */
 	FP_CNT_SHORTFALL_HANDOFF,     /* streams handed to user space: budget short but no recent loss */
+	FP_CNT_LEARN_REFUSED,         /* packets with a subscriber's CID off its validated path: not learned */
 	FP_CNT__MAX
 };
 

@@ -36,7 +36,7 @@ final class FastPathABITests: XCTestCase {
         XCTAssertEqual(fp_abi_version(), UInt32(FP_ABI_VERSION))
         XCTAssertEqual(FP_CLEARTEXT_TAG_LEN, 0)
         XCTAssertEqual(FP_PN_LEN, 4)
-        XCTAssertEqual(FP_CNT__MAX.rawValue, 19)
+        XCTAssertEqual(FP_CNT__MAX.rawValue, 20)
     }
 
     func testPrivilegeCheckAgreesWithCapabilities() throws {

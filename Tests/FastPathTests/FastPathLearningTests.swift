@@ -72,4 +72,34 @@ final class FastPathLearningTests: XCTestCase {
         XCTAssertEqual(try fixture.object.learned(0)?.seen_ns, 0)
         XCTAssertEqual(try fixture.object.counters()[FP_CNT_LEARNED], 0)
     }
+
+    /// A packet carrying a subscriber's connection ID but not coming from its validated address and
+    /// port (spoofed, or an unvalidated migration) teaches nothing: the subscriber's media keeps going
+    /// to the configured next hop, never to the spoofer's. An inactive subscriber learns nothing either.
+    func testPacketsOffTheValidatedPathTeachNothing() throws {
+        let fixture = try FastPathFixture()
+        let s = try fixture.subscriber(0)
+        try fixture.addSubscriber(s, id: 0)
+        try fixture.setTrack([FastPathTrackSubscriber(subscriberID: 0, alias: 9)])
+        try fixture.object.setLocalConnectionID(Self.subscriberSideCID, owner: .subscriber(0))
+        let attackerMAC: [UInt8] = [0x0e, 0xee, 0xee, 0xee, 0xee, 0xee]
+        let payload = Encode.shortPacket(dcid: Self.subscriberSideCID, packetNumber: 3, streamID: 0, offset: 0, data: [1])
+        var spoofedAddress = s.path.reversed
+        spoofedAddress.sourceAddress = [192, 0, 2, 66] + [UInt8](repeating: 0, count: max(0, spoofedAddress.sourceAddress.count - 4))
+        var spoofedPort = s.path.reversed
+        spoofedPort.sourcePort = spoofedPort.sourcePort &+ 1
+        for path in [spoofedAddress, spoofedPort] {
+            let packet = TestPacket(destinationMAC: FastPathFixture.relayMAC, sourceMAC: attackerMAC, path: path, payload: payload).frame
+            XCTAssertEqual(try fixture.object.testRun(.subscriberIngress, packet: packet).output, packet, "passed up unchanged")
+            XCTAssertEqual(try fixture.run(packet).output, packet)
+        }
+        XCTAssertEqual(try fixture.object.learned(0)?.seen_ns, 0)
+        let counters = try fixture.object.counters()
+        XCTAssertEqual(counters[FP_CNT_LEARNED], 0)
+        XCTAssertEqual(counters[FP_CNT_LEARN_REFUSED], 4)
+        // Media still goes to the configured next hop.
+        let out = try fixture.run(fixture.mediaPacket(offset: 0).frame).output
+        XCTAssertEqual(Array(out[0..<6]), s.destinationMAC)
+        XCTAssertNotEqual(Array(out[0..<6]), attackerMAC)
+    }
 }

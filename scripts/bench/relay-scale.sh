@@ -64,5 +64,5 @@ print(f"ACK frames from subscribers: {s['ack_frames_received']} = {s['ack_frames
 fp = s.get("fast_path", {})
 print("fast path:", {k: v for k, v in fp.items() if v and k in ("records_sent", "records_dropped", "records_handoff", "log_syncs",
       "log_skipped", "kernel_drops_taken_over", "kernel_drops_transient", "drop_priority", "drop_budget", "skip_dropped",
-      "handoff", "log_full", "retransmitted")})
+      "handoff", "log_full", "retransmitted", "shortfall_handoff", "learned", "learn_refused")})
 PY

@@ -41,7 +41,7 @@ public struct FastPathCounters: Sendable, Equatable {
     public var byName: [String: UInt64] {
         let names = ["seen", "passed", "media", "forwarded", "drop_priority", "drop_budget", "flow_blocked", "skip_dropped",
                      "skip_midstream", "handoff", "ineligible", "foreign", "gso", "ringbuf_full", "map_full", "clone_failed",
-                     "learned", "sub_mismatch", "shortfall_handoff"]
+                     "learned", "sub_mismatch", "shortfall_handoff", "learn_refused"]
         var result: [String: UInt64] = [:]
         for (i, v) in values.enumerated() { result[i < names.count ? names[i] : "counter_\(i)"] = v }
         return result
