@@ -30,6 +30,14 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     private var lostSession: String?
     private var retryTimer: Scheduled<Void>?
     private var noCatalogNoticed = false
+    /// PUBLISH_DONE of the video subscription that ends it: the streams it counts may still be
+    /// arriving (`subscriptionFinished`), for at most `publishDoneGrace`.
+    private var doneTimer: Scheduled<Void>?
+    /// Set after a disconnection or a resubscription: the first object then is reported ("resumed").
+    private var resumePending = false
+    /// How long a subscriber waits, after PUBLISH_DONE, for the streams it counts before ending
+    /// anyway (a relay whose publisher died may never end the streams it was relaying).
+    static let publishDoneGrace: TimeAmount = .seconds(2)
     /// A missing publisher is waited for with `--wait`, and after a reconnection (the publisher
     /// may be reconnecting too).
     private var waitsForPublisher: Bool { options.waitForPublisher || (options.reconnect && tracker.disconnections > 0) }
@@ -50,6 +58,27 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     public var isFinished: Bool { get async { (try? await eventLoop.submit { self.finished }.get()) ?? true } }
 
     /// How one session of the subscription ended.
+    /// What a PUBLISH_DONE on the video subscription leads to.
+    public enum PublishDoneAction: Sendable, Equatable {
+        /// The subscription is over (the track ended, or the subscriber may not have it).
+        case end
+        /// The publisher went away or dropped this subscriber (`--reconnect`): subscribe again on the
+        /// same session, waiting for a publisher like `--wait`.
+        case subscribeAgain
+    }
+
+    /// The action for PUBLISH_DONE with `code`. Without `reconnect` every PUBLISH_DONE ends the
+    /// subscription. With it, the codes that say the publisher (or a relay's upstream) is gone or
+    /// dropped this subscriber -- GOING_AWAY (a relay sends it when the publisher's session closed or
+    /// the track was published anew), INTERNAL_ERROR, TOO_FAR_BEHIND, EXCESSIVE_LOAD, EXPIRED --
+    /// subscribe again; TRACK_ENDED (the end of the clip), SUBSCRIPTION_ENDED, UNAUTHORIZED,
+    /// UPDATE_FAILED, MALFORMED_TRACK and unknown codes end it.
+    public static func action(afterPublishDone code: PublishDoneCode, reconnect: Bool) -> PublishDoneAction {
+        guard reconnect else { return .end }
+        let again: Set<PublishDoneCode> = [.goingAway, .internalError, .tooFarBehind, .excessiveLoad, .expired]
+        return again.contains(code) ? .subscribeAgain : .end
+    }
+
     public enum Outcome: Sendable, Equatable {
         /// The subscription is over (track ended, duration reached, stopped, or failed for good).
         case finished
@@ -152,6 +181,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         statusTimer?.cancel()
         deadline?.cancel()
         retryTimer?.cancel()
+        doneTimer?.cancel()
         if let c = connection, let v = videoRequest, !c.session.isClosed { try? c.performOnLoop { try $0.unsubscribe(v) } }
         resumeWaiters(.finished)
     }
@@ -167,7 +197,10 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         let why = connection.closeDescription ?? "\(code) \(reason)"
         lostSession = why
         tracker.disconnected()
+        resumePending = true
         retryTimer?.cancel()
+        doneTimer?.cancel()
+        doneTimer = nil
         self.connection = nil
         catalogRequest = nil
         if options.reconnect {
@@ -203,7 +236,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
             receive(object)
         case .subgroupReset(let requestID, _, let group, _, let code) where requestID == videoRequest:
             let onPurpose = [StreamResetCode.excessiveLoad, .tooFarBehind, .deliveryTimeout].map(\.rawValue).contains(code)
-            tracker.streamReset(group: group, droppedOnPurpose: onPurpose)
+            tracker.streamReset(group: trackGroup(group), droppedOnPurpose: onPurpose)
         case .requestError(let requestID, let error) where requestID == catalogRequest && options.output == nil && videoRequest == nil
                 && error.code != .unauthorized:
             // Without --out the catalog is only a check: a publisher with no MSF catalog (e.g. a
@@ -219,6 +252,8 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
             finish(error: MediaSubscriberError.refused(code: error.code, reason: error.reason))
         case .subscribeOK(let requestID, _, _) where requestID == videoRequest:
             subscribeOKAt = MonotonicClock.now().nanoseconds
+        case .publishDone(let requestID, let done) where requestID == videoRequest:
+            publishDone(connection, done)
         case .subscriptionFinished(let requestID, _) where requestID == videoRequest:
             status?("moq-sub: track ended (PUBLISH_DONE)")
             finish()
@@ -227,6 +262,42 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    /// PUBLISH_DONE on the video subscription: subscribe again at once (`--reconnect`, the
+    /// publisher went away), or end once its streams have arrived (at most `publishDoneGrace`).
+    private func publishDone(_ connection: MoQTConnection, _ done: Draft18.PublishDone) {
+        let why = "\(done.statusCode)\(done.reason.isEmpty ? "" : ": \(done.reason)")"
+        switch Self.action(afterPublishDone: done.statusCode, reconnect: options.reconnect) {
+        case .subscribeAgain:
+            // What is missing from here to the first object of the new subscription was missed
+            // while the publisher was away (`disconnected`); the old streams are not waited for.
+            status?("moq-sub: publisher gone (PUBLISH_DONE \(why)); subscribing again")
+            tracker.disconnected()
+            resumePending = true
+            videoRequest = nil
+            subscribeOKAt = nil
+            retryTimer?.cancel()
+            subscribeCatalog(connection)
+        case .end:
+            doneTimer?.cancel()
+            doneTimer = eventLoop.scheduleTask(in: Self.publishDoneGrace) { [weak self] in
+                guard let self, !self.finished else { return }
+                self.status?("moq-sub: track ended (PUBLISH_DONE) with \(why); not every stream it counts ended within \(Self.publishDoneGrace.nanoseconds / 1_000_000_000) s")
+                self.finish()
+            }
+        }
+    }
+
+    /// `group` as received, in the track's continuous numbering (see `GapTracker.trackGroup`); a
+    /// publisher that started anew restarts the output's timeline too.
+    private func trackGroup(_ group: UInt64) -> UInt64 {
+        let (mapped, restarted) = tracker.trackGroup(group)
+        if restarted {
+            status?("moq-sub: the publisher started anew: its group \(group) follows group \(tracker.groupOffset - 1) here (as \(mapped))")
+            writer?.restartTimeline()
+        }
+        return mapped
     }
 
     private func startVideo(_ connection: MoQTConnection, catalog: [UInt8]?) {
@@ -246,17 +317,22 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func receive(_ object: MoQTReceivedObject) {
+        let groupID = trackGroup(object.groupID)
         switch object.status {
         case .endOfGroup:
-            tracker.groupEnded(group: object.groupID, objectCount: object.objectID)
-            writer?.endGroup(object.groupID, objectCount: object.objectID)
+            tracker.groupEnded(group: groupID, objectCount: object.objectID)
+            writer?.endGroup(groupID, objectCount: object.objectID)
             return
         case .normal:
             break
         default:
             return
         }
-        guard tracker.objectReceived(group: object.groupID, object: object.objectID) else { return }
+        guard tracker.objectReceived(group: groupID, object: object.objectID) else { return }
+        if resumePending {
+            resumePending = false
+            status?("moq-sub: resumed at group \(groupID) object \(object.objectID)")
+        }
         bytes += object.payload.count
         if firstObject == nil {
             let now = MonotonicClock.now().nanoseconds
@@ -271,7 +347,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         }
         if let writer {
             do {
-                try writer.receive(groupID: object.groupID, objectID: object.objectID, publisherPriority: object.publisherPriority,
+                try writer.receive(groupID: groupID, objectID: object.objectID, publisherPriority: object.publisherPriority,
                                    properties: object.properties, payload: object.payload)
             } catch {
                 status?("moq-sub: malformed object \(object.groupID)/\(object.objectID): \(error)")

@@ -26,8 +26,15 @@ public struct GapTracker: Sendable {
     private var disconnectedAfter: UInt64?
     /// Groups published while the subscriber was away (between two sessions).
     private var outages: [ClosedRange<UInt64>] = []
-    /// Sessions lost so far.
+    /// Sessions lost (or subscriptions ended by a publisher that went away) so far.
     public private(set) var disconnections = 0
+    /// Added to every group ID received: a publisher that came back as a new process numbers its
+    /// groups from 0 again, and its groups follow the previous incarnation's here.
+    public private(set) var groupOffset: UInt64 = 0
+    /// Times the track started anew (a group below the last one seen after a disconnection).
+    public private(set) var restarts = 0
+    /// Set by `disconnected()`: the next group received tells whether the track went on or restarted.
+    private var checkRestart = false
 
     public init() {}
 
@@ -38,10 +45,27 @@ public struct GapTracker: Sendable {
 
     /// The session was lost (`--reconnect` will subscribe again): what is missing from the last
     /// group seen up to the first group of the next session is reported as `disconnected`.
+    /// Also called when the publisher went away and `--reconnect` subscribes again on the same session.
     public mutating func disconnected() {
         disconnections += 1
         guard disconnectedAfter == nil, let last = groups.keys.max() else { return }
         disconnectedAfter = last
+        checkRestart = true
+    }
+
+    /// The group ID in the track's continuous numbering for `group` as received (call before
+    /// `objectReceived`, `groupEnded` and `streamReset`). The first group after a disconnection that
+    /// lies below the last group seen means the publisher started anew (a new process numbering from
+    /// 0): its groups are shifted past the last one seen, `restarted` is true, and its groups before
+    /// the one joined count as missed while away. A group equal to the last one seen is taken as the
+    /// same track going on (duplicates are dropped).
+    public mutating func trackGroup(_ group: UInt64) -> (group: UInt64, restarted: Bool) {
+        guard checkRestart, let after = disconnectedAfter else { return (group + groupOffset, false) }
+        checkRestart = false
+        guard group + groupOffset < after else { return (group + groupOffset, false) }
+        groupOffset = after + 1
+        restarts += 1
+        return (group + groupOffset, true)
     }
 
     /// An object arrived. Returns false for a duplicate.

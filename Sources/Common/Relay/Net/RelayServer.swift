@@ -130,6 +130,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         guard authorize(connection, event) else { return }
         switch event {
         case .publishNamespaceRequested(let requestID, let announce):
+            if let old = namespaces[announce.namespace], old !== connection { publisherReplaced(old, namespace: announce.namespace) }
             namespaces[announce.namespace] = connection
             announcements[UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)] = announce.namespace
             fastPath?.publisherAppeared(connection)
@@ -240,7 +241,11 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if connection === upstreamRelay { roles.append("upstream relay") }
         let published = namespaces.filter { $0.value === connection }.map { "\($0.key)" }.sorted()
         if !published.isEmpty { roles.append("publisher of \(published.joined(separator: ", "))") }
-        if tracks.values.contains(where: { $0.upstream === connection }), published.isEmpty, connection !== upstreamRelay { roles.append("publisher") }
+        if tracks.values.contains(where: { $0.upstream === connection }), published.isEmpty, connection !== upstreamRelay {
+            roles.append("publisher")
+        } else if published.isEmpty, announcements.keys.contains(where: { $0.connection == id }) {
+            roles.append("publisher (replaced)")
+        }
         let subscriptions = tracks.values.reduce(0) { $0 + $1.subscribers.filter { $0.connection === connection }.count }
         if subscriptions > 0 || subscriberSessions.contains(id) { roles.append("subscriber (\(subscriptions) subscriptions)") }
         if !openSessions.contains(id) && connection !== upstreamRelay { roles.append("before SETUP") }
@@ -690,6 +695,18 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 retireIfUnused(track)
                 updateUpstreamForwarding(track)
             }
+        }
+    }
+
+    /// Another session announced `namespace`, which `old` served: the new announcement takes over
+    /// (typically a publisher that restarted before its old session timed out), so the tracks `old`
+    /// served under it end now with PUBLISH_DONE GOING_AWAY -- their subscribers may subscribe again
+    /// and reach the new publisher -- instead of staying on a session that may be dead.
+    private func publisherReplaced(_ old: MoQTConnection, namespace: TrackNamespace) {
+        for track in Array(tracks.values) where track.upstream === old && !track.published && track.name.namespace.hasPrefix(namespace) {
+            if !old.session.isClosed { try? old.performOnLoop { try $0.unsubscribe(track.upstreamRequestID) } }
+            log?("moq-relay: \(namespace) announced by another session: track \(String(decoding: track.name.name, as: UTF8.self)) of the previous publisher ends")
+            finishTrack(track, code: .goingAway, reason: "publisher replaced")
         }
     }
 
