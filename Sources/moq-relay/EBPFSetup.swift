@@ -18,6 +18,9 @@ enum EBPFSetup {
         // fixed-size encodings the kernel rewrites in place.
         MoQTEndpoint.transportOptions.allowCleartext = true
         MoQTEndpoint.transportOptions.fastPathEncoding = true
+        // Stale filters of dead runs go from every interface first (`RelayFastPath.start` removes the
+        // dead runs' pins, and filters only where it attaches).
+        if (try? FastPathPrivileges.check()) != nil { sweepStaleFilters(log: log) }
         do {
             return try RelayFastPath.start(options: options, log: log)
         } catch let error as FastPathError {
@@ -25,6 +28,20 @@ enum EBPFSetup {
             case .insufficientPrivileges: throw CLIError.runtime("--ebpf: \(error.detail)")
             case .loadFailed: throw CLIError.runtime("--ebpf: the kernel rejected the BPF programs; verifier log follows\n\(error.description)")
             default: throw CLIError.runtime("--ebpf: \(error.description)")
+            }
+        }
+    }
+}
+
+extension EBPFSetup {
+    /// Removes the fast-path filters dead relays left on any interface of this network namespace,
+    /// logging each; a live relay's filter is left alone (and named).
+    static func sweepStaleFilters(log: (String) -> Void) {
+        for (interface, outcome) in TCAttachment.removeStaleEverywhere() {
+            switch outcome {
+            case .removed: log("moq-relay: removed a stale fast-path filter from \(interface)")
+            case .live(let detail): log("moq-relay: left the fast-path filter on \(interface) alone: \(detail)")
+            case .failed(let detail): log("moq-relay: cannot remove the fast-path filter on \(interface): \(detail)")
             }
         }
     }

@@ -61,6 +61,24 @@ public enum FastPathPins {
         return removed
     }
 
+    /// The pid of a running process (other than this one) whose pin directory holds program `id`, or nil:
+    /// that filter belongs to a live relay even if no fdinfo of it could be read.
+    public static func livePinHolder(ofProgram id: UInt32) -> pid_t? {
+        for name in entries(of: root) {
+            guard let pid = pid_t(name), pid > 0, pid != getpid() else { continue }
+            guard kill(pid, 0) == 0 || errno != ESRCH else { continue }
+            for program in FastPathProgram.allCases {
+                let fd = bpf_obj_get("\(root)/\(name)/\(program.rawValue)")
+                guard fd >= 0 else { continue }
+                defer { close(fd) }
+                var info = bpf_prog_info()
+                var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+                if bpf_obj_get_info_by_fd(fd, &info, &length) == 0, info.id == id { return pid }
+            }
+        }
+        return nil
+    }
+
     /// The file names in `path` (without `.` and `..`).
     static func entries(of path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }

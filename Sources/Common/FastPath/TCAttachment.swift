@@ -143,7 +143,7 @@ public final class TCAttachment {
         guard name.hasPrefix("fp_") else {
             throw FastPathError(.attachFailed, "ifindex \(interfaceIndex) has a foreign TC filter (program \(name.isEmpty ? "#\(id)" : name)) at handle \(handle) priority \(priority)")
         }
-        if let holder = FastPathProgramHolders.holder(of: id) {
+        if let holder = FastPathProgramHolders.holder(of: id) ?? FastPathPins.livePinHolder(ofProgram: id) {
             throw FastPathError(.attachFailed, "ifindex \(interfaceIndex) already has the fast path of a running process (pid \(holder))")
         }
         var hook = Self.hook(interfaceIndex)
@@ -155,6 +155,48 @@ public final class TCAttachment {
             throw FastPathError(.attachFailed, errno: -rc, "cannot remove the stale filter from ifindex \(interfaceIndex)")
         }
         return rc == 0
+    }
+
+    /// What `removeStaleEverywhere()` found on one interface.
+    public enum SweepOutcome: Equatable, Sendable {
+        /// A dead run's fast-path filter was removed.
+        case removed
+        /// The filter belongs to a running process (another relay): left alone.
+        case live(String)
+        /// It could not be looked at or removed.
+        case failed(String)
+    }
+
+    /// Removes the fast-path filters (at the relay's handle and priority, `fp_` programs) that dead
+    /// runs left on every interface of this network namespace, not only where this run will attach:
+    /// an interface whose peer never comes back would keep a dead relay's program otherwise. A filter
+    /// whose program a running process holds open or has pinned (`FastPathPins`) is another relay's and
+    /// stays. Interfaces with no filter of ours are not listed.
+    public static func removeStaleEverywhere() -> [(interface: String, outcome: SweepOutcome)] {
+        var result: [(String, SweepOutcome)] = []
+        for (name, index) in interfaces() where attachedProgramID(interfaceIndex: index) != nil {
+            do {
+                if try removeStale(interfaceIndex: index) { result.append((name, .removed)) }
+            } catch let error as FastPathError where error.code == .attachFailed && error.detail.contains("running process") {
+                result.append((name, .live(error.detail)))
+            } catch {
+                result.append((name, .failed("\(error)")))
+            }
+        }
+        return result
+    }
+
+    /// Every interface of this thread's network namespace: name and index.
+    public static func interfaces() -> [(name: String, index: Int32)] {
+        guard let list = if_nameindex() else { return [] }
+        defer { if_freenameindex(list) }
+        var result: [(String, Int32)] = []
+        var p = list
+        while p.pointee.if_index != 0, let name = p.pointee.if_name {
+            result.append((String(cString: name), Int32(p.pointee.if_index)))
+            p += 1
+        }
+        return result
     }
 
     /// The name of BPF program `id` (at most 15 characters, as the kernel keeps it), or nil.
