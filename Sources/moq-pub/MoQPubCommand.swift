@@ -5,12 +5,13 @@ import Foundation
 import Media
 import MoQMedia
 
-/// `moq-pub`: publishes a video file as a live MoQ track (LOC objects, one group per GOP).
+/// `moq-pub`: publishes a video file, standard input or a URL as a live MoQ track (LOC objects, one
+/// group per GOP).
 @main
 struct MoQPubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moq-pub",
-        abstract: "Publish a video file as a live Media-over-QUIC track (draft-18, LOC packaging).",
+        abstract: "Publish a video file or a live stream as a Media-over-QUIC track (draft-18, LOC packaging).",
         discussion: """
             Reads any file libavformat opens (MP4, Matroska, MPEG-TS; H.264 or H.265 video) and \
             publishes its video as one MoQ track: one group per GOP starting at a keyframe, one \
@@ -21,6 +22,15 @@ struct MoQPubCommand: AsyncParsableCommand {
             kept alive, so moq-pub may wait for subscribers as long as it likes; if the relay goes \
             away, moq-pub exits with code 1 and the reason within --idle-timeout, or reconnects \
             with --reconnect.
+
+            Live input: '-' reads standard input (MPEG-TS or anything libavformat detects), and \
+            an argument with a scheme (udp://HOST:PORT, srt://..., tcp://...) is opened by \
+            libavformat as it is. Frames are published as they arrive (no pacing, no --loop), one \
+            group per keyframe; the encoder's clock drives the LOC timestamps (the first frame's \
+            PTS maps to the wall clock when it arrived), so subscribers' latency is \
+            capture-to-receive. Frames arriving while nobody subscribes are dropped, never queued: \
+            a subscriber starts at the next keyframe (--no-wait changes nothing). The stream ends \
+            with PUBLISH_DONE when the input ends (EOF, or --input-timeout seconds without data).
 
             --token / --token-file put the draft-18 AUTHORIZATION TOKEN on PUBLISH_NAMESPACE, for \
             a relay started with --publish-token; a relay refusing it (REQUEST_ERROR UNAUTHORIZED) \
@@ -36,6 +46,8 @@ struct MoQPubCommand: AsyncParsableCommand {
               moq-pub --dry-run media/test.mp4
               moq-pub --relay moqt://127.0.0.1:4443 --namespace demo --track video media/test.mp4
               moq-pub --listen 0.0.0.0:4443 --cert cert.pem --key key.pem --loop media/test.mp4
+              ffmpeg -re -i in.mp4 -c copy -f mpegts - | moq-pub --relay moqt://127.0.0.1:4443 -
+              moq-pub --relay moqt://127.0.0.1:4443 --input-timeout 5 udp://127.0.0.1:5000
             """
     )
 
@@ -49,11 +61,13 @@ struct MoQPubCommand: AsyncParsableCommand {
     var key: String?
     @Option(help: "Track namespace.") var namespace: String = "demo"
     @Option(help: "Track name.") var track: String = "video"
-    @Flag(help: "Restart the clip at its end (timestamps and group IDs keep increasing).") var loop = false
-    @Flag(help: "Send frames as fast as possible instead of in real time.") var noPacing = false
+    @Flag(help: "Restart the clip at its end (timestamps and group IDs keep increasing; files only).") var loop = false
+    @Flag(help: "Send frames as fast as possible instead of in real time (live input is never paced).") var noPacing = false
+    @Option(help: ArgumentHelp("Live input only: end the stream when nothing arrives for this long.", valueName: "SECONDS"))
+    var inputTimeout: Double?
     @Flag(help: "Accept cleartext 1-RTT if the relay offers it (kernel fast path; loud warning).") var allowCleartext = false
     @Flag(help: "Do not verify the relay's certificate.") var insecure = false
-    @Flag(help: "Start the clip at once instead of waiting for the first subscription.") var noWait = false
+    @Flag(help: "Start the clip at once instead of waiting for the first subscription (live input is always read at once).") var noWait = false
     @Flag(help: "One subgroup stream per frame instead of one per frame class per group.") var streamPerFrame = false
     @Flag(help: "The whole group on one subgroup stream (for peers that handle only subgroup 0, e.g. moq-rs; no per-class priority).")
     var streamPerGroup = false
@@ -69,7 +83,11 @@ struct MoQPubCommand: AsyncParsableCommand {
     @OptionGroup var auth: TokenOptions
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
-    @Argument(help: "The video file to publish.") var file: String
+    @Argument(help: ArgumentHelp("The video file to publish; '-' for standard input, or a URL libavformat opens (udp://, srt://, ...) for live input.",
+                                 valueName: "INPUT"))
+    var file: String
+
+    var input: MediaInput { MediaInput(argument: file) }
 
     func validate() throws {
         if relay != nil && listen != nil { throw ValidationError("--relay and --listen exclude each other") }
@@ -80,6 +98,13 @@ struct MoQPubCommand: AsyncParsableCommand {
         }
         if reconnect && listen != nil { throw ValidationError("--reconnect is for --relay (a listening moq-pub has no session to lose)") }
         if streamPerFrame && streamPerGroup { throw ValidationError("--stream-per-frame and --stream-per-group exclude each other") }
+        if input.isLive {
+            if loop { throw ValidationError("--loop needs a file: live input (\(input)) cannot restart") }
+            if dryRun { throw ValidationError("--dry-run needs a file, not live input (\(input))") }
+        } else if inputTimeout != nil {
+            throw ValidationError("--input-timeout is for live input ('-' or a URL), not a file")
+        }
+        if let t = inputTimeout, !(t > 0 && t.isFinite) { throw ValidationError("--input-timeout must be a positive number of seconds") }
         if namespace.isEmpty { throw ValidationError("--namespace must not be empty") }
         if track.isEmpty { throw ValidationError("--track must not be empty") }
         _ = try logging.level()
@@ -100,8 +125,11 @@ struct MoQPubCommand: AsyncParsableCommand {
                                       startTime: start, output: printLine)
                 return
             }
-            let source = try MediaObjectSource(path: file, priorities: priorities, loop: loop)
-            logger.debug("input \(file): \(source.track.codecString) \(source.track.width)x\(source.track.height)")
+            if !input.isLive {
+                // Live input is opened once, by the publisher (it cannot be read twice).
+                let source = try MediaObjectSource(path: file, priorities: priorities, loop: loop)
+                logger.debug("input \(file): \(source.track.codecString) \(source.track.width)x\(source.track.height)")
+            }
         } catch {
             throw Self.cliError(error)
         }
@@ -118,7 +146,8 @@ struct MoQPubCommand: AsyncParsableCommand {
         options.namespace = namespace.split(separator: "/").map(String.init)
         options.trackName = track
         options.loop = loop
-        options.pacing = !noPacing
+        options.pacing = !noPacing && !input.isLive
+        options.inputTimeout = inputTimeout
         options.waitForSubscriber = !noWait
         options.subgroupLayout = streamPerFrame ? .perFrame : streamPerGroup ? .perGroup : .perFrameClass
         options.priorities = priorities
@@ -131,7 +160,7 @@ struct MoQPubCommand: AsyncParsableCommand {
             target = .relay(url: relay ?? "moqt://127.0.0.1:4443", insecure: insecure, reconnect: reconnect)
         }
         do {
-            try await MediaPublishRunner.run(file: file, options: options, target: target, log: { printError($0) })
+            try await MediaPublishRunner.run(input: input, options: options, target: target, log: { printError($0) })
         } catch let error as MediaError {
             throw Self.cliError(error)
         } catch {

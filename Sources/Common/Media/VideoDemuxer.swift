@@ -1,20 +1,35 @@
 import CAVFormat
 import Foundation
 
-/// Reads the video frames of any file libavformat opens (MP4, Matroska, MPEG-TS, ...) in decode order.
+/// Reads the video frames of any file libavformat opens (MP4, Matroska, MPEG-TS, ...) in decode order,
+/// or of a live input (standard input, a `udp://`/`srt://`/... URL) as they arrive.
 ///
 /// Each frame's class (I/P/B) comes from the codec's picture type as a libavcodec parser reports it,
 /// not from the keyframe flag. Only the best video stream is read; other streams are discarded.
 ///
 ///     let demuxer = try VideoDemuxer(path: "media/test.mp4")
 ///     while let frame = try demuxer.nextFrame() { ... }
+///
+/// Live input reads no further ahead than its decode timestamps need: not at all when the container
+/// stores them (MPEG-TS, FLV, MP4), as far as the codec's declared reorder depth (at least one
+/// frame) otherwise. Packets libavformat reads while probing the input are dropped, not queued
+/// (`fflags nobuffer`), so the first frame returned is a fresh one.
 public final class VideoDemuxer {
     /// The video track being read.
     public let track: VideoTrackInfo
     /// The container's duration in microseconds, when known.
     public let durationMicroseconds: Int64?
-    /// The path that was opened.
+    /// The path that was opened (for live input: `-` or the URL).
     public let path: String
+    /// What was opened.
+    public let input: MediaInput
+    /// Frames read ahead of the one returned, to decide decode timestamps (0: none).
+    public let lookahead: Int
+    /// When the packet of the frame `nextFrame()` returned last was read, µs since the Unix epoch
+    /// (its arrival, for live input).
+    public private(set) var lastFrameArrivalMicroseconds: UInt64?
+    /// True when a live input ended because nothing arrived for the read timeout.
+    public private(set) var timedOut = false
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codecContext: UnsafeMutablePointer<AVCodecContext>?
@@ -26,22 +41,54 @@ public final class VideoDemuxer {
     private let frameDuration: Int64
     /// Decode timestamps for containers without them (Matroska) and for any reorder depth.
     private var timestamps: DecodeTimestampDeriver
-    /// Frames read ahead, waiting for their decode timestamps (in decode order).
-    private var readAhead: [EncodedVideoFrame] = []
+    /// Frames read ahead, waiting for their decode timestamps (in decode order), with their arrival.
+    private var readAhead: [(frame: EncodedVideoFrame, arrival: UInt64)] = []
+    /// Live input whose container stores decode timestamps: each frame is returned as it is read.
+    private let direct: Bool
+    private var lastDTS: Int64?
+    private var lastPTS: Int64?
+    private let readTimeoutMicroseconds: Int64?
     private var readAheadStart = 0
     private var atEnd = false
 
-    /// Opens `path` and selects its video stream.
+    /// Opens the file at `path` and selects its video stream.
     /// - Throws: `MediaError.fileNotFound`, `.cannotOpen`, `.noVideoStream` or `.unsupportedCodec`.
-    public init(path: String) throws(MediaError) {
+    public convenience init(path: String) throws(MediaError) {
+        try self.init(input: .file(path))
+    }
+
+    /// Opens `input` and selects its video stream.
+    /// - Parameter readTimeoutMicroseconds: For live input: when nothing arrives for this long,
+    ///   the input ends (`timedOut`); nil waits for ever.
+    /// - Throws: `MediaError.fileNotFound`, `.cannotOpen`, `.noVideoStream` or `.unsupportedCodec`.
+    public init(input: MediaInput, readTimeoutMicroseconds: Int64? = nil) throws(MediaError) {
         _ = LibAV.configureLogging
+        self.input = input
+        let path: String
+        switch input {
+        case .file(let file): path = file
+        case .standardInput: path = "-"
+        case .url(let url): path = url
+        }
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileNotFound(path) }
-        guard !isDirectory.boolValue else { throw .cannotOpen(path, reason: "is a directory") }
+        if case .file = input {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileNotFound(path) }
+            guard !isDirectory.boolValue else { throw .cannotOpen(path, reason: "is a directory") }
+        }
+        let live = input.isLive
+        self.readTimeoutMicroseconds = live ? readTimeoutMicroseconds.map { max(1, $0) } : nil
 
         var format: UnsafeMutablePointer<AVFormatContext>?
-        var status = avformat_open_input(&format, path, nil, nil)
+        var openOptions: OpaquePointer?
+        if live {
+            // Packets read while probing are dropped, not queued for av_read_frame: they would
+            // come out late, in a burst.
+            av_dict_set(&openOptions, "fflags", "nobuffer", 0)
+            if let t = self.readTimeoutMicroseconds { av_dict_set(&openOptions, "rw_timeout", String(t), 0) }
+        }
+        var status = avformat_open_input(&format, input.libavURL, nil, &openOptions)
+        av_dict_free(&openOptions)
         guard status >= 0, let format else { throw .cannotOpen(path, reason: LibAV.errorText(status)) }
         self.format = format
         // From here on, deinit frees what was allocated if an error is thrown... but deinit does not
@@ -91,8 +138,13 @@ public final class VideoDemuxer {
         // and libavformat's guesses for them are missing for the first frames of a reordered stream.
         let formatNames = format.pointee.iformat.map { String(cString: $0.pointee.name).split(separator: ",") } ?? []
         let storesDTS = formatNames.contains { ["mov", "mp4", "mpegts", "flv"].contains($0) }
-        timestamps = DecodeTimestampDeriver(declaredReorderDepth: Int(parameters.pointee.video_delay),
-                                            frameDuration: frameDuration, usesContainerDTS: storesDTS)
+        let declaredDepth = Int(parameters.pointee.video_delay)
+        // Live input: no lookahead where the container's DTS can be used as they are; otherwise
+        // only as far as the declared reorder depth needs (the deriver's clamps cover a deeper one).
+        direct = live && storesDTS
+        lookahead = direct ? 0 : live ? max(1, declaredDepth) : 20
+        timestamps = DecodeTimestampDeriver(declaredReorderDepth: declaredDepth, frameDuration: frameDuration,
+                                            usesContainerDTS: storesDTS, lookahead: max(1, lookahead))
 
         // A parser told that every packet is one complete frame reports each frame's picture type.
         codecContext = avcodec_alloc_context3(nil)
@@ -113,9 +165,11 @@ public final class VideoDemuxer {
     /// Frames are read a few ahead (`DecodeTimestampDeriver.lookahead`) to decide decode timestamps.
     /// - Throws: `MediaError.readFailed` when the input is damaged.
     public func nextFrame() throws(MediaError) -> EncodedVideoFrame? {
+        if direct { return try nextFrameAsRead() }
         while true {
             if let times = timestamps.pop(flushing: atEnd) {
-                var frame = readAhead[readAheadStart]
+                var (frame, arrival) = readAhead[readAheadStart]
+                lastFrameArrivalMicroseconds = arrival
                 readAheadStart += 1
                 if readAheadStart > 64 {
                     readAhead.removeFirst(readAheadStart)
@@ -130,10 +184,33 @@ public final class VideoDemuxer {
                 atEnd = true
                 continue
             }
-            readAhead.append(frame)
+            readAhead.append((frame, Self.wallMicroseconds()))
             timestamps.push(pts: pts, dts: dts)
         }
     }
+
+    /// Live input with stored decode timestamps: the next frame as soon as it is read, its DTS the
+    /// container's, clamped (as the deriver does) to be >= 100 µs after the previous one; a frame
+    /// without a DTS (or with one after its PTS) decodes at its PTS.
+    private func nextFrameAsRead() throws(MediaError) -> EncodedVideoFrame? {
+        guard !atEnd else { return nil }
+        guard let (read, containerPTS, containerDTS) = try readFrame() else {
+            atEnd = true
+            return nil
+        }
+        lastFrameArrivalMicroseconds = Self.wallMicroseconds()
+        var frame = read
+        let pts = containerPTS ?? containerDTS ?? lastPTS.map { $0 + max(1, frameDuration) } ?? 0
+        var dts = min(containerDTS ?? pts, pts)
+        if let lastDTS { dts = max(dts, lastDTS + timestamps.minimumStep) }
+        lastPTS = pts
+        lastDTS = dts
+        frame.ptsMicroseconds = pts
+        frame.dtsMicroseconds = dts
+        return frame
+    }
+
+    private static func wallMicroseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
 
     /// The next packet of the video stream as a frame (timestamps not yet decided), with its
     /// container pts and dts in µs; nil at the end.
@@ -142,6 +219,11 @@ public final class VideoDemuxer {
         while true {
             let status = av_read_frame(format, packet)
             if status == cav_error_eof() { return nil }
+            // A live input that stayed silent for the read timeout has ended.
+            if readTimeoutMicroseconds != nil, status == -ETIMEDOUT || status == -EIO {
+                timedOut = true
+                return nil
+            }
             guard status >= 0 else { throw .readFailed(LibAV.errorText(status)) }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex, let data = packet.pointee.data, packet.pointee.size > 0 else {

@@ -1,15 +1,19 @@
 import Media
 
-/// The publisher's side of the object model: reads a video file and yields its MoQ objects in
-/// decode order (GOP -> group, frame -> object, class -> priority), looping if asked to.
+/// The publisher's side of the object model: reads a video file (or a live input) and yields its
+/// MoQ objects in decode order (GOP -> group, frame -> object, class -> priority), looping a file if
+/// asked to.
 ///
 /// When looping, each pass's timestamps follow the previous pass's, and group IDs keep increasing,
-/// so subscribers see one continuous live track.
+/// so subscribers see one continuous live track. Live input (`nextLiveObject()`) is stamped by the
+/// encoder's clock (`LiveClock`): the capture time of each frame is its PTS mapped to the wall clock.
 public final class MediaObjectSource {
     /// The video track of the file.
     public let track: VideoTrackInfo
-    /// The path being read.
+    /// The path being read (`-` or the URL for live input).
     public let path: String
+    /// What is being read.
+    public let input: MediaInput
     /// True when the file restarts at its end.
     public let loop: Bool
     /// Completed passes over the file.
@@ -21,15 +25,50 @@ public final class MediaObjectSource {
     private var passEnd: Int64 = .min  // largest pts + duration seen in the current pass
     private var passStart: Int64?      // smallest pts of the current pass
 
-    /// Opens `path`.
+    private var clock = LiveClock()
+    private let readTimeoutMicroseconds: Int64?
+
+    /// Opens the file at `path`.
     /// - Throws: `MediaError` when the file is missing, has no video, or an unsupported codec.
-    public init(path: String, priorities: FramePriorities = .default, loop: Bool = false,
-                firstGroupID: UInt64 = 0) throws(MediaError) {
-        demuxer = try VideoDemuxer(path: path)
+    public convenience init(path: String, priorities: FramePriorities = .default, loop: Bool = false,
+                            firstGroupID: UInt64 = 0) throws(MediaError) {
+        try self.init(input: .file(path), priorities: priorities, loop: loop, firstGroupID: firstGroupID)
+    }
+
+    /// Opens `input` (a live input never loops: `loop` is ignored for it).
+    /// - Parameter readTimeoutMicroseconds: Live input ends after this long without data (nil: never).
+    /// - Throws: `MediaError` when the input is missing or cannot be opened, has no video, or an
+    ///   unsupported codec.
+    public init(input: MediaInput, priorities: FramePriorities = .default, loop: Bool = false,
+                firstGroupID: UInt64 = 0, readTimeoutMicroseconds: Int64? = nil) throws(MediaError) {
+        demuxer = try VideoDemuxer(input: input, readTimeoutMicroseconds: readTimeoutMicroseconds)
         track = demuxer.track
-        self.path = path
-        self.loop = loop
+        self.input = input
+        self.path = demuxer.path
+        self.loop = loop && !input.isLive
+        self.readTimeoutMicroseconds = readTimeoutMicroseconds
         packetizer = MediaPacketizer(priorities: priorities, firstGroupID: firstGroupID)
+    }
+
+    /// Frames the demuxer reads ahead before returning one (0 for live MPEG-TS).
+    public var demuxerLookahead: Int { demuxer.lookahead }
+
+    /// When the frame of the object returned last arrived (µs since the epoch).
+    public var lastArrivalMicroseconds: UInt64? { demuxer.lastFrameArrivalMicroseconds }
+
+    /// True when a live input ended because nothing arrived within the read timeout.
+    public var timedOut: Bool { demuxer.timedOut }
+
+    /// The next object of a live input, blocking until its frame arrives; nil when the input ended.
+    /// Its capture time is the frame's PTS on the encoder's clock, mapped to the wall clock by its
+    /// arrival (`LiveClock`).
+    public func nextLiveObject() throws(MediaError) -> MediaObject? {
+        while true {
+            guard let frame = try demuxer.nextFrame() else { return nil }
+            let arrival = demuxer.lastFrameArrivalMicroseconds ?? 0
+            let capture = clock.captureTime(pts: frame.ptsMicroseconds, arrival: arrival)
+            if let object = packetizer.packetize(frame, captureTimestamp: capture) { return object }
+        }
     }
 
     /// The catalog describing this source as track `trackName`.
@@ -52,7 +91,7 @@ public final class MediaObjectSource {
                 timestampOffset += passEnd - start
                 passEnd = .min
                 passStart = nil
-                demuxer = try VideoDemuxer(path: path)
+                demuxer = try VideoDemuxer(input: input, readTimeoutMicroseconds: readTimeoutMicroseconds)
                 continue
             }
             passStart = min(passStart ?? frame.ptsMicroseconds, frame.ptsMicroseconds)

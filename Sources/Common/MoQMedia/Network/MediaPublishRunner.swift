@@ -25,8 +25,15 @@ public enum MediaPublishRunner {
     /// Publishes until the clip ends (forever with `loop`). `log` receives progress lines.
     public static func run(file: String, options: MediaPublisherOptions, target: Target,
                            log: @escaping @Sendable (String) -> Void) async throws {
+        try await run(input: .file(file), options: options, target: target, log: log)
+    }
+
+    /// Publishes `input` until it ends (a file: forever with `loop`; live input: when the input
+    /// does). `log` receives progress lines.
+    public static func run(input: MediaInput, options: MediaPublisherOptions, target: Target,
+                           log: @escaping @Sendable (String) -> Void) async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let publisher = try MediaPublisher(file: file, options: options, eventLoop: loop)
+        let publisher = try MediaPublisher(input: input, options: options, eventLoop: loop)
         publisher.progress = log
         switch target {
         case .relay(let url, let insecure, let reconnect):
@@ -77,7 +84,7 @@ public enum MediaPublishRunner {
                                                          handler: publisher, group: loop)
             log("moq-pub: listening on \(endpoint.quic.localAddress.map { "\($0)" } ?? "\(host):\(port)")")
             printReady(port: endpoint.quic.localAddress?.port ?? port)
-            if !options.waitForSubscriber { await publisher.startNow() }
+            if !options.waitForSubscriber || publisher.isLive { await publisher.startNow() }
             await publisher.waitUntilDone()
             // Let subscribers receive the tail and PUBLISH_DONE before the process exits.
             var sessions: [MoQTConnection] = []

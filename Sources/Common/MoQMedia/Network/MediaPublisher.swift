@@ -10,6 +10,11 @@ import QUICIO
 /// the capture TIMESTAMP property, paced in real time, an END_OF_GROUP status object closing every
 /// group, PUBLISH_DONE after the clip. Also serves the catalog track.
 ///
+/// Live input (standard input, a URL) is read on a thread of its own from the first announce on,
+/// whether anyone subscribed or not, and each object goes to the subscribers of that moment as
+/// soon as its frame arrives (no pacing): frames nobody subscribed to are dropped, never queued,
+/// and a new subscriber starts at the next keyframe. The stream ends when the input does.
+///
 /// All state lives on the QUIC endpoint's event loop; the handler callbacks and the pacing timer
 /// run there.
 public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
@@ -55,12 +60,26 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     public private(set) var largest: Location?
     /// Called on the event loop for progress lines (one per group).
     public var progress: ((String) -> Void)?
+    /// True for live input (standard input, a URL).
+    public let isLive: Bool
+    /// Live input: objects read while nobody was subscribed (dropped).
+    public private(set) var objectsWithoutSubscriber = 0
+    /// Live input: time from a frame's arrival (read from the input) to its object being sent, µs.
+    public private(set) var inputToSendMicroseconds: [Int64] = []
 
     /// Opens `file` for publishing on the sessions of an endpoint whose event loop is `eventLoop`.
-    public init(file: String, options: MediaPublisherOptions, eventLoop: EventLoop) throws(MediaError) {
+    public convenience init(file: String, options: MediaPublisherOptions, eventLoop: EventLoop) throws(MediaError) {
+        try self.init(input: .file(file), options: options, eventLoop: eventLoop)
+    }
+
+    /// Opens `input` (a file, standard input or a URL) for publishing on the sessions of an
+    /// endpoint whose event loop is `eventLoop`.
+    public init(input: MediaInput, options: MediaPublisherOptions, eventLoop: EventLoop) throws(MediaError) {
         self.options = options
         self.eventLoop = eventLoop
-        source = try MediaObjectSource(path: file, priorities: options.priorities, loop: options.loop)
+        isLive = input.isLive
+        source = try MediaObjectSource(input: input, priorities: options.priorities, loop: options.loop,
+                                       readTimeoutMicroseconds: options.inputTimeout.map { Int64($0 * 1_000_000) })
         catalogBytes = source.catalog(trackName: options.trackName).encoded()
         namespace = TrackNamespace(strings: options.namespace)
     }
@@ -79,7 +98,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                 }
             }
         }
-        if !options.waitForSubscriber { await startNow() }
+        if !options.waitForSubscriber || isLive { await startNow() }
     }
 
     /// Starts the clip now (live mode, `--no-wait`).
@@ -217,7 +236,62 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     private func start() {
         guard !started else { return }
         started = true
-        tick()
+        if isLive { startReader() } else { tick() }
+    }
+
+    // MARK: Live input
+
+    /// Reads the live input on a thread of its own (reads block until data arrives) and hands each
+    /// object to the event loop as soon as it is read.
+    private func startReader() {
+        progress?("moq-pub: reading \(source.input) live (demuxer lookahead \(source.demuxerLookahead) frames)")
+        let thread = Thread { [self] in
+            while true {
+                let object: MediaObject?
+                do {
+                    object = try source.nextLiveObject()
+                } catch {
+                    eventLoop.execute {
+                        self.progress?("moq-pub: read error: \(error)")
+                        self.finish()
+                    }
+                    return
+                }
+                guard let object else {
+                    let why = source.timedOut ? "no data for \(options.inputTimeout ?? 0) s" : "end of input"
+                    eventLoop.execute {
+                        self.progress?("moq-pub: live input ended (\(why))")
+                        self.finish()
+                    }
+                    return
+                }
+                let arrival = source.lastArrivalMicroseconds ?? Self.wallMicros()
+                eventLoop.execute { self.sendLive(object, arrival: arrival) }
+            }
+        }
+        thread.name = "moq-pub input"
+        thread.start()
+    }
+
+    /// Sends a live object to the subscribers of this moment (nobody: dropped).
+    private func sendLive(_ object: MediaObject, arrival: UInt64) {
+        guard !finished else { return }
+        if subscriptions.isEmpty { objectsWithoutSubscriber += 1 }
+        send(object)
+        if !subscriptions.isEmpty, inputToSendMicroseconds.count < 1_000_000 {
+            inputToSendMicroseconds.append(Int64(Self.wallMicros()) - Int64(arrival))
+        }
+    }
+
+    /// One line on what the live path added: arrival at moq-pub to the object handed to QUIC.
+    private func liveSummary() -> String {
+        let sorted = inputToSendMicroseconds.sorted()
+        func at(_ q: Double) -> Double {
+            sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]) / 1000
+        }
+        return String(format: "moq-pub: live input: %d objects dropped before a subscriber; input to send p50 %.2f ms p99 %.2f ms max %.2f ms (demuxer lookahead %d frames)",
+                      objectsWithoutSubscriber, at(0.5), at(0.99), sorted.last.map { Double($0) / 1000 } ?? 0,
+                      source.demuxerLookahead)
     }
 
     private static func wallMicros() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000_000) }
@@ -335,6 +409,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
             }
         }
         progress?("moq-pub: clip done, \(objectsPublished) objects")
+        if isLive { progress?(liveSummary()) }
         let waiters = doneWaiters
         doneWaiters.removeAll()
         for w in waiters { w.resume() }

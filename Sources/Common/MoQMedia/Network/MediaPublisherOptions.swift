@@ -16,6 +16,9 @@ public struct MediaPublisherOptions: Sendable {
     public var priorities = FramePriorities.default
     /// AUTHORIZATION TOKEN (Token Type 0) sent on PUBLISH_NAMESPACE (`--token`).
     public var authorizationToken: [UInt8]?
+    /// Live input only: the input ends when nothing arrives for this many seconds (nil: never;
+    /// `--input-timeout`).
+    public var inputTimeout: Double?
 
     public init() {}
 
