@@ -17,8 +17,10 @@
 #     with --reconnect resume (gaps only "disconnected"/"skipped at join").
 #  d. loss toward subscribers: 2%, 5%, 10% random loss (bpf/impair.bpf.c at their ingress) and a
 #     500 ms blackout (100% loss both ways): no unexplained ("lost") gap. User space and --ebpf.
-#  e. the upstream of a chained relay SIGKILLed and restarted: the downstream relay's subscriber
-#     (--reconnect) resumes (expected) -- today it does not (XFAIL, with what happens instead).
+#  e. the upstream of a chained relay SIGKILLed and restarted: the downstream relay reconnects to it
+#     with backoff (logged); its subscriber (--reconnect) gets PUBLISH_DONE GOING_AWAY, subscribes
+#     again on the same session and resumes (gaps only "disconnected"/"skipped at join"); a newcomer
+#     at the downstream relay after the return gets media.
 # One line per case (~2 min in all). Known gaps print XFAIL and pass unless FAULTS_STRICT=1;
 # FAULTS_CASES="a-user c" runs a subset (a-user a-ebpf b-user b-ebpf c d-user d-ebpf e);
 # FAULTS_BLACKOUT=S changes the blackout (default 0.5); KEEP_WORK=1 keeps the logs. Exits non-zero
@@ -439,18 +441,20 @@ rep, err, rc, nerr, nrc, berr = sys.argv[1:]
 r = json.load(open(rep)) if os.path.exists(rep) else {"objects": 0, "gaps": []}
 e, ne, be = open(err).read(), open(nerr).read(), open(berr).read()
 upstream_closed = next((l.strip() for l in be.splitlines() if "upstream relay" in l and "closed:" in l), "no close of the upstream session logged")
-if rc == "0" and r["objects"] >= 330 and all(g["reason"] in ("disconnected", "skipped at join") for g in r["gaps"]):
-    print(f"PASS downstream subscriber resumed: {r['objects']} objects, gaps {sorted({g['reason'] for g in r['gaps']})}; newcomer exit {nrc}")
+reconnected = next((l.strip() for l in be.splitlines() if "upstream relay" in l and "reconnected" in l), None)
+resumed = "moq-sub: resumed" in e
+ok = rc == "0" and r["objects"] >= 330 and all(g["reason"] in ("disconnected", "skipped at join") for g in r["gaps"])
+if ok and reconnected and resumed and nrc == "0":
+    print(f"PASS B {reconnected.split('moq-relay: ')[-1]}; its subscriber resumed: {r['objects']} objects, gaps {sorted({g['reason'] for g in r['gaps']})}; a newcomer at B got media")
 else:
     how = "ended with PUBLISH_DONE" if "track ended (PUBLISH_DONE)" in e else f"exit {rc}: {e.strip().splitlines()[-1] if e.strip() else ''}"
     new = "a newcomer at B got media" if nrc == "0" else f"a newcomer at B after A's return fails ({ne.strip().splitlines()[-1] if ne.strip() else 'exit ' + nrc})"
-    print(f"XFAIL the downstream relay does not reconnect to its upstream: B logged '{upstream_closed.split('moq-relay: ')[-1]}'; its subscriber (--reconnect) {how} after {r['objects']} objects; {new}")
+    print(f"FAIL B logged '{upstream_closed.split('moq-relay: ')[-1]}', {'then ' + repr(reconnected) if reconnected else 'no reconnection'}; its subscriber (--reconnect) {how}, {'resumed' if resumed else 'never resumed'}, {r['objects']} objects, gaps {sorted({g['reason'] for g in r['gaps']})}; {new}")
 PY
 )
     local line="e (chain, user space): upstream relay SIGKILLed, back after 1 s, moq-pub re-announced; ${verdict#* }"
     case $verdict in
         PASS*) echo "RESULT: PASS: $line" ;;
-        XFAIL*) echo "RESULT: XFAIL: $line" ;;
         *) die "$line" ;;
     esac
 }

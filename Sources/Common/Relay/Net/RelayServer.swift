@@ -67,6 +67,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// The session to the upstream relay (`--upstream`), which gets what no local publisher serves.
     private(set) var upstreamRelay: MoQTConnection?
     private var upstreamEndpoint: MoQTEndpoint?
+    /// The upstream relay's URL (`--upstream`): a lost upstream session is connected again with backoff.
+    private var upstreamURL: String?
+    /// Set by `closeAll`: no more reconnections to the upstream relay.
+    private var shuttingDown = false
     /// Settings of the upstream session (the accepted ones get theirs from the endpoint).
     public var sessionConfiguration = MoQTSessionConfiguration()
     /// Told of every object a subscriber queue dropped, with the time (on the event loop; tests, metrics).
@@ -315,6 +319,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 try await eventLoop.submit {
                     self.upstreamRelay = session
                     self.upstreamEndpoint = endpoint
+                    self.upstreamURL = url
                 }.get()
                 log?("moq-relay: upstream relay \(url) connected")
                 return
@@ -325,6 +330,43 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
         await endpoint.close()
         throw lastError
+    }
+
+    /// The upstream session was lost: connect again with backoff (0.25 s doubling up to 8 s, as
+    /// `moq-pub`/`moq-sub --reconnect`) until it answers or the relay shuts down. Its tracks ended
+    /// with PUBLISH_DONE GOING_AWAY meanwhile (subscribers with `--reconnect` subscribe again and are
+    /// answered DOES_NOT_EXIST until the upstream is back); once it is, SUBSCRIBEs and the namespace
+    /// interest of this relay's namespace subscribers go there again.
+    private func reconnectUpstream(lost: String) {
+        guard let url = upstreamURL, let endpoint = upstreamEndpoint, !shuttingDown else { return }
+        let configuration = sessionConfiguration
+        Task { [weak self] in
+            var backoff = Backoff()
+            var why = lost
+            while let self {
+                let delay = backoff.next()
+                self.log?("moq-relay: upstream relay \(url) lost (\(why)); reconnecting in \(Backoff.format(delay))")
+                try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                guard (try? await self.eventLoop.submit({ !self.shuttingDown && self.upstreamRelay == nil }).get()) == true else { return }
+                do {
+                    let session = try await endpoint.connect(url: url, insecure: true, configuration: configuration, handler: self)
+                    try await self.eventLoop.submit { self.upstreamReconnected(session, url: url, attempts: backoff.attempts) }.get()
+                    return
+                } catch {
+                    why = "\(error)"
+                }
+            }
+        }
+    }
+
+    private func upstreamReconnected(_ session: MoQTConnection, url: String, attempts: Int) {
+        guard !shuttingDown else { return }
+        upstreamRelay = session
+        log?("moq-relay: upstream relay \(url) reconnected (attempt \(attempts))")
+        // Namespace interest of subscribers still here goes upstream again.
+        for (_, sub) in namespaceSubscriptions where upstreamNamespaceInterest[sub.prefix] == nil {
+            if let id = try? session.performOnLoop({ try $0.subscribeNamespace(sub.prefix) }) { upstreamNamespaceInterest[sub.prefix] = id }
+        }
     }
 
     /// The alias of `track` in `connection`'s session (`AliasAllocator`: the upstream one where free).
@@ -674,6 +716,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         offered = offered.filter { $0.key.connection != id }
         rendezvous = rendezvous.filter { $0.key.connection != id }
         for ns in withdrawn { notifyNamespaceSubscribers(ns, done: true) }
+        let upstreamLost = connection === upstreamRelay
         if connection === upstreamRelay {
             // What the upstream relay reported is gone with it.
             let reported = upstreamNamespaces.filter { namespaces[$0] == nil }
@@ -684,7 +727,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         }
         for track in Array(tracks.values) {
             if track.upstream === connection {
-                finishTrack(track, code: .goingAway, reason: "publisher went away")
+                finishTrack(track, code: .goingAway, reason: upstreamLost ? "upstream relay lost" : "publisher went away")
                 continue
             }
             let before = track.subscribers.count + track.pending.count + track.offers.count
@@ -695,6 +738,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 retireIfUnused(track)
                 updateUpstreamForwarding(track)
             }
+        }
+        if upstreamLost {
+            upstreamRelay = nil
+            reconnectUpstream(lost: connection.closeDescription ?? "closed")
         }
     }
 
@@ -1022,6 +1069,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Closes every session.
     public func closeAll() async {
         let sessions: [MoQTConnection] = (try? await eventLoop.submit { () -> [MoQTConnection] in
+            self.shuttingDown = true
             var all = Set<ObjectIdentifier>()
             var list: [MoQTConnection] = []
             for t in self.tracks.values {
