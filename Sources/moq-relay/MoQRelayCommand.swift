@@ -74,7 +74,10 @@ struct MoQRelayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        _ = try logging.level()
+        // The relay's own lines (sessions opened and closed, requests, fast-path events) are
+        // informational: --log-level notice or above silences them; errors still end the run loudly.
+        let verbose = try logging.level() <= .info
+        let log: @Sendable (String) -> Void = { line in if verbose { printError(line) } }
         if let upstream, RelayRunner.parseUpstream(upstream) == nil {
             throw CLIError.usage("bad --upstream URL '\(upstream)' (expected moqt://HOST:PORT)")
         }
@@ -107,7 +110,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
             printError("moq-relay: WARNING --allow-cleartext: subscribers started with --allow-cleartext get UNENCRYPTED 1-RTT packets")
         }
         if ebpf {
-            options.fastPath = try EBPFSetup.start(objectPath: ebpfObject, interfaces: ebpfIfaces, log: { printError($0) })
+            options.fastPath = try EBPFSetup.start(objectPath: ebpfObject, interfaces: ebpfIfaces, log: log)
         } else if ebpfIfaces != nil || ebpfObject != nil {
             throw CLIError.usage("--ebpf-ifaces and --ebpf-object need --ebpf")
         }
@@ -116,7 +119,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
         options.authorization = authorization
         options.upstreamToken = upstreamTokenValue
         options.prepare = metricsSetup.map { setup in { try await setup.start($0) } }
-        try await RelayRunner.run(options: options, log: { printError($0) })
+        try await RelayRunner.run(options: options, log: log)
         await metricsSetup?.stop()
     }
 

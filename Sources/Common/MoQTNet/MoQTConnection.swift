@@ -10,7 +10,9 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     /// The session (touch only on `eventLoop`).
     public let session: MoQTSession
     /// The QUIC connection beneath.
-    public unowned let quic: QUICConnection
+    /// Strong: the application may hold a session after its connection closed and was removed from the
+    /// endpoint (and call `close()` on it). The connection drops its delegate (this) when it fails.
+    public let quic: QUICConnection
     /// The handler of session events.
     public var handler: MoQTSessionHandler?
     /// Sees the raw bytes of every stream the peer opened, in order, before the session parses them

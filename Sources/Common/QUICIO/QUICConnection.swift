@@ -6,7 +6,9 @@ import QUIC
 /// any task; the work hops to the endpoint's event loop.
 public final class QUICConnection: @unchecked Sendable {
     /// The endpoint it belongs to.
-    public unowned let endpoint: QUICEndpoint
+    /// Strong: a connection the application still holds keeps its endpoint (the endpoint lets go of
+    /// the connection when it is removed or the endpoint closes, which ends the cycle).
+    public let endpoint: QUICEndpoint
     /// Its handle within the endpoint.
     public let handle: ConnectionHandle
     let core: Connection
@@ -229,6 +231,7 @@ public final class QUICConnection: @unchecked Sendable {
         closeWaiters.removeAll()
         incoming.finish()
         datagramContinuation.finish()
+        streams.removeAll()  // breaks the stream <-> connection cycles
         delegate = nil  // breaks the delegate <-> connection cycle
     }
 }

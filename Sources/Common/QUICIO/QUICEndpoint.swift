@@ -121,6 +121,7 @@ public final class QUICEndpoint: @unchecked Sendable {
             self.closed = true
             self.timer?.cancel()
             for c in self.connections.values { c.fail(.endpointClosed) }
+            self.connections.removeAll()  // each held this endpoint: end the cycles
             self.incoming.finish()
             return self.channel
         }.get()

@@ -6,7 +6,8 @@ import QUIC
 public final class QUICStream: AsyncSequence, @unchecked Sendable {
     public typealias Element = [UInt8]
     /// The connection it belongs to.
-    public unowned let connection: QUICConnection
+    /// Strong: a stream the application holds keeps its connection (which drops its streams once it fails).
+    public let connection: QUICConnection
     /// The QUIC stream ID.
     public let id: UInt64
     private var readWaiter: CheckedContinuation<[UInt8]?, Error>?

@@ -40,4 +40,25 @@ final class SessionReleaseTests: XCTestCase {
         await client.close()
         await server.close()
     }
+
+    /// An application may still hold a session whose connection closed and was removed from its
+    /// endpoint, and close it: that must be a no-op, not a use of a freed connection (a subscriber
+    /// whose relay went away used to crash here).
+    func testASessionOutlivingItsRemovedConnectionCanStillBeClosed() async throws {
+        let cert = try SelfSignedCertificate.generate(commonName: "localhost")
+        let server = try await MoQTEndpoint.server(host: "127.0.0.1", port: 0, certificateChain: .pem(cert.certificatePEM),
+                                                   privateKey: .pem(cert.privateKeyPEM), handler: nil)
+        let port = try XCTUnwrap(server.quic.localAddress?.port)
+        let client = try await MoQTEndpoint.client()
+        let session = try await client.connect(url: "moqt://127.0.0.1:\(port)", insecure: true, handler: nil)
+        weak var connection = session.quic
+        await server.close()  // the server closes every connection: the client's drains and is removed
+        await session.waitUntilClosed()
+        try await Task.sleep(nanoseconds: 1_500_000_000)  // past the draining period (3 PTO on loopback)
+        XCTAssertNotNil(connection, "the session keeps its connection object")
+        await session.close()
+        await session.close(code: .internalError, reason: "again")
+        XCTAssertNotNil(session.closeInfo)
+        await client.close()
+    }
 }

@@ -10,7 +10,7 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     /// The number written as the record's `connection_id` (unique over the relay's life, so a
     /// record of a previous user of the slot is recognised).
     let generation: UInt32
-    unowned let connection: MoQTConnection
+    let connection: MoQTConnection
     let core: Connection
     /// The kernel's entry (re-written when the path or the peer's CID changes).
     var entry: FastPathSubscriber

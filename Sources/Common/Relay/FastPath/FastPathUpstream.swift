@@ -9,7 +9,7 @@ final class FastPathUpstream: MoQTRawStreamTap, ConnectionObserver {
     /// Index in `fp_upstreams`.
     let id: UInt32
     /// The MoQT session.
-    unowned let connection: MoQTConnection
+    let connection: MoQTConnection
     /// The QUIC connection.
     let core: Connection
     /// Mirrors of its uni streams, by upstream stream ID.
