@@ -147,8 +147,9 @@ extension RelayFastPathPlane {
         let seen = d.core.firstBytesAcknowledged(streamID: id)
         // The kernel may have sent more than its records told (a full ring buffer loses records):
         // the final size covers its `sent_end` too, or the subscriber fails with FINAL_SIZE_ERROR.
-        let kernelSent = (try? object.subscriberStream(subscriberID: d.id, upstreamID: s.mirror.upstreamID,
-                                                       streamID: s.mirror.streamID))??.sent_end ?? 0
+        // Its records may not all be read yet, and the map entry may be gone: the largest of both.
+        let kernelSent = max((try? object.subscriberStream(subscriberID: d.id, upstreamID: s.mirror.upstreamID,
+                                                            streamID: s.mirror.streamID))??.sent_end ?? 0, s.kernelEnd)
         do { try d.core.resetExternalStream(streamID: id, errorCode: code, sentEnd: kernelSent) } catch {
             failures += 1
             return

@@ -132,10 +132,15 @@ extension RelayFastPathPlane {
         }
         guard !stale.isEmpty else { return }
         stale.sort { ($0.mirror.header?.publisherPriority ?? 128, $0.mirror.header?.groupID ?? 0) > ($1.mirror.header?.publisherPriority ?? 128, $1.mirror.header?.groupID ?? 0) }
+        // Stop the kernel first, then read what it sent (its records included), then reset: a final
+        // size below what the kernel sent meanwhile is FINAL_SIZE_ERROR at the subscriber.
         for s in stale {
-            guard let id = s.streamID else { continue }
-            userSpaceDrops += 1
             try? object.markSubscriberStreamDropped(subscriberID: d.id, upstreamID: s.mirror.upstreamID, streamID: s.mirror.streamID)
+        }
+        drain()
+        for s in stale {
+            guard let id = s.streamID, !s.reset else { continue }
+            userSpaceDrops += 1
             resetSubscriberStream(d, s, id: id, code: StreamResetCode.tooFarBehind.rawValue)
         }
         d.connection.quic.withCoreOnLoop { _ in }
@@ -228,6 +233,14 @@ extension RelayFastPathPlane {
             d.core.streamDataSource = nil
             // The slot is reused later; records of this connection are recognised by its generation.
             releaseSubscriberID(d.id)
+        }
+        if let u = upstreams[connection] {
+            // The publisher is gone: its streams will never end, so every subscriber copy the kernel
+            // or user space opened is reset now (SESSION_CLOSED). Otherwise a subscriber waiting for
+            // PUBLISH_DONE's stream count would wait for streams that cannot finish.
+            for streamID in Array(u.mirrors.keys) {
+                upstreamReset(u, streamID: streamID, code: StreamResetCode.sessionClosed.rawValue)
+            }
         }
         if let u = upstreams.removeValue(forKey: connection) {
             for key in tracks.keys where key.upstreamID == u.id {
