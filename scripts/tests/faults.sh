@@ -21,7 +21,7 @@
 #     with backoff (logged); its subscriber (--reconnect) gets PUBLISH_DONE GOING_AWAY, subscribes
 #     again on the same session and resumes (gaps only "disconnected"/"skipped at join"); a newcomer
 #     at the downstream relay after the return gets media.
-# One line per case (~2 min in all). Known gaps print XFAIL and pass unless FAULTS_STRICT=1;
+# One line per case (~2 min in all). Known gaps (none at present) print XFAIL and pass unless FAULTS_STRICT=1;
 # FAULTS_CASES="a-user c" runs a subset (a-user a-ebpf b-user b-ebpf c d-user d-ebpf e);
 # FAULTS_BLACKOUT=S changes the blackout (default 0.5); KEEP_WORK=1 keeps the logs. Exits non-zero
 # when a case fails. The tools are copies of the debug build; processes run under nsenter --net, so
@@ -285,7 +285,7 @@ rep, errf, rc, back, resumed, ts = sys.argv[1:]
 r = json.load(open(rep)) if os.path.exists(rep) else {"objects": 0, "gaps": []}
 err = open(errf).read()
 reasons = sorted({g["reason"] for g in r["gaps"]})
-after = float(resumed) - float(back) if resumed else None
+after = max(0.0, float(resumed) - float(back)) if resumed else None  # the watcher polls every 0.1 s
 size = os.path.getsize(ts) if os.path.exists(ts) else 0
 # 14 s at 30 objects/s; about 1-2 s are missing around the restart.
 if rc == "0" and r["objects"] >= 330 and after is not None and after <= 2.0 and set(reasons) <= {"disconnected", "skipped at join"} \
