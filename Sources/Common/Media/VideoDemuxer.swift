@@ -48,6 +48,8 @@ public final class VideoDemuxer {
     private var lastDTS: Int64?
     private var lastPTS: Int64?
     private let readTimeoutMicroseconds: Int64?
+    /// Ends a live input that stays silent for the read timeout.
+    private let watchdog: InputWatchdog?
     private var readAheadStart = 0
     private var atEnd = false
 
@@ -59,7 +61,8 @@ public final class VideoDemuxer {
 
     /// Opens `input` and selects its video stream.
     /// - Parameter readTimeoutMicroseconds: For live input: when nothing arrives for this long,
-    ///   the input ends (`timedOut`); nil waits for ever.
+    ///   the input ends (`timedOut`); nil waits for ever. libavformat checks it while it waits for
+    ///   data (udp, srt, tcp, ...); standard input ends at its EOF.
     /// - Throws: `MediaError.fileNotFound`, `.cannotOpen`, `.noVideoStream` or `.unsupportedCodec`.
     public init(input: MediaInput, readTimeoutMicroseconds: Int64? = nil) throws(MediaError) {
         _ = LibAV.configureLogging
@@ -79,16 +82,28 @@ public final class VideoDemuxer {
         let live = input.isLive
         self.readTimeoutMicroseconds = live ? readTimeoutMicroseconds.map { max(1, $0) } : nil
 
-        var format: UnsafeMutablePointer<AVFormatContext>?
+        var format: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         var openOptions: OpaquePointer?
         if live {
             // Packets read while probing are dropped, not queued for av_read_frame: they would
             // come out late, in a burst.
             av_dict_set(&openOptions, "fflags", "nobuffer", 0)
-            if let t = self.readTimeoutMicroseconds { av_dict_set(&openOptions, "rw_timeout", String(t), 0) }
+        }
+        let watchdog = self.readTimeoutMicroseconds.map { InputWatchdog(timeoutMicroseconds: $0) }
+        self.watchdog = watchdog
+        if let watchdog, let format {
+            watchdog.format = format
+            format.pointee.interrupt_callback = AVIOInterruptCB(callback: { opaque in
+                guard let opaque else { return 0 }
+                return Unmanaged<InputWatchdog>.fromOpaque(opaque).takeUnretainedValue().expired() ? 1 : 0
+            }, opaque: Unmanaged.passUnretained(watchdog).toOpaque())
         }
         var status = avformat_open_input(&format, input.libavURL, nil, &openOptions)
         av_dict_free(&openOptions)
+        if let watchdog, watchdog.fired {
+            avformat_close_input(&format)
+            throw .cannotOpen(path, reason: "no data for \(Double(watchdog.timeoutMicroseconds) / 1e6) s")
+        }
         guard status >= 0, let format else { throw .cannotOpen(path, reason: LibAV.errorText(status)) }
         self.format = format
         // From here on, deinit frees what was allocated if an error is thrown... but deinit does not
@@ -99,6 +114,9 @@ public final class VideoDemuxer {
             return error
         }
         status = avformat_find_stream_info(format, nil)
+        if let watchdog, watchdog.fired {
+            throw fail(.cannotOpen(path, reason: "no data for \(Double(watchdog.timeoutMicroseconds) / 1e6) s"))
+        }
         guard status >= 0 else { throw fail(.cannotOpen(path, reason: LibAV.errorText(status))) }
 
         let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
@@ -155,6 +173,7 @@ public final class VideoDemuxer {
     }
 
     deinit {
+        watchdog?.format = nil
         if let parser { av_parser_close(parser) }
         avcodec_free_context(&codecContext)
         av_packet_free(&packet)
@@ -220,7 +239,7 @@ public final class VideoDemuxer {
             let status = av_read_frame(format, packet)
             if status == cav_error_eof() { return nil }
             // A live input that stayed silent for the read timeout has ended.
-            if readTimeoutMicroseconds != nil, status == -ETIMEDOUT || status == -EIO {
+            if let watchdog, watchdog.fired {
                 timedOut = true
                 return nil
             }
@@ -269,4 +288,33 @@ public final class VideoDemuxer {
                                       frameClass: frameClass, isReference: isReference || isKeyframe)
         return (frame, pts, dts)
     }
+}
+
+/// libavformat's interrupt callback for a live input with a read timeout: it is asked while
+/// libavformat waits for data, and answers "stop" once the input's byte position has not moved for
+/// the timeout (so probing, which reads without returning packets, counts as activity).
+final class InputWatchdog {
+    let timeoutMicroseconds: Int64
+    var format: UnsafeMutablePointer<AVFormatContext>?
+    private(set) var fired = false
+    private var lastPosition: Int64 = -1
+    private var lastActivity = InputWatchdog.now()
+
+    init(timeoutMicroseconds: Int64) {
+        self.timeoutMicroseconds = timeoutMicroseconds
+    }
+
+    /// True once nothing was read for the timeout (and from then on).
+    func expired() -> Bool {
+        if fired { return true }
+        let now = Self.now()
+        if let pb = format?.pointee.pb, pb.pointee.pos != lastPosition {
+            lastPosition = pb.pointee.pos
+            lastActivity = now
+        }
+        if now - lastActivity > timeoutMicroseconds { fired = true }
+        return fired
+    }
+
+    private static func now() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds / 1_000) }
 }
