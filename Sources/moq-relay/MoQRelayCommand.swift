@@ -41,6 +41,10 @@ struct MoQRelayCommand: AsyncParsableCommand {
     @Option(help: "Interfaces for the eBPF programs, comma-separated (auto-detected by default).") var ebpfIfaces: String?
     @Option(help: "The fast path's BPF object (default: bpf/fastpath.bpf.o near the executable, or $MOQ_FASTPATH_BPF_OBJECT).")
     var ebpfObject: String?
+    @Option(help: ArgumentHelp("With --ebpf: the kernel's send budget per subscriber before its first loss (a keyframe burst beyond it goes through user space).", valueName: "BYTES"))
+    var ebpfBurstBytes: Int = 128 << 10
+    @Option(help: ArgumentHelp("Tests only: refresh the kernel's send budget at most every N ms (reproduces a lagging user space).", visibility: .hidden))
+    var ebpfBudgetSyncMs: Int = 0
     @Option(help: "Write a JSON stats document here on exit and on SIGUSR1.") var stats: String?
     @Option(help: "Serve Prometheus metrics on this address.") var metrics: String?
     @Flag(help: "Offer cleartext 1-RTT without the kernel fast path (NOT SECURE: for measurements that compare user space with --ebpf on the same packets; only peers started with --allow-cleartext accept it).")
@@ -68,6 +72,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if cacheSeconds < 0 { throw ValidationError("--cache-seconds must not be negative") }
         if !["auto", "always", "never"].contains(retry) { throw ValidationError("--retry must be auto, always or never") }
+        if ebpfBurstBytes < 1200 { throw ValidationError("--ebpf-burst-bytes must be at least 1200") }
         if maxConnectionsPerAddress < 0 { throw ValidationError("--max-connections-per-address must not be negative") }
         if maxObjectSize == 0 { throw ValidationError("--max-object-size must be at least 1") }
         if !(setupTimeout > 0) || setupTimeout > 3600 { throw ValidationError("--setup-timeout must be between 0 and 3600 seconds") }
@@ -111,6 +116,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
         }
         if ebpf {
             options.fastPath = try EBPFSetup.start(objectPath: ebpfObject, interfaces: ebpfIfaces, log: log)
+            options.fastPath?.burstAllowance = ebpfBurstBytes
+            options.fastPath?.budgetSyncIntervalNanoseconds = UInt64(max(0, ebpfBudgetSyncMs)) * 1_000_000
         } else if ebpfIfaces != nil || ebpfObject != nil {
             throw CLIError.usage("--ebpf-ifaces and --ebpf-object need --ebpf")
         }

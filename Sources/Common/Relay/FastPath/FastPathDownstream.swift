@@ -43,6 +43,8 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     var lastPeerMaxStreamsUni: UInt64 = 0
     /// Packets the connection had declared lost at the last budget sync.
     var lossesSeen = 0
+    /// When the budget was last synced (only kept with a test sync interval).
+    var lastBudgetSync: UInt64 = 0
 
     // Counters.
     var kernelPackets: UInt64 = 0

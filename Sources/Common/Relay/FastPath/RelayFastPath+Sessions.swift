@@ -9,6 +9,8 @@ extension RelayFastPath {
     /// records are drained before every datagram and on a 2 ms timer.
     public func activate(endpoint: QUICEndpoint) throws {
         let plane = try RelayFastPathPlane(object: object, eventLoop: endpoint.eventLoop, log: log)
+        plane.burstAllowance = burstAllowance
+        plane.budgetSyncIntervalNanoseconds = budgetSyncIntervalNanoseconds
         relayPort = UInt16(endpoint.localAddress?.port ?? 0)
         self.plane = plane
         plane.start(endpoint: endpoint)

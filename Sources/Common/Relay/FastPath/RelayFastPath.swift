@@ -42,6 +42,12 @@ public final class RelayFastPath: @unchecked Sendable {
     private var isShutDown = false
     /// Receives log lines.
     public var log: (String) -> Void
+    /// The kernel's send budget per subscriber before its connection's first loss, in bytes (the kernel
+    /// cannot queue, so a slow-start window would cut the first keyframe burst). Set before `activate`.
+    public var burstAllowance = 128 << 10
+    /// Tests only: refresh the kernel's budget at most this often (nanoseconds; 0: at every change),
+    /// to reproduce a user space that lags the ACKs.
+    public var budgetSyncIntervalNanoseconds: UInt64 = 0
     /// The user-space half, once `activate(endpoint:)` ran.
     var plane: RelayFastPathPlane?
     /// The relay's UDP port.

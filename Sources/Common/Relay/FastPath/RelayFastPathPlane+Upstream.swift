@@ -71,6 +71,11 @@ extension RelayFastPathPlane {
     var congestedHoldMinimumNanoseconds: UInt64 { 50_000_000 }
 
     func syncBudget(_ d: FastPathDownstream) {
+        if budgetSyncIntervalNanoseconds > 0 {
+            let now = MonotonicClock.now().nanoseconds
+            if now &- d.lastBudgetSync < budgetSyncIntervalNanoseconds { return }
+            d.lastBudgetSync = now
+        }
         let cwnd = d.core.congestionWindow
         let allowance = d.core.stats.packetsLost == 0 ? burstAllowance : min(burstAllowance, 4 * cwnd)
         let target = Int64(max(cwnd, allowance)) - Int64(d.core.bytesInFlight)

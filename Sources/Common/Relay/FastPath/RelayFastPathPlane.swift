@@ -21,6 +21,8 @@ final class RelayFastPathPlane {
     /// Bytes the kernel may have in flight to a subscriber even while its congestion window is
     /// smaller (see `syncBudget`).
     var burstAllowance = 128 << 10
+    /// Tests only (see `RelayFastPath.budgetSyncIntervalNanoseconds`).
+    var budgetSyncIntervalNanoseconds: UInt64 = 0
     /// The delay bound of what user space sends to fast-path subscribers (the relay's queue bound).
     var maxDelaySeconds = 1.0
 
