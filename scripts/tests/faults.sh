@@ -107,10 +107,13 @@ print(d)' "$1" "$2"; }
 
 # bpf_entries PIN_DIR ADDR: the fast-path map entries that belong to the subscriber at ADDR, as
 # "slot=ID active=N cids=N tracks=N sub_streams=N" (slot=- when no active slot has that address).
-bpf_entries() {
-    python3 - "$1" "$2" <<'PY'
+# bpf_slot_entries PIN_DIR SLOT: the same counts for a known slot (after the subscriber left).
+bpf_entries() { bpf_count "$1" addr "$2"; }
+bpf_slot_entries() { bpf_count "$1" slot "$2"; }
+bpf_count() {
+    python3 - "$1" "$2" "$3" <<'PY'
 import ipaddress, json, struct, subprocess, sys
-pin, addr = sys.argv[1], ipaddress.ip_address(sys.argv[2]).packed
+pin, by, key = sys.argv[1], sys.argv[2], sys.argv[3]
 def dump(name):
     out = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", f"{pin}/{name}"], capture_output=True, text=True)
     if out.returncode != 0:
@@ -118,32 +121,18 @@ def dump(name):
     rows = json.loads(out.stdout)
     return [(bytes(int(b, 16) for b in r["key"]), bytes(int(b, 16) for b in r["value"])) for r in rows if "value" in r]
 # fp_subscribers: active u32 @0; path (fp_endpoint_pair) @52: family u8, pad, ports, src[16] @60, dst[16] @76.
-slot = None
-for k, v in dump("fp_subscribers"):
-    if struct.unpack_from("<I", v, 0)[0] and v[76:76 + len(addr)] == addr:
-        slot = struct.unpack("<I", k)[0]
-if slot is None:
-    # The slot may be cleared already: report whatever still names no one.
-    print("slot=- active=0 cids=0 tracks=0 sub_streams=0")
-    sys.exit(0)
-cids = sum(1 for _, v in dump("fp_local_cids") if struct.unpack_from("<II", v, 0) == (2, slot))
-tracks = 0
-for _, v in dump("fp_tracks"):
-    n = struct.unpack_from("<I", v, 8)[0]
-    tracks += sum(1 for i in range(n) if struct.unpack_from("<I", v, 16 + 16 * i)[0] == slot)
-subs = sum(1 for k, _ in dump("fp_sub_streams") if struct.unpack_from("<I", k, 0)[0] == slot)
-print(f"slot={slot} active=1 cids={cids} tracks={tracks} sub_streams={subs}")
-PY
-}
-# bpf_slot_entries PIN_DIR SLOT: the same counts for a known slot (after the subscriber left).
-bpf_slot_entries() {
-    python3 - "$1" "$2" <<'PY'
-import json, struct, subprocess, sys
-pin, slot = sys.argv[1], int(sys.argv[2])
-def dump(name):
-    out = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", f"{pin}/{name}"], capture_output=True, text=True, check=True)
-    return [(bytes(int(b, 16) for b in r["key"]), bytes(int(b, 16) for b in r["value"])) for r in json.loads(out.stdout) if "value" in r]
-active = sum(1 for k, v in dump("fp_subscribers") if struct.unpack("<I", k)[0] == slot and struct.unpack_from("<I", v, 0)[0])
+subscribers = dump("fp_subscribers")
+if by == "addr":
+    addr = ipaddress.ip_address(key).packed
+    slot = next((struct.unpack("<I", k)[0] for k, v in subscribers
+                 if struct.unpack_from("<I", v, 0)[0] and v[76:76 + len(addr)] == addr), None)
+    if slot is None:
+        # The slot may be cleared already: report whatever still names no one.
+        print("slot=- active=0 cids=0 tracks=0 sub_streams=0")
+        sys.exit(0)
+else:
+    slot = int(key)
+active = sum(1 for k, v in subscribers if struct.unpack("<I", k)[0] == slot and struct.unpack_from("<I", v, 0)[0])
 cids = sum(1 for _, v in dump("fp_local_cids") if struct.unpack_from("<II", v, 0) == (2, slot))
 tracks = 0
 for _, v in dump("fp_tracks"):
