@@ -353,15 +353,26 @@ static __always_inline int parse_outer(struct __sk_buff *skb, struct fp_scratch 
 	return 1;
 }
 
-static __always_inline int path_matches(const struct fp_endpoint_pair *p, const struct fp_scratch *o)
+/* True when the packet's addresses and ports are `p`'s (`reversed`: `p`'s read backwards, destination
+ * as source). */
+static __always_inline int endpoints_match(const struct fp_endpoint_pair *p, const struct fp_scratch *o, int reversed)
 {
+	const __u8 *src_port = reversed ? (const __u8 *)&p->dst_port : (const __u8 *)&p->src_port;
+	const __u8 *dst_port = reversed ? (const __u8 *)&p->src_port : (const __u8 *)&p->dst_port;
+	const __u8 *src_addr = reversed ? p->dst_addr : p->src_addr;
+	const __u8 *dst_addr = reversed ? p->src_addr : p->dst_addr;
 	if (p->family != o->family)
 		return 0;
-	if (differ((const __u8 *)&p->src_port, o->orig_ports, 2) || differ((const __u8 *)&p->dst_port, o->orig_ports + 2, 2))
+	if (differ(src_port, o->orig_ports, 2) || differ(dst_port, o->orig_ports + 2, 2))
 		return 0;
 	if (o->family == AF_INET)
-		return !differ((const __u8 *)p->src_addr, o->orig_addrs, 4) && !differ((const __u8 *)p->dst_addr, o->orig_addrs + 4, 4);
-	return !differ((const __u8 *)p->src_addr, o->orig_addrs, 16) && !differ((const __u8 *)p->dst_addr, o->orig_addrs + 16, 16);
+		return !differ(src_addr, o->orig_addrs, 4) && !differ(dst_addr, o->orig_addrs + 4, 4);
+	return !differ(src_addr, o->orig_addrs, 16) && !differ(dst_addr, o->orig_addrs + 16, 16);
+}
+
+static __always_inline int path_matches(const struct fp_endpoint_pair *p, const struct fp_scratch *o)
+{
+	return endpoints_match(p, o, 0);
 }
 
 /* ---- rewriting ------------------------------------------------------------------------------------ */
@@ -796,26 +807,13 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 }
 
 /* Records where subscriber `id`'s packets come from (the packet's outer headers are in the scratch). */
-/* True when the packet travels the subscriber's validated path backwards: from the subscriber's address
- * and port to ours (fp_subscriber.path is relay -> subscriber). */
-static __always_inline int reverse_path_matches(const struct fp_endpoint_pair *p, const struct fp_scratch *o)
-{
-	if (p->family != o->family)
-		return 0;
-	if (differ((const __u8 *)&p->dst_port, o->orig_ports, 2) || differ((const __u8 *)&p->src_port, o->orig_ports + 2, 2))
-		return 0;
-	if (o->family == AF_INET)
-		return !differ((const __u8 *)p->dst_addr, o->orig_addrs, 4) && !differ((const __u8 *)p->src_addr, o->orig_addrs + 4, 4);
-	return !differ((const __u8 *)p->dst_addr, o->orig_addrs, 16) && !differ((const __u8 *)p->src_addr, o->orig_addrs + 16, 16);
-}
-
 /* Learns where subscriber `id` is (interface, MACs) from one of its packets, but only from a packet on
  * its validated path: anyone can send a packet carrying a subscriber's connection ID, and learning from
  * a spoofed one would send that subscriber's media to the spoofer's next hop. */
 static __always_inline void learn(struct __sk_buff *skb, const struct fp_scratch *o, __u32 id)
 {
 	struct fp_subscriber *sub = bpf_map_lookup_elem(&fp_subscribers, &id);
-	if (!sub || !sub->active || !reverse_path_matches(&sub->path, o)) {
+	if (!sub || !sub->active || !endpoints_match(&sub->path, o, 1)) {
 		count(FP_CNT_LEARN_REFUSED);
 		return;
 	}

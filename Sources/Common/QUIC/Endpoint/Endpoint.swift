@@ -111,10 +111,8 @@ public final class Endpoint {
             sendStatelessReset(answering: datagram, destinationConnectionID: dcid, to: address)
             return
         }
-        guard datagram.count >= 5 else { return }
-        let version = UInt32(datagram[1]) << 24 | UInt32(datagram[2]) << 16 | UInt32(datagram[3]) << 8 | UInt32(datagram[4])
-        guard version == QUICVersion.v1,
-              let header = try? PacketHeader.parse(datagram: datagram, at: 0, shortHeaderConnectionIDLength: cidLength) else { return }
+        // Other versions were answered in `handle` already; a Version Negotiation packet is no Initial.
+        guard let header = try? PacketHeader.parse(datagram: datagram, at: 0, shortHeaderConnectionIDLength: cidLength) else { return }
         guard header.type == .initial, datagram.count >= 1200, header.destinationConnectionID.count >= 8 else { return }
         var odcid: QUICConnectionID?
         var retrySCID: QUICConnectionID?
@@ -169,9 +167,7 @@ public final class Endpoint {
     /// True while `retryAboveHalfOpen` or more server connections are half open.
     private var retryUnderLoad: Bool {
         guard let limit = configuration.retryAboveHalfOpen else { return false }
-        if halfOpen.count < limit { return false }
-        halfOpen = halfOpen.filter { connections[$0].map { !$0.handshakeComplete && !$0.isClosed } ?? false }
-        return halfOpen.count >= limit
+        return halfOpen.count >= limit && halfOpenConnectionCount >= limit
     }
 
     /// Server connections whose handshake has not completed (for load checks and tests).

@@ -11,7 +11,8 @@ extension Draft18 {
     /// With `streamPayloads`, objects come out as a header event followed by `.payload` chunks as
     /// bytes arrive (nothing waits for a whole object); otherwise each object comes out whole.
     /// An object on a data stream announced a payload larger than the receiver's limit
-    /// (`DataStreamParser.maxObjectPayload`): the stream is abandoned, the session goes on.
+    /// (`DataStreamParser.maxObjectPayload`, checked by the object coders as they read the header):
+    /// the stream is abandoned, the session goes on.
     public struct ObjectTooLarge: Error, Hashable, Sendable {
         public var objectID: UInt64
         public var payloadLength: UInt64
@@ -172,26 +173,13 @@ extension Draft18 {
                 }
             case .subgroup(let header, var coder):
                 guard !r.isAtEnd else { return nil }
-                if maxObjectPayload < .max {
-                    var peek = r
-                    var c = coder
-                    let head = try c.decodeHeader(from: &peek)
-                    if head.payloadLength > maxObjectPayload { throw ObjectTooLarge(objectID: head.objectID, payloadLength: head.payloadLength) }
-                }
-                let object = try coder.decode(from: &r)
+                let object = try coder.decode(from: &r, maxPayload: maxObjectPayload)
                 if subgroupID == nil { subgroupID = header.resolvedSubgroupID(firstObjectID: object.objectID) }
                 state = .subgroup(header, coder)
                 return .subgroupObject(object)
             case .fetch(var coder):
                 guard !r.isAtEnd else { return nil }
-                if maxObjectPayload < .max {
-                    var peek = r
-                    var c = coder
-                    if case .object(let head) = try c.decodeHeader(from: &peek), head.payloadLength > maxObjectPayload {
-                        throw ObjectTooLarge(objectID: head.location.object, payloadLength: head.payloadLength)
-                    }
-                }
-                let item = try coder.decode(from: &r)
+                let item = try coder.decode(from: &r, maxPayload: maxObjectPayload)
                 state = .fetch(coder)
                 return .fetchItem(item)
             case .control:

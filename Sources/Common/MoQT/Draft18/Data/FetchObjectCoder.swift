@@ -107,8 +107,9 @@ extension Draft18 {
 
         /// Reads one item. Throws `DecodeError.needMoreData` without moving (or changing state)
         /// until the whole item is there. Unknown flags, references to a missing prior object and
-        /// IDs out of range are PROTOCOL_VIOLATION.
-        public mutating func decode(from r: inout ByteReader) throws -> FetchStreamItem {
+        /// IDs out of range are PROTOCOL_VIOLATION. A payload longer than `maxPayload` throws
+        /// `ObjectTooLarge` as soon as the header is there.
+        public mutating func decode(from r: inout ByteReader, maxPayload: UInt64 = .max) throws -> FetchStreamItem {
             var c = r
             var copy = self
             let item: FetchStreamItem
@@ -116,6 +117,7 @@ extension Draft18 {
             case .endOfRange(let l, let nonExistent):
                 item = .endOfRange(l, nonExistent: nonExistent)
             case .object(let h):
+                if h.payloadLength > maxPayload { throw ObjectTooLarge(objectID: h.location.object, payloadLength: h.payloadLength) }
                 guard h.payloadLength <= UInt64(c.remaining) else { throw DecodeError.needMoreData }
                 let payload = try c.readBytes(Int(h.payloadLength))
                 item = .object(FetchObject(location: h.location, forwarding: h.forwarding, publisherPriority: h.publisherPriority,

@@ -38,11 +38,13 @@ extension Draft18 {
 
         /// Reads one object. Throws `DecodeError.needMoreData` without moving (or changing state)
         /// until the whole object, payload included, is there. An object ID past 2^64 - 1, an
-        /// unknown status, or properties on a non-normal object are PROTOCOL_VIOLATION.
-        public mutating func decode(from r: inout ByteReader) throws -> SubgroupObject {
+        /// unknown status, or properties on a non-normal object are PROTOCOL_VIOLATION. A payload
+        /// longer than `maxPayload` throws `ObjectTooLarge` as soon as the header is there.
+        public mutating func decode(from r: inout ByteReader, maxPayload: UInt64 = .max) throws -> SubgroupObject {
             var c = r
             var copy = self
             let head = try copy.decodeHeader(from: &c)
+            if head.payloadLength > maxPayload { throw ObjectTooLarge(objectID: head.objectID, payloadLength: head.payloadLength) }
             guard head.payloadLength <= UInt64(c.remaining) else { throw DecodeError.needMoreData }
             let payload = try c.readBytes(Int(head.payloadLength))
             self = copy
