@@ -11,16 +11,19 @@ clip=media/bench-4mbit.mp4  # 1280x720 at ~4 Mbit/s: its keyframes are far large
 [[ -f $clip ]] || media/make-test-media.sh --bench >/dev/null
 fp_topology 2
 fp_relay relay --ebpf --ebpf-burst-bytes 4000 --ebpf-budget-sync-ms 100 --stats "$work/relay.json"
+subs=()
+for k in 1 2; do
+    fp_bg "$fp_tag-s$k" "sub$k" timeout -k 5 60 "$bin/moq-sub" --relay "moqt://10.77.$k.1:4443" --insecure --allow-cleartext \
+        --wait --out "$work/sub$k.ts" --report "$work/sub$k.json"
+    subs+=("$bg_pid")
+done
+# Both subscribers wait for the publisher, so both get the clip from its first keyframe (a late joiner
+# would start at a later one).
+sleep 1
 fp_bg "$ns_p" pub "$bin/moq-pub" --relay moqt://10.77.0.1:4443 --insecure --allow-cleartext "$clip"
 pub_pid=$bg_pid
 for _ in $(seq 1 100); do grep -q announced "$work/pub.err" && break; sleep 0.1; done
 grep -q announced "$work/pub.err" || { echo "FAIL: moq-pub did not announce"; cat "$work/pub.err"; exit 1; }
-subs=()
-for k in 1 2; do
-    fp_bg "$fp_tag-s$k" "sub$k" timeout -k 5 60 "$bin/moq-sub" --relay "moqt://10.77.$k.1:4443" --insecure --allow-cleartext \
-        --out "$work/sub$k.ts" --report "$work/sub$k.json"
-    subs+=("$bg_pid")
-done
 for k in 1 2; do
     wait "${subs[$((k - 1))]}" || { echo "FAIL: moq-sub $k failed"; tail -n 5 "$work/sub$k.err"; exit 1; }
 done
