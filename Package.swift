@@ -134,6 +134,7 @@ let package = Package(
         .executableTarget(name: "fuzz-quic-packet", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-packet"),
         .executableTarget(name: "fuzz-quic-frame", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-frame"),
         .executableTarget(name: "fuzz-quic-transport-parameters", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-transport-parameters"),
+        .executableTarget(name: "fuzz-bpf-classifier", dependencies: ["FuzzSupport", "FastPath", "CFastPathABI", "CLibBPF"], path: "Tests/Fuzz/fuzz-bpf-classifier"),
 
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),

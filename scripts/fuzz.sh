@@ -4,6 +4,11 @@
 #   scripts/fuzz.sh [SECONDS]        run every harness SECONDS (default 300) with its corpus
 #   FUZZ_HARNESSES="fuzz-loc fuzz-moqt-data" scripts/fuzz.sh 60   run only these
 #   FUZZ_MAX_LEN=N                   largest input libFuzzer generates (default 4096)
+#   FUZZ_RUNS=N                      stop each harness after N executions instead of the time
+#   FUZZ_SANITIZE=address            build with AddressSanitizer too (scratch path .build-fuzz-asan)
+#
+# fuzz-bpf-classifier drives bpf/fastpath.bpf.o through BPF_PROG_TEST_RUN: it needs root (CAP_BPF)
+# and fails (a finding, rc != 0) when it cannot load the object; the object is built first.
 #
 # Builds each harness (Tests/Fuzz/fuzz-*) with `--sanitize=fuzzer -DFUZZING` in a separate scratch
 # path (.build-fuzz, so the normal build stays valid), seeds a work corpus under
@@ -20,7 +25,14 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || [[ $seconds -lt 1 ]]; then
     exit 2
 fi
 SWIFT=${SWIFT:-swift}
-scratch=${FUZZ_SCRATCH:-.build-fuzz}
+sanitize=(--sanitize=fuzzer)
+default_scratch=.build-fuzz
+case ${FUZZ_SANITIZE:-} in
+    "") ;;
+    address) sanitize+=(--sanitize=address); default_scratch=.build-fuzz-asan ;;
+    *) echo "fuzz: FUZZ_SANITIZE must be empty or address" >&2; exit 2 ;;
+esac
+scratch=${FUZZ_SCRATCH:-$default_scratch}
 work=${FUZZ_WORK:-$scratch/fuzz-work}
 lock=${SWIFT_BUILD_LOCK:-/tmp/swift-build.lock}
 if [[ -n ${FUZZ_HARNESSES:-} ]]; then
@@ -52,11 +64,16 @@ locked() {
 }
 
 mkdir -p "$work"
+if [[ " ${harnesses[*]} " == *" fuzz-bpf-classifier "* ]]; then
+    [[ -f bpf/fastpath.bpf.o && bpf/fastpath.bpf.o -nt bpf/fastpath.bpf.c && bpf/fastpath.bpf.o -nt bpf/fastpath_abi.h ]] \
+        || make -s bpf >/dev/null || { echo "fuzz: make bpf failed (fuzz-bpf-classifier needs bpf/fastpath.bpf.o)" >&2; exit 1; }
+    export MOQ_FASTPATH_BPF_OBJECT=${MOQ_FASTPATH_BPF_OBJECT:-$PWD/bpf/fastpath.bpf.o}
+fi
 echo "== building ${#harnesses[@]} harnesses with libFuzzer (scratch path $scratch)"
 build_start=$(date +%s)
 for h in "${harnesses[@]}"; do
     log="$work/build-$h.log"
-    if ! locked "$SWIFT" build -c debug --sanitize=fuzzer -Xswiftc -DFUZZING --scratch-path "$scratch" --product "$h" >"$log" 2>&1; then
+    if ! locked "$SWIFT" build -c debug "${sanitize[@]}" -Xswiftc -DFUZZING --scratch-path "$scratch" --product "$h" >"$log" 2>&1; then
         grep -E "error:" "$log" | head -n 20
         echo "fuzz: build of $h failed (see $log)"
         exit 1
@@ -78,6 +95,7 @@ for h in "${harnesses[@]}"; do
     args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -max_len="${FUZZ_MAX_LEN:-4096}"
           -artifact_prefix="$dir/")
     [[ -f Tests/Fuzz/corpus/$h.dict ]] && args+=(-dict="Tests/Fuzz/corpus/$h.dict")
+    [[ -n ${FUZZ_RUNS:-} ]] && args+=(-runs="$FUZZ_RUNS")
     before=$(ls "$dir" | grep -cE '^(crash|timeout|oom|leak)-' || true)
     echo "== $h: ${seconds} s, corpus $(ls "$corpus" | wc -l) inputs"
     "$bin_dir/$h" "${args[@]}" "$corpus" >"$dir/last-run.log" 2>&1
