@@ -156,7 +156,10 @@ let package = Package(
                                                    .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "RelayMetricsTests", dependencies: ["RelayMetrics", "Relay", .product(name: "NIOCore", package: "swift-nio"),
                                                           .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF", "Relay", "MoQT", "Wire", "TestSupport"]),
+        .testTarget(name: "FastPathTests", dependencies: ["FastPath", "CFastPathABI", "CLibBPF", "Relay", "MoQT", "Wire", "TestSupport",
+                                                      // the kernel's ChaCha20-Poly1305 checked against an independent implementation
+                                                      "QUIC", .product(name: "Crypto", package: "swift-crypto"),
+                                                      .product(name: "_CryptoExtras", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v5]
 )
