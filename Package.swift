@@ -61,13 +61,17 @@ let package = Package(
         .target(name: "MoQTQUIC", dependencies: ["MoQT", "QUIC"], path: "\(common)/MoQTQUIC"),
         .target(
             name: "MoQTNet",
-            dependencies: ["MoQT", "MoQTQUIC", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
+            dependencies: ["MoQT", "MoQTQUIC", "MoQTWebTransport", "HTTP3", "QUIC", "QUICIO", "QUICTLS", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             path: "\(common)/MoQTNet"
         ),
         .target(name: "MoQT", dependencies: ["Wire"], path: "\(common)/MoQT"),
+        // HTTP/3 and WebTransport, sans-I/O (docs/WEBTRANSPORT.md).
+        .target(name: "HTTP3", dependencies: ["Wire"], path: "\(common)/HTTP3"),
+        // MoQT over a WebTransport session on one of our QUIC connections (ALPN h3).
+        .target(name: "MoQTWebTransport", dependencies: ["MoQT", "HTTP3", "QUIC"], path: "\(common)/MoQTWebTransport"),
         .target(name: "Media", dependencies: ["CAVFormat"], path: "\(common)/Media"),
         .target(
             name: "MoQMedia",
@@ -92,6 +96,9 @@ let package = Package(
             path: "\(common)/RelayMetrics"
         ),
         .target(name: "FastPath", dependencies: ["CLibBPF", "CFastPathABI"], path: "\(common)/FastPath"),
+        // The web player over HTTP (moq-relay --http; docs/WEBTRANSPORT.md).
+        .target(name: "PlayerHTTP", dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                                                   .product(name: "NIOHTTP1", package: "swift-nio")], path: "\(common)/PlayerHTTP"),
         .target(
             name: "CLIKit",
             dependencies: [
@@ -109,7 +116,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "moq-relay",
-            dependencies: ["MoQT", "MoQTNet", "Relay", "RelayMetrics", "FastPath", "CLIKit", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MoQT", "MoQTNet", "Relay", "RelayMetrics", "FastPath", "CLIKit", "PlayerHTTP", "QUICTLS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/moq-relay"
         ),
         .executableTarget(
@@ -133,11 +141,13 @@ let package = Package(
         .executableTarget(name: "fuzz-catalog", dependencies: ["FuzzSupport", "MoQMedia"], path: "Tests/Fuzz/fuzz-catalog"),
         .executableTarget(name: "fuzz-quic-packet", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-packet"),
         .executableTarget(name: "fuzz-quic-frame", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-frame"),
+        .executableTarget(name: "fuzz-http3", dependencies: ["FuzzSupport", "HTTP3", "Wire"], path: "Tests/Fuzz/fuzz-http3"),
         .executableTarget(name: "fuzz-quic-transport-parameters", dependencies: ["FuzzSupport", "QUIC", "Wire"], path: "Tests/Fuzz/fuzz-quic-transport-parameters"),
         .executableTarget(name: "fuzz-bpf-classifier", dependencies: ["FuzzSupport", "FastPath", "CFastPathABI", "CLibBPF"], path: "Tests/Fuzz/fuzz-bpf-classifier"),
 
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "HTTP3Tests", dependencies: ["HTTP3", "Wire"]),
         .testTarget(name: "QUICTests", dependencies: [
             "QUIC", "QUICTLS", "NetSim", "Wire",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-.build}
 packages=(libbpf-dev libelf-dev libavformat-dev libavcodec-dev libavutil-dev libgnutls28-dev
-          bpftool ffmpeg iproute2 pkg-config)
+          bpftool ffmpeg iproute2 pkg-config chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

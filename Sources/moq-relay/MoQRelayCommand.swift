@@ -65,6 +65,12 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var upstreamToken: String?
     @Option(help: ArgumentHelp("Most connections from one IP address at once; more are refused with CONNECTION_REFUSED (0: no limit).", valueName: "N"))
     var maxConnectionsPerAddress: Int = 1024
+    @Option(help: ArgumentHelp("Serve the web player over plain HTTP on this TCP address (e.g. 127.0.0.1:8080): open http://ADDR/?namespace=demo in a browser; it plays over WebTransport from this relay.", valueName: "HOST:PORT"))
+    var http: String?
+    @Option(help: ArgumentHelp("The web player's folder (index.html, player.js); default: the web folder of the source tree or $MOQ_WEB_ROOT.", valueName: "DIR"))
+    var webRoot: String?
+    @Flag(help: "Refuse WebTransport (ALPN h3): raw MoQT only. (Also implied by --ebpf: the kernel fast path forwards raw MoQT streams only.)")
+    var noWebtransport = false
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -126,8 +132,12 @@ struct MoQRelayCommand: AsyncParsableCommand {
         options.authorization = authorization
         options.upstreamToken = upstreamTokenValue
         options.prepare = metricsSetup.map { setup in { try await setup.start($0) } }
+        options.webTransport = !noWebtransport && !ebpf
+        let player = try PlayerSetup(address: http, webRoot: webRoot, webTransport: options.webTransport)
+        options.onListening = player.map { p in { port, hash in try await p.start(relayPort: port, certificateSHA256: hash) } }
         try await RelayRunner.run(options: options, log: log)
         await metricsSetup?.stop()
+        await player?.stop()
     }
 
     static func main() async { await runCommand(Self.self) }

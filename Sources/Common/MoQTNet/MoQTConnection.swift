@@ -1,5 +1,7 @@
 import MoQT
 import MoQTQUIC
+import HTTP3
+import MoQTWebTransport
 import NIOCore
 import QUIC
 import QUICIO
@@ -31,9 +33,19 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     /// The event loop all of this runs on.
     public var eventLoop: EventLoop { quic.eventLoop }
 
-    init(quic: QUICConnection, core: Connection, role: MoQTSessionRole, configuration: MoQTSessionConfiguration) {
+    /// Set when the handshake negotiated `h3`: the session runs over this WebTransport session.
+    public private(set) var webTransport: WebTransportMoQTransport?
+    /// Present on a server that accepts WebTransport too: the session's transport, switched at the handshake.
+    private let switchable: SwitchableMoQTransport?
+    /// Where the WebTransport side reports (sessions accepted, HTTP/3 errors).
+    public var webTransportLog: ((String) -> Void)?
+
+    init(quic: QUICConnection, core: Connection, role: MoQTSessionRole, configuration: MoQTSessionConfiguration,
+         acceptsWebTransport: Bool = false) {
         self.quic = quic
-        self.session = MoQTSession(role: role, transport: QUICMoQTransport(core: core, now: { MonotonicClock.now() }), configuration: configuration)
+        let raw = QUICMoQTransport(core: core, now: { MonotonicClock.now() })
+        switchable = acceptsWebTransport ? SwitchableMoQTransport(raw) : nil
+        self.session = MoQTSession(role: role, transport: switchable ?? raw, configuration: configuration)
     }
 
     /// Microseconds on the monotonic clock, the session's time scale.
@@ -82,7 +94,17 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
 
     public func connection(_ connection: QUICConnection, core: Connection, didReceive event: ConnectionEvent) {
         if case .connectionClosed(let reason) = event, transportCloseReason == nil { transportCloseReason = reason }
-        MoQTQUICBridge.deliver(event, core: core, to: session, tap: rawStreamTap, now: Self.nowMicroseconds())
+        if webTransport == nil, let switchable, case .handshakeCompleted(let alpn) = event, alpn == MoQTWebTransportBridge.alpn {
+            let wt = WebTransportMoQTransport(core: core, server: WebTransportServer(configuration: .init(supportedProtocols: [MoQTEndpoint.alpn])),
+                                              now: { MonotonicClock.now() })
+            switchable.inner = wt
+            webTransport = wt
+        }
+        if let webTransport {
+            MoQTWebTransportBridge.deliver(event, core: core, transport: webTransport, to: session, now: Self.nowMicroseconds(), log: webTransportLog)
+        } else {
+            MoQTQUICBridge.deliver(event, core: core, to: session, tap: rawStreamTap, now: Self.nowMicroseconds())
+        }
         afterInput()
     }
 
@@ -107,6 +129,14 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
                 closedWaiters.removeAll()
                 for w in closed { w.resume() }
                 timer?.cancel()
+                if webTransport != nil {
+                    // The WebTransport session ended (CLOSE capsule or FIN) but its QUIC connection is the
+                    // browser's to close; if it does not within a second, close it here.
+                    let quic = self.quic
+                    eventLoop.scheduleTask(in: .seconds(1)) {
+                        quic.withCoreOnLoop { $0.close(applicationErrorCode: HTTP3ErrorCode.noError.rawValue, reason: "", now: MonotonicClock.now()) }
+                    }
+                }
             default:
                 break
             }

@@ -1,5 +1,6 @@
 import Logging
 import MoQT
+import MoQTWebTransport
 import NIOCore
 import NIOPosix
 import NIOConcurrencyHelpers
@@ -61,8 +62,12 @@ public final class MoQTEndpoint: @unchecked Sendable {
                               configuration: MoQTSessionConfiguration = MoQTSessionConfiguration(),
                               handler: MoQTSessionHandler?,
                               group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                              logger: Logger = Logger(label: "moqt")) async throws -> MoQTEndpoint {
-        let tls = TLSConfiguration.server(alpnProtocols: [alpn], certificateChain: certificateChain, privateKey: privateKey)
+                              logger: Logger = Logger(label: "moqt"),
+                              webTransport: Bool = false,
+                              webTransportLog: ((String) -> Void)? = nil) async throws -> MoQTEndpoint {
+        // With webTransport, browsers connect on the same port with ALPN h3 (docs/WEBTRANSPORT.md).
+        let alpns = webTransport ? [alpn, MoQTWebTransportBridge.alpn] : [alpn]
+        let tls = TLSConfiguration.server(alpnProtocols: alpns, certificateChain: certificateChain, privateKey: privateKey)
         var config = EndpointConfiguration()
         config.connection = connectionConfiguration()
         config.acceptsIncoming = true
@@ -74,8 +79,10 @@ public final class MoQTEndpoint: @unchecked Sendable {
             host: host, port: port, configuration: config,
             serverTLSFactory: { try GnuTLSSession(configuration: tls, localTransportParameters: $0) },
             incomingDelegate: { connection in
-                let moqt = MoQTConnection(quic: connection, core: connection.coreOnLoop, role: .server, configuration: configuration)
+                let moqt = MoQTConnection(quic: connection, core: connection.coreOnLoop, role: .server, configuration: configuration,
+                                          acceptsWebTransport: webTransport)
                 moqt.handler = handler
+                moqt.webTransportLog = webTransportLog
                 acceptedBox.append(moqt)
                 return moqt
             },

@@ -38,6 +38,11 @@ public enum RelayRunner {
         public var upstreamToken: [UInt8]?
         /// Called with the relay before it listens (e.g. to attach `--metrics`); an error stops the start.
         public var prepare: (@Sendable (RelayServer) async throws -> Void)?
+        /// Accept WebTransport sessions (ALPN h3, browsers) on the same UDP port as raw MoQT.
+        public var webTransport = true
+        /// Called once the relay listens, with its UDP port and the SHA-256 of its certificate
+        /// (what a browser pins with `serverCertificateHashes`), e.g. to start `--http`.
+        public var onListening: (@Sendable (_ port: Int, _ certificateSHA256: [UInt8]?) async throws -> Void)?
 
         /// Options from their parts.
         public init(host: String, port: Int, certificateFile: String?, keyFile: String?,
@@ -72,17 +77,32 @@ public enum RelayRunner {
         try await options.prepare?(relay)
         relay.fastPath = options.fastPath
         let chain: PEMSource, key: PEMSource
+        let certificatePEM: String?
         if let c = options.certificateFile, let k = options.keyFile {
             chain = .file(path: c)
             key = .file(path: k)
+            certificatePEM = try? String(contentsOfFile: c, encoding: .utf8)
         } else {
-            let generated = try SelfSignedCertificate.generate(commonName: "moq-relay")
+            // What browsers accept for serverCertificateHashes: ECDSA P-256, X.509v3, valid at most
+            // 14 days (13 days and the hour it is backdated).
+            let generated = try SelfSignedCertificate.generate(commonName: "moq-relay", subjectAlternativeNames: ["localhost", "127.0.0.1", "::1"],
+                                                               validityDays: 13)
             chain = .pem(generated.certificatePEM)
             key = .pem(generated.privateKeyPEM)
+            certificatePEM = generated.certificatePEM
         }
         let endpoint = try await MoQTEndpoint.server(host: options.host, port: options.port, certificateChain: chain,
-                                                     privateKey: key, configuration: options.session, handler: relay, group: loop)
+                                                     privateKey: key, configuration: options.session, handler: relay, group: loop,
+                                                     webTransport: options.webTransport, webTransportLog: log)
         let port = endpoint.quic.localAddress?.port ?? options.port
+        let certificateHash = certificatePEM.flatMap(CertificateFingerprint.sha256(pem:))
+        if options.webTransport, let h = certificateHash {
+            log("moq-relay: WebTransport (h3) on the same port; certificate sha-256 \(CertificateFingerprint.hex(h))")
+        }
+        do { try await options.onListening?(port, certificateHash) } catch {
+            await endpoint.close()
+            throw error
+        }
         try options.fastPath?.activate(endpoint: endpoint.quic)
         log("moq-relay: listening on \(options.host):\(port)")
         if let upstream = options.upstream {
