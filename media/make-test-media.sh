@@ -3,6 +3,7 @@
 #
 #   media/make-test-media.sh [--force] [--duration SECONDS] [--bench] [OUTDIR]
 #   media/make-test-media.sh [--force] --matrix DIR
+#   media/make-test-media.sh [--force] --audio DIR
 #
 # OUTDIR defaults to this script's folder. Existing files are kept unless --force.
 # MEDIA_DURATION (or --duration) shortens the clips (default 10 s) for fast tests.
@@ -22,12 +23,19 @@
 #   one 10 s GOP (gop10s: keyint 300), 318x178 (odd-318x178), a GOP with B-frames between two
 #   without (mixed-gops: three 1 s encodes joined as MPEG-TS, then remuxed), and the clip of the
 #   issue that started it (bf3-pyr-aac.mkv: B-pyramid plus AAC audio). ~10 s to encode.
+# With --audio DIR, only the audio clips instead (scripts/tests/audio-*.sh, Tests/MoQMediaTests; ~2 s to encode):
+#   3 s, 320x180 at 30 fps, H.264 with 2 B-frames, GOP 1 s, beside sine tones (440 Hz left, 660 Hz right):
+#   av-aac.mp4        AAC-LC 48 kHz stereo in MP4 (the usual camera/encoder file)
+#   av-opus.mkv       Opus 48 kHz stereo in Matroska
+#   av-two-audio.mkv  two audio streams: AAC-LC 44.1 kHz mono and Opus 48 kHz stereo, plus an MP3
+#                     stream that is not published (unsupported codec)
 # Each file is written to a temporary name and renamed, so concurrent runs never see half a file.
 set -euo pipefail
 
 force=0
 bench=0
 matrix=""
+audio=""
 duration="${MEDIA_DURATION:-10}"
 outdir=""
 while [ $# -gt 0 ]; do
@@ -36,13 +44,15 @@ while [ $# -gt 0 ]; do
         --duration) shift; duration="${1:?--duration needs a value}" ;;
         --bench) bench=1 ;;
         --matrix) shift; matrix="${1:?--matrix needs a directory}" ;;
-        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --audio) shift; audio="${1:?--audio needs a directory}" ;;
+        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "make-test-media.sh: unknown option $1" >&2; exit 2 ;;
         *) outdir="$1" ;;
     esac
     shift
 done
 [ -z "$matrix" ] || outdir="$matrix"
+[ -z "$audio" ] || outdir="$audio"
 [ -n "$outdir" ] || outdir="$(cd "$(dirname "$0")" && pwd)"
 mkdir -p "$outdir"
 command -v ffmpeg >/dev/null || { echo "make-test-media.sh: ffmpeg not found (run 'make deps')" >&2; exit 1; }
@@ -128,6 +138,22 @@ if [ -n "$matrix" ]; then
     h265 h265-gop10s.mkv src 3 1 ":keyint=300:min-keyint=300"
     h265 h265-odd-318x178.mp4 odd 3 1 "" -tag:v hvc1
     mixed h265-mixed-gops.mkv h265
+    exit 0
+fi
+if [ -n "$audio" ]; then
+    src=(-f lavfi -i "testsrc2=size=320x180:rate=30:duration=3")
+    tones=(-f lavfi -i "sine=frequency=440:sample_rate=48000:duration=3" -f lavfi -i "sine=frequency=660:sample_rate=48000:duration=3")
+    stereo=(-filter_complex "[1:a][2:a]join=inputs=2:channel_layout=stereo[st]")
+    video=(-c:v libx264 -preset veryfast -profile:v high -pix_fmt yuv420p -g 30 -keyint_min 30 -sc_threshold 0
+           -flags:v +bitexact -bf 2 -x264-params "threads=1:lookahead-threads=1:open-gop=0:b-pyramid=none:b-adapt=0")
+    make av-aac.mp4 "${src[@]}" "${tones[@]}" "${stereo[@]}" -map 0:v -map "[st]" "${video[@]}" \
+        -c:a aac -aac_pns 0 -b:a 64k -flags:a +bitexact -movflags +faststart
+    make av-opus.mkv "${src[@]}" "${tones[@]}" "${stereo[@]}" -map 0:v -map "[st]" "${video[@]}" \
+        -c:a libopus -b:a 48k -flags:a +bitexact
+    make av-two-audio.mkv "${src[@]}" "${tones[@]}" \
+        -filter_complex "[1:a]aresample=44100[mono];[1:a][2:a]join=inputs=2:channel_layout=stereo[st];[2:a]asplit=1[mp3]" \
+        -map 0:v -map "[mono]" -map "[st]" -map "[mp3]" "${video[@]}" \
+        -c:a:0 aac -aac_pns 0 -b:a:0 48k -c:a:1 libopus -b:a:1 48k -c:a:2 libmp3lame -b:a:2 32k -flags:a +bitexact
     exit 0
 fi
 if [ "$bench" = 1 ]; then

@@ -23,6 +23,14 @@ struct MoQPubCommand: AsyncParsableCommand {
             away, moq-pub exits with code 1 and the reason within --idle-timeout, or reconnects \
             with --reconnect.
 
+            Audio: every AAC and Opus stream of the input is published as a track of its own \
+            ('audio', then 'audio2', 'audio3', ...; --audio-track names the first), one LOC \
+            object per audio frame, listed in the catalog with codec, sample rate and channels. \
+            Audio groups follow the video's (audio group N starts with the first audio frame at \
+            or after the keyframe of video group N), at publisher priority 1 (--priority-audio), \
+            above P and B frames. Other audio codecs are skipped with a notice; --no-audio \
+            publishes the video only.
+
             Live input: '-' reads standard input (MPEG-TS or anything libavformat detects), and \
             an argument with a scheme (udp://HOST:PORT, srt://..., tcp://...) is opened by \
             libavformat as it is. Frames are published as they arrive (no pacing, no --loop), one \
@@ -77,6 +85,11 @@ struct MoQPubCommand: AsyncParsableCommand {
     var priorityP: UInt8 = FramePriorities.default.p
     @Option(help: ArgumentHelp("Publisher priority of B frames.", valueName: "N"))
     var priorityB: UInt8 = FramePriorities.default.b
+    @Option(help: ArgumentHelp("Publisher priority of audio objects (default 1: above P and B frames).", valueName: "N"))
+    var priorityAudio: UInt8 = FramePriorities.audio
+    @Option(help: ArgumentHelp("Name of the first audio track (more are numbered: NAME2, NAME3, ...).", valueName: "NAME"))
+    var audioTrack: String = "audio"
+    @Flag(help: "Publish the video only, not the input's audio tracks.") var noAudio = false
     @Flag(help: "Print the groups and objects that would be published, then exit (no network).") var dryRun = false
     @Flag(help: "When the session to the relay is lost (or cannot be made), connect again with backoff (0.25 s doubling to 8 s) and announce again, going on where the clip is. Without it, a lost session ends moq-pub with exit code 1 and the reason.")
     var reconnect = false
@@ -107,6 +120,12 @@ struct MoQPubCommand: AsyncParsableCommand {
         if let t = inputTimeout, !(t > 0 && t.isFinite) { throw ValidationError("--input-timeout must be a positive number of seconds") }
         if namespace.isEmpty { throw ValidationError("--namespace must not be empty") }
         if track.isEmpty { throw ValidationError("--track must not be empty") }
+        if audioTrack.isEmpty { throw ValidationError("--audio-track must not be empty") }
+        if !noAudio && (audioTrack == track || audioTrack == "catalog" || track.hasPrefix(audioTrack)
+                        && Int(track.dropFirst(audioTrack.count)) != nil) {
+            throw ValidationError("--audio-track '\(audioTrack)' clashes with the video track '\(track)' (or 'catalog')")
+        }
+        if track == "catalog" { throw ValidationError("--track must not be 'catalog' (the catalog track's name)") }
         _ = try logging.level()
     }
 
@@ -122,13 +141,21 @@ struct MoQPubCommand: AsyncParsableCommand {
             if dryRun {
                 let start = UInt64(Date().timeIntervalSince1970 * 1_000_000)
                 try PublishDryRun.run(path: file, namespace: namespace, trackName: track, priorities: priorities,
+                                      audioTrackName: noAudio ? nil : audioTrack, audioPriority: priorityAudio,
                                       startTime: start, output: printLine)
                 return
             }
             if !input.isLive {
                 // Live input is opened once, by the publisher (it cannot be read twice).
-                let source = try MediaObjectSource(path: file, priorities: priorities, loop: loop)
+                let source = try MediaObjectSource(path: file, priorities: priorities, loop: loop, includeAudio: !noAudio)
                 logger.debug("input \(file): \(source.track.codecString) \(source.track.width)x\(source.track.height)")
+                let names = MediaObjectSource.audioTrackNames(base: audioTrack, count: source.audioTracks.count)
+                for (name, info) in zip(names, source.audioTracks) {
+                    printError("moq-pub: audio track \(name): \(info.codecString) \(info.sampleRate) Hz, \(info.channels) channels (stream \(info.sourceStreamIndex))")
+                }
+                for ignored in source.ignoredAudioStreams {
+                    printError("moq-pub: audio stream \(ignored) not published (supported: aac, opus)")
+                }
             }
         } catch {
             throw Self.cliError(error)
@@ -151,6 +178,9 @@ struct MoQPubCommand: AsyncParsableCommand {
         options.waitForSubscriber = !noWait
         options.subgroupLayout = streamPerFrame ? .perFrame : streamPerGroup ? .perGroup : .perFrameClass
         options.priorities = priorities
+        options.publishAudio = !noAudio
+        options.audioTrackName = audioTrack
+        options.audioPriority = priorityAudio
         options.authorizationToken = try auth.value()
         let target: MediaPublishRunner.Target
         if let listen {

@@ -25,6 +25,13 @@ struct MoQSubCommand: AsyncParsableCommand {
             objects, gaps and latency (from the LOC TIMESTAMP property) without writing media. \
             With --out the catalog is required, since the muxer needs the codec setup.
 
+            Tracks: by default moq-sub subscribes to every video and audio track of the catalog \
+            and writes them to one output, audio in sync with the video (one timeline). A \
+            subscriber that joins late starts its audio with the video's first keyframe, never \
+            before it. --tracks NAME,... chooses the tracks (at most one video track); --track \
+            NAME is --tracks NAME. The report's 'tracks' lists each track's objects, frames \
+            written and skipped.
+
             A session that is lost (relay gone: noticed within --idle-timeout) ends moq-sub with \
             exit code 1 and the reason, after writing what arrived; --reconnect connects again \
             instead. With no publisher for the track yet, moq-sub fails at once unless --wait.
@@ -45,7 +52,10 @@ struct MoQSubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Relay to subscribe at.", valueName: "moqt://HOST:PORT"))
     var relay: String = "moqt://127.0.0.1:4443"
     @Option(help: "Track namespace.") var namespace: String = "demo"
-    @Option(help: "Track name.") var track: String = "video"
+    @Option(help: ArgumentHelp("Subscribe to this track only (same as --tracks NAME; default: every video and audio track of the catalog, or 'video' without one).", valueName: "NAME"))
+    var track: String?
+    @Option(help: ArgumentHelp("The tracks to subscribe to and write, comma-separated (at most one video track; default: every video and audio track of the catalog).", valueName: "NAME,..."))
+    var tracks: String?
     @Option(help: ArgumentHelp("Write the video here: .ts (MPEG-TS), .mp4/.m4v/.mov (fragmented MP4), .mkv (Matroska), or '-' (MPEG-TS on stdout).", valueName: "FILE|-")) var out: String?
     @Option(help: ArgumentHelp("Write the JSON report here on exit.", valueName: "FILE")) var report: String?
     @Option(help: ArgumentHelp("Stop after this many seconds (default: until the publisher is done).", valueName: "SECONDS"))
@@ -70,7 +80,14 @@ struct MoQSubCommand: AsyncParsableCommand {
         }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         if namespace.isEmpty { throw ValidationError("--namespace must not be empty") }
-        if track.isEmpty { throw ValidationError("--track must not be empty") }
+        if track?.isEmpty == true { throw ValidationError("--track must not be empty") }
+        if track != nil && tracks != nil { throw ValidationError("--track and --tracks exclude each other") }
+        if let tracks {
+            let names = tracks.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if names.contains(where: \.isEmpty) { throw ValidationError("--tracks needs names separated by commas, not '\(tracks)'") }
+            if Set(names).count != names.count { throw ValidationError("--tracks names a track twice: '\(tracks)'") }
+            if names.contains("catalog") { throw ValidationError("--tracks: 'catalog' is not a media track") }
+        }
         if out?.isEmpty == true { throw ValidationError("--out must name a file or '-'") }
         if let out, !out.isEmpty, VideoContainer(path: out) == nil {
             throw ValidationError("--out \(out): unknown extension (use \(VideoContainer.extensions))")
@@ -94,7 +111,13 @@ struct MoQSubCommand: AsyncParsableCommand {
         options.waitForPublisher = wait
         options.reconnect = reconnect
         options.namespace = namespace.split(separator: "/").map(String.init)
-        options.trackName = track
+        if let track {
+            options.trackName = track
+            options.trackNames = [track]
+        } else if let tracks {
+            options.trackNames = tracks.split(separator: ",").map(String.init)
+            options.trackName = options.trackNames?.first ?? "video"
+        }
         options.output = out
         options.duration = duration
         options.authorizationToken = try auth.value()
@@ -125,6 +148,11 @@ struct MoQSubCommand: AsyncParsableCommand {
         }
         let (summary, mux) = result
         printError(MediaSubscribeRunner.summary(summary))
+        for t in summary.tracks ?? [] {
+            printError("moq-sub: track \(t.name): \(t.objects) objects, \(t.groups) groups, \(t.bytes) bytes, \(t.gaps) gaps"
+                       + (t.framesWritten.map { ", \($0) frames written" } ?? "") + (t.framesSkipped.map { ", \($0) skipped" } ?? "")
+                       + (t.droppedBeforeVideo.map { $0 > 0 ? ", \($0) before the video's first keyframe dropped" : "" } ?? ""))
+        }
         if let mux, !mux.skipped.isEmpty { printError(mux.text) }
         if let report {
             do {

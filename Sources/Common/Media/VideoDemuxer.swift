@@ -5,7 +5,8 @@ import Foundation
 /// or of a live input (standard input, a `udp://`/`srt://`/... URL) as they arrive.
 ///
 /// Each frame's class (I/P/B) comes from the codec's picture type as a libavcodec parser reports it,
-/// not from the keyframe flag. Only the best video stream is read; other streams are discarded.
+/// not from the keyframe flag. Only the best video stream is read, plus, with `includeAudio`, every
+/// AAC and Opus stream (`audioTracks`, returned by `nextMediaFrame()`); other streams are discarded.
 ///
 ///     let demuxer = try VideoDemuxer(path: "media/test.mp4")
 ///     while let frame = try demuxer.nextFrame() { ... }
@@ -30,6 +31,11 @@ public final class VideoDemuxer {
     public private(set) var lastFrameArrivalMicroseconds: UInt64?
     /// True when a live input ended because nothing arrived for the read timeout.
     public private(set) var timedOut = false
+    /// The audio streams read beside the video (opened with `includeAudio`): every AAC and Opus
+    /// stream, in the file's order. Empty otherwise.
+    public let audioTracks: [AudioTrackInfo]
+    /// Audio streams of the input that are not read, as "index: codec" (an unsupported codec).
+    public let ignoredAudioStreams: [String]
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codecContext: UnsafeMutablePointer<AVCodecContext>?
@@ -52,19 +58,31 @@ public final class VideoDemuxer {
     private let watchdog: InputWatchdog?
     private var readAheadStart = 0
     private var atEnd = false
+    /// Audio stream index in the file -> (index into `audioTracks`, the stream's time base).
+    private var audioStreams: [Int32: (track: Int, timeBase: AVRational)] = [:]
+    /// Audio frames read (while looking for video frames) and not yet returned, with their arrival.
+    private var audioQueue: [(track: Int, frame: EncodedAudioFrame, arrival: UInt64)] = []
+    /// The end of the last audio frame per track (µs), for a packet without timestamps.
+    private var audioEnd: [Int: Int64] = [:]
+    /// Files: the next video frame, held while earlier audio frames are returned.
+    private var peekedVideo: EncodedVideoFrame?
+    private var peekedArrival: UInt64?
+    private var videoEnded = false
 
     /// Opens the file at `path` and selects its video stream.
     /// - Throws: `MediaError.fileNotFound`, `.cannotOpen`, `.noVideoStream` or `.unsupportedCodec`.
-    public convenience init(path: String) throws(MediaError) {
-        try self.init(input: .file(path))
+    public convenience init(path: String, includeAudio: Bool = false) throws(MediaError) {
+        try self.init(input: .file(path), includeAudio: includeAudio)
     }
 
     /// Opens `input` and selects its video stream.
     /// - Parameter readTimeoutMicroseconds: For live input: when nothing arrives for this long,
     ///   the input ends (`timedOut`); nil waits for ever. libavformat checks it while it waits for
     ///   data (udp, srt, tcp, ...); standard input ends at its EOF.
+    /// - Parameter includeAudio: Also read every AAC and Opus stream (`audioTracks`), returned by
+    ///   `nextMediaFrame()`; otherwise only the video is read.
     /// - Throws: `MediaError.fileNotFound`, `.cannotOpen`, `.noVideoStream` or `.unsupportedCodec`.
-    public init(input: MediaInput, readTimeoutMicroseconds: Int64? = nil) throws(MediaError) {
+    public init(input: MediaInput, readTimeoutMicroseconds: Int64? = nil, includeAudio: Bool = false) throws(MediaError) {
         _ = LibAV.configureLogging
         self.input = input
         let path: String
@@ -129,9 +147,38 @@ public final class VideoDemuxer {
         case AV_CODEC_ID_HEVC: codec = .hevc
         default: throw fail(.unsupportedCodec(String(cString: avcodec_get_name(parameters.pointee.codec_id))))
         }
+        var audio: [AudioTrackInfo] = []
+        var ignored: [String] = []
+        var audioStreams: [Int32: (track: Int, timeBase: AVRational)] = [:]
         for i in 0..<format.pointee.nb_streams where Int32(i) != index {
-            cav_stream(format, i)?.pointee.discard = AVDISCARD_ALL
+            guard let other = cav_stream(format, i) else { continue }
+            if includeAudio, let p = other.pointee.codecpar, p.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+                let codec: AudioCodec?
+                switch p.pointee.codec_id {
+                case AV_CODEC_ID_AAC: codec = .aac
+                case AV_CODEC_ID_OPUS: codec = .opus
+                default: codec = nil
+                }
+                let name = String(cString: avcodec_get_name(p.pointee.codec_id))
+                if let codec, p.pointee.sample_rate > 0, p.pointee.ch_layout.nb_channels > 0 {
+                    var extra: [UInt8] = []
+                    if let bytes = p.pointee.extradata, p.pointee.extradata_size > 0 {
+                        extra = Array(UnsafeBufferPointer(start: bytes, count: Int(p.pointee.extradata_size)))
+                    }
+                    audioStreams[Int32(i)] = (audio.count, other.pointee.time_base)
+                    audio.append(AudioTrackInfo(codec: codec, sampleRate: Int(p.pointee.sample_rate),
+                                                channels: Int(p.pointee.ch_layout.nb_channels),
+                                                frameSize: Int(max(0, p.pointee.frame_size)), extradata: extra,
+                                                sourceStreamIndex: Int(i)))
+                    continue
+                }
+                ignored.append("\(i): \(name)")
+            }
+            other.pointee.discard = AVDISCARD_ALL
         }
+        audioTracks = audio
+        ignoredAudioStreams = ignored
+        self.audioStreams = audioStreams
 
         var extradata: [UInt8] = []
         if let bytes = parameters.pointee.extradata, parameters.pointee.extradata_size > 0 {
@@ -218,6 +265,10 @@ public final class VideoDemuxer {
             return nil
         }
         lastFrameArrivalMicroseconds = Self.wallMicroseconds()
+        return stampAsRead(read, containerPTS: containerPTS, containerDTS: containerDTS)
+    }
+
+    private func stampAsRead(_ read: EncodedVideoFrame, containerPTS: Int64?, containerDTS: Int64?) -> EncodedVideoFrame {
         var frame = read
         let pts = containerPTS ?? containerDTS ?? lastPTS.map { $0 + max(1, frameDuration) } ?? 0
         var dts = min(containerDTS ?? pts, pts)
@@ -234,22 +285,106 @@ public final class VideoDemuxer {
     /// The next packet of the video stream as a frame (timestamps not yet decided), with its
     /// container pts and dts in µs; nil at the end.
     private func readFrame() throws(MediaError) -> (EncodedVideoFrame, Int64?, Int64?)? {
-        guard let format, let packet else { return nil }
+        while true {
+            switch try readPacket() {
+            case .video(let frame, let pts, let dts): return (frame, pts, dts)
+            case .audioQueued: continue
+            case .end: return nil
+            }
+        }
+    }
+
+    private enum ReadResult {
+        case video(EncodedVideoFrame, Int64?, Int64?)
+        case audioQueued
+        case end
+    }
+
+    /// The next packet of the video stream (as `readFrame`), or an audio packet put on the audio queue.
+    private func readPacket() throws(MediaError) -> ReadResult {
+        guard let format, let packet else { return .end }
         while true {
             let status = av_read_frame(format, packet)
-            if status == cav_error_eof() { return nil }
+            if status == cav_error_eof() { return .end }
             // A live input that stayed silent for the read timeout has ended.
             if let watchdog, watchdog.fired {
                 timedOut = true
-                return nil
+                return .end
             }
             guard status >= 0 else { throw .readFailed(LibAV.errorText(status)) }
             defer { av_packet_unref(packet) }
-            guard packet.pointee.stream_index == streamIndex, let data = packet.pointee.data, packet.pointee.size > 0 else {
+            guard let data = packet.pointee.data, packet.pointee.size > 0 else { continue }
+            let bytes = UnsafeBufferPointer(start: data, count: Int(packet.pointee.size))
+            if let audio = audioStreams[packet.pointee.stream_index] {
+                queueAudio(bytes, packet: packet.pointee, track: audio.track, timeBase: audio.timeBase)
+                return .audioQueued
+            }
+            guard packet.pointee.stream_index == streamIndex else { continue }
+            let (frame, pts, dts) = makeFrame(bytes, packet: packet.pointee)
+            return .video(frame, pts, dts)
+        }
+    }
+
+    private func queueAudio(_ bytes: UnsafeBufferPointer<UInt8>, packet: AVPacket, track: Int, timeBase: AVRational) {
+        let noPTS = cav_nopts_value()
+        let stamp = packet.pts != noPTS ? packet.pts : packet.dts
+        let pts = stamp != noPTS ? av_rescale_q(stamp, timeBase, LibAV.microseconds) : (audioEnd[track] ?? 0)
+        var duration = packet.duration > 0 ? av_rescale_q(packet.duration, timeBase, LibAV.microseconds) : 0
+        if duration == 0 {
+            let info = audioTracks[track]
+            if info.frameSize > 0 { duration = Int64(info.frameSize) * 1_000_000 / Int64(info.sampleRate) }
+        }
+        audioEnd[track] = pts + duration
+        audioQueue.append((track, EncodedAudioFrame(data: Array(bytes), ptsMicroseconds: pts, durationMicroseconds: duration),
+                           Self.wallMicroseconds()))
+    }
+
+    /// The next frame of any track read (video, or audio with `includeAudio`), or nil at the end.
+    ///
+    /// Files: in time order across tracks (an audio frame comes before the video frame whose decode
+    /// time is later than its presentation time), so a paced sender sends each at its time. Live
+    /// input: each frame as soon as it is read (audio first when both are waiting). Video frames
+    /// get their decode timestamps as from `nextFrame()`.
+    public func nextMediaFrame() throws(MediaError) -> DemuxedFrame? {
+        while true {
+            if input.isLive {
+                if !audioQueue.isEmpty { return popAudio() }
+                if direct {
+                    guard !atEnd else { return nil }
+                    switch try readPacket() {
+                    case .video(let frame, let pts, let dts):
+                        lastFrameArrivalMicroseconds = Self.wallMicroseconds()
+                        return .video(stampAsRead(frame, containerPTS: pts, containerDTS: dts))
+                    case .audioQueued: continue
+                    case .end: atEnd = true; continue
+                    }
+                }
+                if let frame = try nextFrame() { return .video(frame) }
+                if audioQueue.isEmpty { return nil }
                 continue
             }
-            return makeFrame(UnsafeBufferPointer(start: data, count: Int(packet.pointee.size)), packet: packet.pointee)
+            if peekedVideo == nil, !videoEnded {
+                if let frame = try nextFrame() {
+                    peekedVideo = frame
+                    peekedArrival = lastFrameArrivalMicroseconds
+                } else {
+                    videoEnded = true
+                }
+            }
+            if let first = audioQueue.first, peekedVideo.map({ first.frame.ptsMicroseconds <= $0.dtsMicroseconds }) ?? true {
+                return popAudio()
+            }
+            guard let video = peekedVideo else { return nil }
+            peekedVideo = nil
+            lastFrameArrivalMicroseconds = peekedArrival
+            return .video(video)
         }
+    }
+
+    private func popAudio() -> DemuxedFrame {
+        let (track, frame, arrival) = audioQueue.removeFirst()
+        lastFrameArrivalMicroseconds = arrival
+        return .audio(track: track, frame)
     }
 
     /// Reads every remaining frame.

@@ -27,8 +27,10 @@ public enum VideoContainer: String, Sendable, CaseIterable {
     public static let extensions = ".ts .m2ts .mts (MPEG-TS), .mp4 .m4v .mov (fragmented MP4), .mkv (Matroska), - (MPEG-TS on stdout)"
 }
 
-/// Writes video frames to MPEG-TS, fragmented MP4 or Matroska (by the output's extension) with
-/// libavformat, to a file or to stdout (`-`, MPEG-TS).
+/// Writes video frames, and the frames of any audio tracks beside them, to MPEG-TS, fragmented MP4
+/// or Matroska (by the output's extension) with libavformat, to a file or to stdout (`-`, MPEG-TS).
+/// All tracks share one timeline (microseconds), so audio stays in sync with the video it came with;
+/// libavformat interleaves them. Raw AAC gets its ADTS headers from libavformat's MPEG-TS muxer.
 ///
 /// For MPEG-TS, frames from MP4 or Matroska (length-prefixed NAL units, `avcC`/`hvcC` extradata) are
 /// converted to Annex-B: H.264 by the bitstream filter libavformat inserts for MPEG-TS, H.265 here,
@@ -39,8 +41,12 @@ public enum VideoContainer: String, Sendable, CaseIterable {
 /// increasing decode timestamps; the muxer rejects others with `.invalidFrame` instead of writing a
 /// broken stream.
 public final class VideoFileMuxer {
-    /// The track being written.
-    public let track: VideoTrackInfo
+    /// The video track being written (nil: audio only).
+    public let track: VideoTrackInfo?
+    /// The audio tracks being written, in stream order after the video.
+    public let audioTracks: [AudioTrackInfo]
+    /// Audio frames written so far, per audio track.
+    public private(set) var audioFramesWritten: [Int]
     /// The container written.
     public let container: VideoContainer
     /// Frames written so far.
@@ -49,7 +55,9 @@ public final class VideoFileMuxer {
     public private(set) var bytesWritten = 0
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
-    private var stream: UnsafeMutablePointer<AVStream>
+    private var stream: UnsafeMutablePointer<AVStream>?
+    private var audioStreams: [UnsafeMutablePointer<AVStream>] = []
+    private var audioLastPTS: [Int64?]
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var lastDTS: Int64?
     private var finished = false
@@ -62,12 +70,23 @@ public final class VideoFileMuxer {
     ///   - path: A file path, or `-` for stdout.
     ///   - track: The video track (codec, size, extradata) the frames belong to.
     /// - Throws: `MediaError.cannotCreateOutput` (also for an extension no container uses).
-    public init(path: String, track: VideoTrackInfo) throws(MediaError) {
+    public convenience init(path: String, track: VideoTrackInfo) throws(MediaError) {
+        try self.init(path: path, video: track, audio: [])
+    }
+
+    /// Creates an output with an optional video stream and the given audio streams (at least one
+    /// stream in all), and writes the header.
+    /// - Throws: `MediaError.cannotCreateOutput` (also for an extension no container uses).
+    public init(path: String, video track: VideoTrackInfo?, audio audioTracks: [AudioTrackInfo]) throws(MediaError) {
         _ = LibAV.configureLogging
         guard let container = VideoContainer(path: path) else {
             throw .cannotCreateOutput("\(path): unknown extension (use \(VideoContainer.extensions))")
         }
+        guard track != nil || !audioTracks.isEmpty else { throw .cannotCreateOutput("no track to write") }
         self.track = track
+        self.audioTracks = audioTracks
+        audioFramesWritten = Array(repeating: 0, count: audioTracks.count)
+        audioLastPTS = Array(repeating: nil, count: audioTracks.count)
         self.container = container
         let url = path == "-" ? "pipe:1" : path
         var format: UnsafeMutablePointer<AVFormatContext>?
@@ -78,27 +97,47 @@ public final class VideoFileMuxer {
             avformat_free_context(format)
             return .cannotCreateOutput(reason)
         }
-        guard let stream = avformat_new_stream(format, nil), let parameters = stream.pointee.codecpar else {
-            throw fail("cannot add a stream")
-        }
-        parameters.pointee.codec_type = AVMEDIA_TYPE_VIDEO
-        parameters.pointee.codec_id = track.codec == .h264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC
-        parameters.pointee.codec_tag = 0
-        parameters.pointee.width = Int32(clamping: track.width)
-        parameters.pointee.height = Int32(clamping: track.height)
-        if !track.extradata.isEmpty {
-            guard let buffer = av_mallocz(track.extradata.count + Int(AV_INPUT_BUFFER_PADDING_SIZE)) else {
-                throw fail("out of memory")
-            }
+        func copyExtradata(_ extradata: [UInt8], to parameters: UnsafeMutablePointer<AVCodecParameters>) -> Bool {
+            guard !extradata.isEmpty else { return true }
+            guard let buffer = av_mallocz(extradata.count + Int(AV_INPUT_BUFFER_PADDING_SIZE)) else { return false }
             let bytes = buffer.assumingMemoryBound(to: UInt8.self)
-            track.extradata.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: $0.count) }
+            extradata.withUnsafeBufferPointer { bytes.update(from: $0.baseAddress!, count: $0.count) }
             parameters.pointee.extradata = bytes
-            parameters.pointee.extradata_size = Int32(track.extradata.count)
+            parameters.pointee.extradata_size = Int32(extradata.count)
+            return true
         }
-        stream.pointee.time_base = LibAV.microseconds
-        if track.frameRate.numerator > 0 && track.frameRate.denominator > 0 {
-            stream.pointee.avg_frame_rate = AVRational(num: Int32(clamping: track.frameRate.numerator),
-                                                       den: Int32(clamping: track.frameRate.denominator))
+        var videoStream: UnsafeMutablePointer<AVStream>?
+        if let track {
+            guard let stream = avformat_new_stream(format, nil), let parameters = stream.pointee.codecpar else {
+                throw fail("cannot add a stream")
+            }
+            videoStream = stream
+            parameters.pointee.codec_type = AVMEDIA_TYPE_VIDEO
+            parameters.pointee.codec_id = track.codec == .h264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC
+            parameters.pointee.codec_tag = 0
+            parameters.pointee.width = Int32(clamping: track.width)
+            parameters.pointee.height = Int32(clamping: track.height)
+            guard copyExtradata(track.extradata, to: parameters) else { throw fail("out of memory") }
+            stream.pointee.time_base = LibAV.microseconds
+            if track.frameRate.numerator > 0 && track.frameRate.denominator > 0 {
+                stream.pointee.avg_frame_rate = AVRational(num: Int32(clamping: track.frameRate.numerator),
+                                                           den: Int32(clamping: track.frameRate.denominator))
+            }
+        }
+        var audioStreams: [UnsafeMutablePointer<AVStream>] = []
+        for audio in audioTracks {
+            guard let stream = avformat_new_stream(format, nil), let parameters = stream.pointee.codecpar else {
+                throw fail("cannot add a stream")
+            }
+            parameters.pointee.codec_type = AVMEDIA_TYPE_AUDIO
+            parameters.pointee.codec_id = audio.codec == .aac ? AV_CODEC_ID_AAC : AV_CODEC_ID_OPUS
+            parameters.pointee.codec_tag = 0
+            parameters.pointee.sample_rate = Int32(clamping: audio.sampleRate)
+            av_channel_layout_default(&parameters.pointee.ch_layout, Int32(clamping: audio.channels))
+            parameters.pointee.frame_size = Int32(clamping: audio.frameSize)
+            guard copyExtradata(audio.extradata, to: parameters) else { throw fail("out of memory") }
+            stream.pointee.time_base = LibAV.microseconds
+            audioStreams.append(stream)
         }
         status = avio_open(&format.pointee.pb, url, AVIO_FLAG_WRITE)
         guard status >= 0 else { throw fail("\(path): \(LibAV.errorText(status))") }
@@ -110,9 +149,10 @@ public final class VideoFileMuxer {
         av_dict_free(&options)
         guard status >= 0 else { throw fail(LibAV.errorText(status)) }
         self.format = format
-        self.stream = stream
+        self.stream = videoStream
+        self.audioStreams = audioStreams
         packet = av_packet_alloc()
-        if container == .mpegTS, track.codec == .hevc, case .lengthPrefixed(let size) = track.nalUnitFormat {
+        if container == .mpegTS, let track, track.codec == .hevc, case .lengthPrefixed(let size) = track.nalUnitFormat {
             hevcLengthSize = size
             hevcParameterSets = Self.annexBParameterSets(hvcC: track.extradata)
         }
@@ -170,6 +210,7 @@ public final class VideoFileMuxer {
     ///   increase; `.writeFailed` when libavformat fails.
     public func write(_ frame: EncodedVideoFrame) throws(MediaError) {
         guard let format, let packet, !finished else { throw .writeFailed("muxer already finished") }
+        guard let stream else { throw .invalidFrame("this output has no video stream") }
         guard !frame.data.isEmpty else { throw .invalidFrame("empty frame") }
         if let lastDTS, frame.dtsMicroseconds <= lastDTS {
             throw .invalidFrame("decode timestamp \(frame.dtsMicroseconds) µs does not follow \(lastDTS) µs")
@@ -193,6 +234,32 @@ public final class VideoFileMuxer {
         lastDTS = frame.dtsMicroseconds
         framesWritten += 1
         bytesWritten += frame.data.count
+    }
+
+    /// Writes one frame of audio track `track` (an index into `audioTracks`).
+    /// - Throws: `MediaError.invalidFrame` for an empty frame, an unknown track or a timestamp that
+    ///   does not increase; `.writeFailed` when libavformat fails.
+    public func writeAudio(_ frame: EncodedAudioFrame, track: Int) throws(MediaError) {
+        guard let format, let packet, !finished else { throw .writeFailed("muxer already finished") }
+        guard audioStreams.indices.contains(track) else { throw .invalidFrame("no audio track \(track)") }
+        guard !frame.data.isEmpty else { throw .invalidFrame("empty frame") }
+        if let last = audioLastPTS[track], frame.ptsMicroseconds <= last {
+            throw .invalidFrame("audio timestamp \(frame.ptsMicroseconds) µs does not follow \(last) µs")
+        }
+        let stream = audioStreams[track]
+        var status = av_new_packet(packet, Int32(clamping: frame.data.count))
+        guard status >= 0, let target = packet.pointee.data else { throw .writeFailed(LibAV.errorText(status)) }
+        frame.data.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: $0.count) }
+        let timeBase = stream.pointee.time_base
+        packet.pointee.stream_index = stream.pointee.index
+        packet.pointee.pts = av_rescale_q(frame.ptsMicroseconds, LibAV.microseconds, timeBase)
+        packet.pointee.dts = packet.pointee.pts
+        packet.pointee.duration = av_rescale_q(frame.durationMicroseconds, LibAV.microseconds, timeBase)
+        packet.pointee.flags = AV_PKT_FLAG_KEY
+        status = av_interleaved_write_frame(format, packet)
+        guard status >= 0 else { throw .writeFailed(LibAV.errorText(status)) }
+        audioLastPTS[track] = frame.ptsMicroseconds
+        audioFramesWritten[track] += 1
     }
 
     /// Flushes buffered packets, writes the trailer and closes the output.

@@ -16,6 +16,9 @@ public struct FramePriorities: Equatable, Hashable, Sendable, Codable {
     public static let `default` = FramePriorities(i: 1, p: 2, b: 3)
     /// Priority of the catalog track's objects: the most important of all.
     public static let catalog: UInt8 = 0
+    /// Default priority of audio objects: 1, as important as I frames and above P and B frames
+    /// (audio is small, and a gap in it is heard at once).
+    public static let audio: UInt8 = 1
 
     /// Priorities per class.
     public init(i: UInt8, p: UInt8, b: UInt8) {

@@ -19,3 +19,18 @@ public struct MediaObject: Equatable, Sendable {
         self.frame = frame
     }
 }
+
+/// An object of any track of a source: the video, or one of its audio tracks.
+public enum SourceObject: Equatable, Sendable {
+    /// An object of the video track.
+    case video(MediaObject)
+    /// An object of audio track `track` (an index into `MediaObjectSource.audioTracks`).
+    case audio(track: Int, MediaObject)
+
+    /// The object, whichever track it belongs to.
+    public var object: MediaObject {
+        switch self {
+        case .video(let object), .audio(_, let object): return object
+        }
+    }
+}

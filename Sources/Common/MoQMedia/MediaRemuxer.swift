@@ -15,6 +15,8 @@ import Media
 public final class MediaRemuxer {
     /// What was written and skipped so far.
     public private(set) var report = MuxReport()
+    /// The group and PTS of the first frame written, once one was.
+    public private(set) var firstWritten: (group: UInt64, pts: Int64)?
     /// How far ahead objects may arrive before the current group is given up on.
     public let maxPendingGroups: UInt64
 
@@ -170,6 +172,7 @@ public final class MediaRemuxer {
             return
         }
         lastDTS = frame.dtsMicroseconds
+        if firstWritten == nil { firstWritten = (object.groupID, frame.ptsMicroseconds) }
         state.written.insert(objectID)
         state.wroteAny = true
         report.framesWritten += 1

@@ -22,14 +22,25 @@ public enum PublishDryRun {
     ///   - startTime: The capture time of the first frame, µs since the epoch (later frames follow
     ///     at their decode-time offsets, as a paced publisher would send them).
     /// - Throws: `MediaError` when the file is missing, has no video, or an unsupported codec.
+    ///   - audioTrackName: Publish the audio tracks too, the first under this name (nil: video only).
+    ///     Their objects are counted per track after the video's summary, not listed.
     @discardableResult
     public static func run(path: String, namespace: String, trackName: String, priorities: FramePriorities,
+                           audioTrackName: String? = nil, audioPriority: UInt8 = FramePriorities.audio,
                            startTime: UInt64, output: (String) -> Void) throws(MediaError) -> Summary {
-        let source = try MediaObjectSource(path: path, priorities: priorities)
+        let source = try MediaObjectSource(path: path, priorities: priorities, includeAudio: audioTrackName != nil,
+                                           audioPriority: audioPriority)
         let track = source.track
         output("file \(path): \(track.codecName) \(track.codecString) \(track.width)x\(track.height) "
                + "\(format(rate: track.frameRate)) fps, time base \(track.timeBase), extradata \(track.extradata.count) bytes")
         output("track \(namespace)/\(trackName), priorities I=\(priorities.i) P=\(priorities.p) B=\(priorities.b)")
+        let audioNames = MediaObjectSource.audioTrackNames(base: audioTrackName ?? "audio", count: source.audioTracks.count)
+        for (name, info) in zip(audioNames, source.audioTracks) {
+            output("audio track \(namespace)/\(name): \(info.codecString) \(info.sampleRate) Hz, \(info.channels) channels, "
+                   + "priority \(audioPriority) (stream \(info.sourceStreamIndex))")
+        }
+        for ignored in source.ignoredAudioStreams { output("audio stream \(ignored) not published (supported: aac, opus)") }
+        var audioCounts = Array(repeating: (objects: 0, bytes: 0, groups: Set<UInt64>()), count: source.audioTracks.count)
 
         var summary = Summary()
         var firstDTS: Int64?
@@ -52,10 +63,18 @@ public enum PublishDryRun {
             summary.groups += 1
             group.removeAll()
         }
-        while let object = try source.nextObject(captureTimestamp: { dts in
+        while let next = try source.nextMediaObject(captureTimestamp: { dts in
             let offset = dts - (firstDTS ?? dts)
             return startTime &+ UInt64(max(0, offset))
         }) {
+            guard case .video(let object) = next else {
+                if case .audio(let track, let object) = next {
+                    audioCounts[track].objects += 1
+                    audioCounts[track].bytes += object.frame.payload.count
+                    audioCounts[track].groups.insert(object.groupID)
+                }
+                continue
+            }
             if firstDTS == nil { firstDTS = object.frame.dtsMicroseconds }
             if let last = group.last, last.groupID != object.groupID { flush() }
             group.append(object)
@@ -72,6 +91,9 @@ public enum PublishDryRun {
             + String(format: "%.3f s", Double(summary.durationMicroseconds) / 1e6)
         if source.framesBeforeFirstKeyframe > 0 { line += ", \(source.framesBeforeFirstKeyframe) frames before the first keyframe not published" }
         output(line)
+        for (name, count) in zip(audioNames, audioCounts) {
+            output("audio \(name): \(count.objects) objects in \(count.groups.count) groups, \(count.bytes) bytes")
+        }
         return summary
     }
 

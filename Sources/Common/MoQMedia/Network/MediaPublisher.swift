@@ -8,7 +8,10 @@ import QUICIO
 /// Publishes a video file as a MoQ track to every subscriber of the sessions it handles: one
 /// group per GOP, one subgroup stream per frame class per group (or per frame), LOC objects with
 /// the capture TIMESTAMP property, paced in real time, an END_OF_GROUP status object closing every
-/// group, PUBLISH_DONE after the clip. Also serves the catalog track.
+/// group, PUBLISH_DONE after the clip. Also serves the catalog track. Each audio track of the input
+/// (AAC, Opus; `MediaPublisherOptions.publishAudio`) is a track of its own: one LOC object per audio
+/// frame, its groups following the video's (`AudioPacketizer`), one subgroup stream per group at
+/// the audio priority, paced on the same timeline as the video.
 ///
 /// Live input (standard input, a URL) is read on a thread of its own from the first announce on,
 /// whether anyone subscribed or not, and each object goes to the subscribers of that moment as
@@ -22,6 +25,8 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     final class Subscription {
         let connection: MoQTConnection
         let requestID: UInt64
+        /// The track: nil for the video, else an index into the source's audio tracks.
+        let audioTrack: Int?
         /// The first group sent to this subscriber (a subscriber joins at a group start).
         var startGroup: UInt64?
         var group: UInt64?
@@ -33,9 +38,10 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         var stoppedSubgroups: Set<UInt64> = []
         var failed = false
 
-        init(connection: MoQTConnection, requestID: UInt64) {
+        init(connection: MoQTConnection, requestID: UInt64, audioTrack: Int? = nil) {
             self.connection = connection
             self.requestID = requestID
+            self.audioTrack = audioTrack
         }
     }
 
@@ -47,17 +53,26 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     private let eventLoop: EventLoop
     private var started = false
     private var finished = false
-    private var pending: MediaObject?
+    private var pending: SourceObject?
     private var origin: (monotonicMicros: UInt64, wallMicros: UInt64, dts: Int64)?
     private var timer: Scheduled<Void>?
+    /// Starts the clip for a subscriber of audio only (no video subscription came).
+    private var audioStartTimer: Scheduled<Void>?
+    static let audioOnlyStartDelay: TimeAmount = .milliseconds(500)
     private var doneWaiters: [CheckedContinuation<Void, Never>] = []
     /// Waiters for the end of the clip or of one session (`waitUntilDone(or:)`).
     private var sessionWaiters: [(connection: MoQTConnection, continuation: CheckedContinuation<RunOutcome, Never>)] = []
     private var announceWaiters: [UInt64: CheckedContinuation<Void, Error>] = [:]
     /// Objects sent (counted once per object, not per subscriber).
     public private(set) var objectsPublished = 0
-    /// The largest location sent so far.
+    /// The largest location sent so far (video).
     public private(set) var largest: Location?
+    /// The names of the audio tracks published, in the source's order (empty without audio).
+    public let audioTrackNames: [String]
+    /// The largest location sent so far per audio track.
+    private var audioLargest: [Location?]
+    /// Audio objects sent per audio track (counted once per object).
+    public private(set) var audioObjectsPublished: [Int]
     /// Called on the event loop for progress lines (one per group).
     public var progress: ((String) -> Void)?
     /// True for live input (standard input, a URL).
@@ -79,8 +94,12 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         self.eventLoop = eventLoop
         isLive = input.isLive
         source = try MediaObjectSource(input: input, priorities: options.priorities, loop: options.loop,
-                                       readTimeoutMicroseconds: options.inputTimeout.map { Int64($0 * 1_000_000) })
-        catalogBytes = source.catalog(trackName: options.trackName).encoded()
+                                       readTimeoutMicroseconds: options.inputTimeout.map { Int64($0 * 1_000_000) },
+                                       includeAudio: options.publishAudio, audioPriority: options.audioPriority)
+        audioTrackNames = MediaObjectSource.audioTrackNames(base: options.audioTrackName, count: source.audioTracks.count)
+        audioLargest = Array(repeating: nil, count: source.audioTracks.count)
+        audioObjectsPublished = Array(repeating: 0, count: source.audioTracks.count)
+        catalogBytes = source.catalog(trackName: options.trackName, audioTrackNames: audioTrackNames).encoded()
         namespace = TrackNamespace(strings: options.namespace)
     }
 
@@ -197,6 +216,14 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                 try session.acceptSubscribe(requestID, largest: largest)
                 subscriptions.append(Subscription(connection: connection, requestID: requestID))
                 if !started { start() }
+            } else if let index = audioTrackNames.firstIndex(of: name) {
+                try session.acceptSubscribe(requestID, largest: audioLargest[index])
+                subscriptions.append(Subscription(connection: connection, requestID: requestID, audioTrack: index))
+                // The clip starts with the video's subscription, which a subscriber of both sends
+                // right after the audio's (so both get the first group); audio alone starts it later.
+                if !started, audioStartTimer == nil {
+                    audioStartTimer = eventLoop.scheduleTask(in: Self.audioOnlyStartDelay) { [weak self] in self?.start() }
+                }
             } else {
                 try session.reject(requestID, code: .doesNotExist, reason: "no track \(name)")
             }
@@ -234,6 +261,8 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     // MARK: Pacing
 
     private func start() {
+        audioStartTimer?.cancel()
+        audioStartTimer = nil
         guard !started else { return }
         started = true
         if isLive { startReader() } else { tick() }
@@ -247,9 +276,9 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         progress?("moq-pub: reading \(source.input) live (demuxer lookahead \(source.demuxerLookahead) frames)")
         let thread = Thread { [self] in
             while true {
-                let object: MediaObject?
+                let object: SourceObject?
                 do {
-                    object = try source.nextLiveObject()
+                    object = try source.nextLiveMediaObject()
                 } catch {
                     eventLoop.execute {
                         self.progress?("moq-pub: read error: \(error)")
@@ -274,11 +303,14 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     }
 
     /// Sends a live object to the subscribers of this moment (nobody: dropped).
-    private func sendLive(_ object: MediaObject, arrival: UInt64) {
+    private func sendLive(_ object: SourceObject, arrival: UInt64) {
         guard !finished else { return }
-        if subscriptions.isEmpty { objectsWithoutSubscriber += 1 }
+        let audioTrack: Int?
+        if case .audio(let track, _) = object { audioTrack = track } else { audioTrack = nil }
+        let subscribed = subscriptions.contains { $0.audioTrack == audioTrack }
+        if !subscribed { objectsWithoutSubscriber += 1 }
         send(object)
-        if !subscriptions.isEmpty, inputToSendMicroseconds.count < 1_000_000 {
+        if subscribed, inputToSendMicroseconds.count < 1_000_000 {
             inputToSendMicroseconds.append(Int64(Self.wallMicros()) - Int64(arrival))
         }
     }
@@ -302,7 +334,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         while !finished {
             if pending == nil {
                 do {
-                    pending = try source.nextObject { dts in
+                    pending = try source.nextMediaObject { dts in
                         let o = self.originFor(dts: dts)
                         return o.wallMicros &+ UInt64(max(0, dts - o.dts))
                     }
@@ -314,7 +346,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
             }
             guard let object = pending else { return }
             if options.pacing, let o = origin {
-                let due = o.monotonicMicros &+ UInt64(max(0, object.frame.dtsMicroseconds - o.dts))
+                let due = o.monotonicMicros &+ UInt64(max(0, object.object.frame.dtsMicroseconds - o.dts))
                 let now = MonotonicClock.now().nanoseconds / 1_000
                 if due > now + 500 {
                     timer = eventLoop.scheduleTask(in: .microseconds(Int64(due - now))) { [weak self] in self?.tick() }
@@ -333,18 +365,33 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         return o
     }
 
-    private func send(_ object: MediaObject) {
-        objectsPublished += 1
-        largest = Location(group: object.groupID, object: object.objectID)
-        if object.objectID == 0, object.groupID > 0 { progress?("moq-pub: group \(object.groupID), \(objectsPublished) objects sent") }
-        let frameClass = object.frame.frameClass
+    private func send(_ sourceObject: SourceObject) {
+        let object = sourceObject.object
+        let audioTrack: Int?
         let subgroupID: UInt64
-        switch options.subgroupLayout {
-        case .perFrameClass: subgroupID = frameClass == .i ? 0 : frameClass == .p ? 1 : 2
-        case .perFrame: subgroupID = object.objectID
-        case .perGroup: subgroupID = 0
+        let layout: MediaPublisherOptions.SubgroupLayout
+        switch sourceObject {
+        case .audio(let track, _):
+            // An audio group is one subgroup stream at the audio priority, whatever the video's layout.
+            audioTrack = track
+            audioObjectsPublished[track] += 1
+            audioLargest[track] = Location(group: object.groupID, object: object.objectID)
+            subgroupID = 0
+            layout = .perGroup
+        case .video:
+            audioTrack = nil
+            objectsPublished += 1
+            largest = Location(group: object.groupID, object: object.objectID)
+            if object.objectID == 0, object.groupID > 0 { progress?("moq-pub: group \(object.groupID), \(objectsPublished) objects sent") }
+            let frameClass = object.frame.frameClass
+            layout = options.subgroupLayout
+            switch layout {
+            case .perFrameClass: subgroupID = frameClass == .i ? 0 : frameClass == .p ? 1 : 2
+            case .perFrame: subgroupID = object.objectID
+            case .perGroup: subgroupID = 0
+            }
         }
-        for sub in subscriptions where !sub.failed {
+        for sub in subscriptions where !sub.failed && sub.audioTrack == audioTrack {
             do {
                 try sub.connection.performOnLoop { session in
                     if sub.startGroup == nil {
@@ -352,7 +399,8 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                         sub.startGroup = object.groupID
                     }
                     if sub.group != object.groupID {
-                        try endGroup(sub, session: session)
+                        try endGroup(sub, session: session, layout: layout,
+                                     priority: audioTrack == nil ? options.priorities.i : options.audioPriority)
                         sub.group = object.groupID
                         sub.objectsInGroup = 0
                         sub.stoppedSubgroups.removeAll()
@@ -369,7 +417,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                     }
                     try session.writeObject(streamID: stream, objectID: object.objectID, properties: object.frame.properties,
                                             payload: object.frame.payload)
-                    if options.subgroupLayout == .perFrame {
+                    if layout == .perFrame {
                         try session.endSubgroup(streamID: stream)
                         sub.streams[subgroupID] = nil
                     }
@@ -384,12 +432,13 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
 
     /// Closes the current group of `sub`: an END_OF_GROUP status object (its ID = the group's
     /// object count) on a stream of the group, then FIN on every stream.
-    private func endGroup(_ sub: Subscription, session: MoQTSession) throws {
+    private func endGroup(_ sub: Subscription, session: MoQTSession, layout: MediaPublisherOptions.SubgroupLayout,
+                          priority: UInt8) throws {
         guard let group = sub.group else { return }
         var statusStream = sub.streams[0] ?? sub.streams.values.min()
-        if statusStream == nil || options.subgroupLayout == .perFrame {
+        if statusStream == nil || layout == .perFrame {
             statusStream = try session.openSubgroup(sub.requestID, groupID: group, subgroupID: .explicit(sub.objectsInGroup),
-                                                    publisherPriority: options.priorities.i)
+                                                    publisherPriority: priority)
             if let s = statusStream { sub.streams[sub.objectsInGroup] = s }
         }
         if let s = statusStream {
@@ -404,11 +453,16 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         finished = true
         for sub in subscriptions where !sub.failed {
             try? sub.connection.performOnLoop { session in
-                try endGroup(sub, session: session)
+                if sub.audioTrack != nil {
+                    try endGroup(sub, session: session, layout: .perGroup, priority: options.audioPriority)
+                } else {
+                    try endGroup(sub, session: session, layout: options.subgroupLayout, priority: options.priorities.i)
+                }
                 try session.publishDone(sub.requestID, code: .trackEnded, reason: "end of clip")
             }
         }
-        progress?("moq-pub: clip done, \(objectsPublished) objects")
+        progress?("moq-pub: clip done, \(objectsPublished) objects"
+                  + zip(audioTrackNames, audioObjectsPublished).map { ", \($0.0) \($0.1) objects" }.joined())
         if isLive { progress?(liveSummary()) }
         let waiters = doneWaiters
         doneWaiters.removeAll()

@@ -14,6 +14,12 @@ public struct MediaPublisherOptions: Sendable {
     public var subgroupLayout = SubgroupLayout.perFrameClass
     /// Publisher priorities per frame class.
     public var priorities = FramePriorities.default
+    /// Publish every AAC and Opus track of the input as a track of its own (`--no-audio`: false).
+    public var publishAudio = true
+    /// The first audio track's name; more are numbered (`audio`, `audio2`, ...).
+    public var audioTrackName = "audio"
+    /// Publisher priority of audio objects (`--priority-audio`).
+    public var audioPriority = FramePriorities.audio
     /// AUTHORIZATION TOKEN (Token Type 0) sent on PUBLISH_NAMESPACE (`--token`).
     public var authorizationToken: [UInt8]?
     /// Live input only: the input ends when nothing arrives for this many seconds (nil: never;

@@ -8,6 +8,13 @@ import QUICIO
 /// Subscribes to a published video track: reads the catalog, subscribes to the video, measures
 /// per-object latency from the LOC TIMESTAMP property, tracks gaps and their reasons, writes
 /// MPEG-TS, prints a status line a second, and returns the report (DESIGN §4).
+///
+/// By default every video and audio track of the catalog is subscribed (`options.trackNames`
+/// chooses) and written to one output. The first video track is the primary one: the report's
+/// counts, gaps, latency and the end of the run follow it as for a single track; the others
+/// (audio) are subscribed first, so they never start at a later group than the video, and their
+/// counts go to the report's `tracks`. The run ends when every subscription finished (at most
+/// `publishDoneGrace` after the primary one).
 public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     public let options: MediaSubscriberOptions
     private let eventLoop: EventLoop
@@ -15,6 +22,26 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     private var catalogRequest: UInt64?
     private var videoRequest: UInt64?
     private var writer: MediaTrackWriter?
+    /// The primary track's name (the first video track chosen; `options.trackName` without a catalog).
+    private var primaryName: String
+    /// The other tracks chosen (audio, in catalog order), subscribed beside the primary one.
+    private var extraNames: [String] = []
+    /// The other tracks' subscriptions, by request ID.
+    private var extras: [UInt64: ExtraTrack] = [:]
+    /// The other tracks' counts, by name (kept across resubscriptions).
+    private var extraStats: [String: ExtraTrack.Stats] = [:]
+    /// Set when the primary subscription finished while others had not yet.
+    private var primaryFinished = false
+
+    final class ExtraTrack {
+        struct Stats {
+            var tracker = GapTracker()
+            var bytes = 0
+        }
+        let name: String
+        var finished = false
+        init(name: String) { self.name = name }
+    }
     private var tracker = GapTracker()
     private var latency = LatencyRecorder()
     private var bytes = 0
@@ -50,6 +77,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     public init(options: MediaSubscriberOptions, eventLoop: EventLoop) {
         self.options = options
         self.eventLoop = eventLoop
+        primaryName = options.trackName
     }
 
     private var namespace: TrackNamespace { TrackNamespace(strings: options.namespace) }
@@ -150,11 +178,28 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     }
 
     private func report(mux: MuxReport?) -> SubscriberReport {
-        SubscriberReport(objects: tracker.objectsReceived, groups: tracker.groupsReceived, bytes: bytes,
-                         gaps: tracker.gaps(), latencyUs: latency.summary(),
-                         firstObjectAfterSubscribeMs: firstObjectAfterSubscribeMs,
-                         framesSkipped: mux?.skipped.count ?? 0, duplicates: tracker.duplicates,
-                         firstObjectAfterSubscribeOKMs: firstObjectAfterSubscribeOKMs, firstObject: firstObject)
+        var r = SubscriberReport(objects: tracker.objectsReceived, groups: tracker.groupsReceived, bytes: bytes,
+                                 gaps: tracker.gaps(), latencyUs: latency.summary(),
+                                 firstObjectAfterSubscribeMs: firstObjectAfterSubscribeMs,
+                                 framesSkipped: mux?.skipped.count ?? 0, duplicates: tracker.duplicates,
+                                 firstObjectAfterSubscribeOKMs: firstObjectAfterSubscribeOKMs, firstObject: firstObject)
+        if !extraNames.isEmpty {
+            let muxReports = writer?.trackReports ?? []
+            var tracks = [SubscriberReport.TrackSummary(name: primaryName, objects: tracker.objectsReceived, groups: tracker.groupsReceived,
+                                                        bytes: bytes, gaps: tracker.gaps().count,
+                                                        framesWritten: muxReports.first { $0.name == primaryName }?.mux.framesWritten,
+                                                        framesSkipped: mux?.skipped.count, droppedBeforeVideo: nil)]
+            for name in extraNames {
+                let stats = extraStats[name] ?? ExtraTrack.Stats()
+                let m = muxReports.first { $0.name == name }
+                tracks.append(SubscriberReport.TrackSummary(name: name, objects: stats.tracker.objectsReceived, groups: stats.tracker.groupsReceived,
+                                                            bytes: stats.bytes, gaps: stats.tracker.gaps().count,
+                                                            framesWritten: m?.mux.framesWritten, framesSkipped: m?.mux.skipped.count,
+                                                            droppedBeforeVideo: m?.droppedBeforeVideo))
+            }
+            r.tracks = tracks
+        }
+        return r
     }
 
     private func printStatus() {
@@ -183,6 +228,9 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         retryTimer?.cancel()
         doneTimer?.cancel()
         if let c = connection, let v = videoRequest, !c.session.isClosed { try? c.performOnLoop { try $0.unsubscribe(v) } }
+        if let c = connection, !c.session.isClosed {
+            for (id, extra) in extras where !extra.finished { try? c.performOnLoop { try $0.unsubscribe(id) } }
+        }
         resumeWaiters(.finished)
     }
 
@@ -256,7 +304,24 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
             publishDone(connection, done)
         case .subscriptionFinished(let requestID, _) where requestID == videoRequest:
             status?("moq-sub: track ended (PUBLISH_DONE)")
-            finish()
+            primaryFinished = true
+            finishIfAllEnded()
+        case .object(let object) where extras[object.requestID] != nil:
+            receiveExtra(object, extras[object.requestID]!)
+        case .subgroupReset(let requestID, _, let group, _, let code) where extras[requestID] != nil:
+            let onPurpose = [StreamResetCode.excessiveLoad, .tooFarBehind, .deliveryTimeout].map(\.rawValue).contains(code)
+            let name = extras[requestID]!.name
+            var stats = extraStats[name] ?? ExtraTrack.Stats()
+            stats.tracker.streamReset(group: stats.tracker.trackGroup(group).group, droppedOnPurpose: onPurpose)
+            extraStats[name] = stats
+        case .requestError(let requestID, let error) where extras[requestID] != nil:
+            let extra = extras[requestID]!
+            status?("moq-sub: track '\(extra.name)' refused: \(error.code)\(error.reason.isEmpty ? "" : ": \(error.reason)")")
+            extra.finished = true
+            finishIfAllEnded()
+        case .subscriptionFinished(let requestID, _) where extras[requestID] != nil:
+            extras[requestID]!.finished = true
+            finishIfAllEnded()
         case .closed(let code, let reason, _) where connection === self.connection:
             sessionLost(connection, code: code, reason: reason)
         default:
@@ -300,15 +365,56 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         return mapped
     }
 
+    /// When the primary subscription finished: ends the run once the others did too, or after
+    /// `publishDoneGrace` (a track whose streams never end must not hold the output back).
+    private func finishIfAllEnded() {
+        guard primaryFinished else { return }
+        if extras.values.allSatisfy(\.finished) {
+            finish()
+        } else if doneTimer == nil {
+            doneTimer = eventLoop.scheduleTask(in: Self.publishDoneGrace) { [weak self] in
+                guard let self, !self.finished else { return }
+                let open = self.extras.values.filter { !$0.finished }.map(\.name).sorted()
+                self.status?("moq-sub: tracks \(open.joined(separator: ", ")) not ended \(Self.publishDoneGrace.nanoseconds / 1_000_000_000) s after '\(self.primaryName)'")
+                self.finish()
+            }
+        }
+    }
+
+    /// The tracks to subscribe to from the catalog: `requested`, or every video and audio track;
+    /// the first video track among them is the primary one.
+    static func chooseTracks(catalog: MediaCatalog, requested: [String]?) throws -> (primary: String, others: [String]) {
+        let names = requested ?? catalog.mediaTrackNames
+        guard !names.isEmpty else { throw CatalogError.trackNotFound("(no video or audio track in the catalog)") }
+        for name in names where !catalog.tracks.contains(where: { $0.name == name }) { throw CatalogError.trackNotFound(name) }
+        let primary = names.first { !catalog.isAudioTrack(named: $0) } ?? names[0]
+        return (primary, names.filter { $0 != primary })
+    }
+
     private func startVideo(_ connection: MoQTConnection, catalog: [UInt8]?) {
         do {
-            if let output = options.output, let catalog {
-                writer = try MediaTrackWriter(catalog: catalog, trackName: options.trackName, output: output)
-            } else if let catalog {
-                _ = try MediaCatalog.decode(catalog).videoTrackInfo(named: options.trackName)
+            if let catalog {
+                let decoded = try MediaCatalog.decode(catalog)
+                (primaryName, extraNames) = try Self.chooseTracks(catalog: decoded, requested: options.trackNames)
+                if let output = options.output {
+                    writer = try MediaTrackWriter(catalog: catalog, trackNames: [primaryName] + extraNames, output: output)
+                } else if decoded.isAudioTrack(named: primaryName) {
+                    _ = try decoded.audioTrackInfo(named: primaryName)
+                } else {
+                    _ = try decoded.videoTrackInfo(named: primaryName)
+                }
+            }
+            // The other tracks first: a relay then never starts them at a later group than the primary.
+            extras.removeAll()
+            primaryFinished = false
+            for name in extraNames {
+                let id = try connection.session.subscribe(FullTrackName(namespace: namespace, name: name),
+                                                          filter: .largestObject, subscriberPriority: options.subscriberPriority,
+                                                          parameters: options.requestParameters)
+                extras[id] = ExtraTrack(name: name)
             }
             subscribedAt = MonotonicClock.now().nanoseconds
-            videoRequest = try connection.session.subscribe(FullTrackName(namespace: namespace, name: options.trackName),
+            videoRequest = try connection.session.subscribe(FullTrackName(namespace: namespace, name: primaryName),
                                                             filter: .largestObject, subscriberPriority: options.subscriberPriority,
                                                             parameters: options.requestParameters)
         } catch {
@@ -321,7 +427,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         switch object.status {
         case .endOfGroup:
             tracker.groupEnded(group: groupID, objectCount: object.objectID)
-            writer?.endGroup(groupID, objectCount: object.objectID)
+            writer?.endGroup(track: primaryName, groupID, objectCount: object.objectID)
             return
         case .normal:
             break
@@ -347,11 +453,36 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         }
         if let writer {
             do {
-                try writer.receive(groupID: groupID, objectID: object.objectID, publisherPriority: object.publisherPriority,
-                                   properties: object.properties, payload: object.payload)
+                try writer.receive(track: primaryName, groupID: groupID, objectID: object.objectID,
+                                   publisherPriority: object.publisherPriority, properties: object.properties, payload: object.payload)
             } catch {
                 status?("moq-sub: malformed object \(object.groupID)/\(object.objectID): \(error)")
             }
+        }
+    }
+
+    /// An object of one of the other tracks: counted, and written beside the primary one.
+    private func receiveExtra(_ object: MoQTReceivedObject, _ extra: ExtraTrack) {
+        var stats = extraStats[extra.name] ?? ExtraTrack.Stats()
+        defer { extraStats[extra.name] = stats }
+        let groupID = stats.tracker.trackGroup(object.groupID).group
+        switch object.status {
+        case .endOfGroup:
+            stats.tracker.groupEnded(group: groupID, objectCount: object.objectID)
+            writer?.endGroup(track: extra.name, groupID, objectCount: object.objectID)
+            return
+        case .normal:
+            break
+        default:
+            return
+        }
+        guard stats.tracker.objectReceived(group: groupID, object: object.objectID) else { return }
+        stats.bytes += object.payload.count
+        do {
+            try writer?.receive(track: extra.name, groupID: groupID, objectID: object.objectID,
+                                publisherPriority: object.publisherPriority, properties: object.properties, payload: object.payload)
+        } catch {
+            status?("moq-sub: malformed object \(extra.name) \(object.groupID)/\(object.objectID): \(error)")
         }
     }
 }

@@ -4,8 +4,10 @@ import MoQT
 public struct MediaSubscriberOptions: Sendable {
     /// The track namespace fields.
     public var namespace: [String] = ["demo"]
-    /// The video track's name.
+    /// The video track's name (the track subscribed to without a catalog).
     public var trackName = "video"
+    /// The tracks to subscribe to and write (`--tracks`); nil: every video and audio track of the catalog.
+    public var trackNames: [String]?
     /// MPEG-TS output: a path, `-` for stdout, or nil for none.
     public var output: String?
     /// Stop after this many seconds (nil: at the end of the track).

@@ -13,6 +13,43 @@ public struct SubscriberReport: Codable, Equatable, Sendable {
     public var firstObjectAfterSubscribeOKMs: Double?
     /// The first object received: where the subscriber joined.
     public var firstObject: FirstObject?
+    /// Every track subscribed, the primary one first, when there were several (nil: one track).
+    public var tracks: [TrackSummary]?
+
+    /// One track's counts, when several tracks were subscribed.
+    public struct TrackSummary: Codable, Equatable, Sendable {
+        public var name: String
+        public var objects: Int
+        public var groups: Int
+        public var bytes: Int
+        /// Runs of missing objects.
+        public var gaps: Int
+        /// Frames written to the output (nil without --out).
+        public var framesWritten: Int?
+        /// Frames the muxer skipped (nil without --out).
+        public var framesSkipped: Int?
+        /// Audio dropped because it came before the video's first keyframe (a late join).
+        public var droppedBeforeVideo: Int?
+
+        public init(name: String, objects: Int, groups: Int, bytes: Int, gaps: Int, framesWritten: Int?,
+                    framesSkipped: Int?, droppedBeforeVideo: Int?) {
+            self.name = name
+            self.objects = objects
+            self.groups = groups
+            self.bytes = bytes
+            self.gaps = gaps
+            self.framesWritten = framesWritten
+            self.framesSkipped = framesSkipped
+            self.droppedBeforeVideo = droppedBeforeVideo
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, objects, groups, bytes, gaps
+            case framesWritten = "frames_written"
+            case framesSkipped = "frames_skipped"
+            case droppedBeforeVideo = "dropped_before_video"
+        }
+    }
 
     /// The first object a subscriber received.
     public struct FirstObject: Codable, Equatable, Sendable {
@@ -51,5 +88,6 @@ public struct SubscriberReport: Codable, Equatable, Sendable {
         case duplicates
         case firstObjectAfterSubscribeOKMs = "first_object_after_subscribe_ok_ms"
         case firstObject = "first_object"
+        case tracks
     }
 }
