@@ -229,14 +229,21 @@ export class Player {
     if (!(type & 0x20)) await r.u8();                // publisher priority
     const handler = await this.handlerFor(alias);
     let objectID = null;
-    while (!(await r.atEnd())) {
-      const delta = await r.vi64();
-      objectID = objectID === null ? delta : objectID + delta + 1;
-      const properties = type & 0x01 ? parsePairs(await r.bytes(await r.vi64())) : new Map();
-      const length = await r.vi64();
-      if (length === 0) { await r.vi64(); continue; }  // a status object (end of group/track)
-      const payload = await r.bytes(length);
-      handler({ group, object: objectID, properties, payload });
+    let complete = false;
+    try {
+      while (!(await r.atEnd())) {
+        const delta = await r.vi64();
+        objectID = objectID === null ? delta : objectID + delta + 1;
+        const properties = type & 0x01 ? parsePairs(await r.bytes(await r.vi64())) : new Map();
+        const length = await r.vi64();
+        if (length === 0) { await r.vi64(); continue; }  // a status object (end of group/track)
+        const payload = await r.bytes(length);
+        handler.onObject({ group, object: objectID, properties, payload });
+      }
+      complete = true;
+    } finally {
+      // Ended (FIN) or cut short (reset): nothing more of this group will come on it.
+      if (handler.onGroupEnd) handler.onGroupEnd(group, complete);
     }
   }
 
@@ -249,8 +256,9 @@ export class Player {
     });
   }
 
-  /// SUBSCRIBE on a new bidi stream; calls `onObject` for every object; resolves with the alias.
-  async subscribe(name, largestObject, onObject) {
+  /// SUBSCRIBE on a new bidi stream; `handler.onObject` gets every object, `handler.onGroupEnd`
+  /// (optional) the end of each group's stream; resolves with the alias.
+  async subscribe(name, largestObject, handler) {
     const id = this.nextRequestID;
     this.nextRequestID += 2;
     const stream = await this.wt.createBidirectionalStream();
@@ -267,8 +275,8 @@ export class Player {
     }
     if (reply.type !== SUBSCRIBE_OK) throw new Error(`unexpected reply 0x${reply.type.toString(16)} to SUBSCRIBE`);
     const [alias] = decodeVI64(reply.payload, 0);
-    this.aliases.set(alias, onObject);
-    for (const w of this.aliasWaiters.get(alias) || []) w(onObject);
+    this.aliases.set(alias, handler);
+    for (const w of this.aliasWaiters.get(alias) || []) w(handler);
     this.aliasWaiters.delete(alias);
     // Later messages on the request stream: PUBLISH_DONE ends the track.
     (async () => {
@@ -286,7 +294,7 @@ export class Player {
     let resolveCatalog;
     const got = new Promise((resolve) => (resolveCatalog = resolve));
     try {
-      await this.subscribe("catalog", false, (o) => resolveCatalog(o.payload));
+      await this.subscribe("catalog", false, { onObject: (o) => resolveCatalog(o.payload) });
     } catch (e) {
       this.fail(String(e.message || e));
       return null;
@@ -318,37 +326,85 @@ export class Player {
     this.decoder.configure(config);
     this.setStatus(`playing ${this.namespace.join("/")}/${video.name} (${video.codec})`);
     try {
-      await this.subscribe(video.name, true, (o) => this.onVideoObject(o));
+      await this.subscribe(video.name, true, { onObject: (o) => this.onVideoObject(o), onGroupEnd: (g, complete) => this.onGroupEnd(g, complete) });
     } catch (e) {
       this.fail(String(e.message || e));
     }
   }
 
-  onVideoObject({ group, object, properties, payload }) {
-    const now = performance.now();
-    this.stats.bytes += payload.length;
-    this.bytesWindow.push([now, payload.length]);
-    const info = properties.get(LOC_FRAME_INFO) || 0;
-    const key = (info & 4) !== 0 || object === 0;
-    if (this.expected === undefined) {
-      if (!key) { this.stats.skippedAtJoin++; return; }  // a decoder starts at a keyframe
-      this.stats.firstObject = { group, object, key };
-    } else if (group < this.expected.group || (group === this.expected.group && object < this.expected.object)) {
-      this.stats.dropped++;  // late: a newer group is already decoding
-      return;
-    } else if (group !== this.expected.group || object !== this.expected.object) {
-      if (group > this.expected.group && object === 0) {
-        if (this.expected.object !== 0 || group > this.expected.group + 1) {
-          // The previous group stopped short of its end, or whole groups are missing: only whole
-          // groups skipped count as gaps (the last group's tail is unknown without its end).
-          if (group > this.expected.group + 1) this.stats.gaps += group - this.expected.group - 1;
-        }
-      } else {
-        this.stats.gaps++;
-        if (!key) { this.stats.dropped++; return; }
-      }
+  // Groups arrive on streams of their own and may overtake each other: objects of a newer group
+  // wait until the current group's stream has ended (or for at most 300 ms), so the decoder gets
+  // every group whole and in order.
+  onVideoObject(o) {
+    this.stats.bytes += o.payload.length;
+    this.bytesWindow.push([performance.now(), o.payload.length]);
+    if (this.current === undefined) {
+      if (!this.isKey(o)) { this.stats.skippedAtJoin++; return; }  // a decoder starts at a keyframe
+      this.stats.firstObject = { group: o.group, object: o.object, key: true };
+      this.current = { group: o.group, next: 0, ended: false };
     }
-    this.expected = { group, object: object + 1 };
+    if (o.group < this.current.group) { this.stats.dropped++; return; }  // too late: a newer group plays
+    if (o.group > this.current.group) {
+      this.waiting = this.waiting || new Map();
+      if (!this.waiting.has(o.group)) this.waiting.set(o.group, { objects: [], ended: false, since: performance.now() });
+      this.waiting.get(o.group).objects.push(o);
+      if (this.current.ended) this.advance(); else this.armAdvance();
+      return;
+    }
+    this.decodeInGroup(o);
+  }
+
+  isKey(o) { return ((o.properties.get(LOC_FRAME_INFO) || 0) & 4) !== 0 || (o.object === 0 && !o.properties.has(LOC_FRAME_INFO)); }
+
+  decodeInGroup(o) {
+    if (this.current.broken) { this.stats.dropped++; return; }
+    if (o.object !== this.current.next) {
+      // A missing object: the rest of the group depends on it.
+      this.stats.gaps++;
+      this.stats.dropped++;
+      this.current.broken = true;
+      return;
+    }
+    this.current.next = o.object + 1;
+    this.decode(o, o.object === 0 ? this.isKey(o) : false);
+  }
+
+  onGroupEnd(group, complete) {
+    if (!complete) {
+      this.stats.resetGroups = (this.stats.resetGroups || 0) + 1;
+      if (this.current && group >= this.current.group) this.stats.gaps++;  // the relay cut the group short
+    }
+    if (this.current && group === this.current.group) { this.current.ended = true; this.advance(); }
+    else if (this.waiting && this.waiting.has(group)) { this.waiting.get(group).ended = true; }
+  }
+
+  /// Moves to the oldest waiting group once the current one ended (or waited too long).
+  advance(force) {
+    while (this.current && this.waiting && this.waiting.size && (this.current.ended || force)) {
+      if (!this.current.ended) this.stats.gaps++;  // its tail never came
+      force = false;
+      const group = Math.min(...this.waiting.keys());
+      const w = this.waiting.get(group);
+      this.waiting.delete(group);
+      if (group > this.current.group + 1) this.stats.gaps += group - this.current.group - 1;
+      this.current = { group, next: 0, ended: w.ended };
+      w.objects.sort((a, b) => a.object - b.object);
+      for (const o of w.objects) this.decodeInGroup(o);
+    }
+  }
+
+  armAdvance() {
+    if (this.advanceTimer) return;
+    this.advanceTimer = setTimeout(() => {
+      this.advanceTimer = null;
+      if (!this.waiting || !this.waiting.size) return;
+      const oldest = Math.min(...[...this.waiting.values()].map((w) => w.since));
+      if (performance.now() - oldest >= 300) this.advance(true);
+      if (this.waiting.size) this.armAdvance();
+    }, 100);
+  }
+
+  decode({ group, object, properties, payload }, key) {
     this.stats.group = group;
     this.stats.object = object;
     const pts = properties.has(LOC_PTS) ? unzigzag(properties.get(LOC_PTS)) : 0;
