@@ -18,6 +18,7 @@
  *                      then replace the packet number by the low pn_len bytes of `pn2` (pn_len = 4 only:
  *                      same size) and seal it with `key2` under packet number `pn2`; the header's other
  *                      bytes (first byte, DCID) are kept. On an open failure the frame is untouched.
+ *  FPC_TEST_NOP        nothing: the harness's own cost per run, for benchmarks.
  *
  * Nonce for the AEAD operations: key.iv XOR pn (so pn = 0 makes the IV the RFC 8439 nonce).
  * With FPC_TEST_F_NO_WRITE nothing is written back (to time repeated runs on the same input).
@@ -36,6 +37,7 @@ enum fpc_test_op {
 	FPC_TEST_QUIC_SEAL = 3,
 	FPC_TEST_QUIC_OPEN = 4,
 	FPC_TEST_QUIC_RESEAL = 5,
+	FPC_TEST_NOP = 6,
 };
 
 #define FPC_TEST_F_NO_WRITE 1u
@@ -224,6 +226,9 @@ int fpc_crypto_test(struct __sk_buff *skb)
 		break;
 	case FPC_TEST_QUIC_RESEAL:
 		rc = run_quic_reseal(skb, s, p, off, len);
+		break;
+	case FPC_TEST_NOP:
+		rc = FPC_OK;
 		break;
 	default:
 		rc = FPC_ERR_ARG;

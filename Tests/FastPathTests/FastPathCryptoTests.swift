@@ -291,6 +291,25 @@ final class FastPathCryptoTests: XCTestCase {
         XCTAssertEqual(rejected.output, frame)
     }
 
+    /// The low-stack ChaCha20 variant (-DFPC_CHACHA_LOW_STACK, for call chains that cannot spare the
+    /// default block function's frame) computes the same bytes.
+    func testLowStackChaChaVariantAgrees() throws {
+        let path = try CryptoObjectLocator.compile(defines: ["FPC_CHACHA_LOW_STACK"], name: "crypto_test-lowstack.bpf.o")
+        let lowStack = try Program.load(path: path)
+        var rng = SeededGenerator(seed: 512)
+        let key = try randomKey(&rng)
+        for size in [2, 64, 100, 1171, 1536] {
+            let header = [UInt8(0x41)] + randomBytes(8, &rng) + bigEndian(UInt64(size), 2)
+            let payload = randomBytes(size, &rng)
+            var seal = Program.Parameters(operation: .quicSeal, packetNumberOffset: 9, packetNumber: UInt64(size), key: key)
+            seal.packetNumberLength = 2
+            let frame = Self.ethernet + header + payload + zeros(16)
+            let expected = try SwiftCryptoQUIC.seal(header: header, payload: payload, packetNumber: UInt64(size), packetNumberOffset: 9, key: key)
+            XCTAssertEqual(try lowStack.run(seal, frame: frame).output, Self.ethernet + expected, "payload \(size)")
+            XCTAssertEqual(try program.run(seal, frame: frame).output, Self.ethernet + expected, "payload \(size)")
+        }
+    }
+
     /// The program passes the verifier well below its 1M-instruction limit (the figure is printed for
     /// docs/FASTPATH-CRYPTO.md).
     func testVerifierCostIsReported() throws {

@@ -29,6 +29,8 @@ public final class FastPathCryptoTestProgram {
         case quicOpen = 4
         /// Open with `key`, renumber to `newPacketNumber` (4-byte packet numbers), seal with `newKey`.
         case quicReseal = 5
+        /// Nothing: the harness's own cost per run (map lookups, BPF_PROG_TEST_RUN), for benchmarks.
+        case nop = 6
     }
 
     /// The outcome of one operation (enum fpc_status).

@@ -30,6 +30,18 @@ enum CryptoObjectLocator {
         return output
     }
 
+    /// crypto_test.bpf.c compiled with extra `-D` defines into this process's temporary directory.
+    static func compile(defines: [String], name: String) throws -> String {
+        let bpfDir = BPFObjectLocator.repositoryRoot.appendingPathComponent("bpf").path
+        let outDir = BPFObjectLocator.temporaryDirectory
+        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        let output = outDir + "/" + name
+        let clang = ProcessInfo.processInfo.environment["CLANG"] ?? "clang"
+        let flags = defines.map { "-D\($0)" }.joined(separator: " ")
+        try Shell.run("\(clang) -O2 -g -target bpf -I/usr/include/$(gcc -dumpmachine) -I'\(bpfDir)' \(flags) -c '\(bpfDir)/crypto_test.bpf.c' -o '\(output)'")
+        return output
+    }
+
     /// The loaded harness, shared by the tests of this process (the kernel keeps one program).
     /// Fails the calling test loudly when the process cannot load BPF programs.
     static func program(file: StaticString = #filePath, line: UInt = #line) throws -> FastPathCryptoTestProgram {
