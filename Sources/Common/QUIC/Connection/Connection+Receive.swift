@@ -415,6 +415,7 @@ extension Connection {
             recovery.peerCompletedAddressValidation = true
         }
         for p in result.newlyAcked { onPacketAcked(p) }
+        for p in result.ackedExternal { onStreamDataAcked(streamID: p.streamID, offset: p.offset, length: p.length, fin: p.fin) }
         for p in result.lost { onPacketLost(p) }
         if space == .application && configuration.ackFrequency != nil { updateAckFrequencyRequest() }
     }

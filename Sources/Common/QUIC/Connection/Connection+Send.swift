@@ -507,16 +507,7 @@ extension Connection {
         for frame in packet.frames {
             switch frame {
             case .stream(let id, let offset, let length, let fin):
-                guard let s = sendStreams[id] else { continue }
-                s.onAcked(offset: offset, length: length, fin: fin)
-                if s.wantsWritable && s.writableBytes > 0 {
-                    s.wantsWritable = false
-                    emit(.streamWritable(streamID: id))
-                }
-                if s.isTerminal {
-                    reportExternalStreamCompleted(s)
-                    maybeForgetStream(id)
-                }
+                onStreamDataAcked(streamID: id, offset: offset, length: length, fin: fin)
             case .crypto(let space, let offset, let length):
                 spaces[space.rawValue].cryptoSend.onAcked(offset..<offset + UInt64(length))
             case .ack(let largest):
@@ -537,6 +528,20 @@ extension Connection {
             default:
                 break
             }
+        }
+    }
+
+    /// A STREAM frame's range (and FIN) reached the peer.
+    package func onStreamDataAcked(streamID id: UInt64, offset: UInt64, length: Int, fin: Bool) {
+        guard let s = sendStreams[id] else { return }
+        s.onAcked(offset: offset, length: length, fin: fin)
+        if s.wantsWritable && s.writableBytes > 0 {
+            s.wantsWritable = false
+            emit(.streamWritable(streamID: id))
+        }
+        if s.isTerminal {
+            reportExternalStreamCompleted(s)
+            maybeForgetStream(id)
         }
     }
 
@@ -592,10 +597,19 @@ extension Connection {
         for case .stream(let id, let offset, let length, let fin) in frames {
             registerExternallySentStreamData(streamID: id, range: offset..<offset + UInt64(length), fin: fin)
         }
+        spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
+        // The common case, one STREAM frame not acknowledged yet and no qlog: kept compact until an
+        // ACK needs it (`ExternalPacket`).
+        if frames.count == 1, case .stream(let id, let offset, let length, let fin) = frames[0], tracer == nil,
+           !acknowledgedPacketNumbers.contains(packetNumber) {
+            recovery.onExternalPacketSent(ExternalPacket(packetNumber: packetNumber, timeSent: timeSent, sentBytes: sentBytes, streamID: id,
+                                                         offset: offset, length: length, fin: fin), now: now)
+            reportCongestionIfChanged()
+            return
+        }
         let record = SentPacket(packetNumber: packetNumber, space: .application, timeSent: timeSent, sentBytes: sentBytes,
                                 ackEliciting: true, inFlight: true, frames: frames)
         tracer?.packetSent(record, now: now)  // logged when registered (the kernel sent it at timeSent)
-        spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
         if acknowledgedPacketNumbers.contains(packetNumber) {
             // The peer's ACK for it was read before this registration: it is already acknowledged.
             onPacketAcked(record)

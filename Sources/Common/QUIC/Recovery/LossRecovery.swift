@@ -22,6 +22,8 @@ package final class LossRecovery {
     /// What an ACK frame did.
     package struct AckResult {
         package var newlyAcked: [SentPacket] = []
+        /// External packets acknowledged while still in their compact form.
+        package var ackedExternal: [ExternalPacket] = []
         package var lost: [SentPacket] = []
     }
 
@@ -35,6 +37,9 @@ package final class LossRecovery {
     }
 
     package var spaces = [SpaceState](repeating: SpaceState(), count: 3)
+    /// In-flight application packets someone else sent, not (yet) kept as `SentPacket`s; all of them
+    /// above `largestAckedPacket` once an ACK has been processed (see `ExternalPacket`).
+    package private(set) var external = ExternalPacketQueue()
     package var rtt: RTTEstimator
     package var ptoCount = 0
     package private(set) var lossDetectionTimer: QUICTime?
@@ -84,6 +89,45 @@ package final class LossRecovery {
         if packet.inFlight { setLossDetectionTimer(now: now) }
     }
 
+    /// OnPacketSent for a packet someone else sent (see `ExternalPacket`): the same accounting, kept
+    /// compact. A packet at or below the largest acknowledged one (registered after an ACK that did
+    /// not cover it) is a loss candidate at once and kept as a `SentPacket`.
+    package func onExternalPacketSent(_ packet: ExternalPacket, now: QUICTime) {
+        let i = PacketNumberSpace.application.rawValue
+        guard !spaces[i].discarded else { return }
+        if let largest = spaces[i].largestAckedPacket, packet.packetNumber <= largest {
+            onPacketSent(packet.sentPacket, now: now)
+            return
+        }
+        packetsSent += 1
+        spaces[i].timeOfLastAckElicitingPacket = packet.timeSent
+        spaces[i].ackElicitingInFlight += 1
+        bytesInFlight += packet.sentBytes
+        congestion.onPacketSent(sentBytes: packet.sentBytes, now: now)
+        external.insert(packet)
+        setLossDetectionTimer(now: now)
+    }
+
+    /// Splits the external packets at or below the ACK's largest: acknowledged ones are returned,
+    /// the others become `SentPacket`s among the tracked ones (loss candidates). `ranges` descend.
+    private func resolveExternal(_ ranges: [ClosedRange<UInt64>], largest: UInt64) -> [ExternalPacket] {
+        var acked: [ExternalPacket] = []
+        var r = ranges.count - 1  // lowest range first
+        let si = PacketNumberSpace.application.rawValue
+        while let p = external.first, p.packetNumber <= largest {
+            _ = external.popFirst()
+            while r > 0 && ranges[r].upperBound < p.packetNumber { r -= 1 }
+            if ranges[r].contains(p.packetNumber) {
+                acked.append(p)
+            } else {
+                let record = p.sentPacket
+                let at = index(in: spaces[si].sentPackets, firstAtLeast: p.packetNumber)
+                spaces[si].sentPackets.insert(record, at: at)
+            }
+        }
+        return acked
+    }
+
     private func index(in packets: [SentPacket], firstAtLeast pn: UInt64) -> Int {
         var lo = 0, hi = packets.count
         while lo < hi {
@@ -103,6 +147,9 @@ package final class LossRecovery {
         let largest = ack.largestAcknowledged
         spaces[si].largestAckedPacket = max(spaces[si].largestAckedPacket ?? 0, largest)
 
+        if space == .application && !external.isEmpty {
+            result.ackedExternal = resolveExternal(ack.ranges, largest: largest)
+        }
         // DetectAndRemoveAckedPackets: ranges come highest first.
         for range in ack.ranges {
             let lo = index(in: spaces[si].sentPackets, firstAtLeast: range.lowerBound)
@@ -111,23 +158,34 @@ package final class LossRecovery {
             result.newlyAcked.append(contentsOf: spaces[si].sentPackets[lo..<hi])
             spaces[si].sentPackets.removeSubrange(lo..<hi)
         }
-        guard !result.newlyAcked.isEmpty else { return result }
+        guard !result.newlyAcked.isEmpty || !result.ackedExternal.isEmpty else { return result }
         result.newlyAcked.sort { $0.packetNumber < $1.packetNumber }
         for p in result.newlyAcked where p.inFlight {
             bytesInFlight -= p.sentBytes
             if p.ackEliciting { spaces[si].ackElicitingInFlight -= 1 }
         }
+        for p in result.ackedExternal {
+            bytesInFlight -= p.sentBytes
+            spaces[si].ackElicitingInFlight -= 1
+        }
 
         // An RTT sample when the largest acknowledged is newly acknowledged and some packet was ack-eliciting.
-        if let newest = result.newlyAcked.last, newest.packetNumber == largest, result.newlyAcked.contains(where: { $0.ackEliciting }) {
+        var newestTimeSent: QUICTime?
+        if let newest = result.ackedExternal.last, newest.packetNumber == largest {
+            newestTimeSent = newest.timeSent
+        } else if let newest = result.newlyAcked.last, newest.packetNumber == largest,
+                  !result.ackedExternal.isEmpty || result.newlyAcked.contains(where: { $0.ackEliciting }) {
+            newestTimeSent = newest.timeSent
+        }
+        if let sent = newestTimeSent {
             var delay = space == .application ? ackDelay : .zero
             if handshakeConfirmed { delay = min(delay, maxAckDelay) }
-            rtt.updateRtt(latestRtt: now - newest.timeSent, ackDelay: delay, now: now)
+            rtt.updateRtt(latestRtt: now - sent, ackDelay: delay, now: now)
         }
 
         result.lost = detectAndRemoveLostPackets(space: space, now: now)
         if !result.lost.isEmpty { onPacketsLost(result.lost, now: now) }
-        onPacketsAcked(result.newlyAcked, now: now)
+        onPacketsAcked(result.newlyAcked, result.ackedExternal, now: now)
 
         // Reset pto_count unless the client is unsure if the server has validated its address.
         if peerCompletedAddressValidation { ptoCount = 0 }
@@ -135,9 +193,20 @@ package final class LossRecovery {
         return result
     }
 
-    private func onPacketsAcked(_ packets: [SentPacket], now: QUICTime) {
-        for p in packets where p.inFlight {
-            congestion.onPacketAcked(sentBytes: p.sentBytes, timeSent: p.timeSent, now: now, rtt: rtt, appLimited: false)
+    /// OnPacketsAcked, in packet-number order over both forms (the controller's growth is order-dependent).
+    private func onPacketsAcked(_ packets: [SentPacket], _ external: [ExternalPacket], now: QUICTime) {
+        var i = 0, j = 0
+        while i < packets.count || j < external.count {
+            if j == external.count || (i < packets.count && packets[i].packetNumber < external[j].packetNumber) {
+                let p = packets[i]
+                i += 1
+                guard p.inFlight else { continue }
+                congestion.onPacketAcked(sentBytes: p.sentBytes, timeSent: p.timeSent, now: now, rtt: rtt, appLimited: false)
+            } else {
+                let p = external[j]
+                j += 1
+                congestion.onPacketAcked(sentBytes: p.sentBytes, timeSent: p.timeSent, now: now, rtt: rtt, appLimited: false)
+            }
         }
     }
 
@@ -296,13 +365,19 @@ package final class LossRecovery {
 
     /// The oldest unacknowledged ack-eliciting packet in `space` (for probes that resend data).
     package func oldestUnacked(space: PacketNumberSpace) -> SentPacket? {
-        spaces[space.rawValue].sentPackets.first(where: { $0.ackEliciting })
+        let tracked = spaces[space.rawValue].sentPackets.first(where: { $0.ackEliciting })
+        guard space == .application, let e = external.first else { return tracked }
+        guard let tracked, tracked.packetNumber < e.packetNumber else { return e.sentPacket }
+        return tracked
     }
 
     /// Drops a space's state when its keys are discarded (RFC 9002 §6.4).
     package func discardSpace(_ space: PacketNumberSpace, now: QUICTime) {
         var state = spaces[space.rawValue]
         for p in state.sentPackets where p.inFlight { bytesInFlight -= p.sentBytes }
+        if space == .application {
+            for p in external.removeAll() { bytesInFlight -= p.sentBytes }
+        }
         state = SpaceState()
         state.discarded = true
         spaces[space.rawValue] = state
