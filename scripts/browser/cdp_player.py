@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "chromium"))
     ap.add_argument("--delay", type=float, default=0, help="seconds to wait before loading the page")
     ap.add_argument("--log", help="Chromium's stderr goes here")
+    ap.add_argument("--expect-error", help="pass when the page reports an error containing this text (and decoded nothing)")
     a = ap.parse_args()
 
     binary = shutil.which(a.chromium)
@@ -125,7 +126,10 @@ def main():
             f.write(base64.b64decode(shot["data"]))
         with open(a.report, "w") as f:
             json.dump(report, f, indent=1)
-        ok = report["decoded"] >= a.frames and not report["errors"]
+        if a.expect_error:
+            ok = report["decoded"] == 0 and any(a.expect_error in e for e in report["errors"])
+        else:
+            ok = report["decoded"] >= a.frames and not report["errors"]
         print(f"browser: page says: {report['status']}; decoded {report['decoded']}, errors {report['errors']}")
         rc = 0 if ok else 1
         try:

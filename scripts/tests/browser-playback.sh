@@ -9,6 +9,7 @@
 #     framehash of the MP4's video packets); moq-sub (raw QUIC) completes too: its MPEG-TS decodes.
 #  2. A second page joining 3 s later starts at a keyframe (object 0 of a group) and decodes >= 60
 #     frames with no decoder error.
+#  3. A page asked for an H.265 track (which Chromium's WebCodecs cannot decode) says so.
 # Needs the browser: without chromium it FAILS (scripts/deps.sh installs it). About 40 s.
 # Last line: browser: frames_decoded=N gaps=G latency_p50_ms=X screenshot=PATH
 set -euo pipefail
@@ -79,6 +80,15 @@ echo "moq-sub (raw QUIC) on the same relay and track: exit 0, $frames frames dec
 rc=0; wait "$late_pid" || rc=$?
 cat "$work/late.out"
 [[ $rc -eq 0 ]] || { echo "browser-playback: FAIL: the late page (3 s) did not decode 60 frames"; dump 2; exit 1; }
+
+# 3. H.265: the page must say the browser cannot decode it.
+"$bin/moq-pub" --relay "moqt://127.0.0.1:$port" --insecure --namespace hevc --loop "$media/test-hevc.mp4" >/dev/null 2>"$work/pub-hevc.err" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "announced" "$work/pub-hevc.err" && break; sleep 0.1; done
+python3 scripts/browser/cdp_player.py --url "http://127.0.0.1:$http/?namespace=hevc" --frames 1 --timeout 10 \
+    --expect-error "is not supported by this browser" --screenshot "$work/hevc.png" --report "$work/hevc.json" --log "$work/chrome3.log" \
+    || { echo "browser-playback: FAIL: the H.265 page did not report the unsupported codec"; dump 3; exit 1; }
+echo "H.265 track: the page reports $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["errors"][0])' "$work/hevc.json")"
 
 python3 - "$work/page.json" "$work/late.json" "$work/source.sha256" "$screenshot" <<'PY' || { dump 1; exit 1; }
 import json, sys, struct, zlib
