@@ -24,7 +24,8 @@
 #   without (mixed-gops: three 1 s encodes joined as MPEG-TS, then remuxed), and the clip of the
 #   issue that started it (bf3-pyr-aac.mkv: B-pyramid plus AAC audio). ~10 s to encode.
 # With --audio DIR, only the audio clips instead (scripts/tests/audio-*.sh, Tests/MoQMediaTests; ~2 s to encode):
-#   3 s, 320x180 at 30 fps, H.264 with 2 B-frames, GOP 1 s, beside sine tones (440 Hz left, 660 Hz right):
+#   6 s (a late subscriber has time to join), 320x180 at 30 fps, H.264 with 2 B-frames, GOP 1 s, beside
+#   sine tones (440 Hz left, 660 Hz right):
 #   av-aac.mp4        AAC-LC 48 kHz stereo in MP4 (the usual camera/encoder file)
 #   av-opus.mkv       Opus 48 kHz stereo in Matroska
 #   av-two-audio.mkv  two audio streams: AAC-LC 44.1 kHz mono and Opus 48 kHz stereo, plus an MP3
@@ -141,8 +142,8 @@ if [ -n "$matrix" ]; then
     exit 0
 fi
 if [ -n "$audio" ]; then
-    src=(-f lavfi -i "testsrc2=size=320x180:rate=30:duration=3")
-    tones=(-f lavfi -i "sine=frequency=440:sample_rate=48000:duration=3" -f lavfi -i "sine=frequency=660:sample_rate=48000:duration=3")
+    src=(-f lavfi -i "testsrc2=size=320x180:rate=30:duration=6")
+    tones=(-f lavfi -i "sine=frequency=440:sample_rate=48000:duration=6" -f lavfi -i "sine=frequency=660:sample_rate=48000:duration=6")
     stereo=(-filter_complex "[1:a][2:a]join=inputs=2:channel_layout=stereo[st]")
     video=(-c:v libx264 -preset veryfast -profile:v high -pix_fmt yuv420p -g 30 -keyint_min 30 -sc_threshold 0
            -flags:v +bitexact -bf 2 -x264-params "threads=1:lookahead-threads=1:open-gop=0:b-pyramid=none:b-adapt=0")

@@ -172,6 +172,14 @@ public final class MediaTrackWriter {
         state.remuxer.receive(object)
     }
 
+    /// Whether the end of audio group `groupID` goes to its remuxer: not before the video started
+    /// (held objects are not in the remuxer yet), nor for groups before the video's first.
+    private func audioGroupPasses(_ groupID: UInt64) -> Bool {
+        guard videoTrackName != nil else { return true }
+        guard let start = videoStart else { return false }
+        return groupID >= start.group
+    }
+
     /// After the video remuxer was called: when it wrote its first frame, the held audio goes on.
     private func checkVideoStart() {
         guard videoStart == nil, let first = remuxer.firstWritten else { return }
@@ -186,7 +194,7 @@ public final class MediaTrackWriter {
     /// See `MediaRemuxer.endGroup(_:objectCount:)`, for track `name`.
     public func endGroup(track name: String, _ groupID: UInt64, objectCount: UInt64) {
         if let state = audio.first(where: { $0.name == name }) {
-            if videoStart != nil || videoTrackName == nil { state.remuxer.endGroup(groupID, objectCount: objectCount) }
+            if audioGroupPasses(groupID) { state.remuxer.endGroup(groupID, objectCount: objectCount) }
         } else {
             endGroup(groupID, objectCount: objectCount)
         }
@@ -195,7 +203,7 @@ public final class MediaTrackWriter {
     /// See `MediaRemuxer.closeGroup(_:)`, for track `name`.
     public func closeGroup(track name: String, _ groupID: UInt64) {
         if let state = audio.first(where: { $0.name == name }) {
-            if videoStart != nil || videoTrackName == nil { state.remuxer.closeGroup(groupID) }
+            if audioGroupPasses(groupID) { state.remuxer.closeGroup(groupID) }
         } else {
             closeGroup(groupID)
         }

@@ -72,17 +72,26 @@ public enum MediaPublishRunner {
             }
         case .listen(let host, let port, let certificateFile, let keyFile):
             let chain: PEMSource, key: PEMSource
+            let certificatePEM: String?
             if let certificateFile, let keyFile {
                 chain = .file(path: certificateFile)
                 key = .file(path: keyFile)
+                certificatePEM = try? String(contentsOfFile: certificateFile, encoding: .utf8)
             } else {
-                let generated = try SelfSignedCertificate.generate(commonName: "moq-pub")
+                // Browsers pin it by hash (serverCertificateHashes): ECDSA P-256, at most 14 days.
+                let generated = try SelfSignedCertificate.generate(commonName: "moq-pub", subjectAlternativeNames: ["localhost", "127.0.0.1", "::1"],
+                                                                   validityDays: 13)
                 chain = .pem(generated.certificatePEM)
                 key = .pem(generated.privateKeyPEM)
+                certificatePEM = generated.certificatePEM
             }
+            // Browsers subscribe over WebTransport (ALPN h3) on the same port (docs/WEBTRANSPORT.md).
             let endpoint = try await MoQTEndpoint.server(host: host, port: port, certificateChain: chain, privateKey: key,
-                                                         handler: publisher, group: loop)
+                                                         handler: publisher, group: loop, webTransport: true, webTransportLog: log)
             log("moq-pub: listening on \(endpoint.quic.localAddress.map { "\($0)" } ?? "\(host):\(port)")")
+            if let hash = certificatePEM.flatMap(CertificateFingerprint.sha256(pem:)) {
+                log("moq-pub: WebTransport (h3) on the same port; certificate sha-256 \(CertificateFingerprint.hex(hash))")
+            }
             printReady(port: endpoint.quic.localAddress?.port ?? port)
             if !options.waitForSubscriber || publisher.isLive { await publisher.startNow() }
             await publisher.waitUntilDone()

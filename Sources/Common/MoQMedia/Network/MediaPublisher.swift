@@ -73,6 +73,9 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     private var audioLargest: [Location?]
     /// Audio objects sent per audio track (counted once per object).
     public private(set) var audioObjectsPublished: [Int]
+    /// The objects of each audio track's current group sent so far (at most `maxCurrentAudioGroup`).
+    private var currentAudioGroup: [[MediaObject]]
+    static let maxCurrentAudioGroup = 3000
     /// Called on the event loop for progress lines (one per group).
     public var progress: ((String) -> Void)?
     /// True for live input (standard input, a URL).
@@ -99,6 +102,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         audioTrackNames = MediaObjectSource.audioTrackNames(base: options.audioTrackName, count: source.audioTracks.count)
         audioLargest = Array(repeating: nil, count: source.audioTracks.count)
         audioObjectsPublished = Array(repeating: 0, count: source.audioTracks.count)
+        currentAudioGroup = Array(repeating: [], count: source.audioTracks.count)
         catalogBytes = source.catalog(trackName: options.trackName, audioTrackNames: audioTrackNames).encoded()
         namespace = TrackNamespace(strings: options.namespace)
     }
@@ -218,7 +222,15 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                 if !started { start() }
             } else if let index = audioTrackNames.firstIndex(of: name) {
                 try session.acceptSubscribe(requestID, largest: audioLargest[index])
-                subscriptions.append(Subscription(connection: connection, requestID: requestID, audioTrack: index))
+                let sub = Subscription(connection: connection, requestID: requestID, audioTrack: index)
+                subscriptions.append(sub)
+                // Audio joins at the start of the current group (a video subscriber joins at the
+                // next keyframe, or a relay serves it the current group from its cache: either way
+                // the audio then reaches back to the video's first keyframe).
+                for object in currentAudioGroup[index] {
+                    deliver(object, to: sub, subgroupID: 0, layout: .perGroup)
+                }
+                subscriptions.removeAll { $0.failed }
                 // The clip starts with the video's subscription, which a subscriber of both sends
                 // right after the audio's (so both get the first group); audio alone starts it later.
                 if !started, audioStartTimer == nil {
@@ -391,43 +403,56 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
             case .perGroup: subgroupID = 0
             }
         }
+        if let audioTrack {
+            // The current audio group so far, for subscriptions that come in the middle of it.
+            if object.objectID == 0 { currentAudioGroup[audioTrack].removeAll() }
+            if currentAudioGroup[audioTrack].count < Self.maxCurrentAudioGroup { currentAudioGroup[audioTrack].append(object) }
+        }
         for sub in subscriptions where !sub.failed && sub.audioTrack == audioTrack {
-            do {
-                try sub.connection.performOnLoop { session in
-                    if sub.startGroup == nil {
-                        guard object.objectID == 0 else { return }  // join at the next group start
-                        sub.startGroup = object.groupID
-                    }
-                    if sub.group != object.groupID {
-                        try endGroup(sub, session: session, layout: layout,
-                                     priority: audioTrack == nil ? options.priorities.i : options.audioPriority)
-                        sub.group = object.groupID
-                        sub.objectsInGroup = 0
-                        sub.stoppedSubgroups.removeAll()
-                    }
-                    sub.objectsInGroup = max(sub.objectsInGroup, object.objectID + 1)
-                    if sub.stoppedSubgroups.contains(subgroupID) { return }
-                    let stream: UInt64
-                    if let s = sub.streams[subgroupID] {
-                        stream = s
-                    } else {
-                        stream = try session.openSubgroup(sub.requestID, groupID: object.groupID, subgroupID: .explicit(subgroupID),
-                                                          publisherPriority: object.publisherPriority, hasProperties: true)
-                        sub.streams[subgroupID] = stream
-                    }
-                    try session.writeObject(streamID: stream, objectID: object.objectID, properties: object.frame.properties,
-                                            payload: object.frame.payload)
-                    if layout == .perFrame {
-                        try session.endSubgroup(streamID: stream)
-                        sub.streams[subgroupID] = nil
-                    }
-                }
-            } catch {
-                sub.failed = true
-                progress?("moq-pub: dropping a subscriber: \(error)")
-            }
+            deliver(object, to: sub, subgroupID: subgroupID, layout: layout)
         }
         subscriptions.removeAll { $0.failed }
+    }
+
+    /// Writes `object` to one subscription: at its subgroup's stream (opened as needed), after
+    /// closing the subscription's previous group; a subscription starts at a group's first object.
+    private func deliver(_ object: MediaObject, to sub: Subscription, subgroupID: UInt64,
+                     layout: MediaPublisherOptions.SubgroupLayout) {
+        let audioTrack = sub.audioTrack
+        do {
+            try sub.connection.performOnLoop { session in
+                if sub.startGroup == nil {
+                    guard object.objectID == 0 else { return }  // join at the next group start
+                    sub.startGroup = object.groupID
+                }
+                if sub.group != object.groupID {
+                    try endGroup(sub, session: session, layout: layout,
+                                 priority: audioTrack == nil ? options.priorities.i : options.audioPriority)
+                    sub.group = object.groupID
+                    sub.objectsInGroup = 0
+                    sub.stoppedSubgroups.removeAll()
+                }
+                sub.objectsInGroup = max(sub.objectsInGroup, object.objectID + 1)
+                if sub.stoppedSubgroups.contains(subgroupID) { return }
+                let stream: UInt64
+                if let s = sub.streams[subgroupID] {
+                    stream = s
+                } else {
+                    stream = try session.openSubgroup(sub.requestID, groupID: object.groupID, subgroupID: .explicit(subgroupID),
+                                                      publisherPriority: object.publisherPriority, hasProperties: true)
+                    sub.streams[subgroupID] = stream
+                }
+                try session.writeObject(streamID: stream, objectID: object.objectID, properties: object.frame.properties,
+                                        payload: object.frame.payload)
+                if layout == .perFrame {
+                    try session.endSubgroup(streamID: stream)
+                    sub.streams[subgroupID] = nil
+                }
+            }
+        } catch {
+            sub.failed = true
+            progress?("moq-pub: dropping a subscriber: \(error)")
+        }
     }
 
     /// Closes the current group of `sub`: an END_OF_GROUP status object (its ID = the group's
