@@ -10,6 +10,8 @@
 #  2. A second page joining 3 s later starts at a keyframe (object 0 of a group) and decodes >= 60
 #     frames with no decoder error.
 #  3. A page asked for an H.265 track (which Chromium's WebCodecs cannot decode) says so.
+#  4. A page plays straight from moq-pub --listen (no relay in the path; the page's ?relay= and
+#     ?hash= point it at moq-pub's port and certificate): >= 60 frames, checksums as in 1.
 # Needs the browser: without chromium it FAILS (scripts/deps.sh installs it). About 40 s.
 # Last line: browser: frames_decoded=N gaps=G latency_p50_ms=X screenshot=PATH
 set -euo pipefail
@@ -90,6 +92,17 @@ python3 scripts/browser/cdp_player.py --url "http://127.0.0.1:$http/?namespace=h
     || { echo "browser-playback: FAIL: the H.265 page did not report the unsupported codec"; dump 3; exit 1; }
 echo "H.265 track: the page reports $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["errors"][0])' "$work/hevc.json")"
 
+# 4. Straight from moq-pub --listen.
+"$bin/moq-pub" --listen 127.0.0.1:0 --loop "$media/test.mp4" >"$work/pl.out" 2>"$work/pl.err" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "certificate sha-256" "$work/pl.err" && break; sleep 0.1; done
+pub_port=$(awk '/^READY/{print $2; exit}' "$work/pl.out")
+pub_hash=$(sed -n 's/.*certificate sha-256 \([0-9a-f]\{64\}\).*/\1/p' "$work/pl.err" | head -n 1)
+[[ -n $pub_port && -n $pub_hash ]] || { echo "moq-pub --listen printed no port or certificate hash"; cat "$work/pl.err"; exit 1; }
+python3 scripts/browser/cdp_player.py --url "http://127.0.0.1:$http/?namespace=demo&relay=127.0.0.1:$pub_port&hash=$pub_hash" \
+    --frames 60 --timeout 20 --screenshot "$work/direct.png" --report "$work/direct.json" --log "$work/chrome4.log" \
+    || { echo "browser-playback: FAIL: the page did not play from moq-pub --listen"; cat "$work/pl.err"; dump 4; exit 1; }
+
 python3 - "$work/page.json" "$work/late.json" "$work/source.sha256" "$screenshot" <<'PY' || { dump 1; exit 1; }
 import json, sys, struct, zlib
 page, late, source, shot = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), open(sys.argv[3]).read().split(), sys.argv[4]
@@ -127,6 +140,10 @@ lstart = check_order(late, "late page")
 assert late["firstObject"]["group"] > 0, f"late page: started at group {late['firstObject']['group']}, not a later keyframe"
 print(f"late page (joined after 3 s): first object group {late['firstObject']['group']} object 0 (keyframe), "
       f"{late['decoded']} frames decoded in order, no decoder error")
+
+direct = json.load(open(sys.argv[1].replace("page.json", "direct.json")))
+check_order(direct, "page on moq-pub --listen")
+print(f"page on moq-pub --listen (no relay): {direct['decoded']} frames decoded in order, checksums equal, protocol {direct['protocol']}")
 
 # The screenshot is a PNG of the page with the video drawn (not all one colour).
 data = open(shot, "rb").read()
