@@ -24,6 +24,9 @@ public struct TLSConfiguration: Sendable {
     public var cipherSuites: [CipherSuite]?
     /// Appends NSS key log lines (the SSLKEYLOGFILE format) to this file when set.
     public var keyLogFile: String?
+    /// Server: pick the cipher suite in this configuration's `cipherSuites` order instead of the
+    /// client's (GnuTLS `%SERVER_PRECEDENCE`). See `preferringChaCha20Poly1305()`.
+    public var serverCipherSuitePrecedence = false
 
     /// Creates a configuration; see the properties for the meaning of each setting.
     public init(
@@ -85,6 +88,6 @@ public struct TLSConfiguration: Sendable {
         }
         return (["NORMAL", "-VERS-ALL", "+VERS-TLS1.3", "-CIPHER-ALL"] + ciphers
             + ["-GROUP-ALL", "+GROUP-X25519", "+GROUP-SECP256R1", "+GROUP-SECP384R1", "+GROUP-SECP521R1",
-               "%DISABLE_TLS13_COMPAT_MODE"]).joined(separator: ":")
+               "%DISABLE_TLS13_COMPAT_MODE"] + (serverCipherSuitePrecedence ? ["%SERVER_PRECEDENCE"] : [])).joined(separator: ":")
     }
 }
