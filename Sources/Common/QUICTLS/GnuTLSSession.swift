@@ -400,7 +400,10 @@ public final class GnuTLSSession: QUICTLSSession {
         // The datums point into `storage`, which outlives the call; GnuTLS copies the names.
         func set(_ index: Int) {
             if index == storage.count {
-                rc = gnutls_alpn_set_protocols(session, datums, UInt32(datums.count), UInt32(GNUTLS_ALPN_MANDATORY.rawValue))
+                // A server picks by its own order (GnuTLS's default is the client's): a client offering
+                // both h3 and moqt-18 to a relay that serves both gets raw MoQT.
+                let flags = GNUTLS_ALPN_MANDATORY.rawValue | (configuration.isClient ? 0 : GNUTLS_ALPN_SERVER_PRECEDENCE.rawValue)
+                rc = gnutls_alpn_set_protocols(session, datums, UInt32(datums.count), UInt32(flags))
                 return
             }
             storage[index].withUnsafeBufferPointer { buffer in
