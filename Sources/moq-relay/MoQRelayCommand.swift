@@ -65,6 +65,12 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var upstreamToken: String?
     @Option(help: ArgumentHelp("Most connections from one IP address at once; more are refused with CONNECTION_REFUSED (0: no limit).", valueName: "N"))
     var maxConnectionsPerAddress: Int = 1024
+    @Option(help: ArgumentHelp("Most requests one session may have open at once (subscriptions, announcements, namespace subscriptions, fetches, unanswered requests); one more gets REQUEST_ERROR EXCESSIVE_LOAD with a 1 s retry interval (0: no limit but QUIC's 100 bidirectional streams).", valueName: "N"))
+    var maxRequestsPerSession: Int = 64
+    @Option(help: ArgumentHelp("Most SUBSCRIBEs one session may have open at once; one more gets REQUEST_ERROR EXCESSIVE_LOAD (a second SUBSCRIBE to a track the session is subscribed to gets DUPLICATE_SUBSCRIPTION) (0: no limit).", valueName: "N"))
+    var maxSubscriptionsPerSession: Int = 32
+    @Option(help: ArgumentHelp("Close a subscriber that stays behind this long: its queue dropped objects (least important first) and has not drained since. Its subscriptions end with PUBLISH_DONE TOO_FAR_BEHIND and the session is closed with INTERNAL_ERROR (0: never).", valueName: "SECONDS"))
+    var slowSubscriberTimeout: Double = 10
     @Option(help: ArgumentHelp("Serve the web player over plain HTTP on this TCP address (e.g. 127.0.0.1:8080): open http://ADDR/?namespace=demo in a browser; it plays over WebTransport from this relay.", valueName: "HOST:PORT"))
     var http: String?
     @Option(help: ArgumentHelp("The web player's folder (index.html, player.js); default: the web folder of the source tree or $MOQ_WEB_ROOT.", valueName: "DIR"))
@@ -82,6 +88,9 @@ struct MoQRelayCommand: AsyncParsableCommand {
         if maxConnectionsPerAddress < 0 { throw ValidationError("--max-connections-per-address must not be negative") }
         if maxObjectSize == 0 { throw ValidationError("--max-object-size must be at least 1") }
         if !(setupTimeout > 0) || setupTimeout > 3600 { throw ValidationError("--setup-timeout must be between 0 and 3600 seconds") }
+        if maxRequestsPerSession < 0 { throw ValidationError("--max-requests-per-session must not be negative") }
+        if maxSubscriptionsPerSession < 0 { throw ValidationError("--max-subscriptions-per-session must not be negative") }
+        if !(slowSubscriberTimeout >= 0) || slowSubscriberTimeout > 3600 { throw ValidationError("--slow-subscriber-timeout must be between 0 and 3600 seconds") }
     }
 
     func run() async throws {
@@ -111,6 +120,9 @@ struct MoQRelayCommand: AsyncParsableCommand {
                                           statsFile: stats)
         options.session.maxObjectSize = maxObjectSize
         options.session.setupTimeout = UInt64(setupTimeout * 1_000_000)
+        options.session.maxPeerRequests = maxRequestsPerSession == 0 ? nil : maxRequestsPerSession
+        options.session.maxPeerSubscriptions = maxSubscriptionsPerSession == 0 ? nil : maxSubscriptionsPerSession
+        options.slowSubscriberTimeout = slowSubscriberTimeout == 0 ? nil : slowSubscriberTimeout
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
         MoQTEndpoint.transportOptions.requiresRetry = retry == "always"
         MoQTEndpoint.transportOptions.maxConnectionsPerAddress = maxConnectionsPerAddress == 0 ? nil : maxConnectionsPerAddress
@@ -135,6 +147,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
         options.webTransport = !noWebtransport && !ebpf
         let player = try PlayerSetup(address: http, webRoot: webRoot, webTransport: options.webTransport)
         options.onListening = player.map { p in { port, hash in try await p.start(relayPort: port, certificateSHA256: hash) } }
+
         try await RelayRunner.run(options: options, log: log)
         await metricsSetup?.stop()
         await player?.stop()

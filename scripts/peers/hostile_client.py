@@ -60,9 +60,14 @@ M_MALFORMED_PATH = 0x9
 M_CONTROL_MESSAGE_TIMEOUT = 0x11
 M_MALFORMED_AUTHORITY = 0x1A
 
+RE_EXCESSIVE_LOAD = 0x9
 RE_DOES_NOT_EXIST = 0x10
 RE_INVALID_RANGE = 0x11
+RE_DUPLICATE_SUBSCRIPTION = 0x19
 RE_INVALID_JOINING_REQUEST_ID = 0x32
+# moq-relay's defaults (--max-subscriptions-per-session, --max-requests-per-session).
+RELAY_MAX_SUBSCRIPTIONS = 32
+RELAY_MAX_REQUESTS = 64
 
 NAMES = {
     "transport": {0x2: "CONNECTION_REFUSED", 0x3: "FLOW_CONTROL_ERROR", 0x4: "STREAM_LIMIT_ERROR",
@@ -74,7 +79,7 @@ NAMES = {
             0x5: "DUPLICATE_TRACK_ALIAS", 0x6: "KEY_VALUE_FORMATTING_ERROR", 0x9: "MALFORMED_PATH",
             0x11: "CONTROL_MESSAGE_TIMEOUT", 0x1A: "MALFORMED_AUTHORITY"},
     "request": {0x10: "DOES_NOT_EXIST", 0x11: "INVALID_RANGE", 0x32: "INVALID_JOINING_REQUEST_ID",
-                0x0: "INTERNAL_ERROR", 0x3: "NOT_SUPPORTED"},
+                0x0: "INTERNAL_ERROR", 0x3: "NOT_SUPPORTED", 0x9: "EXCESSIVE_LOAD", 0x19: "DUPLICATE_SUBSCRIPTION"},
 }
 
 
@@ -909,6 +914,63 @@ request_error_case("joining-fetch-unknown-request-id", lambda c: msg(0x16, vi(c.
                    RE_INVALID_JOINING_REQUEST_ID, "draft-18 §10.12.2")
 request_error_case("track-status-unknown-track", lambda c: msg(0xD, vi(c.req_id()) + ns_bytes(["hostile-nobody"]) + name_bytes("t") + params()),
                    RE_DOES_NOT_EXIST, "draft-18 §10.14, §10.6.2")
+
+
+async def _hold_requests(c, build, n):
+    """Opens n requests built by build(c, k), gives the relay time to read them; their streams."""
+    sids = [c.request(build(c, k)) for k in range(n)]
+    await asyncio.sleep(0.5)
+    return sids
+
+
+@case("subscriptions-over-session-limit",
+      f"REQUEST_ERROR {code_name('request', RE_EXCESSIVE_LOAD)} for SUBSCRIBE {RELAY_MAX_SUBSCRIPTIONS + 1}; session survives",
+      "draft-18 §15 (relays MAY reject excessive subscriptions with EXCESSIVE_LOAD); moq-relay --max-subscriptions-per-session")
+async def _too_many_subscriptions(port):
+    c = await session(port)
+    # Subscriptions that stay open: nobody publishes the namespace, the relay waits 20 s (RENDEZVOUS_TIMEOUT).
+    wait = params((0x04, vi(20000)))
+    sids = await _hold_requests(c, lambda c, k: subscribe(c.req_id(), ["hostile-wait"], f"t{k}", wait), RELAY_MAX_SUBSCRIPTIONS)
+    answered = [sid for sid in sids if c.msgs(sid)]
+    if answered or c.conn.peer_close:
+        return False, describe_close(c.conn.peer_close) if c.conn.peer_close else f"{len(answered)} waiting SUBSCRIBEs answered at once"
+    sid = c.request(subscribe(c.req_id(), ["hostile-wait"], "one-more", wait))
+    ok, obs = await expect_request_error(c, sid, RE_EXCESSIVE_LOAD)
+    if not ok:
+        return ok, obs
+    alive, more = await session_alive(c)
+    return alive, f"{obs}; {more}"
+
+
+@case("requests-over-session-limit",
+      f"REQUEST_ERROR {code_name('request', RE_EXCESSIVE_LOAD)} for open request {RELAY_MAX_REQUESTS + 1}; session survives",
+      "draft-18 §15; moq-relay --max-requests-per-session")
+async def _too_many_requests(port):
+    c = await session(port)
+    # SUBSCRIBE_NAMESPACE requests are answered REQUEST_OK and stay open.
+    sids = await _hold_requests(c, lambda c, k: msg(0x50, vi(c.req_id()) + ns_bytes(["hostile-ns", f"p{k}"]) + params()), RELAY_MAX_REQUESTS)
+    await c.until(lambda: all(c.msgs(sid) for sid in sids) or c.conn.peer_close is not None)
+    refused = [sid for sid in sids if not c.msgs(sid) or c.msgs(sid)[0][0] != 0x7]
+    if refused or c.conn.peer_close:
+        return False, describe_close(c.conn.peer_close) if c.conn.peer_close else f"{len(refused)} of {len(sids)} SUBSCRIBE_NAMESPACE not answered REQUEST_OK"
+    sid = c.request(msg(0xD, vi(c.req_id()) + ns_bytes(["demo"]) + name_bytes("video") + params()))
+    ok, obs = await expect_request_error(c, sid, RE_EXCESSIVE_LOAD)
+    if not ok:
+        return ok, obs
+    alive, more = await session_alive(c)
+    return alive, f"{obs}; {more}"
+
+
+@case("duplicate-subscription", f"REQUEST_ERROR {code_name('request', RE_DUPLICATE_SUBSCRIPTION)} for a second SUBSCRIBE to one track",
+      "draft-18 §5.1 (MUST fail with DUPLICATE_SUBSCRIPTION)")
+async def _duplicate_subscription(port):
+    c = await session(port)
+    first = c.request(subscribe(c.req_id(), ["demo"], "video"))
+    await c.until(lambda: c.msgs(first) or c.conn.peer_close is not None)
+    if not c.msgs(first) or c.msgs(first)[0][0] != 0x4:
+        return False, f"the first SUBSCRIBE was not accepted: {c.msgs(first)[:1] or describe_close(c.conn.peer_close)}"
+    second = c.request(subscribe(c.req_id(), ["demo"], "video"))
+    return await expect_request_error(c, second, RE_DUPLICATE_SUBSCRIPTION)
 
 
 @case("subscribe-before-setup", "REQUEST_ERROR DOES_NOT_EXIST 0x10 once SETUP arrives (buffered), or the stream reset",

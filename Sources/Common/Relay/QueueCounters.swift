@@ -14,6 +14,10 @@ public struct QueueCounters: Hashable, Sendable {
     public var groupsSkipped = 0
     /// The most bytes the queue ever held after enforcing its bounds.
     public var peakBytes = 0
+    /// Dropped objects that were among their group's most important (publisher priority at the
+    /// group's best, e.g. keyframes), or of a group too old to be tracked: what priority dropping
+    /// could not spare. A subscriber that keeps losing them cannot be served.
+    public var anchorDrops = 0
 
     /// Zero counters.
     public init() {}

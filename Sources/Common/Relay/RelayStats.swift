@@ -49,6 +49,8 @@ public struct RelayStats: Hashable, Sendable, Codable {
     public var bytesIn = 0
     /// Payload bytes of the objects counted in `objectsOut`.
     public var bytesOut = 0
+    /// Subscriber sessions closed because they stayed too far behind (`--slow-subscriber-timeout`).
+    public var slowSubscribersClosed = 0
 
     /// Zero counters.
     public init() {}
@@ -101,5 +103,6 @@ public struct RelayStats: Hashable, Sendable, Codable {
         case subscriptions
         case bytesIn = "bytes_in"
         case bytesOut = "bytes_out"
+        case slowSubscribersClosed = "slow_subscribers_closed"
     }
 }

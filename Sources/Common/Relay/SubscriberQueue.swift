@@ -368,6 +368,11 @@ public struct SubscriberQueue: Sendable {
 
     private mutating func record(drop object: RelayObject, subscription: UInt64, reason: DropReason) {
         counters.dropped[reason, default: 0] += 1
+        if let anchor = subscriptions[subscription]?.groups[object.group]?.anchorPriority {
+            if object.publisherPriority <= anchor { counters.anchorDrops += 1 }
+        } else {
+            counters.anchorDrops += 1
+        }
         pending.drops.append(DroppedObject(subscription: subscription, location: object.location, subgroup: object.subgroup,
                                            publisherPriority: object.publisherPriority, byteCount: object.byteCount, reason: reason))
     }

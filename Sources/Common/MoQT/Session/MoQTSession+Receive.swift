@@ -86,7 +86,7 @@ extension MoQTSession {
             case .fetch(let requestID):
                 emit(.fetchReset(requestID: requestID, code: errorCode))
                 localFetchOrders[requestID] = nil
-                endedRequests.insert(requestID)
+                noteEnded(requestID)
             case .control:
                 closeSession(.protocolViolation("control stream reset"), byPeer: false)
             default: break
@@ -313,7 +313,7 @@ extension MoQTSession {
                 emit(.fetchEnded(requestID: requestID))
                 incoming[streamID] = nil
                 localFetchOrders[requestID] = nil
-                endedRequests.insert(requestID)
+                noteEnded(requestID)
             case .unknown:
                 // A stream that ended before its type arrived.
                 if peerSetupOptions != nil || u.parser.bufferedByteCount == 0 { incoming[streamID] = nil }
@@ -335,7 +335,7 @@ extension MoQTSession {
         case .fetch(let requestID):
             emit(.fetchReset(requestID: requestID, code: code))
             localFetchOrders[requestID] = nil
-            endedRequests.insert(requestID)
+            noteEnded(requestID)
         default:
             break
         }
@@ -408,11 +408,11 @@ extension MoQTSession {
     /// Forgets a request whose stream is done in both directions and whose data is done.
     func retire(_ streamID: UInt64) {
         guard let r = requests[streamID] else { return }
-        if let id = r.requestID { endedRequests.insert(id) }
+        if let id = r.requestID { noteEnded(id) }
         if r.isSubscriberSide, let alias = r.trackAlias, r.publishDone == nil || r.finishedReported {
             // Keep routing data until PUBLISH_DONE's streams have all arrived.
             receivedAliases[alias] = nil
-            retiredAliases.insert(alias)
+            noteRetiredAlias(alias)
         }
     }
 }

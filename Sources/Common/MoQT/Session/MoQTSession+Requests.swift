@@ -77,6 +77,10 @@ extension MoQTSession {
             try replyError(streamID, Draft18.RequestError(code: .goingAway, reason: "going away"))
             return
         }
+        if let refusal = refusalForLimits(m, kind: kind, on: streamID) {
+            try replyError(streamID, refusal)
+            return
+        }
         switch m {
         case .subscribe(let s):
             applySubscriptionParameters(s.parameters, to: streamID)
@@ -206,7 +210,7 @@ extension MoQTSession {
             case (.requestError(let e), _):
                 requests[streamID]?.phase = .ended
                 localFetchOrders[requestID] = nil
-                endedRequests.insert(requestID)
+                noteEnded(requestID)
                 emit(.requestError(requestID: requestID, e))
                 if kind == .subscribe { try unparkStreams() }
                 if kind == .publish {
@@ -271,17 +275,42 @@ extension MoQTSession {
     }
 
     /// Sends REQUEST_ERROR and ends the request.
+    /// The REQUEST_ERROR a new peer request gets for a rule of the session's own state, if any:
+    /// DUPLICATE_SUBSCRIPTION for a second open SUBSCRIBE to one track (draft-18 §5.1: "MUST
+    /// fail that request"), EXCESSIVE_LOAD past `maxPeerSubscriptions` or `maxPeerRequests`.
+    func refusalForLimits(_ m: Draft18.ControlMessage, kind: RequestKind, on streamID: UInt64) -> Draft18.RequestError? {
+        var open = 0
+        var subscriptions = 0
+        for (sid, r) in requests where sid != streamID && !r.isLocal && r.kind != nil && r.phase != .ended {
+            open += 1
+            if r.kind == .subscribe {
+                subscriptions += 1
+                if case .subscribe(let s) = m, r.track == s.track {
+                    return Draft18.RequestError(code: .duplicateSubscription, reason: "already subscribed to this track in this session")
+                }
+            }
+        }
+        let retry = configuration.limitRetryInterval
+        if kind == .subscribe, let limit = configuration.maxPeerSubscriptions, subscriptions >= limit {
+            return Draft18.RequestError(code: .excessiveLoad, retryInterval: retry, reason: "too many subscriptions in this session (limit \(limit))")
+        }
+        if let limit = configuration.maxPeerRequests, open >= limit {
+            return Draft18.RequestError(code: .excessiveLoad, retryInterval: retry, reason: "too many open requests in this session (limit \(limit))")
+        }
+        return nil
+    }
+
     func replyError(_ streamID: UInt64, _ e: Draft18.RequestError) throws {
         guard let id = requests[streamID]?.requestID else { return }
         send(.requestError(e), on: streamID)
         finishStream(streamID)
         requests[streamID]?.writeClosed = true
         requests[streamID]?.phase = .ended
-        endedRequests.insert(id)
+        noteEnded(id)
         if let r = requests[streamID], r.isSubscriberSide, let alias = r.trackAlias {
             // A refused PUBLISH: its data is no longer wanted.
             receivedAliases[alias] = nil
-            retiredAliases.insert(alias)
+            noteRetiredAlias(alias)
             dropIncomingSubgroups(of: id, code: StreamResetCode.cancelled.rawValue)
         }
         removeIfDone(streamID)
@@ -330,10 +359,10 @@ extension MoQTSession {
         if !wasEnded { emit(.requestCancelled(requestID: requestID, code: code)) }
         if r.isSubscriberSide, let a = r.trackAlias {
             receivedAliases[a] = nil
-            retiredAliases.insert(a)
+            noteRetiredAlias(a)
             dropIncomingSubgroups(of: requestID, code: code)
         }
-        endedRequests.insert(requestID)
+        noteEnded(requestID)
         requests[streamID] = nil
     }
 }

@@ -119,7 +119,7 @@ extension MoQTSession {
         requests[s] = r
         if r.isSubscriberSide, let a = r.trackAlias {
             receivedAliases[a] = nil
-            retiredAliases.insert(a)
+            noteRetiredAlias(a)
             dropIncomingSubgroups(of: requestID, code: code.rawValue)
         }
         if r.isSubscriberSide && r.trackAlias == nil {
@@ -140,7 +140,7 @@ extension MoQTSession {
                 if case .fetch(let rid) = u.kind, rid == requestID { discardIncoming(sid, code: code.rawValue) }
             }
         }
-        endedRequests.insert(requestID)
+        noteEnded(requestID)
         requests[s] = nil
     }
 

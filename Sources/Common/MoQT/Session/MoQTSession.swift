@@ -57,7 +57,11 @@ public final class MoQTSession {
     var requestStreams: [UInt64: UInt64] = [:]
     var nextLocalRequestID: UInt64
     var nextPeerRequestID: UInt64
+    /// Peer request IDs used at or above `peerRequestIDFloor` (every ID of the peer's parity below
+    /// the floor counts as used), so the record stays small however many requests a long session
+    /// makes (`acceptPeerRequestID`).
     var usedPeerRequestIDs: Set<UInt64> = []
+    var peerRequestIDFloor: UInt64
     var incoming: [UInt64: IncomingUniStream] = [:]
     var outgoing: [UInt64: OutgoingDataStream] = [:]
     /// Subscriber side: alias received in SUBSCRIBE_OK / PUBLISH to the request ID.
@@ -99,6 +103,7 @@ public final class MoQTSession {
         self.configuration = configuration
         self.nextLocalRequestID = role == .client ? 0 : 1
         self.nextPeerRequestID = role == .client ? 1 : 0
+        self.peerRequestIDFloor = role == .client ? 1 : 0
         self.nextTrackAlias = configuration.firstTrackAlias
         self.peerTokens = AuthTokenCache(limit: configuration.setupOptions.maxAuthTokenCacheSize ?? 0)
     }
@@ -345,11 +350,40 @@ public final class MoQTSession {
     /// separate streams, so they may arrive out of order: only reuse is an error.
     func acceptPeerRequestID(_ id: UInt64) throws {
         let peerParity: UInt64 = role == .client ? 1 : 0
-        guard id % 2 == peerParity, !usedPeerRequestIDs.contains(id) else {
+        guard id % 2 == peerParity, id >= peerRequestIDFloor, !usedPeerRequestIDs.contains(id) else {
             throw MoQTError(.invalidRequestID, "request ID \(id) has the wrong parity or was used before")
         }
         usedPeerRequestIDs.insert(id)
         if id >= nextPeerRequestID { nextPeerRequestID = id + 2 }
+        // IDs come in order but for streams overtaking each other: the floor follows the used
+        // ones. An ID skipped for good (its stream reset before it was read) would hold it back
+        // for ever, so past `Self.maxPeerRequestIDsTracked` IDs above the floor it moves to the
+        // oldest one tracked; an ID that much older than the newest cannot be in flight any more.
+        while usedPeerRequestIDs.remove(peerRequestIDFloor) != nil { peerRequestIDFloor += 2 }
+        if usedPeerRequestIDs.count > Self.maxPeerRequestIDsTracked, let oldest = usedPeerRequestIDs.min() {
+            usedPeerRequestIDs.remove(oldest)
+            peerRequestIDFloor = oldest + 2
+            while usedPeerRequestIDs.remove(peerRequestIDFloor) != nil { peerRequestIDFloor += 2 }
+        }
+    }
+
+    /// Bound of the out-of-order peer request IDs remembered above the floor.
+    static let maxPeerRequestIDsTracked = 1_024
+    /// Bound of `endedRequests` and `retiredAliases`: past it the oldest ended request IDs are
+    /// forgotten (late data for them then gets the answer for an unknown request), and retired
+    /// aliases all (late data for an unknown alias is discarded with STOP_SENDING anyway).
+    static let maxEndedRecords = 8_192
+
+    func noteEnded(_ requestID: UInt64) {
+        endedRequests.insert(requestID)
+        if endedRequests.count > Self.maxEndedRecords {
+            endedRequests = Set(endedRequests.sorted().suffix(Self.maxEndedRecords / 2))
+        }
+    }
+
+    func noteRetiredAlias(_ alias: UInt64) {
+        if retiredAliases.count >= Self.maxEndedRecords { retiredAliases.removeAll() }
+        retiredAliases.insert(alias)
     }
 
     func allocateTrackAlias() -> UInt64 {

@@ -20,6 +20,19 @@ public struct MoQTSessionConfiguration: Hashable, Sendable {
     /// Microseconds from the QUIC handshake to the peer's SETUP; later closes the session with
     /// CONTROL_MESSAGE_TIMEOUT. Nil waits for ever. Needs `MoQTSession.start(now:)`.
     public var setupTimeout: UInt64? = 10_000_000
+    /// Most requests the peer may have open at once (sent and not answered yet, or answered and
+    /// still live: subscriptions, announcements, namespace subscriptions, fetches). One more is
+    /// refused with REQUEST_ERROR EXCESSIVE_LOAD (draft-18 §15: "MAY reject excessive
+    /// subscriptions with REQUEST_ERROR using the EXCESSIVE_LOAD error code") and a Retry
+    /// Interval of `limitRetryInterval`; the session goes on. Nil (the default; `moq-relay` sets
+    /// 64): no limit beyond QUIC's stream credit.
+    public var maxPeerRequests: Int?
+    /// Most SUBSCRIBEs the peer may have open at once (pending or established); one more is
+    /// refused like a request over `maxPeerRequests`. Nil (the default; `moq-relay` sets 32): no
+    /// limit.
+    public var maxPeerSubscriptions: Int?
+    /// The Retry Interval of a refusal for a limit (milliseconds plus one, draft-18 §10.6).
+    public var limitRetryInterval: UInt64 = 1_001
 
     /// A configuration; `implementation` goes into MOQT_IMPLEMENTATION.
     public init(setupOptions: SetupOptions = SetupOptions(implementation: "moq-fastrelay"),

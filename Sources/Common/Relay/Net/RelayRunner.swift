@@ -36,6 +36,9 @@ public enum RelayRunner {
         public var authorization = RelayAuthorization()
         /// The token presented in SETUP to the upstream relay (`--upstream-token`), Token Type 0.
         public var upstreamToken: [UInt8]?
+        /// Seconds a subscriber may stay behind before its session is closed (`--slow-subscriber-timeout`;
+        /// `RelayServer.slowSubscriberTimeout`); nil: never.
+        public var slowSubscriberTimeout: Double? = 10
         /// Called with the relay before it listens (e.g. to attach `--metrics`); an error stops the start.
         public var prepare: (@Sendable (RelayServer) async throws -> Void)?
         /// Accept WebTransport sessions (ALPN h3, browsers) on the same UDP port as raw MoQT.
@@ -73,6 +76,7 @@ public enum RelayRunner {
             relay.sessionConfiguration.setupOptions.authorizationTokens = [.useValue(type: 0, value: token)]
         }
         relay.authorization = options.authorization
+        relay.slowSubscriberTimeout = options.slowSubscriberTimeout
         relay.log = log
         try await options.prepare?(relay)
         relay.fastPath = options.fastPath

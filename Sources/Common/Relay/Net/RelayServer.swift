@@ -85,6 +85,17 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// Which requests need an AUTHORIZATION TOKEN (`--publish-token`, `--subscribe-token`);
     /// set before the relay serves. Open to anyone by default.
     public var authorization = RelayAuthorization()
+    /// How long a subscriber may stay behind before its session is closed (`--slow-subscriber-timeout`),
+    /// in seconds; nil: never. Behind means its queue keeps dropping its groups' most important
+    /// objects (priority drop first: B, then P frames' streams go before any keyframe) without
+    /// catching up (`SlowSubscriberDetector`): a subscriber whose link carries the
+    /// most important data once the rest is dropped is never cut off. One that cannot take even
+    /// that (it stopped reading, or its link is too slow) gets PUBLISH_DONE TOO_FAR_BEHIND on every subscription (draft-18 §7.x: "the
+    /// publisher MAY terminate the subscription using PUBLISH_DONE with error TOO_FAR_BEHIND"),
+    /// its open subgroup streams reset TOO_FAR_BEHIND, and its session closed with INTERNAL_ERROR
+    /// (draft-18 has no session code for it; §3.5 lets a subscription error close the session),
+    /// so nothing more is held for it.
+    public var slowSubscriberTimeout: Double? = 10
 
     struct UpstreamKey: Hashable {
         var connection: ObjectIdentifier
@@ -508,6 +519,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         state.timer = nil
         guard subscriberStates[ObjectIdentifier(state.connection)] === state, !state.connection.session.isClosed else { return }
         let now = Self.now()
+        var tooFarBehind = false
         state.connection.performOnLoop { session in
             let core = state.connection.quic.coreOnLoop
             state.pendingResets.removeAll { pending in
@@ -544,11 +556,38 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                     completeFinish(sub, state: state, code: finishing.code, reason: finishing.reason, session: session)
                 }
             }
+            tooFarBehind = state.slow.note(queueEmpty: (queue?.queuedCount ?? 0) == 0, anchorDrops: queue?.counters.anchorDrops ?? 0,
+                                              window: allowance.window, budget: allowance.budget, now: now, limit: slowSubscriberTimeout)
+        }
+        if tooFarBehind {
+            cutOff(state, now: now)
+            return
         }
         for sub in state.downstreams.values where sub.failed { dropFailed(sub, state: state) }
         let waiting = (plane.queue(for: state.id)?.queuedCount ?? 0) > 0 || !state.pendingResets.isEmpty
         if waiting, subscriberStates[ObjectIdentifier(state.connection)] === state {
             state.timer = eventLoop.scheduleTask(in: Self.pumpInterval) { [weak self] in self?.pump(state) }
+        }
+    }
+
+    /// Ends a subscriber that stayed behind (`slowSubscriberTimeout`): PUBLISH_DONE TOO_FAR_BEHIND
+    /// on each subscription, its open subgroup streams reset TOO_FAR_BEHIND, then the session
+    /// closed with INTERNAL_ERROR; `sessionClosed` frees the rest.
+    private func cutOff(_ state: RelaySubscriberSession, now: RelayTime) {
+        let connection = state.connection
+        let behind = state.slow.behindSince.map { now.seconds(since: $0) } ?? 0
+        let queued = plane.queue(for: state.id).map { ($0.queuedCount, $0.queuedBytes) } ?? (0, 0)
+        stats.slowSubscribersClosed += 1
+        let why = "too far behind: the subscriber has lost its groups' most important objects for \(String(format: "%.1f", behind)) s (\(state.slow.anchorDropsBehind) dropped)"
+        log?("moq-relay: \(sessionLabel(connection)) \(why), \(queued.0) objects / \(queued.1) bytes queued; its subscriptions end with PUBLISH_DONE TOO_FAR_BEHIND and the session is closed (INTERNAL_ERROR)")
+        connection.performOnLoop { session in
+            for sub in state.downstreams.values {
+                for stream in sub.streams.values { try? session.resetSubgroup(streamID: stream, code: .tooFarBehind) }
+                sub.streams.removeAll()
+                sub.endPending.removeAll()
+                try? session.publishDone(sub.requestID, code: .tooFarBehind, reason: "subscriber too far behind")
+            }
+            session.close(code: .internalError, reason: why)
         }
     }
 

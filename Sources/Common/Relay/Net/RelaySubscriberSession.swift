@@ -20,6 +20,8 @@ final class RelaySubscriberSession {
     var pendingResets: [(stream: UInt64, code: StreamResetCode, since: RelayTime)] = []
     /// The age of the oldest queued object at the last pump, in seconds.
     var queueDelay: Double = 0
+    /// Whether it stays too far behind (`RelayServer.slowSubscriberTimeout`).
+    var slow = SlowSubscriberDetector()
 
     init(id: UInt64, connection: MoQTConnection, congestion: SubscriberCongestion.Configuration) {
         self.id = id
