@@ -593,6 +593,38 @@ extension Connection {
     /// `packetNumberAllocator`. STREAM frames of external streams (created on first sight when the
     /// ID is one of ours never used before) mark their range sent: it counts toward flow control,
     /// is acknowledged, or re-sent from `streamDataSource` when lost.
+    /// Registers a batch of packets someone else sent, each with one STREAM frame (what the kernel
+    /// fast path sends), as `registerExternallySentPacket` would one by one: contiguous ranges of a
+    /// stream are registered as one, and the congestion state is reported once for the batch.
+    package func registerExternallySentPackets(_ packets: [ExternalPacket], now: QUICTime) {
+        guard !packets.isEmpty else { return }
+        var run: (id: UInt64, range: Range<UInt64>, fin: Bool)?
+        var highest: UInt64 = 0
+        for p in packets {
+            let range = p.offset..<p.offset + UInt64(p.length)
+            highest = max(highest, p.packetNumber)
+            if let r = run, r.id == p.streamID, !r.fin, r.range.upperBound == range.lowerBound {
+                run = (r.id, r.range.lowerBound..<range.upperBound, p.fin)
+                continue
+            }
+            if let r = run { registerExternallySentStreamData(streamID: r.id, range: r.range, fin: r.fin) }
+            run = (p.streamID, range, p.fin)
+        }
+        if let r = run { registerExternallySentStreamData(streamID: r.id, range: r.range, fin: r.fin) }
+        let app = PacketNumberSpace.application.rawValue
+        spaces[app].nextPacketNumber = max(spaces[app].nextPacketNumber, highest + 1)
+        for p in packets {
+            if tracer != nil || acknowledgedPacketNumbers.contains(p.packetNumber) {
+                let record = p.sentPacket
+                tracer?.packetSent(record, now: now)
+                if acknowledgedPacketNumbers.contains(p.packetNumber) { onPacketAcked(record) } else { recovery.onPacketSent(record, now: now) }
+            } else {
+                recovery.onExternalPacketSent(p, now: now)
+            }
+        }
+        reportCongestionIfChanged()
+    }
+
     package func registerExternallySentPacket(packetNumber: UInt64, sentBytes: Int, timeSent: QUICTime, frames: [SentFrame], now: QUICTime) {
         for case .stream(let id, let offset, let length, let fin) in frames {
             registerExternallySentStreamData(streamID: id, range: offset..<offset + UInt64(length), fin: fin)

@@ -40,6 +40,15 @@ final class FastPathSubscriberStream {
     /// Adds a range the kernel sent.
     func addKernelRange(_ r: Range<UInt64>) {
         guard !r.isEmpty else { return }
+        // The common case, in order: extend the last range in place.
+        if let last = kernelRanges.last, r.lowerBound >= last.lowerBound, r.lowerBound <= last.upperBound {
+            if r.upperBound > last.upperBound { kernelRanges[kernelRanges.count - 1] = last.lowerBound..<r.upperBound }
+            return
+        }
+        if kernelRanges.isEmpty {
+            kernelRanges.append(r)
+            return
+        }
         var merged = r
         var out: [Range<UInt64>] = []
         for k in kernelRanges {

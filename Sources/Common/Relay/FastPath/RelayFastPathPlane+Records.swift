@@ -15,7 +15,12 @@ extension RelayFastPathPlane {
             return
         }
         guard !records.isEmpty else { return }
+        // SENT records are applied per subscriber in batches (consecutive records name different
+        // subscribers: the kernel copies each upstream packet to every subscriber in turn); a batch
+        // is applied before any other record of its subscriber, so each subscriber sees its records
+        // in order.
         var touched: [UInt32: FastPathDownstream] = [:]
+        var sent: [UInt32: [FastPathRecord]] = [:]
         let now = MonotonicClock.now()
         for r in records {
             guard let d = downstreamsByID[r.subscriberID], d.generation == r.connectionID else {
@@ -23,12 +28,20 @@ extension RelayFastPathPlane {
                 continue
             }
             touched[d.id] = d
+            if r.kind == .sent {
+                sent[d.id, default: []].append(r)
+                continue
+            }
+            if let batch = sent.removeValue(forKey: d.id) { handleSent(batch, d, now: now) }
             switch r.kind {
-            case .sent?: handleSent(r, d, now: now)
             case .dropped?: handleDropped(r, d)
             case .handoff?: handleHandoff(r, d)
-            case nil: recordsStale += 1
+            case .sent?, nil: recordsStale += 1
             }
+        }
+        for (id, batch) in sent {
+            guard let d = touched[id] else { continue }
+            handleSent(batch, d, now: now)
         }
         for d in touched.values {
             syncBudget(d)
@@ -75,24 +88,41 @@ extension RelayFastPathPlane {
         tracks.first { $0.key.upstreamID == r.upstreamID && $0.value.trackID == r.trackID }?.key.alias
     }
 
-    private func handleSent(_ r: FastPathRecord, _ d: FastPathDownstream, now: QUICTime) {
-        recordsSent += 1
-        guard let s = kernelStream(r, d), let id = s.streamID else { return }
-        let end = r.offset + UInt64(r.length)
-        let newBytes = end > s.kernelEnd ? end - max(s.kernelEnd, r.offset) : 0
-        s.addKernelRange(r.offset..<end)
-        d.kernelNewBytes += newBytes
-        d.budgetRefund += Int64(r.packetSize)
-        d.kernelPackets += 1
-        // The kernel stamped the send with bpf_ktime_get_ns (CLOCK_MONOTONIC), our clock too.
-        let sent = QUICTime(nanoseconds: min(r.sendTimeNanoseconds, now.nanoseconds))
-        d.core.registerExternallySentPacket(packetNumber: r.packetNumber, sentBytes: Int(r.packetSize), timeSent: sent,
-                                            frames: [.stream(streamID: id, offset: r.offset, length: Int(r.length), fin: r.fin)],
-                                            now: now)
-        if r.fin && !s.finished {
-            s.finished = true
-            try? d.core.finishExternalStream(streamID: id, finalSize: end)
+    /// Registers what the kernel sent to `d`, in record order, with the subscriber connection.
+    private func handleSent(_ records: [FastPathRecord], _ d: FastPathDownstream, now: QUICTime) {
+        var packets: [ExternalPacket] = []
+        packets.reserveCapacity(records.count)
+        var finished: [(UInt64, UInt64)] = []
+        var last: (key: FastPathStreamKey, stream: FastPathSubscriberStream)?
+        for r in records {
+            recordsSent += 1
+            let key = FastPathStreamKey(upstreamID: r.upstreamID, streamID: r.upstreamStreamID)
+            let stream: FastPathSubscriberStream
+            if let l = last, l.key == key, l.stream.streamID != nil {
+                stream = l.stream
+            } else {
+                guard let s = kernelStream(r, d) else { continue }
+                stream = s
+                last = (key, s)
+            }
+            guard let id = stream.streamID else { continue }
+            let end = r.offset + UInt64(r.length)
+            let newBytes = end > stream.kernelEnd ? end - max(stream.kernelEnd, r.offset) : 0
+            stream.addKernelRange(r.offset..<end)
+            d.kernelNewBytes += newBytes
+            d.budgetRefund += Int64(r.packetSize)
+            d.kernelPackets += 1
+            // The kernel stamped the send with bpf_ktime_get_ns (CLOCK_MONOTONIC), our clock too.
+            let sentAt = QUICTime(nanoseconds: min(r.sendTimeNanoseconds, now.nanoseconds))
+            packets.append(ExternalPacket(packetNumber: r.packetNumber, timeSent: sentAt, sentBytes: Int(r.packetSize), streamID: id,
+                                          offset: r.offset, length: Int(r.length), fin: r.fin))
+            if r.fin && !stream.finished {
+                stream.finished = true
+                finished.append((id, end))
+            }
         }
+        d.core.registerExternallySentPackets(packets, now: now)
+        for (id, end) in finished { try? d.core.finishExternalStream(streamID: id, finalSize: end) }
     }
 
     private func handleDropped(_ r: FastPathRecord, _ d: FastPathDownstream) {
