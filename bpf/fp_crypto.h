@@ -509,10 +509,14 @@ static __always_inline void fpc_aead_begin(struct fpc_scratch *s, const struct f
 	fpc_poly_init(s);
 }
 
+/* A scratch length re-read from memory: after a call, re-reading is cheaper than keeping the value alive
+ * in a stack slot, and the frames along the call chain are what the 512-byte stack limit counts. */
+#define FPC_RD(field) ((__u64)*(volatile __u32 *)&(field))
+
 static __always_inline int fpc__aead_seal(struct fpc_scratch *s, const struct fpc_key *k, __u64 pn)
 {
-	__u64 aad_len = s->aad_len, pt_len = s->pt_len;
 	struct fpc_loop_ctx c = { .s = s };
+	__u64 aad_len = FPC_RD(s->aad_len), pt_len = FPC_RD(s->pt_len);
 
 	FPC_BOUND(aad_len, FPC_AAD_MAX, FPC_ERR_LENGTH);
 	FPC_BOUND(pt_len, FPC_PT_MAX, FPC_ERR_LENGTH);
@@ -521,17 +525,20 @@ static __always_inline int fpc__aead_seal(struct fpc_scratch *s, const struct fp
 	*(fpc_u64a *)(s->aad + aad_len + 8) = 0;
 
 	fpc_aead_begin(s, k, pn);
+	pt_len = FPC_RD(s->pt_len);
 	bpf_loop((__u32)(pt_len + 63) / 64, fpc_seal_xor_cb, &c, 0);
 
+	pt_len = FPC_RD(s->pt_len);
 	FPC_BOUND(pt_len, FPC_PT_MAX, FPC_ERR_LENGTH);
 	/* the whole-block XOR left keystream garbage after the payload: zero padding for Poly1305 */
 	*(fpc_u64a *)(s->ct + pt_len) = 0;
 	*(fpc_u64a *)(s->ct + pt_len + 8) = 0;
 
-	fpc_poly_aad(s, aad_len);
-	fpc_poly_ct(s, pt_len);
-	fpc_poly_finish(s, aad_len, pt_len);
+	fpc_poly_aad(s, FPC_RD(s->aad_len));
+	fpc_poly_ct(s, FPC_RD(s->pt_len));
+	fpc_poly_finish(s, FPC_RD(s->aad_len), FPC_RD(s->pt_len));
 
+	pt_len = FPC_RD(s->pt_len);
 	FPC_BOUND(pt_len, FPC_PT_MAX, FPC_ERR_LENGTH);
 	*(fpc_u64a *)(s->ct + pt_len) = s->mac_lo;
 	*(fpc_u64a *)(s->ct + pt_len + 8) = s->mac_hi;
@@ -540,8 +547,8 @@ static __always_inline int fpc__aead_seal(struct fpc_scratch *s, const struct fp
 
 static __always_inline int fpc__aead_open(struct fpc_scratch *s, const struct fpc_key *k, __u64 pn)
 {
-	__u64 aad_len = s->aad_len, pt_len = s->pt_len, diff;
 	struct fpc_loop_ctx c = { .s = s };
+	__u64 aad_len = FPC_RD(s->aad_len), pt_len = FPC_RD(s->pt_len), diff;
 
 	FPC_BOUND(aad_len, FPC_AAD_MAX, FPC_ERR_LENGTH);
 	FPC_BOUND(pt_len, FPC_PT_MAX, FPC_ERR_LENGTH);
@@ -554,17 +561,18 @@ static __always_inline int fpc__aead_open(struct fpc_scratch *s, const struct fp
 	*(fpc_u64a *)(s->ct + pt_len + 8) = 0;
 
 	fpc_aead_begin(s, k, pn);
-	fpc_poly_aad(s, aad_len);
-	fpc_poly_ct(s, pt_len);
-	fpc_poly_finish(s, aad_len, pt_len);
+	fpc_poly_aad(s, FPC_RD(s->aad_len));
+	fpc_poly_ct(s, FPC_RD(s->pt_len));
+	fpc_poly_finish(s, FPC_RD(s->aad_len), FPC_RD(s->pt_len));
 
+	pt_len = FPC_RD(s->pt_len);
 	FPC_BOUND(pt_len, FPC_PT_MAX, FPC_ERR_LENGTH);
 	*(fpc_u64a *)(s->ct + pt_len) = s->tag_lo;
 	*(fpc_u64a *)(s->ct + pt_len + 8) = s->tag_hi;
 	diff = (s->mac_lo ^ s->tag_lo) | (s->mac_hi ^ s->tag_hi);
 	if (diff)
 		return FPC_ERR_TAG;
-	bpf_loop((__u32)(pt_len + 63) / 64, fpc_open_xor_cb, &c, 0);
+	bpf_loop((__u32)(FPC_RD(s->pt_len) + 63) / 64, fpc_open_xor_cb, &c, 0);
 	return FPC_OK;
 }
 
@@ -631,7 +639,7 @@ __noinline int fpc_quic_seal(struct __sk_buff *skb, struct fpc_scratch *s, const
 {
 	if (!skb || !s || !k)
 		return FPC_ERR_ARG;
-	__u64 pnl = s->pn_len, pno = s->pn_offset, pt_len = s->pt_len, aad_len;
+	__u64 pnl = FPC_RD(s->pn_len), pno = FPC_RD(s->pn_offset), pt_len = FPC_RD(s->pt_len), aad_len;
 	int rc;
 
 	if (pnl == 0)
@@ -641,13 +649,15 @@ __noinline int fpc_quic_seal(struct __sk_buff *skb, struct fpc_scratch *s, const
 	/* the sample (at pn_offset + 4) must lie inside ciphertext || tag */
 	if (pt_len + pnl < 4)
 		return FPC_ERR_LENGTH;
-	aad_len = pno + pnl;
-	s->aad_len = aad_len;
+	s->aad_len = pno + pnl;
 
 	rc = fpc__aead_seal(s, k, s->pn);
 	if (rc)
 		return rc;
 
+	pnl = FPC_RD(s->pn_len);
+	if (pnl == 0)
+		return FPC_ERR_ARG;
 	FPC_BOUND(pnl, 4, FPC_ERR_ARG);
 	__u64 so = 4 - pnl;
 	FPC_BOUND(so, 3, FPC_ERR_ARG);
@@ -657,20 +667,24 @@ __noinline int fpc_quic_seal(struct __sk_buff *skb, struct fpc_scratch *s, const
 	if (rc)
 		return rc;
 
-	FPC_BOUND(pnl, 4, FPC_ERR_ARG);
-	FPC_BOUND(pno, FPC_PN_OFFSET_MAX, FPC_ERR_LENGTH);
+	pnl = FPC_RD(s->pn_len);
+	pno = FPC_RD(s->pn_offset);
 	if (pnl == 0)
 		return FPC_ERR_ARG;
+	FPC_BOUND(pnl, 4, FPC_ERR_ARG);
+	FPC_BOUND(pno, FPC_PN_OFFSET_MAX, FPC_ERR_LENGTH);
 	s->aad[0] ^= fpc_first_byte_mask(s, s->aad[0]);
 	*(fpc_u32a *)(s->aad + pno) ^= fpc_pn_mask(s, pnl);
 
 	aad_len = pno + pnl;
-	if (aad_len == 0)
-		return FPC_ERR_ARG;
 	FPC_BOUND(aad_len, FPC_AAD_MAX, FPC_ERR_LENGTH);
 	if (bpf_skb_store_bytes(skb, off, s->aad, aad_len, 0))
 		return FPC_ERR_STORE;
-	pt_len = s->pt_len;
+	aad_len = FPC_RD(s->aad_len);
+	pt_len = FPC_RD(s->pt_len);
+	if (aad_len == 0)
+		return FPC_ERR_ARG;
+	FPC_BOUND(aad_len, FPC_AAD_MAX, FPC_ERR_LENGTH);
 	FPC_BOUND(pt_len, FPC_PT_MAX, FPC_ERR_LENGTH);
 	if (bpf_skb_store_bytes(skb, off + aad_len, s->ct, pt_len + FPC_TAG_LEN, 0))
 		return FPC_ERR_STORE;
