@@ -17,6 +17,9 @@ final class FastPathCryptoTests: XCTestCase {
 
     var program: Program!
 
+    /// FPC_PT_MAX.
+    static let payloadLimit = 1536
+
     override func setUpWithError() throws {
         program = try CryptoObjectLocator.program()
     }
@@ -184,6 +187,51 @@ final class FastPathCryptoTests: XCTestCase {
                 XCTAssertEqual(opened.firstByte, first, what)
                 XCTAssertEqual(Array(opened.output.dropFirst(14).prefix(header.count + size)), header + payload, what)
             }
+        }
+    }
+
+    /// Randomised: 300 packets with random keys, DCID lengths 0–20, packet-number lengths, packet numbers
+    /// (up to 2^62 - 1) and payload sizes; each sealed by the kernel must equal swift-crypto's, open in
+    /// the kernel, and fail once one random bit is flipped.
+    func testRandomPacketsAgreeWithSwiftCryptoAndRejectAnyFlippedBit() throws {
+        var rng = SeededGenerator(seed: 62)
+        for round in 0..<300 {
+            let key = try randomKey(&rng)
+            let pnLength = Int.random(in: 1...4, using: &rng)
+            let dcid = randomBytes(Int.random(in: 0...20, using: &rng), &rng)
+            let pnOffset = 1 + dcid.count
+            let packetNumber = UInt64.random(in: 0..<(1 << 62), using: &rng)
+            let size = Int.random(in: max(0, 4 - pnLength)...1536, using: &rng)
+            let first = UInt8(0x40 | (Bool.random(using: &rng) ? 0x04 : 0) | UInt8(pnLength - 1))
+            let header = [first] + dcid + bigEndian(packetNumber, pnLength)
+            let payload = randomBytes(size, &rng)
+            let what = "round \(round): dcid \(dcid.count), pn_len \(pnLength), pn \(packetNumber), payload \(size)"
+            let expected = try SwiftCryptoQUIC.seal(header: header, payload: payload, packetNumber: packetNumber,
+                                                     packetNumberOffset: pnOffset, key: key)
+
+            var seal = Program.Parameters(operation: .quicSeal, packetNumberOffset: UInt32(pnOffset), packetNumber: packetNumber, key: key)
+            seal.packetNumberLength = UInt32(pnLength)
+            let sealed = try program.run(seal, frame: Self.ethernet + header + payload + zeros(16))
+            XCTAssertEqual(sealed.status, .ok, what)
+            XCTAssertEqual(sealed.output, Self.ethernet + expected, what)
+
+            let open = Program.Parameters(operation: .quicOpen, packetNumberOffset: UInt32(pnOffset),
+                                          packetNumber: packetNumber &- 1, key: key)
+            let opened = try program.run(open, frame: Self.ethernet + expected)
+            XCTAssertEqual(opened.status, .ok, what)
+            XCTAssertEqual(opened.packetNumber, packetNumber, what)
+            XCTAssertEqual(Array(opened.output.dropFirst(14).prefix(header.count + size)), header + payload, what)
+
+            var tampered = expected
+            let bit = Int.random(in: 0..<(tampered.count * 8), using: &rng)
+            tampered[bit / 8] ^= UInt8(1 << (bit % 8))
+            let frame = Self.ethernet + tampered
+            let rejected = try program.run(open, frame: frame)
+            // Every header bit is authenticated (the header is the AAD). A flip that changes the protected
+            // packet-number length can also make the payload one to three bytes longer than the limit.
+            let acceptable: [Program.Status] = size > FastPathCryptoTests.payloadLimit - 3 ? [.tagMismatch, .length] : [.tagMismatch]
+            XCTAssertTrue(rejected.status.map(acceptable.contains) ?? false, "\(what), bit \(bit): \(String(describing: rejected.status))")
+            XCTAssertEqual(rejected.output, frame, "\(what), bit \(bit)")
         }
     }
 
