@@ -60,6 +60,8 @@ struct MoQSubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the JSON report here on exit.", valueName: "FILE")) var report: String?
     @Option(help: ArgumentHelp("Stop after this many seconds (default: until the publisher is done).", valueName: "SECONDS"))
     var duration: Double?
+    @Option(help: ArgumentHelp("Tests only: UNSUBSCRIBE every track after SECONDS and keep the session open until --duration.", valueName: "SECONDS", visibility: .hidden))
+    var unsubscribeAfter: Double?
     @Flag(help: "Accept cleartext 1-RTT if the relay offers it (kernel fast path; loud warning).") var allowCleartext = false
     @Flag(help: "Do not verify the relay's certificate.") var insecure = false
     @Flag(help: "If the relay has no publisher for the track yet, wait for one (subscribing again every second) instead of failing.")
@@ -120,6 +122,7 @@ struct MoQSubCommand: AsyncParsableCommand {
         }
         options.output = out
         options.duration = duration
+        options.unsubscribeAfter = unsubscribeAfter
         options.authorizationToken = try auth.value()
         if sessions > 1 {
             printError("moq-sub: \(sessions) sessions to \(relay)")

@@ -70,6 +70,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
     private var waitsForPublisher: Bool { options.waitForPublisher || (options.reconnect && tracker.disconnections > 0) }
     private var statusTimer: RepeatedTask?
     private var deadline: Scheduled<Void>?
+    private var unsubscribeTimer: Scheduled<Void>?
     private var writeError: String?
     /// Receives status lines (once a second) and notices, on the event loop.
     public var status: ((String) -> Void)?
@@ -133,6 +134,14 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
             if self.statusTimer == nil {
                 self.statusTimer = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
                     self?.printStatus()
+                }
+            }
+            if let u = self.options.unsubscribeAfter, self.unsubscribeTimer == nil {
+                self.unsubscribeTimer = self.eventLoop.scheduleTask(in: .milliseconds(Int64(u * 1000))) { [weak self] in
+                    guard let self, !self.finished, let c = self.connection, !c.session.isClosed else { return }
+                    self.status?("moq-sub: unsubscribing from every track; the session stays open")
+                    for id in [self.catalogRequest, self.videoRequest].compactMap({ $0 }) { try? c.performOnLoop { try $0.unsubscribe(id) } }
+                    for (id, extra) in self.extras where !extra.finished { try? c.performOnLoop { try $0.unsubscribe(id) } }
                 }
             }
             if let d = self.options.duration, self.deadline == nil {
@@ -225,6 +234,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         if let error, failure == nil { failure = error }
         statusTimer?.cancel()
         deadline?.cancel()
+        unsubscribeTimer?.cancel()
         retryTimer?.cancel()
         doneTimer?.cancel()
         if let c = connection, let v = videoRequest, !c.session.isClosed { try? c.performOnLoop { try $0.unsubscribe(v) } }

@@ -24,6 +24,10 @@ public struct MediaSubscriberOptions: Sendable {
     public var authorizationToken: [UInt8]?
     /// Print the once-a-second status line (off for the sessions of `moq-sub --sessions`).
     public var periodicStatus = true
+    /// Tests only (`moq-sub --unsubscribe-after`): UNSUBSCRIBE every track this many seconds after
+    /// the session began and keep the session open (until `duration`), so a test can check that
+    /// nothing more is sent to a subscriber that left a track but not the relay.
+    public var unsubscribeAfter: Double?
 
     public init() {}
 
