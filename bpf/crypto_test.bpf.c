@@ -19,6 +19,7 @@
  *                      same size) and seal it with `key2` under packet number `pn2`; the header's other
  *                      bytes (first byte, DCID) are kept. On an open failure the frame is untouched.
  *  FPC_TEST_NOP        nothing: the harness's own cost per run, for benchmarks.
+ *  FPC_TEST_NONCE      12 bytes at quic_off := fpc_quic_nonce(key.iv, pn).
  *
  * Nonce for the AEAD operations: key.iv XOR pn (so pn = 0 makes the IV the RFC 8439 nonce).
  * With FPC_TEST_F_NO_WRITE nothing is written back (to time repeated runs on the same input).
@@ -38,6 +39,7 @@ enum fpc_test_op {
 	FPC_TEST_QUIC_OPEN = 4,
 	FPC_TEST_QUIC_RESEAL = 5,
 	FPC_TEST_NOP = 6,
+	FPC_TEST_NONCE = 7,
 };
 
 #define FPC_TEST_F_NO_WRITE 1u
@@ -230,6 +232,13 @@ int fpc_crypto_test(struct __sk_buff *skb)
 	case FPC_TEST_NOP:
 		rc = FPC_OK;
 		break;
+	case FPC_TEST_NONCE: {
+		__u8 nonce[FPC_IV_LEN];
+
+		fpc_quic_nonce(p->key.iv, p->pn, nonce);
+		rc = bpf_skb_store_bytes(skb, off, nonce, sizeof(nonce), 0) ? FPC_ERR_STORE : FPC_OK;
+		break;
+	}
 	default:
 		rc = FPC_ERR_ARG;
 	}

@@ -127,6 +127,24 @@ final class FastPathCryptoTests: XCTestCase {
         XCTAssertEqual(Array(opened.output.dropFirst(14).prefix(6)), header + [0x01])
     }
 
+    /// fpc_quic_nonce: the IV XOR the packet number, big-endian in the last 8 bytes (RFC 9001 §5.3).
+    func testQUICNonceIsIVXorPacketNumber() throws {
+        let a5 = try a5Key()
+        var parameters = Program.Parameters(operation: .nonce, packetNumberOffset: 0, packetNumber: Self.a5PacketNumber, key: a5)
+        XCTAssertEqual(hexString(Array(try program.run(parameters, frame: Self.ethernet + zeros(12)).output.dropFirst(14))),
+                       "e0459b3474bdd0e46d417eb0")
+        var rng = SeededGenerator(seed: 12)
+        for packetNumber: UInt64 in [0, 1, 0xff, 0x100, 0xdead_beef, (1 << 62) - 1, UInt64.random(in: 0..<(1 << 62), using: &rng)] {
+            parameters.key = try randomKey(&rng)
+            parameters.packetNumber = packetNumber
+            let nonce = Array(try program.run(parameters, frame: Self.ethernet + zeros(12)).output.dropFirst(14))
+            XCTAssertEqual(nonce, parameters.key.nonce(packetNumber: packetNumber))
+            XCTAssertEqual(Array(nonce.prefix(4)), Array(parameters.key.iv.prefix(4)), "the first 4 bytes are the IV's")
+            let xored = zip(nonce, parameters.key.iv).map { $0 ^ $1 }
+            XCTAssertEqual(xored, zeros(4) + bigEndian(packetNumber, 8))
+        }
+    }
+
     // MARK: - Agreement with swift-crypto
 
     /// A full-size packet: 1200-byte UDP payload (1 + 8-byte DCID + 4-byte packet number, 1171 payload

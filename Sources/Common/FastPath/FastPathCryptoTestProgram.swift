@@ -31,6 +31,8 @@ public final class FastPathCryptoTestProgram {
         case quicReseal = 5
         /// Nothing: the harness's own cost per run (map lookups, BPF_PROG_TEST_RUN), for benchmarks.
         case nop = 6
+        /// The 12 bytes at `quicOffset` become the nonce of `key` and `packetNumber` (fpc_quic_nonce).
+        case nonce = 7
     }
 
     /// The outcome of one operation (enum fpc_status).
