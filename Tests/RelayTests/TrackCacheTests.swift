@@ -45,11 +45,12 @@ final class TrackCacheTests: XCTestCase {
         XCTAssertEqual(cache.cachedGroupIDs, [1, 2])
         XCTAssertEqual(cache.stats.bytes, 800)
         XCTAssertEqual(cache.stats.evictionsByBytes, 1)
-        // A latest group alone over the bound stays.
+        // A latest group alone over the bound stays, its oldest objects trimmed to the bound.
         for o in UInt64(0)..<15 { cache.insert(obj(3, o, bytes: 100), now: .zero) }
         XCTAssertEqual(cache.cachedGroupIDs, [3])
-        XCTAssertEqual(cache.stats.bytes, 1500)
-        XCTAssertEqual(cache.latestGroupObjects().count, 15)
+        XCTAssertEqual(cache.stats.bytes, 1000)
+        XCTAssertEqual(cache.latestGroupObjects().map(\.objectID), Array(5..<15))
+        XCTAssertEqual(cache.stats.objectsTrimmed, 5)
         // Objects of evicted groups are not stored again.
         XCTAssertEqual(cache.insert(obj(1, 9), now: .zero), .tooOld)
         XCTAssertFalse(cache.contains(Location(group: 1, object: 9)))

@@ -20,6 +20,8 @@ public struct CacheStats: Hashable, Sendable, Codable {
     public var objectsServed: Int = 0
     /// Objects not stored because the cache already held their location.
     public var duplicates: Int = 0
+    /// Objects removed from the front of a latest group that alone was over the byte bound.
+    public var objectsTrimmed: Int = 0
 
     /// Empty stats.
     public init() {}
@@ -30,5 +32,6 @@ public struct CacheStats: Hashable, Sendable, Codable {
         case evictionsByBytes = "evictions_by_bytes"
         case objectsServed = "objects_served"
         case duplicates
+        case objectsTrimmed = "objects_trimmed"
     }
 }

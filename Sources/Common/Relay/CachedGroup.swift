@@ -39,6 +39,18 @@ struct CachedGroup: Sendable {
         return true
     }
 
+    /// Removes the object with the lowest ID and returns it (nil when empty).
+    mutating func removeOldest() -> RelayObject? {
+        guard let oid = sortedIDs.first, let o = objects.removeValue(forKey: oid) else { return nil }
+        sortedIDs.removeFirst()
+        if var ids = subgroups[o.forwarding], let i = ids.firstIndex(of: oid) {
+            ids.remove(at: i)
+            subgroups[o.forwarding] = ids.isEmpty ? nil : ids
+        }
+        bytes -= o.byteCount
+        return o
+    }
+
     /// The largest object ID held.
     var largestObjectID: UInt64? { sortedIDs.last }
 

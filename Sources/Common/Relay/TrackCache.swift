@@ -82,14 +82,14 @@ public struct TrackCache: Sendable {
     }
 
     /// Evicts whole groups, never the latest: first those whose newest object is older than
-    /// `cacheSeconds` at `now`, then the oldest while the cache is over `cacheBytes`.
+    /// `cacheSeconds` at `now`, then the oldest while the cache is over `cacheBytes`; then, if the
+    /// latest group alone is over `cacheBytes`, its oldest objects.
     /// Returns the evicted group IDs in eviction order.
     @discardableResult
     public mutating func evict(now: RelayTime) -> [UInt64] {
         var evicted: [UInt64] = []
-        guard groupIDs.count > 1 else { return evicted }
+        guard let latest = groupIDs.last else { return evicted }
         let horizon = now.adding(seconds: -configuration.cacheSeconds)
-        let latest = groupIDs[groupIDs.count - 1]
         for id in groupIDs where id != latest {
             if let g = groups[id], g.newestArrival < horizon {
                 remove(id)
@@ -102,6 +102,17 @@ public struct TrackCache: Sendable {
             remove(oldest)
             stats.evictionsByBytes += 1
             evicted.append(oldest)
+        }
+        // The latest group alone over the bound (a publisher that never starts a new group): its
+        // oldest objects go, so the cache never holds more than the bound plus one object. A late
+        // joiner then starts inside that group.
+        if stats.bytes > configuration.cacheBytes, var g = groups[latest] {
+            while stats.bytes > configuration.cacheBytes, g.sortedIDs.count > 1, let o = g.removeOldest() {
+                stats.bytes -= o.byteCount
+                stats.objects -= 1
+                stats.objectsTrimmed += 1
+            }
+            groups[latest] = g
         }
         return evicted
     }
