@@ -136,6 +136,24 @@ async def good(p):
     return None
 
 
+async def setup_with_path(p):
+    control(p)
+    s = p.bidi()
+    p.send(s, headers_frame(connect_headers(HOST, PORT)))
+    if not await p.until(lambda: len(p.data.get(s, b"")) > 2):
+        return "no response to the CONNECT"
+    start = len(p.data[s])
+    # MoQT SETUP with a PATH option (type 0x01, "/x"): not allowed over WebTransport.
+    w = p.uni()
+    p.send(w, encode_uint_var(0x54) + encode_uint_var(s) + bytes([0xAF, 0x00, 0x00, 0x04, 0x01, 0x02]) + b"/x")
+    close = encode_uint_var(0x2843)
+    if not await p.until(lambda: close in p.data[s][start:]):
+        return f"no CLOSE_WEBTRANSPORT_SESSION (CONNECT stream after the reply: {p.data[s][start:].hex()}, closed {p.closed})"
+    tail = p.data[s][p.data[s].index(close, start) + len(close):]
+    code = int.from_bytes(tail[1:5], "big")  # capsule length (1 byte here), then the 32-bit code
+    return None if code == 0x8 else f"closed with code 0x{code:x}"
+
+
 async def bad_settings(p):
     control(p, settings([(0x33, 1), (0x33, 1)]))
     if not await p.until(lambda: p.closed is not None):
@@ -201,6 +219,7 @@ async def unknown_stream_type(p):
 
 CASES = [
     ("WebTransport session, MoQT SETUP both ways, CLOSE_WEBTRANSPORT_SESSION answered with FIN", good),
+    ("MoQT SETUP with a PATH option over WebTransport -> CLOSE_WEBTRANSPORT_SESSION INVALID_PATH", setup_with_path),
     ("SETTINGS with a repeated setting -> connection closed H3_SETTINGS_ERROR", bad_settings),
     ("control stream without SETTINGS first -> H3_MISSING_SETTINGS", settings_missing),
     ("CONNECT without :protocol -> stream reset H3_MESSAGE_ERROR, the connection still serves a CONNECT", connect_without_protocol),

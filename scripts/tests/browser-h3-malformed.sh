@@ -2,7 +2,8 @@
 # The relay's HTTP/3 / WebTransport side against a second QUIC stack (aioquic, scripts/deps.sh's
 # .build/venv-aioquic) over real UDP, while a raw-QUIC moq-sub plays a track from the same relay:
 # a well-formed WebTransport session runs the MoQT SETUP exchange and ends with
-# CLOSE_WEBTRANSPORT_SESSION; malformed inputs (repeated SETTINGS, no SETTINGS first, CONNECT without
+# CLOSE_WEBTRANSPORT_SESSION; a MoQT SETUP with a PATH option over WebTransport closes the session
+# with INVALID_PATH; malformed inputs (repeated SETTINGS, no SETTINGS first, CONNECT without
 # :protocol, a WebTransport stream for a request that is no session, a non-request session ID, a
 # GREASE stream type) get HTTP/3's answer (scripts/browser/h3_probe.py). The raw-QUIC subscriber is
 # unaffected: it exits 0 and its MPEG-TS decodes. About 15 s.

@@ -112,7 +112,14 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     private func afterInput() {
         while let event = session.pollEvent() {
             switch event {
-            case .ready:
+            case .ready(let peer):
+                if webTransport != nil, peer.path != nil || peer.authority != nil {
+                    // draft-18: over WebTransport the path and authority are the CONNECT's; the SETUP
+                    // options must not carry them.
+                    session.close(code: peer.path != nil ? .invalidPath : .invalidAuthority,
+                                  reason: "\(peer.path != nil ? "PATH" : "AUTHORITY") setup option over WebTransport")
+                    continue
+                }
                 isReady = true
                 // A session is meant to stay open while its application holds it (a publisher may
                 // wait hours for its first subscriber): keep the connection alive from now on.
