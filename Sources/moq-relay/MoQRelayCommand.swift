@@ -69,6 +69,10 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var maxRequestsPerSession: Int = 64
     @Option(help: ArgumentHelp("Most SUBSCRIBEs one session may have open at once; one more gets REQUEST_ERROR EXCESSIVE_LOAD (a second SUBSCRIBE to a track the session is subscribed to gets DUPLICATE_SUBSCRIPTION) (0: no limit).", valueName: "N"))
     var maxSubscriptionsPerSession: Int = 32
+    @Option(help: ArgumentHelp("Bytes queued for one subscriber before its least important data is dropped (streams reset TOO_FAR_BEHIND); its most important objects go past twice this.", valueName: "BYTES"))
+    var subscriberQueueBytes: Int = 2 << 20
+    @Option(help: ArgumentHelp("Longest an object waits in a subscriber's queue before it is dropped (least important first; streams reset DELIVERY_TIMEOUT).", valueName: "SECONDS"))
+    var subscriberQueueDelay: Double = 1
     @Option(help: ArgumentHelp("Close a subscriber that stays behind this long: its queue dropped objects (least important first) and has not drained since. Its subscriptions end with PUBLISH_DONE TOO_FAR_BEHIND and the session is closed with INTERNAL_ERROR (0: never).", valueName: "SECONDS"))
     var slowSubscriberTimeout: Double = 10
     @Option(help: ArgumentHelp("Serve the web player over plain HTTP on this TCP address (e.g. 127.0.0.1:8080): open http://ADDR/?namespace=demo in a browser; it plays over WebTransport from this relay.", valueName: "HOST:PORT"))
@@ -88,6 +92,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
         if maxConnectionsPerAddress < 0 { throw ValidationError("--max-connections-per-address must not be negative") }
         if maxObjectSize == 0 { throw ValidationError("--max-object-size must be at least 1") }
         if !(setupTimeout > 0) || setupTimeout > 3600 { throw ValidationError("--setup-timeout must be between 0 and 3600 seconds") }
+        if subscriberQueueBytes < 16 << 10 { throw ValidationError("--subscriber-queue-bytes must be at least 16384") }
+        if !(subscriberQueueDelay > 0) || subscriberQueueDelay > 60 { throw ValidationError("--subscriber-queue-delay must be between 0 and 60 seconds") }
         if maxRequestsPerSession < 0 { throw ValidationError("--max-requests-per-session must not be negative") }
         if maxSubscriptionsPerSession < 0 { throw ValidationError("--max-subscriptions-per-session must not be negative") }
         if !(slowSubscriberTimeout >= 0) || slowSubscriberTimeout > 3600 { throw ValidationError("--slow-subscriber-timeout must be between 0 and 3600 seconds") }
@@ -123,6 +129,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
         options.session.maxPeerRequests = maxRequestsPerSession == 0 ? nil : maxRequestsPerSession
         options.session.maxPeerSubscriptions = maxSubscriptionsPerSession == 0 ? nil : maxSubscriptionsPerSession
         options.slowSubscriberTimeout = slowSubscriberTimeout == 0 ? nil : slowSubscriberTimeout
+        options.queue = SubscriberQueue.Configuration(maxBytes: subscriberQueueBytes, maxDelay: subscriberQueueDelay)
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
         MoQTEndpoint.transportOptions.requiresRetry = retry == "always"
         MoQTEndpoint.transportOptions.maxConnectionsPerAddress = maxConnectionsPerAddress == 0 ? nil : maxConnectionsPerAddress

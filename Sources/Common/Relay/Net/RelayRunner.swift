@@ -36,6 +36,8 @@ public enum RelayRunner {
         public var authorization = RelayAuthorization()
         /// The token presented in SETUP to the upstream relay (`--upstream-token`), Token Type 0.
         public var upstreamToken: [UInt8]?
+        /// Each subscriber's queue bounds (`--subscriber-queue-bytes`, `--subscriber-queue-delay`).
+        public var queue = RelayServer.defaultQueueConfiguration
         /// Seconds a subscriber may stay behind before its session is closed (`--slow-subscriber-timeout`;
         /// `RelayServer.slowSubscriberTimeout`); nil: never.
         public var slowSubscriberTimeout: Double? = 10
@@ -70,7 +72,7 @@ public enum RelayRunner {
     /// Serves until SIGINT or SIGTERM; prints `READY <port>` on stdout once listening.
     public static func run(options: Options, log: @escaping @Sendable (String) -> Void) async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let relay = RelayServer(eventLoop: loop, cache: options.cache)
+        let relay = RelayServer(eventLoop: loop, cache: options.cache, queue: options.queue)
         relay.sessionConfiguration = options.session
         if let token = options.upstreamToken {
             relay.sessionConfiguration.setupOptions.authorizationTokens = [.useValue(type: 0, value: token)]
