@@ -104,4 +104,25 @@ final class HandshakeFloodTests: XCTestCase {
         server.handle(datagram: other, from: .ipv4(10, 0, 0, 9, port: 4), now: .zero)
         XCTAssertEqual(server.connectionHandles.count, 3)
     }
+
+    func testStartsNewConnectionRecognisesOnlyUnroutedInitials() throws {
+        // What a driver queues for admission: a client's first Initial, not the same connection's
+        // next datagrams once it exists, not short headers or other long-header types.
+        let server = server(retryAbove: nil)
+        let (client, initial) = try clientInitial(port: 7)
+        XCTAssertTrue(server.startsNewConnection(initial))
+        let from = QUICPeerAddress.ipv4(10, 0, 0, 1, port: 7)
+        server.handle(datagram: initial, from: from, now: .zero)
+        XCTAssertEqual(server.connectionHandles.count, 1)
+        XCTAssertFalse(server.startsNewConnection(initial), "a retransmitted Initial goes to its connection")
+        var handshake = initial
+        handshake[0] = (handshake[0] & 0xcf) | 0x20  // long header, type Handshake
+        XCTAssertFalse(server.startsNewConnection(handshake))
+        XCTAssertFalse(server.startsNewConnection([0x43] + Array(repeating: 0, count: 1300)), "short header")
+        XCTAssertFalse(server.startsNewConnection(Array(initial.prefix(1000))), "shorter than a client Initial must be")
+        var otherVersion = initial
+        otherVersion[4] = 2
+        XCTAssertFalse(server.startsNewConnection(otherVersion), "other versions are answered, not admitted")
+        _ = client
+    }
 }

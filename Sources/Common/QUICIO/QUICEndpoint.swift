@@ -16,6 +16,12 @@ public final class QUICEndpoint: @unchecked Sendable {
     private var dirty = Set<ConnectionHandle>()
     /// A `processSoon()` pass is queued on the event loop.
     private var processScheduled = false
+    /// New connections' Initials waiting for admission, oldest first from `pendingInitialsHead`.
+    private var pendingInitials: [([UInt8], QUICPeerAddress)] = []
+    private var pendingInitialsHead = 0
+    private var admissionScheduled = false
+    /// Initials of new connections dropped because the admission queue was full.
+    public private(set) var initialsShed = 0
     private var timer: Scheduled<Void>?
     private var timerDeadline: QUICTime?
     private var closed = false
@@ -148,10 +154,62 @@ public final class QUICEndpoint: @unchecked Sendable {
     func received(datagram: [UInt8], from address: SocketAddress) {
         guard !closed, let peer = QUICPeerAddress(address) else { return }
         datagramsReceived += 1
+        // Handshake admission: a new connection's Initial waits in a bounded queue and at most
+        // `handshakesPerTurn` are taken per event-loop turn, so a burst of new connections (a flood,
+        // or hundreds of subscribers joining at once) cannot hold up established connections: their
+        // datagrams are handled as they arrive, between the batches.
+        if core.startsNewConnection(datagram) {
+            guard pendingInitials.count - pendingInitialsHead < Self.maxPendingInitials else {
+                initialsShed += 1  // the client retransmits its Initial
+                return
+            }
+            pendingInitials.append((datagram, peer))
+            scheduleAdmission()
+            return
+        }
         beforeEachDatagram?()
         // Only the connection the core routed the datagram to has new events (a new connection
         // comes as `.incomingConnection`).
         if let handle = core.handle(datagram: datagram, from: peer, now: MonotonicClock.now()) { dirty.insert(handle) }
+    }
+
+    /// New connections taken per event-loop turn (see `received`): at most this many, and no more
+    /// once a turn has spent `admissionTurnNanoseconds` on them (at least one per turn).
+    static let handshakesPerTurn = 8
+    static let admissionTurnNanoseconds: UInt64 = 2_000_000
+    /// Initials of new connections waiting at most; more are dropped (`initialsShed`).
+    static let maxPendingInitials = 1024
+
+    private func scheduleAdmission() {
+        guard !admissionScheduled else { return }
+        admissionScheduled = true
+        // A task in the future (not `execute`): the event loop polls its sockets before running it,
+        // so every batch is separated by the datagrams that arrived meanwhile.
+        eventLoop.scheduleTask(in: .microseconds(100)) { [weak self] in self?.admitPendingInitials() }
+    }
+
+    private func admitPendingInitials() {
+        admissionScheduled = false
+        guard !closed else { return }
+        let start = MonotonicClock.now()
+        var now = start
+        var taken = 0
+        while taken < Self.handshakesPerTurn, taken == 0 || now.nanoseconds &- start.nanoseconds < Self.admissionTurnNanoseconds,
+              pendingInitialsHead < pendingInitials.count {
+            let (datagram, peer) = pendingInitials[pendingInitialsHead]
+            pendingInitialsHead += 1
+            taken += 1
+            beforeEachDatagram?()
+            if let handle = core.handle(datagram: datagram, from: peer, now: now) { dirty.insert(handle) }
+            now = MonotonicClock.now()
+        }
+        if pendingInitialsHead == pendingInitials.count {
+            pendingInitials.removeAll(keepingCapacity: pendingInitials.count <= 64)
+            pendingInitialsHead = 0
+        } else {
+            scheduleAdmission()
+        }
+        process()
     }
 
     /// Runs `process()` once after the tasks already queued on the event loop: commands issued in

@@ -102,6 +102,19 @@ public final class Endpoint {
         return nil
     }
 
+    /// True when `datagram` is a QUIC v1 Initial no connection claims: the first packet of a new
+    /// connection (what `handle` would pass to the handshake). Lets a driver admit new connections at
+    /// its own pace without delaying the datagrams of established ones.
+    public func startsNewConnection(_ datagram: [UInt8]) -> Bool {
+        guard configuration.acceptsIncoming, datagram.count >= 1200, let first = datagram.first,
+              first & 0xb0 == 0x80 else { return false }  // long header, type Initial (v1)
+        let version = UInt32(datagram[1]) << 24 | UInt32(datagram[2]) << 16 | UInt32(datagram[3]) << 8 | UInt32(datagram[4])
+        guard version == QUICVersion.v1,
+              let dcid = PacketHeader.destinationConnectionID(of: datagram, shortHeaderConnectionIDLength: configuration.connection.connectionIDLength)
+        else { return false }
+        return routes[dcid] == nil && initialRoutes[dcid] == nil
+    }
+
     /// A datagram no connection claims: a client's first Initial (a new connection, announced
     /// with `.incomingConnection`), or something answered statelessly, or dropped.
     private func acceptNew(datagram: [UInt8], destinationConnectionID dcid: QUICConnectionID, from address: QUICPeerAddress, now: QUICTime) {
