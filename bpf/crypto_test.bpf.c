@@ -20,6 +20,13 @@
  *                      bytes (first byte, DCID) are kept. On an open failure the frame is untouched.
  *  FPC_TEST_NOP        nothing: the harness's own cost per run, for benchmarks.
  *  FPC_TEST_NONCE      12 bytes at quic_off := fpc_quic_nonce(key.iv, pn).
+ *  FPC_TEST_QUIC_FANOUT the relay's per-packet shape: open once with `key` (as QUIC_OPEN), then `copies`
+ *                      times (bpf_loop, a global function per copy, as the fast path's subscriber loop
+ *                      would) renumber to pn2 + i and seal with `key2` into the frame. The frame ends as
+ *                      the last copy (pn2 + copies - 1); each copy overwrites the previous one (a test run
+ *                      cannot clone). With FPC_TEST_F_NO_WRITE the original packet is written back at the
+ *                      end, as the fast path restores it before passing it up, so repeated runs are
+ *                      alike. On an open failure the frame is untouched.
  *
  * Nonce for the AEAD operations: key.iv XOR pn (so pn = 0 makes the IV the RFC 8439 nonce).
  * With FPC_TEST_F_NO_WRITE nothing is written back (to time repeated runs on the same input).
@@ -40,6 +47,7 @@ enum fpc_test_op {
 	FPC_TEST_QUIC_RESEAL = 5,
 	FPC_TEST_NOP = 6,
 	FPC_TEST_NONCE = 7,
+	FPC_TEST_QUIC_FANOUT = 8,
 };
 
 #define FPC_TEST_F_NO_WRITE 1u
@@ -58,7 +66,7 @@ struct fpc_test_params {
 	__u32 pn_len_out;     /*  48 out (open): packet-number length */
 	__u32 first_byte_out; /*  52 out (open): unprotected first byte */
 	__u32 pt_len_out;     /*  56 out: payload length */
-	__u32 reserved;       /*  60 */
+	__u32 copies;         /*  60 fan-out: copies to seal (1..FPC_TEST_COPIES_MAX) */
 	struct fpc_key key;   /*  64 */
 	struct fpc_key key2;  /* 144 reseal: the subscriber's keys */
 };
@@ -76,6 +84,21 @@ struct {
 } fpc_test_params SEC(".maps");
 
 #define FPC_TEST_OFF_MAX 128
+#define FPC_TEST_COPIES_MAX 1024
+
+/* Fan-out: the opened packet's unprotected header, kept while the copies overwrite the scratch's, and
+ * the original packet (protected header, ciphertext and tag) to restore. */
+struct fpc_test_header {
+	__u8 bytes[FPC_AAD_BUF];
+	__u8 original[FPC_AAD_MAX + FPC_CT_BUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fpc_test_header);
+} fpc_test_header SEC(".maps");
 
 /* Raw AEAD over aad | text | 16 bytes at `off`. */
 static __always_inline int run_aead(struct __sk_buff *skb, struct fpc_scratch *s, struct fpc_test_params *p,
@@ -196,6 +219,84 @@ static __always_inline int run_quic_reseal(struct __sk_buff *skb, struct fpc_scr
 	return fpc_quic_seal(skb, s, &p->key2, off);
 }
 
+/* One subscriber's copy: its header (the upstream's, renumbered to pn2 + i, 4-byte packet number) sealed
+ * with key2 from the payload the open left in the scratch. A global function, verified once: called from
+ * the copy loop's callback it keeps the verifier's work independent of the number of copies. */
+__noinline int fpc_test_seal_copy(struct __sk_buff *skb, __u32 i)
+{
+	__u32 zero = 0;
+	struct fpc_test_params *p = bpf_map_lookup_elem(&fpc_test_params, &zero);
+	struct fpc_test_header *h = bpf_map_lookup_elem(&fpc_test_header, &zero);
+	struct fpc_scratch *s = fpc_scratch_get();
+	__u64 pno, off, pn;
+
+	if (!skb || !p || !h || !s)
+		return FPC_ERR_ARG;
+	pno = p->pn_offset;
+	off = p->quic_off;
+	FPC_BOUND(pno, FPC_PN_OFFSET_MAX, FPC_ERR_LENGTH);
+	FPC_BOUND(off, FPC_TEST_OFF_MAX, FPC_ERR_ARG);
+	pn = p->pn2 + i;
+#pragma unroll
+	for (int w = 0; w < FPC_AAD_MAX / 8; w++)
+		((fpc_u64a *)s->aad)[w] = ((const fpc_u64a *)h->bytes)[w];
+	*(fpc_u32a *)(s->aad + pno) = __builtin_bswap32((__u32)pn);
+	s->pn_offset = pno;
+	s->pn_len = 4;
+	s->pn = pn;
+	return fpc_quic_seal(skb, s, &p->key2, off);
+}
+
+struct fpc_test_fanout_ctx {
+	struct __sk_buff *skb;
+	int rc;
+};
+
+static long fpc_test_fanout_cb(__u32 i, void *data)
+{
+	struct fpc_test_fanout_ctx *c = data;
+	int rc = fpc_test_seal_copy(c->skb, i);
+
+	if (rc) {
+		c->rc = rc;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int run_quic_fanout(struct __sk_buff *skb, struct fpc_scratch *s, struct fpc_test_params *p,
+					   __u64 off, __u64 len)
+{
+	__u32 zero = 0;
+	struct fpc_test_header *h = bpf_map_lookup_elem(&fpc_test_header, &zero);
+	struct fpc_test_fanout_ctx c = { .skb = skb, .rc = 0 };
+	__u32 copies = p->copies;
+	int rc;
+
+	if (!h)
+		return FPC_ERR_ARG;
+	if (copies == 0 || copies > FPC_TEST_COPIES_MAX)
+		return FPC_ERR_ARG;
+	FPC_BOUND(len, FPC_AAD_MAX + FPC_PT_MAX + FPC_TAG_LEN, FPC_ERR_LENGTH);
+	if (len == 0 || bpf_skb_load_bytes(skb, off, h->original, len))
+		return FPC_ERR_LOAD;
+	rc = run_quic_open(skb, s, p, off, len, 0);
+	if (rc)
+		return rc;
+	if (s->pn_len != 4)
+		return FPC_ERR_ARG;
+#pragma unroll
+	for (int w = 0; w < FPC_AAD_BUF / 8; w++)
+		((fpc_u64a *)h->bytes)[w] = ((const fpc_u64a *)s->aad)[w];
+	bpf_loop(copies, fpc_test_fanout_cb, &c, 0);
+	if (c.rc || !(p->flags & FPC_TEST_F_NO_WRITE))
+		return c.rc;
+	FPC_BOUND(len, FPC_AAD_MAX + FPC_PT_MAX + FPC_TAG_LEN, FPC_ERR_LENGTH);
+	if (len == 0 || bpf_skb_store_bytes(skb, off, h->original, len, 0))
+		return FPC_ERR_STORE;
+	return FPC_OK;
+}
+
 SEC("tc")
 int fpc_crypto_test(struct __sk_buff *skb)
 {
@@ -231,6 +332,9 @@ int fpc_crypto_test(struct __sk_buff *skb)
 		break;
 	case FPC_TEST_NOP:
 		rc = FPC_OK;
+		break;
+	case FPC_TEST_QUIC_FANOUT:
+		rc = run_quic_fanout(skb, s, p, off, len);
 		break;
 	case FPC_TEST_NONCE: {
 		__u8 nonce[FPC_IV_LEN];

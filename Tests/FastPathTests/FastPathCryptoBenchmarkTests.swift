@@ -50,6 +50,15 @@ final class FastPathCryptoBenchmarkTests: XCTestCase {
         let bpfSeal = try best(seal, sealFrame)
         let bpfOpen = try best(open, ethernet + sealedBySwift)
         let bpfNop = try best(nop, sealFrame)
+        // Fan-out: one open, then per copy renumber + seal + store, original restored at the end.
+        var fanout = Program.Parameters(operation: .quicFanout, packetNumberOffset: 9, packetNumber: packetNumber - 1, key: key)
+        fanout.newKey = key
+        fanout.newPacketNumber = 1 << 40
+        fanout.noWrite = true
+        fanout.copies = 1
+        let bpfFanout1 = try best(fanout, ethernet + sealedBySwift)
+        fanout.copies = 16
+        let bpfFanout16 = try best(fanout, ethernet + sealedBySwift)
         // What was timed is right: one fresh seal equals swift-crypto's packet.
         XCTAssertEqual(try program.run(seal, frame: sealFrame).output, ethernet + sealedBySwift)
 
@@ -84,9 +93,10 @@ final class FastPathCryptoBenchmarkTests: XCTestCase {
         #else
         let build = "release"
         #endif
-        let line = String(format: "crypto-bpf: udp_payload=%d bpf_seal_ns=%u bpf_open_ns=%u bpf_harness_ns=%u swift_seal_ns=%.0f swift_open_ns=%.0f verifier_insns=%d swift_build=%@ repeat=%u rounds=%d",
-                          udpPayload, bpfSeal, bpfOpen, bpfNop, swiftSeal, swiftOpen, program.verifiedInstructions ?? -1,
-                          build, repeats, rounds)
+        let perCopy = Double(bpfFanout16 - min(bpfFanout16, bpfFanout1)) / 15
+        let line = String(format: "crypto-bpf: udp_payload=%d bpf_seal_ns=%u bpf_open_ns=%u bpf_harness_ns=%u bpf_fanout1_ns=%u bpf_fanout16_ns=%u bpf_per_copy_ns=%.0f swift_seal_ns=%.0f swift_open_ns=%.0f verifier_insns=%d swift_build=%@ repeat=%u rounds=%d",
+                          udpPayload, bpfSeal, bpfOpen, bpfNop, bpfFanout1, bpfFanout16, perCopy, swiftSeal, swiftOpen,
+                          program.verifiedInstructions ?? -1, build, repeats, rounds)
         print(line)
         XCTAssertGreaterThan(bpfSeal, bpfNop)
         XCTAssertGreaterThan(bpfOpen, bpfNop)

@@ -357,6 +357,44 @@ final class FastPathCryptoTests: XCTestCase {
         XCTAssertEqual(rejected.output, frame)
     }
 
+    /// The per-packet shape of the encrypted fan-out: one open, then a bpf_loop whose callback calls a
+    /// global per-copy function that seals (itself looping). It passes the verifier, every copy gets its
+    /// own packet number, and the last copy opens with swift-crypto; with `noWrite` the original is back.
+    func testFanOutSealsEveryCopyWithItsOwnPacketNumber() throws {
+        var rng = SeededGenerator(seed: 64)
+        let upstreamKey = try randomKey(&rng)
+        let subscriberKey = try randomKey(&rng)
+        let header = [UInt8(0x43)] + randomBytes(8, &rng) + bigEndian(777, 4)
+        let payload = randomBytes(1171, &rng)
+        let upstream = try SwiftCryptoQUIC.seal(header: header, payload: payload, packetNumber: 777, packetNumberOffset: 9, key: upstreamKey)
+        for copies: UInt32 in [1, 3, 64] {
+            var parameters = Program.Parameters(operation: .quicFanout, packetNumberOffset: 9, packetNumber: 776, key: upstreamKey)
+            parameters.newKey = subscriberKey
+            parameters.newPacketNumber = 5000
+            parameters.copies = copies
+            let result = try program.run(parameters, frame: Self.ethernet + upstream)
+            XCTAssertEqual(result.status, .ok, "\(copies) copies")
+            let lastPN = 5000 + UInt64(copies) - 1
+            let (unprotected, _) = try SwiftCryptoQUIC.removeHeaderProtection(Array(result.output.dropFirst(14)), packetNumberOffset: 9,
+                                                                               key: subscriberKey)
+            XCTAssertEqual(Array(unprotected.prefix(13)), Array(header.prefix(9)) + bigEndian(lastPN, 4))
+            XCTAssertEqual(try SwiftCryptoQUIC.open(unprotected, headerLength: 13, packetNumber: lastPN, key: subscriberKey), payload)
+
+            parameters.noWrite = true
+            let restored = try program.run(parameters, frame: Self.ethernet + upstream, repetitions: 3)
+            XCTAssertEqual(restored.status, .ok)
+            XCTAssertEqual(restored.output, Self.ethernet + upstream, "the original is restored")
+        }
+        var forged = upstream
+        forged[100] ^= 0x40
+        var parameters = Program.Parameters(operation: .quicFanout, packetNumberOffset: 9, packetNumber: 776, key: upstreamKey)
+        parameters.newKey = subscriberKey
+        parameters.copies = 8
+        let rejected = try program.run(parameters, frame: Self.ethernet + forged)
+        XCTAssertEqual(rejected.status, .tagMismatch)
+        XCTAssertEqual(rejected.output, Self.ethernet + forged, "no copy of a forged packet")
+    }
+
     /// The low-stack ChaCha20 variant (-DFPC_CHACHA_LOW_STACK, for call chains that cannot spare the
     /// default block function's frame) computes the same bytes.
     func testLowStackChaChaVariantAgrees() throws {

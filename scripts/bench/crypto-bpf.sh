@@ -6,6 +6,9 @@
 #                 AEAD seal, header protection, two bpf_skb_store_bytes (best of ROUNDS averages of REPEAT)
 #   bpf_open_ns   header-protection removal, packet-number decoding, tag check, decryption (no write-back)
 #   bpf_harness_ns the same harness doing nothing (map lookups + test-run overhead), included above
+#   bpf_fanout1_ns / bpf_fanout16_ns  one open, then 1 or 16 copies (renumber, seal, store; a bpf_loop
+#                 calling a global function per copy), the original written back at the end
+#   bpf_per_copy_ns (fanout16 - fanout1) / 15: what each further subscriber costs
 #   swift_*_ns    swift-crypto ChaChaPoly + ChaCha20 header-protection mask, same packet, same process
 # The Swift side is the debug build (`swift build --build-tests`; this project benchmarks debug builds
 # only here): swift-crypto's assembly is the same in both, its C glue and our Swift loop are not.
@@ -23,7 +26,7 @@ while (($#)); do
         --rounds) ROUNDS=$2; shift 2 ;;
         --payload) PAYLOAD=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -50,7 +53,9 @@ declare -A v
 for kv in ${line#crypto-bpf: }; do v[${kv%%=*}]=${kv#*=}; done
 printf '\n| %-28s | %10s |\n|%s|%s|\n' "per ${v[udp_payload]}-byte packet" "ns" "------------------------------" "------------"
 printf '| %-28s | %10s |\n' "BPF seal (+HP, stores)" "${v[bpf_seal_ns]}" "BPF open (HP, tag, decrypt)" "${v[bpf_open_ns]}" \
-    "BPF harness alone" "${v[bpf_harness_ns]}" "swift-crypto seal (+HP)" "${v[swift_seal_ns]}" \
+    "BPF harness alone" "${v[bpf_harness_ns]}" "BPF open + 1 copy" "${v[bpf_fanout1_ns]}" \
+    "BPF open + 16 copies" "${v[bpf_fanout16_ns]}" "BPF per further copy" "${v[bpf_per_copy_ns]}" \
+    "swift-crypto seal (+HP)" "${v[swift_seal_ns]}" \
     "swift-crypto open (HP, tag)" "${v[swift_open_ns]}"
 printf '\nverifier: %s instructions processed; swift build: %s; repeat %s, best of %s; load average: %s\n' \
     "${v[verifier_insns]}" "${v[swift_build]}" "${v[repeat]}" "${v[rounds]}" "$(cut -d' ' -f1-3 /proc/loadavg)"

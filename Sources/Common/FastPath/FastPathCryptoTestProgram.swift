@@ -33,6 +33,10 @@ public final class FastPathCryptoTestProgram {
         case nop = 6
         /// The 12 bytes at `quicOffset` become the nonce of `key` and `packetNumber` (fpc_quic_nonce).
         case nonce = 7
+        /// The fast path's per-packet shape: open with `key` once, then `copies` times (a bpf_loop calling a
+        /// global function per copy) renumber to `newPacketNumber + i` and seal with `newKey`, each copy
+        /// overwriting the frame (the last one stays). With `noWrite` the original is restored at the end.
+        case quicFanout = 8
     }
 
     /// The outcome of one operation (enum fpc_status).
@@ -61,11 +65,13 @@ public final class FastPathCryptoTestProgram {
         /// Seal: the packet number (AEAD operations: XORed into the IV). Open: the largest packet number
         /// received so far (UInt64.max: none).
         public var packetNumber: UInt64
-        /// Reseal: the packet number of the sealed copy.
+        /// Reseal: the packet number of the sealed copy (fan-out: of the first copy).
         public var newPacketNumber: UInt64 = 0
         public var key: FastPathCryptoKey
-        /// Reseal: the keys of the sealed copy.
+        /// Reseal/fan-out: the keys of the sealed copies.
         public var newKey: FastPathCryptoKey?
+        /// Fan-out: how many copies to seal (1...1024).
+        public var copies: UInt32 = 1
 
         public init(operation: Operation, packetNumberOffset: UInt32, packetNumber: UInt64, key: FastPathCryptoKey) {
             self.operation = operation
@@ -88,7 +94,8 @@ public final class FastPathCryptoTestProgram {
             u64(packetNumber)
             u64(newPacketNumber)
             u64(0) // pn_out
-            u32(0); u32(0); u32(0); u32(0) // pn_len_out, first_byte_out, pt_len_out, reserved
+            u32(0); u32(0); u32(0) // pn_len_out, first_byte_out, pt_len_out
+            u32(copies)
             out += key.bytes
             out += (newKey ?? key).bytes
             return out
