@@ -11,6 +11,8 @@
 # - the A/V start offset (first audio packet minus first video frame) equals the source's at that
 #   point within one audio frame; the late joiner's audio starts with its first keyframe, not before
 #   it and less than one audio frame after it.
+# Live input too: ffmpeg -re (H.264 + AAC in MPEG-TS) | moq-pub -, the same checks against what
+# ffmpeg sent (tee), from whichever keyframe the subscriber started at.
 # Also: Matroska output, --tracks (audio only, video only, an unknown track), the reports' per-track
 # counts, the dry run's audio lines (priority above P/B), and moq-sub's usage errors.
 source "$(dirname "$0")/../interop/relay-lib.bash"
@@ -55,16 +57,20 @@ def find_run(needle, haystack):
             return i
     return -1
 
-def compare(src, got, audio, label, late):
-    """One line for the audio track `audio` of `got` against the source's; False on a failure."""
+def compare(src, got, audio, label, mode):
+    """One line for the audio track `audio` of `got` against the source's; False on a failure.
+    mode: full (from the start), late (joined at a later keyframe), live (either)."""
     a = f"a:{audio}"
     notes = []
+    late = mode == "late"
     # Where the received file starts on the source's timeline: its first decoded video frame.
     src_v, got_v = sorted(p[0] for p in packets(src, "v:0")), sorted(p[0] for p in packets(got, "v:0"))
     src_vh, got_vh = hashes(src, "0:v:0"), hashes(got, "0:v:0")
     if not got_vh or got_vh[0] not in src_vh:
         return False, f"FAIL {label}: the first video frame is not one of the source's"
     k = src_vh.index(got_vh[0])
+    if mode == "live":
+        late = k > 0
     shift = src_v[k] - got_v[0]
     # Audio packets: bit for bit the source's, from packet j on, to the end.
     src_ph, got_ph = hashes(src, "0:" + a, copy=True), hashes(got, "0:" + a, copy=True)
@@ -73,7 +79,7 @@ def compare(src, got, audio, label, late):
     if not got_ph or j < 0 or j + len(got_ph) != len(src_ph):
         notes.append(f"audio packets are not the source's tail ({len(got_ph)} received, {len(src_ph)} in the source)")
         j = max(j, 0)
-    if late and k == 0:
+    if mode == "late" and k == 0:
         notes.append("the late subscriber started at the first frame")
     if not late and (j != 0 or k != 0):
         notes.append(f"starts at source video frame {k}, audio packet {j} (expected 0, 0)")
@@ -103,12 +109,12 @@ def compare(src, got, audio, label, late):
           + ("" if ok else " -- " + "; ".join(notes)))
 
 if __name__ == "__main__":
-    # Arguments: SOURCE RECEIVED AUDIO-INDEX LABEL full|late, repeated; the comparisons run in
+    # Arguments: SOURCE RECEIVED AUDIO-INDEX LABEL full|late|live, repeated; the comparisons run in
     # parallel (ffmpeg and ffprobe answers are shared), their lines printed in order.
     args = sys.argv[1:]
     jobs = [args[i:i + 5] for i in range(0, len(args), 5)]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda j: compare(j[0], j[1], int(j[2]), j[3], j[4] == "late"), jobs))
+        results = list(pool.map(lambda j: compare(j[0], j[1], int(j[2]), j[3], j[4]), jobs))
     for ok, line in results:
         print(line)
     sys.exit(0 if all(ok for ok, _ in results) else 1)
@@ -150,6 +156,14 @@ subscribe() {  # NAME NAMESPACE OUT [flags...]
         --report "$work/$1.json" "${@:4}" 2>"$work/$1.err" &
     subs+=($!); pids+=($!)
 }
+# Live: ffmpeg -re | moq-pub -, a subscriber waiting for it.
+( ffmpeg -v error -nostdin -re -f lavfi -i "testsrc2=size=320x180:rate=30:duration=4" \
+      -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=4" -c:v libx264 -preset veryfast -g 30 -keyint_min 30 \
+      -sc_threshold 0 -pix_fmt yuv420p -c:a aac -aac_pns 0 -b:a 64k -f mpegts - \
+    | tee "$work/live-src.ts" \
+    | "$bin/moq-pub" --relay "moqt://127.0.0.1:$port" --insecure --namespace aulive - >"$work/publive.out" 2>"$work/publive.err" ) &
+pubs+=($!); pids+=($!)
+subscribe live aulive live.ts --wait
 subscribe full0 au0 full0.ts
 subscribe mkv0 au0 full0.mkv
 subscribe videoonly0 au0 videoonly0.ts --tracks video
@@ -183,6 +197,7 @@ jobs=(
     "$audio_media/av-two-audio.mkv" "$work/late2.ts" 0 "av-two-audio.mkv late  .ts  audio " late
     "$audio_media/av-two-audio.mkv" "$work/full2.ts" 1 "av-two-audio.mkv full  .ts  audio2" full
     "$audio_media/av-two-audio.mkv" "$work/late2.ts" 1 "av-two-audio.mkv late  .ts  audio2" late
+    "$work/live-src.ts" "$work/live.ts" 0 "live input (TS)   stdin .ts  audio " live
 )
 python3 "$work/check.py" "${jobs[@]}" >"$work/check.out" 2>&1 &
 check_pid=$!

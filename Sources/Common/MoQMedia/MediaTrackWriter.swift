@@ -12,8 +12,8 @@ import MoQT
 /// Several tracks go to one output (`init(catalog:trackNames:output:)`): at most one video track and
 /// any number of audio tracks, on the publisher's common timeline, so audio stays in sync. Until the
 /// first video frame is written, audio is held back; then audio of groups before the video's first
-/// group, and audio that ends before the first video frame is presented, is dropped: a subscriber
-/// that joins late starts its audio with the video keyframe, not before it.
+/// group is dropped: since audio groups follow the video's, a subscriber that joins late starts its
+/// audio with the video keyframe, not before it.
 public final class MediaTrackWriter {
     /// The video track being written, from the catalog (nil when only audio is written).
     public let track: VideoTrackInfo?
@@ -160,14 +160,14 @@ public final class MediaTrackWriter {
         passAudio(object, to: state)
     }
 
-    /// An audio object to its remuxer, unless it comes before the video's start.
+    /// An audio object to its remuxer, unless its group comes before the video's first. The audio
+    /// of the video's first group is all written: its groups follow the video's (`AudioPacketizer`),
+    /// so it starts with the keyframe, except in a stream's first group, whose audio before the first
+    /// keyframe (AAC priming, an encoder's early audio) is the source's own A/V offset.
     private func passAudio(_ object: MediaObject, to state: AudioTrackState) {
-        if let start = videoStart {
-            let end = object.frame.ptsMicroseconds + Int64(clamping: object.frame.durationMicroseconds)
-            if object.groupID < start.group || end < start.pts {
-                state.droppedBeforeVideo += 1
-                return
-            }
+        if let start = videoStart, object.groupID < start.group {
+            state.droppedBeforeVideo += 1
+            return
         }
         state.remuxer.receive(object)
     }
