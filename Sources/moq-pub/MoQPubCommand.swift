@@ -11,7 +11,7 @@ import MoQMedia
 struct MoQPubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moq-pub",
-        abstract: "Publish a video file or a live stream as a Media-over-QUIC track (draft-18, LOC packaging).",
+        abstract: "Publish a video file or a live stream, with its audio, as Media-over-QUIC tracks (draft-18, LOC packaging).",
         discussion: """
             Reads any file libavformat opens (MP4, Matroska, MPEG-TS; H.264 or H.265 video) and \
             publishes its video as one MoQ track: one group per GOP starting at a keyframe, one \

@@ -5,12 +5,13 @@ import Foundation
 import Media
 import MoQMedia
 
-/// `moq-sub`: subscribes to a MoQ video track and writes it as MPEG-TS, with a loss/latency report.
+/// `moq-sub`: subscribes to MoQ video and audio tracks and writes them to one file (MPEG-TS, MP4 or
+/// Matroska), with a loss/latency report.
 @main
 struct MoQSubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moq-sub",
-        abstract: "Subscribe to a Media-over-QUIC video track (draft-18) and write it as MPEG-TS, MP4 or Matroska.",
+        abstract: "Subscribe to Media-over-QUIC video and audio tracks (draft-18) and write them as MPEG-TS, MP4 or Matroska.",
         discussion: """
             Reads the track's MSF catalog to set up the muxer, then writes every frame it can \
             decode to --out: MPEG-TS (.ts, or - for stdout), fragmented MP4 (.mp4, .m4v, .mov) \
@@ -56,7 +57,7 @@ struct MoQSubCommand: AsyncParsableCommand {
     var track: String?
     @Option(help: ArgumentHelp("The tracks to subscribe to and write, comma-separated (at most one video track; default: every video and audio track of the catalog).", valueName: "NAME,..."))
     var tracks: String?
-    @Option(help: ArgumentHelp("Write the video here: .ts (MPEG-TS), .mp4/.m4v/.mov (fragmented MP4), .mkv (Matroska), or '-' (MPEG-TS on stdout).", valueName: "FILE|-")) var out: String?
+    @Option(help: ArgumentHelp("Write the tracks here: .ts (MPEG-TS), .mp4/.m4v/.mov (fragmented MP4), .mkv (Matroska), or '-' (MPEG-TS on stdout).", valueName: "FILE|-")) var out: String?
     @Option(help: ArgumentHelp("Write the JSON report here on exit.", valueName: "FILE")) var report: String?
     @Option(help: ArgumentHelp("Stop after this many seconds (default: until the publisher is done).", valueName: "SECONDS"))
     var duration: Double?
