@@ -76,7 +76,10 @@ public final class WebTransportServer {
     public private(set) var connectionError: HTTP3Error?
     /// The peer's SETTINGS, once received.
     public private(set) var peerSettings: HTTP3Settings?
+    /// Requests that were not made sessions (their WebTransport streams are refused); the newest
+    /// `maxRememberedRejections` only.
     private var rejectedRequests = Set<UInt64>()
+    static let maxRememberedRejections = 256
     private var seenUniTypes = Set<UInt64>()
     private var bufferedBytes = 0
 
@@ -276,7 +279,7 @@ public final class WebTransportServer {
                 if fin {
                     // The request ended before its HEADERS (RFC 9114 §4.1: H3_REQUEST_INCOMPLETE).
                     streams[id] = .done
-                    rejectedRequests.insert(id)
+                    rememberRejection(id)
                     emit(.resetStream(streamID: id, code: .requestIncomplete))
                 } else {
                     streams[id] = .request(reader)
@@ -336,6 +339,11 @@ public final class WebTransportServer {
         streams.values.reduce(0) { if case .buffered = $1 { return $0 + 1 } else { return $0 } }
     }
 
+    private func rememberRejection(_ id: UInt64) {
+        rejectedRequests.insert(id)
+        if rejectedRequests.count > Self.maxRememberedRejections, let oldest = rejectedRequests.min() { rejectedRequests.remove(oldest) }
+    }
+
     private func refuse(_ id: UInt64, bidirectional: Bool, fin: Bool, code: HTTP3ErrorCode) {
         streams[id] = .done
         emit(.stopSending(streamID: id, code: code))
@@ -360,7 +368,7 @@ public final class WebTransportServer {
             if error.code == .messageError {
                 // A malformed request is a stream error (RFC 9114 §4.1.2).
                 streams[id] = .done
-                rejectedRequests.insert(id)
+                rememberRejection(id)
                 emit(.stopSending(streamID: id, code: .messageError))
                 emit(.resetStream(streamID: id, code: .messageError))
                 rejectBuffered(session: id)
@@ -371,7 +379,7 @@ public final class WebTransportServer {
         }
         func reject(_ status: Int) {
             streams[id] = .done
-            rejectedRequests.insert(id)
+            rememberRejection(id)
             let headers = QPACK.encode([HTTPField(":status", String(status))])
             emit(.write(streamID: id, bytes: HTTP3FrameType.encode(type: HTTP3FrameType.headers, payload: headers), fin: true))
             emit(.stopSending(streamID: id, code: .noError))
@@ -423,16 +431,16 @@ public final class WebTransportServer {
         case .control, .discard(critical: true):
             fail(HTTP3Error(.closedCriticalStream, "critical stream reset"))
         case .webTransport:
-            streams[id] = .done
+            streams[id] = nil  // nothing more comes on a reset stream: forget it
             emit(.streamReset(streamID: id, code: HTTP3ErrorCode(rawValue: code).webTransportCode))
         case .buffered(_, _, let held, _):
             bufferedBytes -= held.count
-            streams[id] = .done
+            streams[id] = nil
         case .connect:
             streams[id] = .done
             peerClosedSession(code: 0, message: "CONNECT stream reset (\(HTTP3ErrorCode(rawValue: code)))")
         default:
-            streams[id] = .done
+            streams[id] = nil
         }
     }
 
