@@ -72,4 +72,34 @@ final class FastPathMirrorTests: XCTestCase {
         XCTAssertEqual(s.kernelRanges, [0..<4000])
         XCTAssertEqual(FastPathSubscriberStream(mirror: m, requestID: 1, alias: 2).kernelGaps(upTo: 10), [0..<10])
     }
+
+    func testInPlaceRangeMergingAndContiguityAgreeWithTheGapList() {
+        // Random insertions (mostly in order, like the kernel's packets, some out of order or
+        // overlapping): the ranges stay merged and sorted, and the quick contiguity check agrees
+        // with the gap list it stands in for.
+        let m = UpstreamStreamMirror(upstreamID: 0, streamID: 3, now: 0)
+        var state: UInt64 = 12345
+        func next(_ n: UInt64) -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return (state >> 33) % n }
+        for _ in 0..<200 {
+            let s = FastPathSubscriberStream(mirror: m, requestID: 1, alias: 2)
+            s.kernelFrom = next(3) == 0 ? next(2000) : 0
+            var covered = Set<UInt64>()
+            var cursor: UInt64 = next(2) == 0 ? 0 : next(3000)
+            for _ in 0..<Int(next(12)) {
+                let start = next(5) == 0 ? next(6000) : cursor
+                let r = start..<start + 1 + next(1500)
+                s.addKernelRange(r)
+                for o in stride(from: r.lowerBound, to: r.upperBound, by: 1) { covered.insert(o) }
+                cursor = r.upperBound
+            }
+            for (a, b) in zip(s.kernelRanges, s.kernelRanges.dropFirst()) {
+                XCTAssertLessThan(a.upperBound, b.lowerBound, "ranges merged and ascending: \(s.kernelRanges)")
+            }
+            XCTAssertEqual(s.kernelRanges.reduce(0) { $0 + $1.count }, covered.count)
+            for end in [s.kernelEnd, s.kernelEnd / 2, next(8000)] {
+                let e = min(end, s.kernelEnd)
+                XCTAssertEqual(s.kernelContiguous(upTo: e), s.kernelGaps(upTo: e).isEmpty, "ranges \(s.kernelRanges) from \(s.kernelFrom) to \(e)")
+            }
+        }
+    }
 }

@@ -68,6 +68,14 @@ final class FastPathSubscriberStream {
     /// True when `r` overlaps something the kernel sent.
     func overlapsKernel(_ r: Range<UInt64>) -> Bool { kernelRanges.contains { $0.overlaps(r) } }
 
+    /// True when the kernel's ranges leave no hole in [kernelFrom, end): the common case, checked
+    /// without building the gap list.
+    func kernelContiguous(upTo end: UInt64) -> Bool {
+        guard end > kernelFrom else { return true }
+        // The ranges are merged: [kernelFrom, end) has no hole exactly when one range covers it.
+        return kernelRanges.contains { $0.lowerBound <= kernelFrom && $0.upperBound >= end }
+    }
+
     /// The parts of [0, end) the kernel did not send.
     func kernelGaps(upTo end: UInt64) -> [Range<UInt64>] {
         var gaps: [Range<UInt64>] = []

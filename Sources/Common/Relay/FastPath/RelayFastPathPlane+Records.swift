@@ -265,8 +265,9 @@ extension RelayFastPathPlane {
     /// program, whose records were drained first, so the kernel will not send it any more.
     func fillKernelGaps(_ d: FastPathDownstream) {
         for s in d.streamsByID.values where s.userFrom == nil && !s.headerOnly && !s.reset && s.kernelFrom > 0 {
-            guard let id = s.streamID else { continue }
-            for gap in s.kernelGaps(upTo: min(s.kernelEnd, s.mirror.count)) where !s.filled.contains(where: { $0.overlaps(gap) }) {
+            let end = min(s.kernelEnd, s.mirror.count)
+            guard let id = s.streamID, !s.kernelContiguous(upTo: end) else { continue }
+            for gap in s.kernelGaps(upTo: end) where !s.filled.contains(where: { $0.overlaps(gap) }) {
                 gapBytesFilled += gap.upperBound - gap.lowerBound
                 try? d.core.sendExternalStreamData(streamID: id, range: gap)
                 s.filled.append(gap)
