@@ -135,8 +135,8 @@ function percentile(values, p) {
 
 // ---- the player ----
 export class Player {
-  constructor({ canvas, statusElement, figuresElement, relayURL, certificateHash, namespace, track }) {
-    Object.assign(this, { canvas, statusElement, figuresElement, relayURL, certificateHash, namespace, track });
+  constructor({ canvas, statusElement, figuresElement, relayURL, certificateHash, namespace, track, audio = true }) {
+    Object.assign(this, { canvas, statusElement, figuresElement, relayURL, certificateHash, namespace, track, audioEnabled: audio });
     this.ctx = canvas.getContext("2d");
     this.nextRequestID = 0;
     this.aliases = new Map();       // track alias -> handler(object)
@@ -329,7 +329,70 @@ export class Player {
       await this.subscribe(video.name, true, { onObject: (o) => this.onVideoObject(o), onGroupEnd: (g, complete) => this.onGroupEnd(g, complete) });
     } catch (e) {
       this.fail(String(e.message || e));
+      return;
     }
+    const audio = this.audioEnabled && tracks.find((t) => t.role === "audio");
+    if (audio) await this.startAudio(audio);
+  }
+
+  // ---- audio: WebCodecs AudioDecoder + Web Audio, played on the video's clock ----
+  async startAudio(track) {
+    const config = { codec: track.codec, sampleRate: track.samplerate || 48000, numberOfChannels: parseInt(track.channelConfig || "2", 10) || 2 };
+    if (track["x-moqfr-extradata"]) config.description = base64Bytes(track["x-moqfr-extradata"]);
+    this.stats.audioCodec = track.codec;
+    this.stats.audioDecoded = 0;
+    if (typeof AudioDecoder === "undefined") { this.stats.audioStatus = "no WebCodecs AudioDecoder in this browser"; return; }
+    let support;
+    try { support = await AudioDecoder.isConfigSupported(config); } catch (e) { support = { supported: false }; }
+    if (!support.supported) {
+      this.stats.audioStatus = `audio codec ${track.codec} of track '${track.name}' is not supported by this browser`;
+      return;
+    }
+    this.audioContext = new AudioContext({ sampleRate: config.sampleRate });
+    this.audioContext.resume().catch(() => {});
+    this.audioDecoder = new AudioDecoder({
+      output: (data) => this.onAudio(data),
+      error: (e) => { this.stats.audioStatus = "audio decoder: " + e; this.stats.errors.push("audio decoder: " + e); this.wake(); },
+    });
+    this.audioDecoder.configure(config);
+    this.stats.audioStatus = `playing ${track.name} (${track.codec})`;
+    try {
+      await this.subscribe(track.name, true, { onObject: (o) => this.onAudioObject(o) });
+    } catch (e) {
+      this.stats.audioStatus = String(e.message || e);
+    }
+  }
+
+  onAudioObject({ properties, payload }) {
+    const pts = properties.has(LOC_PTS) ? unzigzag(properties.get(LOC_PTS)) : 0;
+    try {
+      this.audioDecoder.decode(new EncodedAudioChunk({ type: "key", timestamp: pts, data: payload }));
+    } catch (e) {
+      this.stats.errors.push("audio decode: " + e);
+    }
+  }
+
+  onAudio(data) {
+    this.stats.audioDecoded++;
+    const ctx = this.audioContext;
+    const buffer = ctx.createBuffer(data.numberOfChannels, data.numberOfFrames, data.sampleRate);
+    for (let c = 0; c < data.numberOfChannels; c++) {
+      const plane = new Float32Array(data.numberOfFrames);
+      data.copyTo(plane, { planeIndex: c, format: "f32-planar" });
+      buffer.copyToChannel(plane, c);
+    }
+    const now = performance.now();
+    if (this.clockBase === undefined) this.clockBase = { wall: now, ts: data.timestamp };
+    // Due on the video's clock (performance time), converted to the audio context's clock.
+    const dueMs = this.clockBase.wall + (data.timestamp - this.clockBase.ts) / 1000;
+    const at = ctx.currentTime + Math.max(0, dueMs - now) / 1000;
+    if (dueMs < now - 50) this.stats.audioLate = (this.stats.audioLate || 0) + 1;
+    const source = ctx.createBufferSource();
+    source.buffer = buffer;
+    source.connect(ctx.destination);
+    source.start(at);
+    data.close();
+    this.wake();
   }
 
   // Groups arrive on streams of their own and may overtake each other: objects of a newer group
@@ -459,14 +522,16 @@ export class Player {
       `latency    ${s.latencyMs ?? "-"} ms (p50 ${s.latencyP50Ms === null ? "-" : s.latencyP50Ms.toFixed(1)} ms)`,
       `bitrate    ${s.bitrateKbps} kbit/s`,
     ];
+    if (s.audioStatus) lines.push(`audio      ${s.audioStatus}; ${s.audioDecoded || 0} frames decoded`);
     if (this.figuresElement) this.figuresElement.textContent = lines.join("\n");
   }
 
   /// Resolves with the figures once `frames` frames were drawn, an error happened, the track
   /// ended, or `timeoutMs` passed.
-  async waitFor(frames, timeoutMs) {
+  async waitFor(frames, timeoutMs, audioFrames = 0) {
     const deadline = performance.now() + timeoutMs;
-    while (this.stats.decoded < frames && !this.stats.errors.length && !this.stats.ended && performance.now() < deadline) {
+    const enough = () => this.stats.decoded >= frames && (this.stats.audioDecoded || 0) >= audioFrames;
+    while (!enough() && !this.stats.errors.length && !this.stats.ended && performance.now() < deadline) {
       await new Promise((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, Math.max(0, Math.min(250, deadline - performance.now())));
@@ -499,8 +564,9 @@ export async function main() {
     certificateHash: params.get("hash") || config.certificateHash,
     namespace: (params.get("namespace") || "demo").split("/"),
     track: params.get("track"),
+    audio: params.get("audio") !== "0",
   });
   window.__moq = player.stats;
-  window.__moqWait = (frames, timeoutMs) => player.waitFor(frames, timeoutMs);
+  window.__moqWait = (frames, timeoutMs, audioFrames) => player.waitFor(frames, timeoutMs, audioFrames);
   await player.start();
 }

@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "chromium"))
     ap.add_argument("--delay", type=float, default=0, help="seconds to wait before loading the page")
     ap.add_argument("--log", help="Chromium's stderr goes here")
+    ap.add_argument("--audio-frames", type=int, default=0, help="also wait for this many decoded audio frames")
     ap.add_argument("--expect-error", help="pass when the page reports an error containing this text (and decoded nothing)")
     a = ap.parse_args()
 
@@ -84,6 +85,7 @@ def main():
     args = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
             "--no-proxy-server", f"--user-data-dir={profile}", "--window-size=1000,800", "--remote-debugging-pipe",
             "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--mute-audio",
+            "--autoplay-policy=no-user-gesture-required",
             "--enable-logging=stderr", "--v=0", "about:blank"]
     log = open(a.log, "w") if a.log else subprocess.DEVNULL
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=child_fds,
@@ -113,7 +115,7 @@ def main():
             status = cdp.send("Runtime.evaluate", {"expression": "document.body && document.body.innerText", "returnByValue": True}, session=session)
             print(f"browser: FAIL: the page never started its player: {status.get('result', {}).get('value')}")
             return 1
-        expr = f"window.__moqWait({a.frames}, {int(a.timeout * 1000)})"
+        expr = f"window.__moqWait({a.frames}, {int(a.timeout * 1000)}, {a.audio_frames})"
         r = cdp.send("Runtime.evaluate", {"expression": expr, "awaitPromise": True, "returnByValue": True},
                      session=session, timeout=a.timeout + 30)
         if "exceptionDetails" in r:
@@ -129,8 +131,9 @@ def main():
         if a.expect_error:
             ok = report["decoded"] == 0 and any(a.expect_error in e for e in report["errors"])
         else:
-            ok = report["decoded"] >= a.frames and not report["errors"]
-        print(f"browser: page says: {report['status']}; decoded {report['decoded']}, errors {report['errors']}")
+            ok = report["decoded"] >= a.frames and report.get("audioDecoded", 0) >= a.audio_frames and not report["errors"]
+        audio = f", audio: {report['audioStatus']}, {report.get('audioDecoded', 0)} frames" if report.get("audioStatus") else ""
+        print(f"browser: page says: {report['status']}; decoded {report['decoded']}, errors {report['errors']}{audio}")
         rc = 0 if ok else 1
         try:
             cdp.send("Browser.close", timeout=5)

@@ -10,6 +10,8 @@
 #  2. A second page joining 3 s later starts at a keyframe (object 0 of a group) and decodes >= 60
 #     frames with no decoder error.
 #  3. A page asked for an H.265 track (which Chromium's WebCodecs cannot decode) says so.
+#  5. Video with AAC audio (test-audio.mp4): the page decodes >= 60 video frames and >= 60 audio frames
+#     (WebCodecs AudioDecoder, played with Web Audio on the video's clock).
 #  4. A page plays straight from moq-pub --listen (no relay in the path; the page's ?relay= and
 #     ?hash= point it at moq-pub's port and certificate): >= 60 frames, checksums as in 1.
 # Needs the browser: without chromium it FAILS (scripts/deps.sh installs it). About 40 s.
@@ -92,6 +94,14 @@ python3 scripts/browser/cdp_player.py --url "http://127.0.0.1:$http/?namespace=h
     || { echo "browser-playback: FAIL: the H.265 page did not report the unsupported codec"; dump 3; exit 1; }
 echo "H.265 track: the page reports $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["errors"][0])' "$work/hevc.json")"
 
+# 5. Video and AAC audio.
+"$bin/moq-pub" --relay "moqt://127.0.0.1:$port" --insecure --namespace av --loop "$media/test-audio.mp4" >/dev/null 2>"$work/pub-av.err" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "announced" "$work/pub-av.err" && break; sleep 0.1; done
+python3 scripts/browser/cdp_player.py --url "http://127.0.0.1:$http/?namespace=av" --frames 60 --audio-frames 60 --timeout 20 \
+    --screenshot "$work/av.png" --report "$work/av.json" --log "$work/chrome5.log" \
+    || { echo "browser-playback: FAIL: the page did not play video and audio"; cat "$work/pub-av.err"; dump 5; exit 1; }
+
 # 4. Straight from moq-pub --listen.
 "$bin/moq-pub" --listen 127.0.0.1:0 --loop "$media/test.mp4" >"$work/pl.out" 2>"$work/pl.err" &
 pids+=($!)
@@ -144,6 +154,10 @@ print(f"late page (joined after 3 s): first object group {late['firstObject']['g
 direct = json.load(open(sys.argv[1].replace("page.json", "direct.json")))
 check_order(direct, "page on moq-pub --listen")
 print(f"page on moq-pub --listen (no relay): {direct['decoded']} frames decoded in order, checksums equal, protocol {direct['protocol']}")
+
+av = json.load(open(sys.argv[1].replace("page.json", "av.json")))
+assert av["audioCodec"] == "mp4a.40.2" and av["audioDecoded"] >= 60, f"audio: {av.get('audioStatus')}, {av.get('audioDecoded')} frames"
+print(f"page with audio: {av['decoded']} video frames, {av['audioDecoded']} AAC frames decoded ({av['audioStatus']})")
 
 # The screenshot is a PNG of the page with the video drawn (not all one colour).
 data = open(shot, "rb").read()
