@@ -75,6 +75,8 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
     public private(set) var audioObjectsPublished: [Int]
     /// The objects of each audio track's current group sent so far (at most `maxCurrentAudioGroup`).
     private var currentAudioGroup: [[MediaObject]]
+    /// The largest location of each audio track before its current group began.
+    private var audioLargestBeforeGroup: [Location?]
     static let maxCurrentAudioGroup = 3000
     /// Called on the event loop for progress lines (one per group).
     public var progress: ((String) -> Void)?
@@ -103,6 +105,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
         audioLargest = Array(repeating: nil, count: source.audioTracks.count)
         audioObjectsPublished = Array(repeating: 0, count: source.audioTracks.count)
         currentAudioGroup = Array(repeating: [], count: source.audioTracks.count)
+        audioLargestBeforeGroup = Array(repeating: nil, count: source.audioTracks.count)
         catalogBytes = source.catalog(trackName: options.trackName, audioTrackNames: audioTrackNames).encoded()
         namespace = TrackNamespace(strings: options.namespace)
     }
@@ -221,7 +224,11 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
                 subscriptions.append(Subscription(connection: connection, requestID: requestID))
                 if !started { start() }
             } else if let index = audioTrackNames.firstIndex(of: name) {
-                try session.acceptSubscribe(requestID, largest: audioLargest[index])
+                // The subscription starts at the current group, which is replayed below: its
+                // LARGEST_OBJECT is the last object before that group, so a Largest Object filter
+                // passes the whole group.
+                try session.acceptSubscribe(requestID, largest: currentAudioGroup[index].isEmpty
+                                            ? audioLargest[index] : audioLargestBeforeGroup[index])
                 let sub = Subscription(connection: connection, requestID: requestID, audioTrack: index)
                 subscriptions.append(sub)
                 // Audio joins at the start of the current group (a video subscriber joins at the
@@ -387,6 +394,7 @@ public final class MediaPublisher: MoQTSessionHandler, @unchecked Sendable {
             // An audio group is one subgroup stream at the audio priority, whatever the video's layout.
             audioTrack = track
             audioObjectsPublished[track] += 1
+            if object.objectID == 0 { audioLargestBeforeGroup[track] = audioLargest[track] }
             audioLargest[track] = Location(group: object.groupID, object: object.objectID)
             subgroupID = 0
             layout = .perGroup
