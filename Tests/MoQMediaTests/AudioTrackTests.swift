@@ -251,6 +251,11 @@ final class AudioTrackTests: XCTestCase {
         XCTAssertEqual(try MediaSubscriber.chooseTracks(catalog: catalog, requested: ["audio", "video2"]).primary, "video2")
         XCTAssertEqual(try MediaSubscriber.chooseTracks(catalog: catalog, requested: ["audio"]).primary, "audio")
         XCTAssertThrowsError(try MediaSubscriber.chooseTracks(catalog: catalog, requested: ["x"]))
+        var crowded = catalog
+        for i in 0..<20 { crowded.tracks.append(MediaCatalog.Track(audio: "a\(i)", info: AudioTrackInfo(codec: .opus, sampleRate: 48_000, channels: 2, extradata: []))) }
+        XCTAssertThrowsError(try MediaSubscriber.chooseTracks(catalog: crowded, requested: nil)) {
+            XCTAssertEqual($0 as? CatalogError, .tooManyTracks(23, limit: 16))
+        }
 
         let out = dir.appendingPathComponent("audio.ts").path
         let writer = try MediaTrackWriter(catalog: published.catalog, trackNames: ["audio"], output: out)

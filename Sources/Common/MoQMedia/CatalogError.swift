@@ -14,6 +14,8 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingField(String)
     /// The extradata is not valid base64.
     case invalidExtradata
+    /// More tracks were chosen than one subscriber writes (count, limit).
+    case tooManyTracks(Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedCodec(let codec): return "unsupported codec '\(codec)'"
         case .missingField(let field): return "catalog track lacks '\(field)'"
         case .invalidExtradata: return "catalog extradata is not valid base64"
+        case .tooManyTracks(let count, let limit): return "\(count) media tracks chosen; at most \(limit) per subscriber (--tracks)"
         }
     }
 }

@@ -393,9 +393,14 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
 
     /// The tracks to subscribe to from the catalog: `requested`, or every video and audio track;
     /// the first video track among them is the primary one.
+    /// The most tracks one subscriber subscribes to and writes.
+    static let maxTracks = 16
+
     static func chooseTracks(catalog: MediaCatalog, requested: [String]?) throws -> (primary: String, others: [String]) {
         let names = requested ?? catalog.mediaTrackNames
         guard !names.isEmpty else { throw CatalogError.trackNotFound("(no video or audio track in the catalog)") }
+        // A catalog is network input: a subscriber never opens more subscriptions than this for it.
+        guard names.count <= maxTracks else { throw CatalogError.tooManyTracks(names.count, limit: maxTracks) }
         for name in names where !catalog.tracks.contains(where: { $0.name == name }) { throw CatalogError.trackNotFound(name) }
         let primary = names.first { !catalog.isAudioTrack(named: $0) } ?? names[0]
         return (primary, names.filter { $0 != primary })
