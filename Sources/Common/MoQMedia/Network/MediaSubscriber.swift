@@ -255,6 +255,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
         let why = connection.closeDescription ?? "\(code) \(reason)"
         lostSession = why
         tracker.disconnected()
+        extrasDisconnected()
         resumePending = true
         retryTimer?.cancel()
         doneTimer?.cancel()
@@ -349,6 +350,7 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
             // while the publisher was away (`disconnected`); the old streams are not waited for.
             status?("moq-sub: publisher gone (PUBLISH_DONE \(why)); subscribing again")
             tracker.disconnected()
+            extrasDisconnected()
             resumePending = true
             videoRequest = nil
             subscribeOKAt = nil
@@ -474,6 +476,12 @@ public final class MediaSubscriber: MoQTSessionHandler, @unchecked Sendable {
                 status?("moq-sub: malformed object \(object.groupID)/\(object.objectID): \(error)")
             }
         }
+    }
+
+    /// The other tracks' gap trackers learn of a disconnection too, so that a publisher that started
+    /// anew (groups from 0 again) is recognised on each track and its groups follow the last ones seen.
+    private func extrasDisconnected() {
+        for name in extraNames { extraStats[name, default: ExtraTrack.Stats()].tracker.disconnected() }
     }
 
     /// An object of one of the other tracks: counted, and written beside the primary one.
