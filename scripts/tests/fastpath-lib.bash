@@ -9,6 +9,7 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 bin=${FASTPATH_BIN:-$(swift build --show-bin-path)}
+# RELAY_BIN: another moq-relay executable to run instead of $bin's (scripts/bench/relay-ab.sh).
 [[ -f bpf/fastpath.bpf.o && bpf/fastpath.bpf.o -nt bpf/fastpath.bpf.c ]] || make -s bpf >/dev/null
 work=$(mktemp -d "/tmp/$(basename "$0" .sh).XXXXXX")
 fp_tag="fp$$$((RANDOM % 100))"
@@ -59,7 +60,7 @@ fp_bg() {
 fp_relay() {
     local name=$1
     shift
-    fp_bg "$ns_r" "$name" "$bin/moq-relay" --listen 0.0.0.0:4443 "$@"
+    fp_bg "$ns_r" "$name" "${RELAY_BIN:-$bin/moq-relay}" --listen 0.0.0.0:4443 "$@"
     relay_pid=$bg_pid
     for _ in $(seq 1 100); do
         grep -q READY "$work/$name.out" 2>/dev/null && return 0
