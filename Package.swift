@@ -148,6 +148,7 @@ let package = Package(
         // Tests mirror modules.
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "HTTP3Tests", dependencies: ["HTTP3", "Wire"]),
+        .testTarget(name: "MoQTWebTransportTests", dependencies: ["MoQTWebTransport", "HTTP3", "MoQT", "QUIC", "QUICTLS", "NetSim", "Wire"]),
         .testTarget(name: "QUICTests", dependencies: [
             "QUIC", "QUICTLS", "NetSim", "Wire",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
