@@ -66,7 +66,8 @@ struct fpc_test_params {
 	__u32 pn_len_out;     /*  48 out (open): packet-number length */
 	__u32 first_byte_out; /*  52 out (open): unprotected first byte */
 	__u32 pt_len_out;     /*  56 out: payload length */
-	__u32 copies;         /*  60 fan-out: copies to seal (1..FPC_TEST_COPIES_MAX) */
+	__u16 copies;         /*  60 fan-out: copies to seal (1..FPC_TEST_COPIES_MAX) */
+	__u16 key_phase_check; /* 62 open: enum fpc_key_phase_check */
 	struct fpc_key key;   /*  64 */
 	struct fpc_key key2;  /* 144 reseal: the subscriber's keys */
 };
@@ -179,6 +180,7 @@ static __always_inline int run_quic_open(struct __sk_buff *skb, struct fpc_scrat
 
 	s->pn_offset = p->pn_offset;
 	s->largest_pn = p->pn;
+	s->key_phase_check = p->key_phase_check;
 	rc = fpc_quic_open(skb, s, &p->key, off, len);
 
 	p->pn_out = s->pn;

@@ -58,6 +58,14 @@ enum fpc_status {
 	FPC_ERR_LOAD = 3,    /* bpf_skb_load_bytes failed (packet shorter than claimed) */
 	FPC_ERR_STORE = 4,   /* bpf_skb_store_bytes failed */
 	FPC_ERR_ARG = 5,     /* missing scratch or key, or an argument outside its range */
+	FPC_ERR_KEY_PHASE = 6, /* fpc_quic_open: the key-phase bit is not the one asked for */
+};
+
+/* fpc_quic_open's key-phase check (s->key_phase_check), made before any AEAD work. */
+enum fpc_key_phase_check {
+	FPC_KEY_PHASE_ANY = 0,  /* no check (the caller looks at the unprotected first byte itself) */
+	FPC_KEY_PHASE_0 = 1,    /* the key-phase bit must be 0 */
+	FPC_KEY_PHASE_1 = 2,    /* the key-phase bit must be 1 */
 };
 
 /* One direction's 1-RTT keys for one key phase, as TLS derives them (RFC 9001 §5.1): the 32-byte AEAD
@@ -98,6 +106,8 @@ struct fpc_scratch {
 	__u32 pt_len;        /* payload length, without the tag */
 	__u32 pn_offset;     /* quic seal/open: in, offset of the packet number (1 + DCID length) */
 	__u32 pn_len;        /* quic seal: in, quic open: out, the packet-number length (1..4) */
+	__u32 key_phase_check; /* quic open: in, enum fpc_key_phase_check */
+	__u32 reserved;
 	__u8 sample[FPC_SAMPLE_LEN];   /* header-protection sample */
 	__u8 mask[8];                  /* header-protection mask (5 bytes used) */
 	__u8 aad[FPC_AAD_BUF];         /* header; zero-padded by seal/open */
@@ -702,7 +712,8 @@ __noinline int fpc_quic_seal(struct __sk_buff *skb, struct fpc_scratch *s, const
 /*
  * Remove header protection from the packet of `len` bytes at `off` and open it; the skb is not written.
  * Input: s->pn_offset (1 + the DCID length for a short header), s->largest_pn (the largest packet number
- * received in the space, (u64)-1 before any). Output: s->aad[0..s->aad_len) the unprotected header (the
+ * received in the space, (u64)-1 before any), s->key_phase_check (FPC_ERR_KEY_PHASE, before any AEAD
+ * work, when a short header's unprotected key-phase bit is not the expected one). Output: s->aad[0..s->aad_len) the unprotected header (the
  * first byte's key-phase bit included), s->pn / s->pn_len the packet number, and on FPC_OK
  * s->pt[0..s->pt_len) the payload. FPC_ERR_TAG: the packet failed authentication (pass it up untouched).
  */
@@ -733,6 +744,10 @@ __noinline int fpc_quic_open(struct __sk_buff *skb, struct fpc_scratch *s, const
 	first = s->aad[0];
 	first ^= fpc_first_byte_mask(s, first);
 	s->aad[0] = first;
+	/* a packet of another key phase is not for these keys: no AEAD work (short header only) */
+	if (!(first & 0x80) && s->key_phase_check != FPC_KEY_PHASE_ANY &&
+	    ((first >> 2) & 1) != (s->key_phase_check == FPC_KEY_PHASE_1))
+		return FPC_ERR_KEY_PHASE;
 	pnl = (first & 3) + 1;
 	word = *(fpc_u32a *)(s->aad + pno) ^ fpc_pn_mask(s, pnl);
 	word &= 0xffffffffu >> (32 - 8 * pnl);

@@ -295,6 +295,28 @@ final class FastPathCryptoTests: XCTestCase {
         XCTAssertEqual(try program.run(farAway, frame: frame).status, .tagMismatch)
     }
 
+    /// The open can insist on a key phase (the installed keys'): a packet of the other phase is refused
+    /// before any AEAD work and left untouched; the right phase opens.
+    func testOpenRefusesTheOtherKeyPhase() throws {
+        var rng = SeededGenerator(seed: 6)
+        let key = try randomKey(&rng)
+        for phase in [false, true] {
+            let header = [UInt8(0x43 | (phase ? 0x04 : 0))] + randomBytes(8, &rng) + bigEndian(99, 4)
+            let payload = randomBytes(500, &rng)
+            let packet = try SwiftCryptoQUIC.seal(header: header, payload: payload, packetNumber: 99, packetNumberOffset: 9, key: key)
+            var open = Program.Parameters(operation: .quicOpen, packetNumberOffset: 9, packetNumber: 98, key: key)
+            open.expectedKeyPhase = !phase
+            let refused = try program.run(open, frame: Self.ethernet + packet)
+            XCTAssertEqual(refused.status, .keyPhaseMismatch, "phase \(phase)")
+            XCTAssertEqual(refused.output, Self.ethernet + packet)
+            XCTAssertEqual(refused.firstByte, header[0], "the unprotected first byte is reported")
+            open.expectedKeyPhase = phase
+            XCTAssertEqual(try program.run(open, frame: Self.ethernet + packet).status, .ok)
+            open.expectedKeyPhase = nil
+            XCTAssertEqual(try program.run(open, frame: Self.ethernet + packet).status, .ok)
+        }
+    }
+
     /// Outside the limits nothing is sealed or opened: a payload over 1536 bytes, a header whose packet
     /// number would lie beyond 32 bytes, a packet too short for a header-protection sample.
     func testLimitsAreEnforced() throws {
@@ -367,7 +389,7 @@ final class FastPathCryptoTests: XCTestCase {
         let header = [UInt8(0x43)] + randomBytes(8, &rng) + bigEndian(777, 4)
         let payload = randomBytes(1171, &rng)
         let upstream = try SwiftCryptoQUIC.seal(header: header, payload: payload, packetNumber: 777, packetNumberOffset: 9, key: upstreamKey)
-        for copies: UInt32 in [1, 3, 64] {
+        for copies: UInt16 in [1, 3, 64] {
             var parameters = Program.Parameters(operation: .quicFanout, packetNumberOffset: 9, packetNumber: 776, key: upstreamKey)
             parameters.newKey = subscriberKey
             parameters.newPacketNumber = 5000

@@ -49,6 +49,8 @@ public final class FastPathCryptoTestProgram {
         case loadFailed = 3
         case storeFailed = 4
         case invalidArgument = 5
+        /// Open: the packet's key-phase bit is not the one `expectedKeyPhase` asked for.
+        case keyPhaseMismatch = 6
     }
 
     /// One run's inputs (`struct fpc_test_params`).
@@ -71,7 +73,9 @@ public final class FastPathCryptoTestProgram {
         /// Reseal/fan-out: the keys of the sealed copies.
         public var newKey: FastPathCryptoKey?
         /// Fan-out: how many copies to seal (1...1024).
-        public var copies: UInt32 = 1
+        public var copies: UInt16 = 1
+        /// Open: the key phase the packet must carry (nil: any), checked before any AEAD work.
+        public var expectedKeyPhase: Bool?
 
         public init(operation: Operation, packetNumberOffset: UInt32, packetNumber: UInt64, key: FastPathCryptoKey) {
             self.operation = operation
@@ -95,7 +99,9 @@ public final class FastPathCryptoTestProgram {
             u64(newPacketNumber)
             u64(0) // pn_out
             u32(0); u32(0); u32(0) // pn_len_out, first_byte_out, pt_len_out
-            u32(copies)
+            withUnsafeBytes(of: copies.littleEndian) { out += $0 }
+            let check: UInt16 = expectedKeyPhase.map { $0 ? 2 : 1 } ?? 0
+            withUnsafeBytes(of: check.littleEndian) { out += $0 }
             out += key.bytes
             out += (newKey ?? key).bytes
             return out
@@ -213,6 +219,7 @@ public final class FastPathCryptoTestProgram {
     public func run(_ parameters: Parameters, frame: [UInt8], repetitions: UInt32 = 1) throws -> Outcome {
         var zero: UInt32 = 0
         var value = parameters.bytes
+        precondition(value.count == Self.parametersSize, "struct fpc_test_params is \(Self.parametersSize) bytes")
         if bpf_map_update_elem(parametersFD, &zero, &value, 0) != 0 {
             throw FastPathError(.mapOperationFailed, errno: errno, "cannot write \(Self.parametersMapName)")
         }
