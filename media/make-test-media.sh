@@ -23,7 +23,7 @@
 #   one 10 s GOP (gop10s: keyint 300), 318x178 (odd-318x178), a GOP with B-frames between two
 #   without (mixed-gops: three 1 s encodes joined as MPEG-TS, then remuxed), and the clip of the
 #   issue that started it (bf3-pyr-aac.mkv: B-pyramid plus AAC audio). ~10 s to encode.
-# With --audio DIR, only the audio clips instead (scripts/tests/audio-*.sh, Tests/MoQMediaTests; ~2 s to encode):
+# With --audio DIR, only the audio clips instead (scripts/tests/audio-sync.sh, audio unit tests; ~2 s):
 #   6 s (a late subscriber has time to join), 320x180 at 30 fps, H.264 with 2 B-frames, GOP 1 s, beside
 #   sine tones (440 Hz left, 660 Hz right):
 #   av-aac.mp4        AAC-LC 48 kHz stereo in MP4 (the usual camera/encoder file)
@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
         --bench) bench=1 ;;
         --matrix) shift; matrix="${1:?--matrix needs a directory}" ;;
         --audio) shift; audio="${1:?--audio needs a directory}" ;;
-        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "make-test-media.sh: unknown option $1" >&2; exit 2 ;;
         *) outdir="$1" ;;
     esac
