@@ -436,6 +436,19 @@ final class FastPathCryptoTests: XCTestCase {
         }
     }
 
+    /// `struct fpc_key`'s bytes: key, header-protection key, IV, 4 reserved; other lengths are refused.
+    func testKeyLayoutAndValidation() throws {
+        let key = try FastPathCryptoKey(key: [UInt8](repeating: 1, count: 32), iv: [UInt8](repeating: 3, count: 12),
+                                        headerProtectionKey: [UInt8](repeating: 2, count: 32))
+        XCTAssertEqual(key.bytes.count, FastPathCryptoKey.byteCount)
+        XCTAssertEqual(key.bytes, [UInt8](repeating: 1, count: 32) + [UInt8](repeating: 2, count: 32) + [UInt8](repeating: 3, count: 12) + zeros(4))
+        for (k, iv, hp) in [(16, 12, 32), (32, 8, 32), (32, 12, 16)] {
+            XCTAssertThrowsError(try FastPathCryptoKey(key: zeros(k), iv: zeros(iv), headerProtectionKey: zeros(hp))) { error in
+                XCTAssertEqual((error as? FastPathError)?.code, .invalidArgument)
+            }
+        }
+    }
+
     /// The program passes the verifier well below its 1M-instruction limit (the figure is printed for
     /// docs/FASTPATH-CRYPTO.md).
     func testVerifierCostIsReported() throws {
