@@ -185,3 +185,10 @@ for ((k = 1; k <= subs; k++)); do
 done
 if ((failed)); then echo "== demo FAILED (logs in $out_dir/)"; exit 1; fi
 echo "== demo OK"
+# The browser player is served by the relay in user space (WebTransport is off with --ebpf: the kernel
+# fast path forwards raw MoQT only). What to run to watch the same clip in a local browser:
+rel=$(cd "$bin" && pwd)
+echo "== watch it in a browser (docs/WEBTRANSPORT.md):"
+echo "   $rel/moq-relay --listen 127.0.0.1:4443 --http 127.0.0.1:8080 &"
+echo "   $rel/moq-pub --relay moqt://127.0.0.1:4443 --insecure --loop $media &"
+echo "   then open http://127.0.0.1:8080/?namespace=demo  (e.g. chromium http://127.0.0.1:8080/?namespace=demo)"
