@@ -14,7 +14,7 @@
 # Without a relay too (moq-pub --listen): a full and a late subscriber of the AAC clip.
 # Live input too: ffmpeg -re (H.264 + AAC in MPEG-TS) | moq-pub -, the same checks against what
 # ffmpeg sent (tee), from whichever keyframe the subscriber started at.
-# Also: Matroska output, --tracks (audio only, video only, an unknown track), the reports' per-track
+# Also: Matroska and fragmented MP4 output, --tracks (audio only, video only, an unknown track), the reports' per-track
 # counts, the dry run's audio lines (priority above P/B), and moq-sub's usage errors.
 source "$(dirname "$0")/../interop/relay-lib.bash"
 audio_media=.build/test-media-audio
@@ -166,11 +166,12 @@ finish_round() {
     subs=() pubs=()
 }
 
-# Round 1: AAC and Opus; from the start (MPEG-TS, Matroska, Opus alone), and late.
+# Round 1: AAC and Opus; from the start (MPEG-TS, Matroska, fragmented MP4, Opus alone), and late.
 publish 0
 publish 1
 subscribe full0 au0 full0.ts
 subscribe mkv0 au0 full0.mkv
+subscribe mp40 au0 full0.mp4
 subscribe full1 au1 full1.ts
 subscribe audioonly1 au1 audioonly1.ts --tracks audio
 wait_group1 "$work/pub0.err"
@@ -222,6 +223,7 @@ failed=0
 jobs=(
     "$audio_media/av-aac.mp4" "$work/full0.ts" 0 "av-aac.mp4       full  .ts  audio " full
     "$audio_media/av-aac.mp4" "$work/full0.mkv" 0 "av-aac.mp4       full  .mkv audio " full
+    "$audio_media/av-aac.mp4" "$work/full0.mp4" 0 "av-aac.mp4       full  .mp4 audio " full
     "$audio_media/av-aac.mp4" "$work/late0.ts" 0 "av-aac.mp4       late  .ts  audio " late
     "$audio_media/av-opus.mkv" "$work/full1.ts" 0 "av-opus.mkv      full  .ts  audio " full
     "$audio_media/av-opus.mkv" "$work/late1.ts" 0 "av-opus.mkv      late  .ts  audio " late

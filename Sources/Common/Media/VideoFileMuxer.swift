@@ -5,7 +5,9 @@ public enum VideoContainer: String, Sendable, CaseIterable {
     /// MPEG-TS (`.ts`, `.m2ts`, `.mts`, and stdout `-`): Annex-B, playable while it is written.
     case mpegTS = "mpegts"
     /// Fragmented MP4 (`.mp4`, `.m4v`, `.mov`): a fragment per keyframe, so a file cut short (the
-    /// subscriber killed) still plays up to its last complete fragment.
+    /// subscriber killed) still plays up to its last complete fragment. The header goes out with the
+    /// first fragment (`delay_moov`), so its edit lists keep each track's start (AAC priming before
+    /// the first video frame).
     case fragmentedMP4 = "mp4"
     /// Matroska (`.mkv`).
     case matroska = "matroska"
@@ -143,7 +145,7 @@ public final class VideoFileMuxer {
         guard status >= 0 else { throw fail("\(path): \(LibAV.errorText(status))") }
         var options: OpaquePointer?
         if container == .fragmentedMP4 {
-            av_dict_set(&options, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0)
+            av_dict_set(&options, "movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof", 0)
         }
         status = avformat_write_header(format, &options)
         av_dict_free(&options)
