@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A subscriber that joins ~2 s into the clip through moq-relay is served from the cache: its first
-# object is object 0 of a group (a keyframe) and arrives within 50 ms of its SUBSCRIBE, and from
+# object is object 0 of a group (a keyframe) and arrives within 250 ms of its SUBSCRIBE (a quarter of the
+# clip's 1 s GOP: waiting for the next keyframe instead would take up to a second; the cache serves it in a
+# few ms, but 53.8 ms was seen once with two builds loading both cores, so 50 ms was a flaky bound), and from
 # there it misses nothing (its frames are exactly the source's from that keyframe on, no gaps).
 # Also: SIGUSR1 makes the relay write its stats while running.
 source "$(dirname "$0")/../interop/relay-lib.bash"
@@ -40,7 +42,7 @@ keys = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-sho
 assert keys[start].startswith("K"), f"late joiner starts at frame {start}, not a keyframe ({keys[start]})"
 assert r["objects"] == len(got), r
 t = r["first_object_after_subscribe_ms"]
-assert t is not None and t < 50, f"first object {t} ms after SUBSCRIBE"
+assert t is not None and t < 250, f"first object {t} ms after SUBSCRIBE"
 print(f"late joiner: starts at frame {start} (keyframe, object 0 of group {start // 30}), {r['objects']} objects, "
       f"no gaps, first object {t:.1f} ms after SUBSCRIBE")
 PY
