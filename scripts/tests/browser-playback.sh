@@ -39,7 +39,9 @@ relay_pid=$!
 pids+=($relay_pid)
 port="" http=""
 for _ in $(seq 1 100); do
-    port=$(awk '/^READY/{print $2; exit}' "$work/relay.out"); http=$(awk '/^HTTP/{print $2; exit}' "$work/relay.out")
+    # (The background shell may not have created relay.out yet: a missing file is "not ready", not an error.)
+    port=$(awk '/^READY/{print $2; exit}' "$work/relay.out" 2>/dev/null || true)
+    http=$(awk '/^HTTP/{print $2; exit}' "$work/relay.out" 2>/dev/null || true)
     [[ -n $port && -n $http ]] && break; sleep 0.1
 done
 [[ -n $port && -n $http ]] || { echo "moq-relay did not start"; cat "$work/relay.err"; exit 1; }
@@ -105,8 +107,12 @@ python3 scripts/browser/cdp_player.py --url "http://127.0.0.1:$http/?namespace=a
 # 4. Straight from moq-pub --listen.
 "$bin/moq-pub" --listen 127.0.0.1:0 --loop "$media/test.mp4" >"$work/pl.out" 2>"$work/pl.err" &
 pids+=($!)
-for _ in $(seq 1 100); do grep -q "certificate sha-256" "$work/pl.err" && break; sleep 0.1; done
-pub_port=$(awk '/^READY/{print $2; exit}' "$work/pl.out")
+pub_port=""
+for _ in $(seq 1 100); do
+    pub_port=$(awk '/^READY/{print $2; exit}' "$work/pl.out" 2>/dev/null || true)
+    [[ -n $pub_port ]] && grep -q "certificate sha-256" "$work/pl.err" && break
+    sleep 0.1
+done
 pub_hash=$(sed -n 's/.*certificate sha-256 \([0-9a-f]\{64\}\).*/\1/p' "$work/pl.err" | head -n 1)
 [[ -n $pub_port && -n $pub_hash ]] || { echo "moq-pub --listen printed no port or certificate hash"; cat "$work/pl.err"; exit 1; }
 python3 scripts/browser/cdp_player.py --url "http://127.0.0.1:$http/?namespace=demo&relay=127.0.0.1:$pub_port&hash=$pub_hash" \
