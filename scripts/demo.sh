@@ -191,4 +191,4 @@ rel=$(cd "$bin" && pwd)
 echo "== watch it in a browser (docs/WEBTRANSPORT.md):"
 echo "   $rel/moq-relay --listen 127.0.0.1:4443 --http 127.0.0.1:8080 &"
 echo "   $rel/moq-pub --relay moqt://127.0.0.1:4443 --insecure --loop $media &"
-echo "   then open http://127.0.0.1:8080/?namespace=demo  (e.g. chromium http://127.0.0.1:8080/?namespace=demo)"
+echo "   then open http://127.0.0.1:8080/?namespace=demo  (e.g. chromium http://127.0.0.1:8080/?namespace=demo; as root add --no-sandbox)"
