@@ -311,19 +311,17 @@ struct fpc_loop_ctx {
 	__u64 base;
 };
 
-/* Block `idx` of the payload: ct = pt XOR keystream (seal). */
-static long fpc_seal_xor_cb(__u32 idx, void *data)
+/* Block `idx` of the payload: to = from XOR keystream (from/to: the scratch's pt and ct, either way). */
+static __always_inline long fpc_xor_block(struct fpc_scratch *s, __u32 idx, const __u8 *from, __u8 *to)
 {
-	struct fpc_loop_ctx *c = data;
-	struct fpc_scratch *s = c->s;
 	__u32 i = idx;
 
 	barrier_var(i);
 	if (i >= FPC_PT_MAX / 64)
 		return 1;
 	fpc_chacha_block(s);
-	const fpc_u64a *src = (const fpc_u64a *)(s->pt + i * 64);
-	fpc_u64a *dst = (fpc_u64a *)(s->ct + i * 64);
+	const fpc_u64a *src = (const fpc_u64a *)(from + i * 64);
+	fpc_u64a *dst = (fpc_u64a *)(to + i * 64);
 	const fpc_u64a *ks = (const fpc_u64a *)s->ks;
 #pragma unroll
 	for (int w = 0; w < 8; w++)
@@ -331,24 +329,19 @@ static long fpc_seal_xor_cb(__u32 idx, void *data)
 	return 0;
 }
 
-/* Block `idx` of the payload: pt = ct XOR keystream (open). */
+/* bpf_loop callbacks: ct = pt XOR keystream (seal), pt = ct XOR keystream (open). */
+static long fpc_seal_xor_cb(__u32 idx, void *data)
+{
+	struct fpc_scratch *s = ((struct fpc_loop_ctx *)data)->s;
+
+	return fpc_xor_block(s, idx, s->pt, s->ct);
+}
+
 static long fpc_open_xor_cb(__u32 idx, void *data)
 {
-	struct fpc_loop_ctx *c = data;
-	struct fpc_scratch *s = c->s;
-	__u32 i = idx;
+	struct fpc_scratch *s = ((struct fpc_loop_ctx *)data)->s;
 
-	barrier_var(i);
-	if (i >= FPC_PT_MAX / 64)
-		return 1;
-	fpc_chacha_block(s);
-	const fpc_u64a *src = (const fpc_u64a *)(s->ct + i * 64);
-	fpc_u64a *dst = (fpc_u64a *)(s->pt + i * 64);
-	const fpc_u64a *ks = (const fpc_u64a *)s->ks;
-#pragma unroll
-	for (int w = 0; w < 8; w++)
-		dst[w] = src[w] ^ ks[w];
-	return 0;
+	return fpc_xor_block(s, idx, s->ct, s->pt);
 }
 
 /* ------------------------------------------------------------------------------------------------ */

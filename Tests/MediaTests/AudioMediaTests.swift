@@ -2,22 +2,8 @@ import XCTest
 import TestSupport
 @testable import Media
 
-/// The audio clips of `media/make-test-media.sh --audio` (6 s, H.264 beside AAC / Opus), made once
-/// into .build/test-media-audio (the folder scripts/tests/audio-sync.sh uses too).
+/// ffprobe helpers for the audio clips (`TestMedia.audioClip`).
 enum AudioClips {
-    static let directory = TestMedia.repositoryRoot.appendingPathComponent(".build/test-media-audio")
-    private static let generation: Result<Void, Error> = Result {
-        let result = try TestMedia.run("/bin/bash", [TestMedia.repositoryRoot.appendingPathComponent("media/make-test-media.sh").path,
-                                                     "--audio", directory.path])
-        guard result.status == 0 else {
-            throw NSError(domain: "AudioClips", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
-        }
-    }
-    static func clip(_ name: String) throws -> String {
-        try generation.get()
-        return directory.appendingPathComponent(name).path
-    }
-
     /// ffprobe's packet timestamps (seconds) of audio stream `index` of `path`.
     static func audioPacketTimes(_ path: String, index: Int = 0) throws -> [Double] {
         let r = try TestMedia.run("ffprobe", ["-v", "error", "-select_streams", "a:\(index)", "-show_entries", "packet=pts_time",
@@ -30,7 +16,7 @@ enum AudioClips {
 
 final class AudioMediaTests: XCTestCase {
     func testDemuxerReadsAACAndOpusTracksBesideTheVideo() throws {
-        let aac = try VideoDemuxer(path: try AudioClips.clip("av-aac.mp4"), includeAudio: true)
+        let aac = try VideoDemuxer(path: try TestMedia.audioClip("av-aac.mp4"), includeAudio: true)
         XCTAssertEqual(aac.audioTracks.count, 1)
         let a = try XCTUnwrap(aac.audioTracks.first)
         XCTAssertEqual(a.codec, .aac)
@@ -41,7 +27,7 @@ final class AudioMediaTests: XCTestCase {
         XCTAssertEqual(a.extradata.first.map { $0 >> 3 }, 2, "AAC-LC")
         XCTAssertEqual(a.sourceStreamIndex, 1)
 
-        let two = try VideoDemuxer(path: try AudioClips.clip("av-two-audio.mkv"), includeAudio: true)
+        let two = try VideoDemuxer(path: try TestMedia.audioClip("av-two-audio.mkv"), includeAudio: true)
         XCTAssertEqual(two.audioTracks.map(\.codecString), ["mp4a.40.2", "opus"])
         XCTAssertEqual(two.audioTracks.map(\.sampleRate), [44_100, 48_000])
         XCTAssertEqual(two.audioTracks.map(\.channels), [1, 2])
@@ -49,7 +35,7 @@ final class AudioMediaTests: XCTestCase {
         XCTAssertEqual(String(decoding: two.audioTracks[1].extradata.prefix(8), as: UTF8.self), "OpusHead")
 
         // Without includeAudio nothing changes: no audio tracks, video frames only.
-        XCTAssertEqual(try VideoDemuxer(path: try AudioClips.clip("av-aac.mp4")).audioTracks, [])
+        XCTAssertEqual(try VideoDemuxer(path: try TestMedia.audioClip("av-aac.mp4")).audioTracks, [])
     }
 
     /// nextMediaFrame returns every frame of every track, each track's in order, in time order across
@@ -58,7 +44,7 @@ final class AudioMediaTests: XCTestCase {
     /// container's (AAC priming: the first at -1024 samples).
     func testMediaFramesComeInTimeOrderWithEveryPacket() throws {
         for clip in ["av-aac.mp4", "av-opus.mkv", "av-two-audio.mkv"] {
-            let path = try AudioClips.clip(clip)
+            let path = try TestMedia.audioClip(clip)
             let demuxer = try VideoDemuxer(path: path, includeAudio: true)
             var video: [EncodedVideoFrame] = []
             var audio: [[EncodedAudioFrame]] = Array(repeating: [], count: demuxer.audioTracks.count)
@@ -82,7 +68,7 @@ final class AudioMediaTests: XCTestCase {
                 XCTAssertTrue(frames.allSatisfy { $0.durationMicroseconds > 0 && !$0.data.isEmpty }, clip)
             }
         }
-        let demuxer = try VideoDemuxer(path: try AudioClips.clip("av-aac.mp4"), includeAudio: true)
+        let demuxer = try VideoDemuxer(path: try TestMedia.audioClip("av-aac.mp4"), includeAudio: true)
         var firstAudio: EncodedAudioFrame?
         while firstAudio == nil, let frame = try demuxer.nextMediaFrame() {
             if case .audio(_, let a) = frame { firstAudio = a }
@@ -92,11 +78,11 @@ final class AudioMediaTests: XCTestCase {
 
     func testMuxerWritesAudioBesideVideoAndRefusesBadAudioFrames() throws {
         let dir = try TestMedia.temporaryDirectory(for: self)
-        let demuxer = try VideoDemuxer(path: try AudioClips.clip("av-opus.mkv"), includeAudio: true)
+        let demuxer = try VideoDemuxer(path: try TestMedia.audioClip("av-opus.mkv"), includeAudio: true)
         for ext in ["ts", "mp4", "mkv"] {
             let out = dir.appendingPathComponent("out.\(ext)").path
             let muxer = try VideoFileMuxer(path: out, video: demuxer.track, audio: demuxer.audioTracks)
-            let source = try VideoDemuxer(path: try AudioClips.clip("av-opus.mkv"), includeAudio: true)
+            let source = try VideoDemuxer(path: try TestMedia.audioClip("av-opus.mkv"), includeAudio: true)
             var audioFrames = 0
             while let frame = try source.nextMediaFrame() {
                 switch frame {
@@ -116,7 +102,7 @@ final class AudioMediaTests: XCTestCase {
             try muxer.finish()
             XCTAssertEqual(muxer.audioFramesWritten, [audioFrames], ext)
             XCTAssertEqual(try AudioClips.audioPacketTimes(out).count, audioFrames, ext)
-            XCTAssertEqual(try TestMedia.videoFrameMD5s(out), try TestMedia.videoFrameMD5s(try AudioClips.clip("av-opus.mkv")), ext)
+            XCTAssertEqual(try TestMedia.videoFrameMD5s(out), try TestMedia.videoFrameMD5s(try TestMedia.audioClip("av-opus.mkv")), ext)
         }
         // Audio only; and an output with no track at all is refused.
         let audioOnly = dir.appendingPathComponent("audio.ts").path

@@ -7,19 +7,6 @@ import Media
 /// Audio tracks without a network: packetizing, the catalog, and the subscriber's writer (sync, the
 /// start of a late join). The clips are those of `media/make-test-media.sh --audio`.
 final class AudioTrackTests: XCTestCase {
-    static let audioDirectory = TestMedia.repositoryRoot.appendingPathComponent(".build/test-media-audio")
-    private static let generation: Result<Void, Error> = Result {
-        let result = try TestMedia.run("/bin/bash", [TestMedia.repositoryRoot.appendingPathComponent("media/make-test-media.sh").path,
-                                                     "--audio", audioDirectory.path])
-        guard result.status == 0 else {
-            throw NSError(domain: "AudioTrackTests", code: Int(result.status), userInfo: [NSLocalizedDescriptionKey: result.stderr])
-        }
-    }
-    static func clip(_ name: String) throws -> String {
-        try generation.get()
-        return audioDirectory.appendingPathComponent(name).path
-    }
-
     func frame(_ pts: Int64, _ duration: Int64 = 20_000) -> EncodedAudioFrame {
         EncodedAudioFrame(data: [1, 2, 3], ptsMicroseconds: pts, durationMicroseconds: duration)
     }
@@ -55,7 +42,7 @@ final class AudioTrackTests: XCTestCase {
     }
 
     func testSourceMakesAudioObjectsAtAPriorityAbovePAndB() throws {
-        let source = try MediaObjectSource(path: try Self.clip("av-two-audio.mkv"), includeAudio: true)
+        let source = try MediaObjectSource(path: try TestMedia.audioClip("av-two-audio.mkv"), includeAudio: true)
         XCTAssertEqual(source.audioTracks.count, 2)
         var video: [MediaObject] = []
         var audio: [[MediaObject]] = [[], []]
@@ -84,14 +71,14 @@ final class AudioTrackTests: XCTestCase {
             }
         }
         // The video objects are those of a video-only source.
-        let plain = try MediaObjectSource(path: try Self.clip("av-two-audio.mkv"))
+        let plain = try MediaObjectSource(path: try TestMedia.audioClip("av-two-audio.mkv"))
         var plainVideo: [MediaObject] = []
         while let o = try plain.nextObject(captureTimestamp: { UInt64(max(0, $0)) }) { plainVideo.append(o) }
         XCTAssertEqual(video, plainVideo)
     }
 
     func testCatalogListsAudioTracksWithCodecRateAndChannels() throws {
-        let source = try MediaObjectSource(path: try Self.clip("av-two-audio.mkv"), includeAudio: true)
+        let source = try MediaObjectSource(path: try TestMedia.audioClip("av-two-audio.mkv"), includeAudio: true)
         let names = MediaObjectSource.audioTrackNames(base: "audio", count: 2)
         XCTAssertEqual(names, ["audio", "audio2"])
         let bytes = source.catalog(trackName: "video", audioTrackNames: names).encoded()
@@ -180,7 +167,7 @@ final class AudioTrackTests: XCTestCase {
     func testWriterWritesEveryTrackInSync() throws {
         let dir = try TestMedia.temporaryDirectory(for: self)
         for clip in ["av-aac.mp4", "av-two-audio.mkv"] {
-            let path = try Self.clip(clip)
+            let path = try TestMedia.audioClip(clip)
             let published = try publish(path)
             let out = dir.appendingPathComponent("\(clip).ts").path
             let names = try MediaCatalog.decode(published.catalog).mediaTrackNames
@@ -205,7 +192,7 @@ final class AudioTrackTests: XCTestCase {
     /// the keyframe: nothing before it, the first audio less than one audio frame after it.
     func testLateJoinStartsAudioWithTheKeyframe() throws {
         let dir = try TestMedia.temporaryDirectory(for: self)
-        let published = try publish(try Self.clip("av-opus.mkv"))
+        let published = try publish(try TestMedia.audioClip("av-opus.mkv"))
         let audio = published.objects.filter { $0.track == "audio" && $0.object.groupID >= 1 }
         let video = published.objects.filter { $0.track == "video" && $0.object.groupID >= 2 }
         let out = dir.appendingPathComponent("late.ts").path
@@ -235,7 +222,7 @@ final class AudioTrackTests: XCTestCase {
     /// Two video tracks cannot share an output; an audio-only output works.
     func testTrackChoices() throws {
         let dir = try TestMedia.temporaryDirectory(for: self)
-        let published = try publish(try Self.clip("av-aac.mp4"))
+        let published = try publish(try TestMedia.audioClip("av-aac.mp4"))
         var catalog = try MediaCatalog.decode(published.catalog)
         catalog.tracks.append(catalog.tracks[0])
         catalog.tracks[2].name = "video2"

@@ -31,6 +31,24 @@ public enum TestMedia {
         return directory.appendingPathComponent(name).path
     }
 
+    /// The audio clips of `media/make-test-media.sh --audio` (6 s, H.264 beside AAC / Opus), made once into
+    /// .build/test-media-audio (the folder scripts/tests/audio-sync.sh uses too).
+    public static let audioDirectory = repositoryRoot.appendingPathComponent(".build/test-media-audio")
+    private static let audioGeneration: Result<Void, Error> = Result {
+        let result = try run("/bin/bash", [repositoryRoot.appendingPathComponent("media/make-test-media.sh").path,
+                                           "--audio", audioDirectory.path])
+        guard result.status == 0 else {
+            throw NSError(domain: "TestMedia", code: Int(result.status),
+                          userInfo: [NSLocalizedDescriptionKey: "make-test-media.sh --audio failed: \(result.stderr)"])
+        }
+    }
+
+    /// The path of audio clip `name`, generating the audio clips first if needed.
+    public static func audioClip(_ name: String) throws -> String {
+        try audioGeneration.get()
+        return audioDirectory.appendingPathComponent(name).path
+    }
+
     /// A fresh temporary directory, removed by the test case's teardown.
     public static func temporaryDirectory(for test: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("media-test-\(UUID().uuidString)")

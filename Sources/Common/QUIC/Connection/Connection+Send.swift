@@ -614,31 +614,30 @@ extension Connection {
         let app = PacketNumberSpace.application.rawValue
         spaces[app].nextPacketNumber = max(spaces[app].nextPacketNumber, highest + 1)
         for p in packets {
-            if tracer != nil || acknowledgedPacketNumbers.contains(p.packetNumber) {
-                let record = p.sentPacket
-                tracer?.packetSent(record, now: now)
-                if acknowledgedPacketNumbers.contains(p.packetNumber) { onPacketAcked(record) } else { recovery.onPacketSent(record, now: now) }
-            } else {
+            // Kept compact until an ACK needs it (`ExternalPacket`), unless qlog wants the record or the
+            // peer's ACK for it was read before this registration (it is acknowledged already).
+            let acked = acknowledgedPacketNumbers.contains(p.packetNumber)
+            guard acked || tracer != nil else {
                 recovery.onExternalPacketSent(p, now: now)
+                continue
             }
+            let record = p.sentPacket
+            tracer?.packetSent(record, now: now)  // logged when registered (the kernel sent it at timeSent)
+            if acked { onPacketAcked(record) } else { recovery.onPacketSent(record, now: now) }
         }
         reportCongestionIfChanged()
     }
 
     package func registerExternallySentPacket(packetNumber: UInt64, sentBytes: Int, timeSent: QUICTime, frames: [SentFrame], now: QUICTime) {
+        if frames.count == 1, case .stream(let id, let offset, let length, let fin) = frames[0] {
+            registerExternallySentPackets([ExternalPacket(packetNumber: packetNumber, timeSent: timeSent, sentBytes: sentBytes, streamID: id,
+                                                          offset: offset, length: length, fin: fin)], now: now)
+            return
+        }
         for case .stream(let id, let offset, let length, let fin) in frames {
             registerExternallySentStreamData(streamID: id, range: offset..<offset + UInt64(length), fin: fin)
         }
         spaces[PacketNumberSpace.application.rawValue].nextPacketNumber = max(spaces[PacketNumberSpace.application.rawValue].nextPacketNumber, packetNumber + 1)
-        // The common case, one STREAM frame not acknowledged yet and no qlog: kept compact until an
-        // ACK needs it (`ExternalPacket`).
-        if frames.count == 1, case .stream(let id, let offset, let length, let fin) = frames[0], tracer == nil,
-           !acknowledgedPacketNumbers.contains(packetNumber) {
-            recovery.onExternalPacketSent(ExternalPacket(packetNumber: packetNumber, timeSent: timeSent, sentBytes: sentBytes, streamID: id,
-                                                         offset: offset, length: length, fin: fin), now: now)
-            reportCongestionIfChanged()
-            return
-        }
         let record = SentPacket(packetNumber: packetNumber, space: .application, timeSent: timeSent, sentBytes: sentBytes,
                                 ackEliciting: true, inFlight: true, frames: frames)
         tracer?.packetSent(record, now: now)  // logged when registered (the kernel sent it at timeSent)
