@@ -90,8 +90,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// objects (priority drop first: B, then P frames' streams go before any keyframe) without
     /// catching up (`SlowSubscriberDetector`): a subscriber whose link carries the
     /// most important data once the rest is dropped is never cut off. One that cannot take even
-    /// that (it stopped reading, or its link is too slow) gets PUBLISH_DONE TOO_FAR_BEHIND on every subscription (draft-18 §7.x: "the
-    /// publisher MAY terminate the subscription using PUBLISH_DONE with error TOO_FAR_BEHIND"),
+    /// that (it stopped reading, or its link is too slow) gets PUBLISH_DONE TOO_FAR_BEHIND on every
+    /// subscription (draft-18 lets a publisher end a subscription that fell too far behind this way),
     /// its open subgroup streams reset TOO_FAR_BEHIND, and its session closed with INTERNAL_ERROR
     /// (draft-18 has no session code for it; §3.5 lets a subscription error close the session),
     /// so nothing more is held for it.
