@@ -28,22 +28,33 @@ def run(args, count, gap=0.0):
                               "--stats", stats] + args, stdout=subprocess.PIPE, text=True)
     pport = int(proxy.stdout.readline().split()[1])
     c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # The echoes are read while sending, into a large buffer: a full receive buffer would drop echoes in the
+    # client's own kernel socket, outside the proxy's seeded decisions, and make two runs with one seed differ.
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     c.settimeout(0.5)
     sent = {}
+    got, rtts = [], []
+    done_sending = threading.Event()
+    def receive():
+        while True:
+            try:
+                data, _ = c.recvfrom(2048)
+            except socket.timeout:
+                if done_sending.is_set():
+                    break
+                continue
+            i = int.from_bytes(data[:4], "big")
+            got.append(i)
+            rtts.append(time.monotonic() - sent[i])
+    receiver = threading.Thread(target=receive)
+    receiver.start()
     for i in range(count):
         sent[i] = time.monotonic()
         c.sendto(i.to_bytes(4, "big") + b"x" * 100, ("127.0.0.1", pport))
         if gap:
             time.sleep(gap)
-    got, rtts = [], []
-    while True:
-        try:
-            data, _ = c.recvfrom(2048)
-        except socket.timeout:
-            break
-        i = int.from_bytes(data[:4], "big")
-        got.append(i)
-        rtts.append(time.monotonic() - sent[i])
+    done_sending.set()
+    receiver.join()
     proxy.terminate()
     proxy.wait()
     with open(stats) as f:
