@@ -145,6 +145,10 @@ if [[ ! -e $pin/prog ]]; then
         "$clang" -O2 -g -target bpf -I/usr/include/"$(gcc -dumpmachine)" -I"$root/bpf" \
             -c "$root/bpf/impair.bpf.c" -o "$obj"
     fi
+    # The pins live on the bpffs at /sys/fs/bpf; a fresh boot may not have it mounted yet.
+    if ! mountpoint -q /sys/fs/bpf; then
+        mount -t bpf bpf /sys/fs/bpf || die "/sys/fs/bpf is not a bpffs and cannot be mounted (mount -t bpf bpf /sys/fs/bpf)"
+    fi
     mkdir -p "$pin" "$state"
     if ! log=$(bpftool prog load "$obj" "$pin/prog" type classifier pinmaps "$pin/maps" 2>&1); then
         grep -v '^;' <<<"$log" | tail -n 30 >&2
