@@ -93,6 +93,8 @@ struct MoQPubCommand: AsyncParsableCommand {
     @Flag(help: "Print the groups and objects that would be published, then exit (no network).") var dryRun = false
     @Flag(help: "When the session to the relay is lost (or cannot be made), connect again with backoff (0.25 s doubling to 8 s) and announce again, going on where the clip is. Without it, a lost session ends moq-pub with exit code 1 and the reason.")
     var reconnect = false
+    @Option(help: ArgumentHelp("MoQ Transport draft (offered with --relay, accepted with --listen): 18, 22, or a preference list (default 18,22: offer both, draft-18 preferred; the server's choice decides).", valueName: "18|22|18,22"))
+    var draft: String = "18,22"
     @OptionGroup var auth: TokenOptions
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
@@ -104,6 +106,7 @@ struct MoQPubCommand: AsyncParsableCommand {
 
     func validate() throws {
         if relay != nil && listen != nil { throw ValidationError("--relay and --listen exclude each other") }
+        if MoQTTransportOptions.drafts(argument: draft) == nil { throw ValidationError("--draft must be 18, 22 or a list such as 18,22, not '\(draft)'") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if cert != nil && listen == nil { throw ValidationError("--cert and --key need --listen") }
         if let relay, !relay.hasPrefix("moqt://") || relay.dropFirst(7).split(separator: ":").count < 2 {
@@ -169,6 +172,7 @@ struct MoQPubCommand: AsyncParsableCommand {
             logger.warning("--allow-cleartext: 1-RTT packets will NOT be encrypted if the relay offers cleartext")
         }
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
+        MoQTEndpoint.transportOptions.drafts = MoQTTransportOptions.drafts(argument: draft) ?? MoQTEndpoint.transportOptions.drafts
         var options = MediaPublisherOptions()
         options.namespace = namespace.split(separator: "/").map(String.init)
         options.trackName = track

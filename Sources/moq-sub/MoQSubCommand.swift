@@ -73,6 +73,8 @@ struct MoQSubCommand: AsyncParsableCommand {
     var sessions: Int = 1
     @Flag(help: "Use the QUIC ACK frequency extension: let the relay ask for fewer ACKs (moq-relay --ack-frequency).")
     var ackFrequency = false
+    @Option(help: ArgumentHelp("MoQ Transport draft: 18, 22, or a preference list (default 18,22: offer both, draft-18 preferred; the relay's choice decides).", valueName: "18|22|18,22"))
+    var draft: String = "18,22"
     @OptionGroup var auth: TokenOptions
     @OptionGroup var idle: IdleTimeoutOptions
     @OptionGroup var logging: LoggingOptions
@@ -95,6 +97,7 @@ struct MoQSubCommand: AsyncParsableCommand {
         if let out, !out.isEmpty, VideoContainer(path: out) == nil {
             throw ValidationError("--out \(out): unknown extension (use \(VideoContainer.extensions))")
         }
+        if MoQTTransportOptions.drafts(argument: draft) == nil { throw ValidationError("--draft must be 18, 22 or a list such as 18,22, not '\(draft)'") }
         if !(1...5000).contains(sessions) { throw ValidationError("--sessions must be between 1 and 5000") }
         if sessions > 1 && out != nil { throw ValidationError("--sessions > 1 writes no media: drop --out") }
         _ = try logging.level()
@@ -110,6 +113,7 @@ struct MoQSubCommand: AsyncParsableCommand {
         }
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
         MoQTEndpoint.transportOptions.ackFrequency = ackFrequency
+        MoQTEndpoint.transportOptions.drafts = MoQTTransportOptions.drafts(argument: draft) ?? MoQTEndpoint.transportOptions.drafts
         var options = MediaSubscriberOptions()
         options.waitForPublisher = wait
         options.reconnect = reconnect

@@ -74,6 +74,8 @@ extension SeededGenerator {
             case .groupOrder: p.groupOrder = bool() ? .ascending : .descending
             case .newGroupRequest: p.newGroupRequest = u64()
             case .trackNamespacePrefix: p.trackNamespacePrefix = namespace()
+            case .includeProperties: p.includeProperties = bool()
+            case .fillParameters: p.fillParameters = bytes(int(0...6))
             }
         }
         return p

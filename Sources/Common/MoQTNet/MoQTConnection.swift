@@ -33,6 +33,9 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
     /// The event loop all of this runs on.
     public var eventLoop: EventLoop { quic.eventLoop }
 
+    /// The draft the session speaks (from the negotiated ALPN; fixed once the handshake completed).
+    public var draft: MoQTDraft { session.draft }
+
     /// Set when the handshake negotiated `h3`: the session runs over this WebTransport session.
     public private(set) var webTransport: WebTransportMoQTransport?
     /// Present on a server that accepts WebTransport too: the session's transport, switched at the handshake.

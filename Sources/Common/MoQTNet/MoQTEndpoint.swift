@@ -8,9 +8,11 @@ import QUIC
 import QUICIO
 import QUICTLS
 
-/// Opens and accepts MoQT sessions (draft-18, ALPN `moqt-18`) on raw QUIC.
+/// Opens and accepts MoQT sessions on raw QUIC, draft-18 (ALPN `moqt-18`) and draft-22 (`moqt-22`)
+/// as `transportOptions.drafts` says; each session runs the draft its handshake negotiated.
+/// WebTransport (browsers, ALPN `h3`) stays on draft-18.
 public final class MoQTEndpoint: @unchecked Sendable {
-    /// The ALPN of draft-18 on raw QUIC.
+    /// The ALPN of draft-18 on raw QUIC (and the MoQT protocol offered inside WebTransport).
     public static let alpn = "moqt-18"
     /// The QUIC endpoint beneath.
     public let quic: QUICEndpoint
@@ -66,7 +68,7 @@ public final class MoQTEndpoint: @unchecked Sendable {
                               webTransport: Bool = false,
                               webTransportLog: ((String) -> Void)? = nil) async throws -> MoQTEndpoint {
         // With webTransport, browsers connect on the same port with ALPN h3 (docs/WEBTRANSPORT.md).
-        let alpns = webTransport ? [alpn, MoQTWebTransportBridge.alpn] : [alpn]
+        let alpns = transportOptions.alpns + (webTransport ? [MoQTWebTransportBridge.alpn] : [])
         let tls = TLSConfiguration.server(alpnProtocols: alpns, certificateChain: certificateChain, privateKey: privateKey)
         var config = EndpointConfiguration()
         config.connection = connectionConfiguration()
@@ -106,11 +108,13 @@ public final class MoQTEndpoint: @unchecked Sendable {
 
     /// Connects to `url` (`moqt://HOST:PORT`) and waits until the session is ready.
     /// `handler` receives the session's events from the first one.
+    /// `drafts` (default `transportOptions.drafts`) are offered in that order; the server picks.
     public func connect(url: String, insecure: Bool, trustedCAFile: String? = nil,
                         configuration: MoQTSessionConfiguration = MoQTSessionConfiguration(),
+                        drafts: [MoQTDraft]? = nil,
                         handler: MoQTSessionHandler?) async throws -> MoQTConnection {
         guard let parsed = Self.parse(url: url) else { throw MoQTNetError.badURL(url) }
-        let tls = TLSConfiguration.client(alpnProtocols: [Self.alpn], serverName: parsed.host, verifyPeer: !insecure,
+        let tls = TLSConfiguration.client(alpnProtocols: (drafts ?? Self.transportOptions.drafts).map(\.alpn), serverName: parsed.host, verifyPeer: !insecure,
                                           trustedCAFile: trustedCAFile)
         var session: MoQTConnection?
         _ = try await quic.connect(

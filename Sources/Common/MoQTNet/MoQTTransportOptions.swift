@@ -1,3 +1,5 @@
+import Foundation
+import MoQT
 import QUIC
 
 /// QUIC options the tools set for every MoQT connection they make (`MoQTEndpoint.transportOptions`).
@@ -29,6 +31,26 @@ public struct MoQTTransportOptions: Sendable {
     /// Most connections a server accepts from one IP address at once (`moq-relay
     /// --max-connections-per-address`); nil: no limit.
     public var maxConnectionsPerAddress: Int? = 1024
+    /// The MoQT drafts offered (client) and accepted (server) on raw QUIC, most preferred first
+    /// (`--draft`). Both by default, draft-18 first: the draft most peers speak, so a peer offering
+    /// both gets draft-18 from us, and draft-22 is used when the peer offers only draft-22 or when
+    /// pinned with `--draft 22`. A server's order decides (TLS server precedence).
+    public var drafts: [MoQTDraft] = [.draft18, .draft22]
+
+    /// The drafts a `--draft` value names: "18", "22", or a preference list such as "18,22" / "22,18"
+    /// ("both" = the default order). Nil if it names a draft we do not speak.
+    public static func drafts(argument: String) -> [MoQTDraft]? {
+        if argument.lowercased() == "both" { return MoQTTransportOptions().drafts }
+        var out: [MoQTDraft] = []
+        for part in argument.split(separator: ",") {
+            guard let d = MoQTDraft(argument: String(part).trimmingCharacters(in: .whitespaces)) else { return nil }
+            if !out.contains(d) { out.append(d) }
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    /// The ALPN tokens of `drafts`, in order.
+    public var alpns: [String] { drafts.map(\.alpn) }
 
     /// No options.
     public init() {}

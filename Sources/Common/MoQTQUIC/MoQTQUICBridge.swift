@@ -10,7 +10,9 @@ public enum MoQTQUICBridge {
     public static func deliver(_ event: ConnectionEvent, core: Connection, to session: MoQTSession, tap: MoQTRawStreamTap? = nil,
                                now: UInt64? = nil) {
         switch event {
-        case .handshakeCompleted:
+        case .handshakeCompleted(let alpn):
+            // The ALPN names the draft (moqt-18, moqt-22); anything else (tests) stays draft-18.
+            if session.state == .idle, let alpn, let d = MoQTDraft(alpn: alpn) { session.draft = d }
             do { try session.start(now: now) } catch { session.close(code: .internalError, reason: "\(error)") }
         case .streamOpened(let id):
             session.handleStreamOpened(streamID: id, bidirectional: StreamID.isBidirectional(id))

@@ -18,6 +18,7 @@ extension Draft18.ControlMessage: CustomStringConvertible {
         case .subscribeNamespace: return "SUBSCRIBE_NAMESPACE"
         case .subscribeTracks: return "SUBSCRIBE_TRACKS"
         case .publishBlocked: return "PUBLISH_BLOCKED"
+        case .publishStateNotify: return "PUBLISH_STATE_NOTIFY"
         case .requestOK: return "REQUEST_OK"
         case .requestError: return "REQUEST_ERROR"
         }

@@ -39,6 +39,8 @@ extension Draft18 {
         case requestOK(RequestOK)
         /// RequestError.
         case requestError(RequestError)
+        /// PUBLISH_STATE_NOTIFY (draft-22 only).
+        case publishStateNotify(Draft22.PublishStateNotify)
 
         /// The message's type code.
         public var messageType: UInt64 {
@@ -61,6 +63,7 @@ extension Draft18 {
             case .publishBlocked: return PublishBlocked.messageType
             case .requestOK: return RequestOK.messageType
             case .requestError: return RequestError.messageType
+            case .publishStateNotify: return Draft22.PublishStateNotify.messageType
             }
         }
 
@@ -72,34 +75,42 @@ extension Draft18 {
             }
         }
 
-        /// Appends the framed message.
-        public func encode(into w: inout ByteWriter) {
+        /// Appends the framed message (draft-18 encoding).
+        public func encode(into w: inout ByteWriter) { encode(into: &w, draft: .draft18) }
+
+        /// Appends the framed message in `draft`'s encoding.
+        public func encode(into w: inout ByteWriter, draft: MoQTDraft) {
+            func f<M: Draft18Message>(_ m: M) { Draft18.frame(M.messageType, payload: { m.encodePayload(into: &$0, draft: draft) }, into: &w) }
             switch self {
-            case .setup(let m): Draft18.frame(Setup.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .goAway(let m): Draft18.frame(GoAway.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .subscribe(let m): Draft18.frame(Subscribe.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .subscribeOK(let m): Draft18.frame(SubscribeOK.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .requestUpdate(let m): Draft18.frame(RequestUpdate.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .publish(let m): Draft18.frame(Publish.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .publishDone(let m): Draft18.frame(PublishDone.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .fetch(let m): Draft18.frame(Fetch.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .fetchOK(let m): Draft18.frame(FetchOK.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .trackStatus(let m): Draft18.frame(TrackStatus.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .publishNamespace(let m): Draft18.frame(PublishNamespace.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .namespace(let m): Draft18.frame(Namespace.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .namespaceDone(let m): Draft18.frame(NamespaceDone.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .subscribeNamespace(let m): Draft18.frame(SubscribeNamespace.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .subscribeTracks(let m): Draft18.frame(SubscribeTracks.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .publishBlocked(let m): Draft18.frame(PublishBlocked.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .requestOK(let m): Draft18.frame(RequestOK.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
-            case .requestError(let m): Draft18.frame(RequestError.messageType, payload: { m.encodePayload(into: &$0) }, into: &w)
+            case .setup(let m): f(m)
+            case .goAway(let m): f(m)
+            case .subscribe(let m): f(m)
+            case .subscribeOK(let m): f(m)
+            case .requestUpdate(let m): f(m)
+            case .publish(let m): f(m)
+            case .publishDone(let m): f(m)
+            case .fetch(let m): f(m)
+            case .fetchOK(let m): f(m)
+            case .trackStatus(let m): f(m)
+            case .publishNamespace(let m): f(m)
+            case .namespace(let m): f(m)
+            case .namespaceDone(let m): f(m)
+            case .subscribeNamespace(let m): f(m)
+            case .subscribeTracks(let m): f(m)
+            case .publishBlocked(let m): f(m)
+            case .requestOK(let m): f(m)
+            case .requestError(let m): f(m)
+            case .publishStateNotify(let m): f(m)
             }
         }
 
         /// The framed message's bytes.
-        public func encoded() -> [UInt8] {
+        public func encoded() -> [UInt8] { encoded(draft: .draft18) }
+
+        /// The framed message's bytes in `draft`'s encoding.
+        public func encoded(draft: MoQTDraft) -> [UInt8] {
             var w = ByteWriter()
-            encode(into: &w)
+            encode(into: &w, draft: draft)
             return w.bytes
         }
 
@@ -111,7 +122,7 @@ extension Draft18 {
         public static func decode(from r: inout ByteReader, options: DecodeOptions = .standard) throws -> ControlMessage {
             var c = r
             let type = try c.readVI64()
-            guard isKnown(type) else {
+            guard isKnown(type, draft: options.draft) else {
                 throw MoQTError.protocolViolation("unknown control message type 0x\(String(type, radix: 16))")
             }
             let length = Int(try c.readUInt16())
@@ -130,6 +141,11 @@ extension Draft18 {
 
         /// Whether `type` is a draft-18 control message type (PUBLISH_OK's 0x1E included).
         public static func isKnown(_ type: UInt64) -> Bool { knownTypes.contains(type) }
+
+        /// Whether `type` is a control message type of `draft` (draft-22 adds PUBLISH_STATE_NOTIFY).
+        public static func isKnown(_ type: UInt64, draft: MoQTDraft) -> Bool {
+            knownTypes.contains(type) || (draft == .draft22 && type == Draft22.PublishStateNotify.messageType)
+        }
 
         static let knownTypes: Set<UInt64> = [
             Setup.messageType, GoAway.messageType, Subscribe.messageType, SubscribeOK.messageType, RequestUpdate.messageType, Publish.messageType, PublishDone.messageType, Fetch.messageType, FetchOK.messageType, TrackStatus.messageType, PublishNamespace.messageType, Namespace.messageType, NamespaceDone.messageType, SubscribeNamespace.messageType, SubscribeTracks.messageType, PublishBlocked.messageType, RequestOK.messageType, RequestError.messageType, RequestOK.publishOKAlias,
@@ -156,6 +172,8 @@ extension Draft18 {
             case PublishBlocked.messageType: return .publishBlocked(try PublishBlocked.decodePayload(&r, options: options))
             case RequestOK.messageType, RequestOK.publishOKAlias: return .requestOK(try RequestOK.decodePayload(&r, options: options))
             case RequestError.messageType: return .requestError(try RequestError.decodePayload(&r, options: options))
+            case Draft22.PublishStateNotify.messageType where options.draft == .draft22:
+                return .publishStateNotify(try Draft22.PublishStateNotify.decodePayload(&r, options: options))
             default: throw MoQTError.protocolViolation("unknown control message type 0x\(String(type, radix: 16))")
             }
         }

@@ -13,11 +13,21 @@ extension Draft18 {
         /// With `enforceParameterScope`, still accept the out-of-scope parameters listed in
         /// `deployedScopeDeviations`.
         public var tolerateDeployedDeviations: Bool
+        /// The wire profile messages are decoded with (the session sets the negotiated one).
+        public var draft: MoQTDraft = .draft18
 
         /// Options; draft scope with the deployed deviations tolerated by default.
-        public init(enforceParameterScope: Bool = true, tolerateDeployedDeviations: Bool = true) {
+        public init(enforceParameterScope: Bool = true, tolerateDeployedDeviations: Bool = true, draft: MoQTDraft = .draft18) {
             self.enforceParameterScope = enforceParameterScope
             self.tolerateDeployedDeviations = tolerateDeployedDeviations
+            self.draft = draft
+        }
+
+        /// The same options for another draft.
+        public func with(draft: MoQTDraft) -> DecodeOptions {
+            var o = self
+            o.draft = draft
+            return o
         }
 
         /// The default: draft scope, plus `deployedScopeDeviations`.
@@ -35,8 +45,11 @@ extension Draft18 {
         ]
 
         /// The parameter types accepted in a message of `messageType` whose draft-listed set is `listed`.
+        /// At draft-22 the draft-18 list plus what draft-22 adds to the message (`Draft22.addedScope`).
         func scope(_ listed: Set<ParameterType>, messageType: UInt64) -> Set<ParameterType> {
-            guard enforceParameterScope else { return Set(ParameterType.allCases) }
+            guard enforceParameterScope else { return Set(ParameterType.allCases.filter { $0.isDefined(in: draft) }) }
+            var listed = listed
+            if draft == .draft22, let added = Draft22.addedScope[messageType] { listed.formUnion(added) }
             guard tolerateDeployedDeviations, let extra = Self.deployedScopeDeviations[messageType] else { return listed }
             return listed.union(extra)
         }

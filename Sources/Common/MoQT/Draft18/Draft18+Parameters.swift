@@ -1,8 +1,12 @@
 import Wire
 
 extension Draft18 {
-    /// Appends "Number of Parameters" and the parameters in ascending type order (§10.2).
-    static func writeParameters(_ p: MessageParameters, into w: inout ByteWriter) {
+    /// Appends "Number of Parameters" and the parameters in ascending type order (§10.2), in
+    /// `draft`'s encoding. At draft-22 the subscription filter is written as a LOCATION_FILTER
+    /// (`locationFilter` overrides it: FETCH carries its range there), and INCLUDE_PROPERTIES and
+    /// FILL_PARAMETERS exist; at draft-18 those two are never written.
+    static func writeParameters(_ p: MessageParameters, into w: inout ByteWriter, draft: MoQTDraft = .draft18,
+                                locationFilter: Draft22.LocationFilter? = nil) {
         var body = ByteWriter()
         var count = 0
         var previous: UInt64 = 0
@@ -23,10 +27,20 @@ extension Draft18 {
         if let v = p.fillTimeout { head(.fillTimeout); body.writeVI64(v) }
         if let v = p.forward { head(.forward); body.writeUInt8(v ? 1 : 0) }
         if let v = p.subscriberPriority { head(.subscriberPriority); body.writeUInt8(v) }
-        if let v = p.subscriptionFilter { head(.subscriptionFilter); body.writeVI64Prefixed(encodeFilter(v)) }
+        if draft == .draft22 {
+            if let f = locationFilter ?? p.subscriptionFilter.map(Draft22.LocationFilter.init) {
+                head(.subscriptionFilter)
+                f.encode(into: &body)
+            }
+        } else if let v = p.subscriptionFilter {
+            head(.subscriptionFilter)
+            body.writeVI64Prefixed(encodeFilter(v))
+        }
         if let v = p.groupOrder { head(.groupOrder); body.writeUInt8(v.rawValue) }
+        if draft == .draft22, let v = p.fillParameters { head(.fillParameters); body.writeVI64Prefixed(v) }
         if let v = p.newGroupRequest { head(.newGroupRequest); body.writeVI64(v) }
         if let v = p.trackNamespacePrefix { head(.trackNamespacePrefix); writeNamespace(v, into: &body) }
+        if draft == .draft22, let v = p.includeProperties { head(.includeProperties); body.writeUInt8(v ? 1 : 0) }
         w.writeVI64(UInt64(count))
         w.writeBytes(body.bytes)
     }
@@ -36,7 +50,15 @@ extension Draft18 {
     /// Unknown types, types not allowed in `message`, repeats (except AUTHORIZATION_TOKEN) and
     /// out-of-range values are PROTOCOL_VIOLATION; a length-prefixed value whose content does not
     /// parse is KEY_VALUE_FORMATTING_ERROR.
-    static func readParameters(_ r: inout ByteReader, allowed: Set<ParameterType>, message: String) throws -> MessageParameters {
+    static func readParameters(_ r: inout ByteReader, allowed: Set<ParameterType>, message: String,
+                               draft: MoQTDraft = .draft18) throws -> MessageParameters {
+        var ignored: Draft22.LocationFilter?
+        return try readParameters(&r, allowed: allowed, message: message, draft: draft, locationFilter: &ignored)
+    }
+
+    /// `readParameters`, also handing out a draft-22 LOCATION_FILTER as it was on the wire.
+    static func readParameters(_ r: inout ByteReader, allowed: Set<ParameterType>, message: String,
+                               draft: MoQTDraft, locationFilter: inout Draft22.LocationFilter?) throws -> MessageParameters {
         var c = r
         let count = try c.readVI64()
         // Each parameter takes at least two bytes.
@@ -49,7 +71,7 @@ extension Draft18 {
             let (raw, overflow) = previous.addingReportingOverflow(delta)
             if overflow { throw MoQTError.protocolViolation("parameter type delta overflows 2^64-1") }
             previous = raw
-            guard let type = ParameterType(rawValue: raw) else {
+            guard let type = ParameterType(rawValue: raw), type.isDefined(in: draft) else {
                 throw MoQTError.protocolViolation("unknown parameter 0x\(String(raw, radix: 16)) in \(message)")
             }
             guard allowed.contains(type) else { throw MoQTError.protocolViolation("parameter \(type) not allowed in \(message)") }
@@ -68,8 +90,15 @@ extension Draft18 {
             case .fillTimeout: p.fillTimeout = try c.readVI64()
             case .forward: p.forward = try readFlag(&c, "FORWARD")
             case .subscriberPriority: p.subscriberPriority = try c.readUInt8()
+            case .subscriptionFilter where draft == .draft22:
+                let f = try Draft22.LocationFilter.decode(from: &c)
+                locationFilter = f
+                p.subscriptionFilter = f.subscriptionFilter
             case .subscriptionFilter:
                 p.subscriptionFilter = try decodeFilter(try readLengthPrefixed(&c, max: maxMessagePayload, "subscription filter"))
+            case .fillParameters:
+                p.fillParameters = try readLengthPrefixed(&c, max: maxMessagePayload, "FILL_PARAMETERS")
+            case .includeProperties: p.includeProperties = try readFlag(&c, "INCLUDE_PROPERTIES")
             case .groupOrder:
                 let v = try c.readUInt8()
                 guard let order = GroupOrder(rawValue: v) else { throw MoQTError.protocolViolation("GROUP_ORDER \(v) is not 1 or 2") }

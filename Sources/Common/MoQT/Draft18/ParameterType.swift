@@ -19,13 +19,26 @@ extension Draft18 {
         case forward = 0x10
         /// SUBSCRIBER_PRIORITY (uint8).
         case subscriberPriority = 0x20
-        /// SUBSCRIPTION_FILTER (length-prefixed Subscription Filter).
+        /// SUBSCRIPTION_FILTER (length-prefixed Subscription Filter); draft-22's LOCATION_FILTER
+        /// (Location Filter Type first, no length).
         case subscriptionFilter = 0x21
         /// GROUP_ORDER (uint8, 1 or 2).
         case groupOrder = 0x22
+        /// FILL_PARAMETERS (draft-22 only: a length-prefixed parameter list, kept as bytes).
+        case fillParameters = 0x23
         /// NEW_GROUP_REQUEST (varint).
         case newGroupRequest = 0x32
         /// TRACK_NAMESPACE_PREFIX (Track Namespace).
         case trackNamespacePrefix = 0x34
+        /// INCLUDE_PROPERTIES (draft-22 only: uint8, 0 or 1).
+        case includeProperties = 0x35
+
+        /// Whether `draft` defines this parameter (elsewhere its type is unknown: PROTOCOL_VIOLATION).
+        public func isDefined(in draft: MoQTDraft) -> Bool {
+            switch self {
+            case .fillParameters, .includeProperties: return draft >= .draft22
+            default: return true
+            }
+        }
     }
 }

@@ -29,6 +29,10 @@ public struct MessageParameters: Hashable, Sendable {
     public var newGroupRequest: UInt64?
     /// TRACK_NAMESPACE_PREFIX (REQUEST_UPDATE of namespace subscriptions).
     public var trackNamespacePrefix: TrackNamespace?
+    /// INCLUDE_PROPERTIES (draft-22; absent elsewhere).
+    public var includeProperties: Bool?
+    /// FILL_PARAMETERS (draft-22): the nested parameter list's bytes, carried but not interpreted.
+    public var fillParameters: [UInt8]?
 
     /// No parameters.
     public init() {}

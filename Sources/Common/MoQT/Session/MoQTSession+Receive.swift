@@ -7,7 +7,7 @@ extension MoQTSession {
         guard !isClosed else { return }
         if bidirectional {
             if requests[streamID] == nil {
-                var r = RequestStream(streamID: streamID, isLocal: false, decodeOptions: configuration.decodeOptions)
+                var r = RequestStream(streamID: streamID, isLocal: false, decodeOptions: decodeOptions)
                 r.writeClosed = false
                 requests[streamID] = r
             }
@@ -250,7 +250,7 @@ extension MoQTSession {
             case .controlStream:
                 guard peerControlStreamID == nil else { throw MoQTError.protocolViolation("second control stream") }
                 peerControlStreamID = streamID
-                var p = Draft18.ControlStreamParser(options: configuration.decodeOptions)
+                var p = Draft18.ControlStreamParser(options: decodeOptions)
                 p.append(u.parser.takeBufferedBytes())
                 peerControlParser = p
                 let fin = u.finReceived

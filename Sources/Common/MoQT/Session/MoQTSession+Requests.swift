@@ -167,6 +167,8 @@ extension MoQTSession {
             checkSubscriptionFinished(streamID)
         case .goAway(let g):
             emit(.requestGoAway(requestID: requestID, g))
+        case .publishStateNotify(let n) where r.kind == .publish:
+            if let f = n.parameters.forward { requests[streamID]?.forward = f }
         case .requestOK(let ok):
             guard let u = r.pendingUpdates.first else { throw MoQTError.protocolViolation("unsolicited REQUEST_OK") }
             requests[streamID]?.pendingUpdates.removeFirst()
@@ -203,6 +205,14 @@ extension MoQTSession {
         }
         if case .requestUpdate(let u) = m, kind == .publish, r.phase != .ended {
             try handleUpdate(u, on: streamID)
+            return
+        }
+        if case .publishStateNotify(let n) = m {
+            // draft-22: the publisher's own change of subscription state; applied, never answered.
+            guard kind == .subscribe, r.phase == .established else {
+                throw MoQTError.protocolViolation("PUBLISH_STATE_NOTIFY outside an established subscription")
+            }
+            if let f = n.parameters.forward { requests[streamID]?.forward = f }
             return
         }
         if r.phase == .awaitingResponse {

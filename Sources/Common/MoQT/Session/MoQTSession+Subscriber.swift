@@ -10,7 +10,7 @@ extension MoQTSession {
             throw MoQTSessionError.transport("\(error)")
         }
         let id = allocateRequestID()
-        var r = RequestStream(streamID: streamID, isLocal: true, decodeOptions: configuration.decodeOptions)
+        var r = RequestStream(streamID: streamID, isLocal: true, decodeOptions: decodeOptions)
         r.requestID = id
         r.kind = kind
         requests[streamID] = r
@@ -51,6 +51,7 @@ extension MoQTSession {
                       parameters: MessageParameters = MessageParameters()) throws -> UInt64 {
         switch range {
         case .relativeJoining(let joined, _), .absoluteJoining(let joined, _):
+            guard draft == .draft18 else { throw MoQTSessionError.notInDraft("joining FETCH") }
             guard let r = request(joined), r.isLocal, r.kind == .subscribe else { throw MoQTSessionError.invalidRequest(joined) }
         case .standalone: break
         }
@@ -154,6 +155,22 @@ extension MoQTSession {
         var p = parameters
         p.forward = forward
         if let s = subscriberPriority { p.subscriberPriority = s }
+        if draft == .draft22 {
+            // draft-22's PUBLISH_OK carries only EXPIRES: the subscription parameters follow in a
+            // REQUEST_UPDATE (answered by a REQUEST_OK the application sees as `.requestOK`).
+            var ok = MessageParameters()
+            ok.expires = p.expires
+            var update = p
+            update.expires = nil
+            update.largestObject = nil
+            try accept(requestID, parameters: ok)
+            if !(update.forward == r.forward && update.subscriberPriority == nil && update.groupOrder == nil
+                 && update.subscriptionFilter == nil) {
+                _ = try requestUpdate(requestID, parameters: update)
+            }
+            requests[r.streamID]?.forward = forward
+            return
+        }
         try accept(requestID, parameters: p)
         requests[r.streamID]?.forward = forward
     }

@@ -38,6 +38,12 @@ public final class MoQTSession {
 
     /// The current state.
     public internal(set) var state: State = .idle
+    /// The wire profile: set before `start()` from the negotiated ALPN (draft-18 unless told).
+    public var draft: MoQTDraft = .draft18 {
+        didSet { precondition(state == .idle, "the draft is fixed once the session started") }
+    }
+    /// The decode options with the session's draft.
+    var decodeOptions: Draft18.DecodeOptions { configuration.decodeOptions.with(draft: draft) }
     /// The peer's SETUP options, once received.
     public internal(set) var peerSetupOptions: SetupOptions?
     /// The GOAWAY received from the peer, if any.
@@ -227,7 +233,8 @@ public final class MoQTSession {
     public func goAway(newSessionURI: String = "", timeout: UInt64 = 0, now: UInt64) throws {
         try requireOpen()
         guard sentGoAway == nil, let control = controlStreamID else { throw MoQTSessionError.invalidRequest(0) }
-        let g = Draft18.GoAway(newSessionURI: role == .client ? "" : newSessionURI, timeout: timeout, requestID: nextPeerRequestID)
+        let g = Draft18.GoAway(newSessionURI: role == .client ? "" : newSessionURI, timeout: timeout,
+                               requestID: draft == .draft18 ? nextPeerRequestID : nil)   // draft-22 has no Request ID here
         sentGoAway = g
         if timeout > 0 {
             let (d, o) = now.addingReportingOverflow(timeout.multipliedReportingOverflow(by: 1000).partialValue)
@@ -276,7 +283,7 @@ public final class MoQTSession {
 
     /// Encodes and queues a control message on `streamID`.
     func send(_ message: Draft18.ControlMessage, on streamID: UInt64) {
-        send(bytes: message.encoded(), on: streamID)
+        send(bytes: message.encoded(draft: draft), on: streamID)
     }
 
     /// Writes what the transport takes now and queues the rest. Failures on control or

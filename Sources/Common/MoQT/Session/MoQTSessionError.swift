@@ -24,4 +24,6 @@ public enum MoQTSessionError: Error, Hashable, Sendable {
     case datagramsUnsupported
     /// The transport refused an operation.
     case transport(String)
+    /// The session's draft has no such message or form (e.g. a joining FETCH at draft-22).
+    case notInDraft(String)
 }

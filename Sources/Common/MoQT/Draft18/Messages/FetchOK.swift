@@ -24,18 +24,23 @@ extension Draft18 {
         }
 
         /// End of track, end location, parameters, properties.
-        public func encodePayload(into w: inout ByteWriter) {
+        public func encodePayload(into w: inout ByteWriter) { encodePayload(into: &w, draft: .draft18) }
+
+        /// The payload in `draft`'s encoding.
+        public func encodePayload(into w: inout ByteWriter, draft: MoQTDraft) {
             w.writeUInt8(endOfTrack ? 1 : 0)
-            Draft18.writeLocation(endLocation, into: &w)
-            Draft18.writeParameters(parameters, into: &w)
+            // draft-22's End Location is inclusive; the model keeps draft-18's (last object + 1).
+            Draft18.writeLocation(draft == .draft22 ? Draft22.inclusiveEnd(endLocation) : endLocation, into: &w)
+            Draft18.writeParameters(parameters, into: &w, draft: draft)
             KeyValuePair.encodeList(trackProperties, into: &w)
         }
 
         /// End Of Track other than 0/1 is PROTOCOL_VIOLATION; so is any parameter.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> FetchOK {
             let eot = try Draft18.readFlag(&r, "End Of Track")
-            let end = try Draft18.readLocation(&r)
-            let params = try Draft18.readParameters(&r, allowed: options.scope([], messageType: messageType), message: "FETCH_OK")
+            let wireEnd = try Draft18.readLocation(&r)
+            let end = options.draft == .draft22 ? Draft22.exclusiveEnd(wireEnd) : wireEnd
+            let params = try Draft18.readParameters(&r, allowed: options.scope([], messageType: messageType), message: "FETCH_OK", draft: options.draft)
             return FetchOK(endOfTrack: eot, endLocation: end, parameters: params, trackProperties: try Draft18.readTrackProperties(&r))
         }
     }

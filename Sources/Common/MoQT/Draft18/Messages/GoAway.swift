@@ -21,17 +21,20 @@ extension Draft18 {
         }
 
         /// URI, timeout, optional request ID.
-        public func encodePayload(into w: inout ByteWriter) {
+        public func encodePayload(into w: inout ByteWriter) { encodePayload(into: &w, draft: .draft18) }
+
+        /// draft-22's GOAWAY has no Request ID: it is left out.
+        public func encodePayload(into w: inout ByteWriter, draft: MoQTDraft) {
             w.writeVI64Prefixed(Draft18.truncatedUTF8(newSessionURI, max: Draft18.maxGoawayURILength))
             w.writeVI64(timeout)
-            if let id = requestID { w.writeVI64(id) }
+            if draft == .draft18, let id = requestID { w.writeVI64(id) }
         }
 
         /// A URI longer than 8,192 bytes is PROTOCOL_VIOLATION.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> GoAway {
             let uri = try Draft18.readLengthPrefixed(&r, max: Draft18.maxGoawayURILength, "GOAWAY URI")
             let timeout = try r.readVI64()
-            let id: UInt64? = r.isAtEnd ? nil : try r.readVI64()
+            let id: UInt64? = r.isAtEnd || options.draft == .draft22 ? nil : try r.readVI64()
             try Draft18.expectEnd(r, "GOAWAY")
             return GoAway(newSessionURI: try Draft18.utf8String(uri, "GOAWAY URI"), timeout: timeout, requestID: id)
         }

@@ -30,11 +30,14 @@ extension Draft18 {
         }
 
         /// Request ID, track, alias, parameters, properties.
-        public func encodePayload(into w: inout ByteWriter) {
+        public func encodePayload(into w: inout ByteWriter) { encodePayload(into: &w, draft: .draft18) }
+
+        /// The payload in `draft`'s encoding.
+        public func encodePayload(into w: inout ByteWriter, draft: MoQTDraft) {
             w.writeVI64(requestID)
             Draft18.writeFullTrackName(track, into: &w)
             w.writeVI64(trackAlias)
-            Draft18.writeParameters(parameters, into: &w)
+            Draft18.writeParameters(parameters, into: &w, draft: draft)
             KeyValuePair.encodeList(trackProperties, into: &w)
         }
 
@@ -43,7 +46,7 @@ extension Draft18 {
             let id = try r.readVI64()
             let track = try Draft18.readFullTrackName(&r)
             let alias = try r.readVI64()
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "PUBLISH")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "PUBLISH", draft: options.draft)
             return Publish(requestID: id, track: track, trackAlias: alias, parameters: params,
                            trackProperties: try Draft18.readTrackProperties(&r))
         }

@@ -28,14 +28,17 @@ extension Draft18 {
         }
 
         /// Parameters, properties.
-        public func encodePayload(into w: inout ByteWriter) {
-            Draft18.writeParameters(parameters, into: &w)
+        public func encodePayload(into w: inout ByteWriter) { encodePayload(into: &w, draft: .draft18) }
+
+        /// The payload in `draft`'s encoding.
+        public func encodePayload(into w: inout ByteWriter, draft: MoQTDraft) {
+            Draft18.writeParameters(parameters, into: &w, draft: draft)
             KeyValuePair.encodeList(trackProperties, into: &w)
         }
 
         /// Parses the payload; Track Properties fill the rest.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> RequestOK {
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "REQUEST_OK")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "REQUEST_OK", draft: options.draft)
             return RequestOK(parameters: params, trackProperties: try Draft18.readTrackProperties(&r))
         }
     }

@@ -22,15 +22,18 @@ extension Draft18 {
         }
 
         /// Request ID, parameters.
-        public func encodePayload(into w: inout ByteWriter) {
+        public func encodePayload(into w: inout ByteWriter) { encodePayload(into: &w, draft: .draft18) }
+
+        /// The payload in `draft`'s encoding.
+        public func encodePayload(into w: inout ByteWriter, draft: MoQTDraft) {
             w.writeVI64(requestID)
-            Draft18.writeParameters(parameters, into: &w)
+            Draft18.writeParameters(parameters, into: &w, draft: draft)
         }
 
         /// Parses the payload.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> RequestUpdate {
             let id = try r.readVI64()
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "REQUEST_UPDATE")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "REQUEST_UPDATE", draft: options.draft)
             try Draft18.expectEnd(r, "REQUEST_UPDATE")
             return RequestUpdate(requestID: id, parameters: params)
         }

@@ -23,17 +23,20 @@ extension Draft18 {
         }
 
         /// Request ID, prefix, parameters.
-        public func encodePayload(into w: inout ByteWriter) {
+        public func encodePayload(into w: inout ByteWriter) { encodePayload(into: &w, draft: .draft18) }
+
+        /// The payload in `draft`'s encoding.
+        public func encodePayload(into w: inout ByteWriter, draft: MoQTDraft) {
             w.writeVI64(requestID)
             Draft18.writeNamespace(prefix, into: &w)
-            Draft18.writeParameters(parameters, into: &w)
+            Draft18.writeParameters(parameters, into: &w, draft: draft)
         }
 
         /// Parses the payload.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> SubscribeNamespace {
             let id = try r.readVI64()
             let ns = try Draft18.readNamespace(&r)
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "SUBSCRIBE_NAMESPACE")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "SUBSCRIBE_NAMESPACE", draft: options.draft)
             try Draft18.expectEnd(r, "SUBSCRIBE_NAMESPACE")
             return SubscribeNamespace(requestID: id, prefix: ns, parameters: params)
         }

@@ -22,16 +22,19 @@ extension Draft18 {
         }
 
         /// Alias, parameters, properties.
-        public func encodePayload(into w: inout ByteWriter) {
+        public func encodePayload(into w: inout ByteWriter) { encodePayload(into: &w, draft: .draft18) }
+
+        /// The payload in `draft`'s encoding.
+        public func encodePayload(into w: inout ByteWriter, draft: MoQTDraft) {
             w.writeVI64(trackAlias)
-            Draft18.writeParameters(parameters, into: &w)
+            Draft18.writeParameters(parameters, into: &w, draft: draft)
             KeyValuePair.encodeList(trackProperties, into: &w)
         }
 
         /// Parses the payload; Track Properties fill the rest.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> SubscribeOK {
             let alias = try r.readVI64()
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "SUBSCRIBE_OK")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "SUBSCRIBE_OK", draft: options.draft)
             return SubscribeOK(trackAlias: alias, parameters: params, trackProperties: try Draft18.readTrackProperties(&r))
         }
     }

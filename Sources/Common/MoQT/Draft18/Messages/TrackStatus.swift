@@ -22,17 +22,20 @@ extension Draft18 {
         }
 
         /// Request ID, full track name, parameters.
-        public func encodePayload(into w: inout ByteWriter) {
+        public func encodePayload(into w: inout ByteWriter) { encodePayload(into: &w, draft: .draft18) }
+
+        /// The payload in `draft`'s encoding.
+        public func encodePayload(into w: inout ByteWriter, draft: MoQTDraft) {
             w.writeVI64(requestID)
             Draft18.writeFullTrackName(track, into: &w)
-            Draft18.writeParameters(parameters, into: &w)
+            Draft18.writeParameters(parameters, into: &w, draft: draft)
         }
 
         /// Parses the payload.
         public static func decodePayload(_ r: inout ByteReader, options: DecodeOptions) throws -> TrackStatus {
             let id = try r.readVI64()
             let track = try Draft18.readFullTrackName(&r)
-            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "TRACK_STATUS")
+            let params = try Draft18.readParameters(&r, allowed: options.scope(allowedParameters, messageType: messageType), message: "TRACK_STATUS", draft: options.draft)
             try Draft18.expectEnd(r, "TRACK_STATUS")
             return TrackStatus(requestID: id, track: track, parameters: params)
         }

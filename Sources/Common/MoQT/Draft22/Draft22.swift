@@ -1,0 +1,174 @@
+import Wire
+
+/// The wire profile of draft-ietf-moq-transport-22 (ALPN `moqt-22`).
+///
+/// draft-22 keeps draft-18's framing, vi64 integers, SETUP, request streams and data streams; it
+/// changes a handful of message bodies. The message values are the same model types the
+/// draft-18 profile uses (`Draft18.Subscribe`, `Draft18.Fetch`, ...): `Draft18.ControlMessage`'s
+/// `encode(into:draft:)` and `decode(from:options:)` (with `DecodeOptions.draft`) switch to the
+/// encodings here for the fields that differ:
+/// - LOCATION_FILTER (parameter 0x21, draft-18's SUBSCRIPTION_FILTER) leads with a Location Filter
+///   Type and has no length; end locations are inclusive.
+/// - FETCH has no Fetch Type and no joining forms: Request ID, track, parameters, with the range
+///   in LOCATION_FILTER. FETCH_OK's End Location is inclusive.
+/// - PUBLISH_OK carries no subscription parameters (the session sends them in REQUEST_UPDATE).
+/// - GOAWAY carries no Request ID.
+/// - PUBLISH_STATE_NOTIFY (0x22), INCLUDE_PROPERTIES (0x35) and FILL_PARAMETERS (0x23) are new.
+public enum Draft22 {
+    /// The ALPN token of this draft on raw QUIC.
+    public static let alpn = MoQTDraft.draft22.alpn
+
+    /// Parameters draft-22 allows in a message beyond the draft-18 list, by message type.
+    static let addedScope: [UInt64: Set<Draft18.ParameterType>] = [
+        Draft18.Subscribe.messageType: [.includeProperties, .fillParameters],
+        Draft18.TrackStatus.messageType: [.includeProperties],
+        Draft18.SubscribeTracks.messageType: Draft18.Subscribe.allowedParameters.union([.includeProperties, .fillParameters]),
+        Draft18.Fetch.messageType: [.subscriptionFilter, .includeProperties],
+        Draft18.Publish.messageType: [.objectDeliveryTimeout, .subgroupDeliveryTimeout, .subscriberPriority, .subscriptionFilter, .groupOrder],
+        Draft18.RequestUpdate.messageType: [.fillParameters],
+        PublishStateNotify.messageType: PublishStateNotify.allowedParameters,
+    ]
+
+    // MARK: Location Filter (§5.1.2 of draft-22)
+
+    /// A draft-22 Location Filter as it is on the wire. End locations are inclusive; the end group
+    /// travels as a delta from the start group.
+    public enum LocationFilter: Hashable, Sendable {
+        /// 0x0: no filter.
+        case none
+        /// 0x1: start `groupsBack` groups before the next group (0 = the next group's start).
+        case relativeStart(groupsBack: UInt64)
+        /// 0x2: from a location, open ended.
+        case absoluteStart(Location)
+        /// 0x3: from a location to the end of group `endGroup`.
+        case absoluteGroupEnd(start: Location, endGroup: UInt64)
+        /// 0x4: from a location to `end`, inclusive.
+        case absoluteRange(start: Location, end: Location)
+        /// 0x5: from the object after the largest one.
+        case nextObject
+
+        /// The Location Filter Type.
+        public var typeCode: UInt64 {
+            switch self {
+            case .none: return 0
+            case .relativeStart: return 1
+            case .absoluteStart: return 2
+            case .absoluteGroupEnd: return 3
+            case .absoluteRange: return 4
+            case .nextObject: return 5
+            }
+        }
+
+        /// Type, then the type's fields.
+        public func encode(into w: inout ByteWriter) {
+            w.writeVI64(typeCode)
+            switch self {
+            case .none, .nextObject: break
+            case .relativeStart(let n): w.writeVI64(n)
+            case .absoluteStart(let s): Draft18.writeLocation(s, into: &w)
+            case .absoluteGroupEnd(let s, let g):
+                Draft18.writeLocation(s, into: &w)
+                w.writeVI64(g &- s.group)
+            case .absoluteRange(let s, let e):
+                Draft18.writeLocation(s, into: &w)
+                w.writeVI64(e.group &- s.group)
+                w.writeVI64(e.object)
+            }
+        }
+
+        /// An unknown type or an end group past 2^64 - 1 is PROTOCOL_VIOLATION; running out of the
+        /// message is too (the caller maps it).
+        public static func decode(from r: inout ByteReader) throws -> LocationFilter {
+            var c = r
+            let type = try c.readVI64()
+            let f: LocationFilter
+            func end(_ s: Location) throws -> UInt64 {
+                let (g, o) = s.group.addingReportingOverflow(try c.readVI64())
+                if o { throw MoQTError.protocolViolation("LOCATION_FILTER end group overflows 2^64-1") }
+                return g
+            }
+            switch type {
+            case 0: f = .none
+            case 1: f = .relativeStart(groupsBack: try c.readVI64())
+            case 2: f = .absoluteStart(try Draft18.readLocation(&c))
+            case 3:
+                let s = try Draft18.readLocation(&c)
+                f = .absoluteGroupEnd(start: s, endGroup: try end(s))
+            case 4:
+                let s = try Draft18.readLocation(&c)
+                let g = try end(s)
+                let eo = try c.readVI64()
+                let e = Location(group: g, object: eo)
+                guard !(e < s) else { throw MoQTError.protocolViolation("LOCATION_FILTER ends before it starts") }
+                f = .absoluteRange(start: s, end: e)
+            case 5: f = .nextObject
+            default: throw MoQTError.protocolViolation("unknown Location Filter Type 0x\(String(type, radix: 16))")
+            }
+            r = c
+            return f
+        }
+
+        /// The draft-22 form of a model subscription filter.
+        public init(_ f: SubscriptionFilter) {
+            switch f {
+            case .nextGroupStart: self = .relativeStart(groupsBack: 0)
+            case .largestObject: self = .nextObject
+            case .absoluteStart(let s): self = .absoluteStart(s)
+            case .absoluteRange(let s, let delta): self = .absoluteGroupEnd(start: s, endGroup: s.group &+ delta)
+            }
+        }
+
+        /// The model subscription filter (nil: unfiltered). Forms the model has no exact value for
+        /// are read as the nearest one: a relative start further back than the next group as the
+        /// next group's start (draft-22 fills earlier groups with FILL_PARAMETERS, which we do not
+        /// serve), an absolute range ending inside a group as ending with that group.
+        public var subscriptionFilter: SubscriptionFilter? {
+            switch self {
+            case .none: return nil
+            case .relativeStart: return .nextGroupStart
+            case .nextObject: return .largestObject
+            case .absoluteStart(let s): return .absoluteStart(s)
+            case .absoluteGroupEnd(let s, let g): return .absoluteRange(start: s, endGroupDelta: g - s.group)
+            case .absoluteRange(let s, let e): return .absoluteRange(start: s, endGroupDelta: e.group - s.group)
+            }
+        }
+    }
+
+    // MARK: FETCH range (draft-18 exclusive End Location <-> draft-22 inclusive filter)
+
+    /// A standalone range's draft-22 filter. The model's End Location is draft-18's: the last
+    /// object plus one, object 0 meaning the whole end group; `Location(group: .max, object: 0)`
+    /// stands for "no end" (up to the largest object).
+    static func locationFilter(start: Location, end: Location) -> LocationFilter {
+        if end == openEnd { return .absoluteStart(start) }
+        if end.object == 0 { return .absoluteGroupEnd(start: start, endGroup: end.group) }
+        return .absoluteRange(start: start, end: Location(group: end.group, object: end.object - 1))
+    }
+
+    /// The end the model uses for a draft-22 FETCH with no end (up to the largest object).
+    public static let openEnd = Location(group: .max, object: 0)
+
+    /// The model's (start, exclusive end) of a FETCH's Location Filter; nil for the forms relative
+    /// to the largest object, which a FETCH cannot be answered from without knowing it.
+    static func fetchRange(_ f: LocationFilter?) -> (Location, Location)? {
+        switch f ?? .none {
+        case .none: return (Location(group: 0, object: 0), openEnd)
+        case .absoluteStart(let s): return (s, openEnd)
+        case .absoluteGroupEnd(let s, let g): return (s, Location(group: g, object: 0))
+        case .absoluteRange(let s, let e):
+            return e.object == .max ? (s, Location(group: e.group, object: 0)) : (s, Location(group: e.group, object: e.object + 1))
+        case .relativeStart, .nextObject: return nil
+        }
+    }
+
+    /// FETCH_OK's inclusive End Location from the model's exclusive one (object 0 = the whole
+    /// group, sent as object 2^64 - 1).
+    static func inclusiveEnd(_ l: Location) -> Location {
+        Location(group: l.group, object: l.object == 0 ? .max : l.object - 1)
+    }
+
+    /// The model's exclusive End Location from FETCH_OK's inclusive one.
+    static func exclusiveEnd(_ l: Location) -> Location {
+        Location(group: l.group, object: l.object == .max ? 0 : l.object + 1)
+    }
+}

@@ -1,0 +1,118 @@
+import MoQT
+@testable import MoQTNet
+import QUIC
+import QUICIO
+import QUICTLS
+import XCTest
+@testable import Relay
+
+/// One relay serving sessions of both drafts, over real QUIC on loopback: the ALPN a client offers
+/// decides each session's draft, and a draft-22 publisher's track reaches a draft-18 and a
+/// draft-22 subscriber alike (and a draft-22 FETCH is served from the cache).
+final class RelayDraft22Tests: XCTestCase {
+    private let ns = TrackNamespace(strings: ["d22", "mixed"])
+    private var track: FullTrackName { FullTrackName(namespace: ns, name: "video") }
+    private let sizes = (i: 700, p: 250, b: 120)
+
+    /// A client session to the harness's relay offering `alpns` (in that order).
+    private func connect(_ harness: RelayHarness, _ handler: MoQTSessionHandler, alpns: [String],
+                         clients: inout [QUICEndpoint]) async throws -> MoQTConnection {
+        var config = EndpointConfiguration()
+        config.connection = MoQTEndpoint.connectionConfiguration()
+        let quic = try await QUICEndpoint.bind(host: "127.0.0.1", port: 0, configuration: config)
+        clients.append(quic)
+        let tls = TLSConfiguration.client(alpnProtocols: alpns, serverName: "localhost", verifyPeer: false)
+        var session: MoQTConnection?
+        _ = try await quic.connect(host: "127.0.0.1", port: harness.port,
+                                   tlsFactory: { try GnuTLSSession(configuration: tls, localTransportParameters: $0) },
+                                   delegate: { c in
+                                       let m = MoQTConnection(quic: c, core: c.coreOnLoop, role: .client, configuration: MoQTSessionConfiguration())
+                                       m.handler = handler
+                                       session = m
+                                       return m
+                                   })
+        guard let session else { throw MoQTNetError.badURL(harness.url) }
+        try await session.waitUntilReady()
+        return session
+    }
+
+    func testOneTrackToADraft18AndADraft22Subscriber() async throws {
+        let harness = try await RelayHarness()
+        var clients: [QUICEndpoint] = []
+        defer { Task { [clients] in for c in clients { await c.close() } } }
+
+        // The publisher speaks draft-22 only.
+        let publisher = SyntheticPublisher(namespace: ns)
+        let pub = try await connect(harness, publisher, alpns: ["moqt-22"], clients: &clients)
+        publisher.connection = pub
+        XCTAssertEqual(pub.draft, .draft22)
+        _ = try await pub.perform { [ns] in try $0.publishNamespace(ns) }
+        try await waitUntil { publisher.announced }
+
+        // A draft-18 subscriber and a draft-22 one; a client offering both gets the relay's first
+        // choice, draft-18.
+        let old = CollectingSubscriber(), new = CollectingSubscriber(), both = CollectingSubscriber()
+        let oldConn = try await connect(harness, old, alpns: ["moqt-18"], clients: &clients)
+        let newConn = try await connect(harness, new, alpns: ["moqt-22"], clients: &clients)
+        let bothConn = try await connect(harness, both, alpns: ["moqt-22", "moqt-18"], clients: &clients)
+        XCTAssertEqual(oldConn.draft, .draft18)
+        XCTAssertEqual(newConn.draft, .draft22)
+        XCTAssertEqual(bothConn.draft, .draft18)
+        for c in [oldConn, newConn, bothConn] {
+            // The largest-object filter is a LOCATION_FILTER Next Object at draft-22.
+            _ = try await c.perform { [track] in try $0.subscribe(track, filter: .largestObject) }
+        }
+        try await waitUntil { old.log.subscribed && new.log.subscribed && both.log.subscribed && !publisher.subscriptions.isEmpty }
+
+        for g in 0..<3 { try await publisher.publishGroup(UInt64(g), frames: 9, sizes: sizes) }
+        try await waitUntil { old.log.objects.count >= 27 && new.log.objects.count >= 27 && both.log.objects.count >= 27 }
+        func key(_ r: CollectingSubscriber.Received) -> [UInt64] { [r.group, r.object, r.subgroup ?? 99, UInt64(r.priority), UInt64(r.size)] }
+        let want = (0..<3).flatMap { g in (0..<9).map { [UInt64(g), UInt64($0)] } }
+        for s in [old, new, both] {
+            XCTAssertEqual(s.log.objects.map { [$0.group, $0.object] }.sorted { $0.lexicographicallyPrecedes($1) }, want)
+        }
+        XCTAssertEqual(Set(old.log.objects.map(key)), Set(new.log.objects.map(key)), "draft-18 and draft-22 subscribers got different objects")
+
+        // A draft-22 FETCH (range in LOCATION_FILTER, inclusive ends on the wire) from the cache:
+        // group 1 whole and group 2 up to object 3.
+        let fetcher = CollectingSubscriber()
+        newConn.handler = fetcher
+        _ = try await newConn.perform { [track] in try $0.fetch(track, start: Location(group: 1, object: 0), end: Location(group: 2, object: 4)) }
+        let ended = await eventually { fetcher.log.fetchEnded }
+        XCTAssertTrue(ended, "draft-22 fetch not ended: \(fetcher.log.fetched.count) objects, rejected \(fetcher.log.rejected)")
+        XCTAssertEqual(fetcher.log.fetched.map { [$0.group, $0.object] },
+                       (0..<9).map { [UInt64(1), UInt64($0)] } + (0..<4).map { [UInt64(2), UInt64($0)] })
+        // A joining FETCH does not exist at draft-22.
+        do {
+            _ = try await newConn.perform { try $0.fetch(range: .relativeJoining(requestID: 0, groupsBack: 1)) }
+            XCTFail("joining FETCH accepted at draft-22")
+        } catch let e as MoQTSessionError {
+            XCTAssertEqual(e, .notInDraft("joining FETCH"))
+        }
+        await harness.close()
+    }
+
+    func testAServerPinnedToOneDraftRefusesTheOther() async throws {
+        let saved = MoQTEndpoint.transportOptions.drafts
+        defer { MoQTEndpoint.transportOptions.drafts = saved }
+        MoQTEndpoint.transportOptions.drafts = [.draft22]
+        let harness = try await RelayHarness()
+        MoQTEndpoint.transportOptions.drafts = saved
+        var clients: [QUICEndpoint] = []
+        defer { Task { [clients] in for c in clients { await c.close() } } }
+        let a = CollectingSubscriber()
+        let conn = try await connect(harness, a, alpns: ["moqt-18", "moqt-22"], clients: &clients)
+        XCTAssertEqual(conn.draft, .draft22)
+        do {
+            _ = try await connect(harness, a, alpns: ["moqt-18"], clients: &clients)
+            XCTFail("a draft-22-only server accepted moqt-18")
+        } catch {}
+        // MoQTEndpoint.connect offers what it is told.
+        let client = try await MoQTEndpoint.client()
+        let c2 = try await client.connect(url: harness.url, insecure: true, drafts: [.draft18, .draft22], handler: nil)
+        XCTAssertEqual(c2.draft, .draft22)
+        await c2.close()
+        await client.close()
+        await harness.close()
+    }
+}
