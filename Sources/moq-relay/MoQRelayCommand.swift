@@ -82,9 +82,12 @@ struct MoQRelayCommand: AsyncParsableCommand {
     @Flag(help: "Refuse WebTransport (ALPN h3): raw MoQT only. (Also implied by --ebpf: the kernel fast path forwards raw MoQT streams only.)")
     var noWebtransport = false
     @OptionGroup var idle: IdleTimeoutOptions
+    @Option(help: ArgumentHelp("MoQ Transport draft on raw QUIC, accepted from clients and offered upstream: 18, 22, or a preference list (default 18,22: offer both, draft-18 preferred; a client offering both gets the first; the browser stays on draft-18 over WebTransport).", valueName: "18|22|18,22"))
+    var draft: String = "18,22"
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        if MoQTTransportOptions.drafts(argument: draft) == nil { throw ValidationError("--draft must be 18, 22 or a list such as 18,22, not '\(draft)'") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if cacheSeconds < 0 { throw ValidationError("--cache-seconds must not be negative") }
         if !["auto", "always", "never"].contains(retry) { throw ValidationError("--retry must be auto, always or never") }
@@ -131,6 +134,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
         options.slowSubscriberTimeout = slowSubscriberTimeout == 0 ? nil : slowSubscriberTimeout
         options.queue = SubscriberQueue.Configuration(maxBytes: subscriberQueueBytes, maxDelay: subscriberQueueDelay)
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
+        MoQTEndpoint.transportOptions.drafts = MoQTTransportOptions.drafts(argument: draft) ?? MoQTEndpoint.transportOptions.drafts
         MoQTEndpoint.transportOptions.requiresRetry = retry == "always"
         MoQTEndpoint.transportOptions.maxConnectionsPerAddress = maxConnectionsPerAddress == 0 ? nil : maxConnectionsPerAddress
         MoQTEndpoint.transportOptions.retryAboveHalfOpen = retry == "auto" ? 128 : nil
