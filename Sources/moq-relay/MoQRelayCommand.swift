@@ -36,7 +36,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
     @Option(help: "PEM private key.") var key: String?
     @Option(help: "Relay to subscribe from (relay chaining), moqt://HOST:PORT.") var upstream: String?
     @Option(help: "Seconds of every track to cache.") var cacheSeconds: Double = 10
-    @Option(help: "Byte bound of the cache.") var cacheBytes: Int = 256 << 20
+    @Option(help: "Byte bound of all the tracks' caches together (relay-wide: over it, the oldest groups of any track go first, each track's latest group last).")
+    var cacheBytes: Int = 256 << 20
     @Flag(help: "Forward media packets in the kernel with TC eBPF (root).") var ebpf = false
     @Option(help: "Interfaces for the eBPF programs, comma-separated (auto-detected by default).") var ebpfIfaces: String?
     @Option(help: "The fast path's BPF object (default: bpf/fastpath.bpf.o near the executable, or $MOQ_FASTPATH_BPF_OBJECT).")

@@ -117,6 +117,37 @@ public struct TrackCache: Sendable {
         return evicted
     }
 
+    // MARK: - A byte bound shared with other tracks (`SharedCacheBound`)
+
+    /// The newest arrival of the oldest group held other than the latest: the group a bound
+    /// shared by several tracks evicts first. Nil when only the latest group is held.
+    public var oldestEvictableGroupArrival: RelayTime? {
+        guard groupIDs.count > 1 else { return nil }
+        return groups[groupIDs[0]]?.newestArrival
+    }
+
+    /// Evicts the oldest group unless it is the latest (counted as an eviction by bytes); returns
+    /// the bytes freed (0 when only the latest group is held).
+    @discardableResult
+    public mutating func evictOldestGroup() -> Int {
+        guard groupIDs.count > 1 else { return 0 }
+        let before = stats.bytes
+        remove(groupIDs[0])
+        stats.evictionsByBytes += 1
+        return before - stats.bytes
+    }
+
+    /// Removes the oldest object of the latest group (counted in `objectsTrimmed`), down to none:
+    /// the group itself stays, so its later objects are still taken. Returns the bytes freed, or
+    /// nil when nothing was left to remove or older groups are still held.
+    public mutating func trimOldestObjectOfLatestGroup() -> Int? {
+        guard groupIDs.count == 1, let latest = groupIDs.last, let o = groups[latest]?.removeOldest() else { return nil }
+        stats.bytes -= o.byteCount
+        stats.objects -= 1
+        stats.objectsTrimmed += 1
+        return o.byteCount
+    }
+
     private mutating func remove(_ id: UInt64) {
         guard let g = groups.removeValue(forKey: id) else { return }
         groupIDs.remove(at: CachedGroup.insertionIndex(of: id, in: groupIDs))

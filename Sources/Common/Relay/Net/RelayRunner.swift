@@ -19,7 +19,7 @@ public enum RelayRunner {
         public var certificateFile: String?
         /// See `certificateFile`.
         public var keyFile: String?
-        /// The cache bounds of every track.
+        /// The cache bounds of every track; `cacheBytes` also bounds all the tracks together.
         public var cache: TrackCache.Configuration
         /// Where to write the stats JSON, if anywhere.
         public var statsFile: String?

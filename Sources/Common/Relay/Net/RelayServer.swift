@@ -16,6 +16,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// The event loop all sessions and all relay state live on.
     public let eventLoop: EventLoop
     private let cacheConfiguration: TrackCache.Configuration
+    /// Bytes of every track's cache together, as last counted (`SharedCacheBound`; never below the
+    /// truth, recounted whenever it reaches the bound).
+    var cacheBytesHeld = 0
     /// Announced namespaces and the publisher session of each.
     var namespaces: [TrackNamespace: MoQTConnection] = [:]
     var tracks: [FullTrackName: RelayTrack] = [:]
@@ -112,6 +115,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         self.congestionConfiguration = congestion
     }
 
+    /// The byte bound of all the tracks' caches together (`--cache-bytes`, `SharedCacheBound`).
+    var sharedCacheBytes: Int { cacheConfiguration.cacheBytes }
+
     /// The relay's subscriber queues: 2 MiB budget, 1 s maximum queue delay.
     public static let defaultQueueConfiguration = SubscriberQueue.Configuration(maxBytes: 2 << 20, maxDelay: 1)
 
@@ -185,7 +191,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 let received = RelayObject(t, arrival: Self.now())
                 f.assembly.receive(received)
                 // What the upstream fetched for this relay stays in the track's cache too.
-                if let track = tracks[f.track] { track.cache.insert(received, now: received.arrival) }
+                if let track = tracks[f.track] { cacheInsert(received, into: track, now: received.arrival) }
             }
         case .fetchEnded(let requestID):
             upstreamFetchEnded(connection, requestID, completed: true)
@@ -1032,7 +1038,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             track.upstreamStreams[stream] = RelaySubgroupKey(group: received.groupID, subgroup: subgroup)
             track.openStreamsPerGroup[received.groupID, default: 0] += 1
         }
-        guard track.cache.insert(object, now: now) == .inserted else { return }
+        guard cacheInsert(object, into: track, now: now) == .inserted else { return }
         if received.status == .normal { stats.objectsIn += 1; stats.bytesIn += received.payload.count }
         if received.objectID == 0 {
             completeFinishedGroups(track)

@@ -3,7 +3,7 @@ import MoQTNet
 
 /// One relayed track: the single upstream subscription, the cache, and the downstream
 /// subscriptions it feeds.
-final class RelayTrack {
+final class RelayTrack: TrackCacheHolder {
     let name: FullTrackName
     let upstream: MoQTConnection
     let upstreamRequestID: UInt64
