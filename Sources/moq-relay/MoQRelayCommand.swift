@@ -74,7 +74,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var subscriberQueueBytes: Int = 2 << 20
     @Option(help: ArgumentHelp("Longest an object waits in a subscriber's queue before it is dropped (least important first; streams reset DELIVERY_TIMEOUT).", valueName: "SECONDS"))
     var subscriberQueueDelay: Double = 1
-    @Option(help: ArgumentHelp("Close a subscriber that stays behind this long: its queue dropped objects (least important first) and has not drained since. Its subscriptions end with PUBLISH_DONE TOO_FAR_BEHIND and the session is closed with INTERNAL_ERROR (0: never).", valueName: "SECONDS"))
+    @Option(help: ArgumentHelp("Close a subscriber that stays behind this long: its queue dropped objects (least important first) and has not drained since, or it acknowledged nothing while data was in flight to it (a stopped peer). Its subscriptions end with PUBLISH_DONE TOO_FAR_BEHIND and the session is closed with INTERNAL_ERROR (0: never).", valueName: "SECONDS"))
     var slowSubscriberTimeout: Double = 10
     @Option(help: ArgumentHelp("Serve the web player over plain HTTP on this TCP address (e.g. 127.0.0.1:8080): open http://ADDR/?namespace=demo in a browser; it plays over WebTransport from this relay.", valueName: "HOST:PORT"))
     var http: String?

@@ -66,4 +66,87 @@ final class SlowSubscriberTests: XCTestCase {
         // Disabled: never.
         XCTAssertFalse(s3.note(queueEmpty: false, anchorDrops: d3 + 5, window: 0, budget: 0, now: t(100), limit: nil))
     }
+
+    /// A subscriber that acknowledges nothing while data is in flight to it (a stopped process) is
+    /// cut off `limit` seconds after the stall began, whatever its queue does.
+    func testNoAcknowledgementWithDataInFlightCutsOffAfterTheLimit() {
+        var s = SlowSubscriberDetector()
+        func t(_ seconds: Double) -> RelayTime { RelayTime.zero.adding(seconds: seconds) }
+        // Healthy: ACKs move every feed.
+        var acked: UInt64 = 0
+        var at = 0.0
+        while at < 2 {
+            acked += 3
+            XCTAssertFalse(s.noteAcknowledgements(bytesInFlight: 30_000, largestAcknowledged: acked, now: t(at), limit: 3))
+            at += 0.002
+        }
+        // Stopped at 2 s: the largest acknowledged number freezes, data stays in flight. Feeds every 2 ms.
+        var cut: Double?
+        while at < 10, cut == nil {
+            if s.noteAcknowledgements(bytesInFlight: 60_000, largestAcknowledged: acked, now: t(at), limit: 3) { cut = at }
+            at += 0.002
+        }
+        XCTAssertNotNil(cut)
+        XCTAssertEqual(cut ?? 0, 5, accuracy: 0.01, "cut off 3 s after the last acknowledgement")
+        XCTAssertEqual(s.secondsUnacknowledged(at: t(5)), 3, accuracy: 0.01)
+        // Disabled: never.
+        var off = SlowSubscriberDetector()
+        XCTAssertFalse(off.noteAcknowledgements(bytesInFlight: 1, largestAcknowledged: 1, now: t(0), limit: nil))
+        XCTAssertFalse(off.noteAcknowledgements(bytesInFlight: 1, largestAcknowledged: 1, now: t(100), limit: nil))
+    }
+
+    /// Nothing in flight is no stall however long acknowledgements pause (an idle subscriber, or one
+    /// whose data waits for its flow-control credit), and the first feed after such a pause starts
+    /// the clock afresh: no cut off for a pause that had nothing to acknowledge.
+    func testNothingInFlightIsNoStall() {
+        var s = SlowSubscriberDetector()
+        func t(_ seconds: Double) -> RelayTime { RelayTime.zero.adding(seconds: seconds) }
+        XCTAssertFalse(s.noteAcknowledgements(bytesInFlight: 0, largestAcknowledged: 10, now: t(0), limit: 3))
+        XCTAssertFalse(s.noteAcknowledgements(bytesInFlight: 0, largestAcknowledged: 10, now: t(20), limit: 3))
+        // A keep-alive PING in flight at 40 s after 20 s without a feed: the stall starts now.
+        XCTAssertFalse(s.noteAcknowledgements(bytesInFlight: 50, largestAcknowledged: 10, now: t(40), limit: 3))
+        XCTAssertFalse(s.noteAcknowledgements(bytesInFlight: 50, largestAcknowledged: 10, now: t(40.1), limit: 3))
+        XCTAssertFalse(s.noteAcknowledgements(bytesInFlight: 50, largestAcknowledged: 11, now: t(40.2), limit: 3), "acknowledged")
+        XCTAssertNil(s.unacknowledgedSince)
+        // The very first feed of a detector never counts as a stall, whatever is in flight.
+        var fresh = SlowSubscriberDetector()
+        XCTAssertFalse(fresh.noteAcknowledgements(bytesInFlight: 10_000, largestAcknowledged: 5, now: t(100), limit: 0))
+        XCTAssertNil(fresh.unacknowledgedSince)
+    }
+
+    /// A live subscriber on a lossy link: 30% of its ACKs lost and bursts of loss up to 1.5 s (no ACK
+    /// getting through), data always in flight, for 10 minutes of feeds every 2 ms. Some ACK gets
+    /// through within about 1.5 s, so it is never cut off with a 3 s limit; the longest stall the
+    /// detector saw stays well under the limit.
+    func testALossyButLiveLinkIsNeverCutOff() {
+        var s = SlowSubscriberDetector()
+        var rng = SeededGenerator(seed: 42)
+        var acked: UInt64 = 0
+        var silentUntil = 0
+        var burstEnded = false
+        var longest = 0.0
+        var cuts = 0
+        // Feeds every 2 ms (one packet sent each); every 12th feed (24 ms) the subscriber sends an
+        // ACK: 30% are lost, and 2% of them start a burst of loss of 0.5-1.5 s (the first ACK after
+        // a burst gets through: a link that stays dark longer is not live).
+        for step in 0..<300_000 {
+            if step % 12 == 0, step >= silentUntil {
+                if burstEnded {
+                    burstEnded = false
+                    acked = UInt64(max(step - 5, 0))
+                } else if rng.next() % 100 < 2 {
+                    silentUntil = step + 250 + Int(rng.next() % 500)
+                    burstEnded = true
+                } else if rng.next() % 100 >= 30 {
+                    acked = UInt64(max(step - 5, 0))
+                }
+            }
+            let now = RelayTime.zero.adding(seconds: Double(step) * 0.002)
+            if s.noteAcknowledgements(bytesInFlight: 40_000, largestAcknowledged: acked, now: now, limit: 3) { cuts += 1 }
+            longest = max(longest, s.secondsUnacknowledged(at: now))
+        }
+        XCTAssertEqual(cuts, 0, "never cut off")
+        XCTAssertGreaterThan(longest, 0.5, "bursts of loss were simulated")
+        XCTAssertLessThan(longest, 2.2)
+    }
 }

@@ -6,6 +6,15 @@
 /// important data once the rest is dropped never loses it and is never cut off. One that keeps
 /// losing it for `limit` seconds -- no pause as long as the limit between two such losses, and no
 /// catching up (a feed that leaves its queue empty with room in the connection) -- is.
+///
+/// A subscriber that acknowledges nothing is cut off the same way, without waiting for its queue:
+/// while the relay has data in flight to it (sent, neither acknowledged nor declared lost) and its
+/// largest acknowledged packet number does not move for `limit` seconds, it has stopped (a frozen
+/// process, a vanished host). Its data then stays in QUIC, out of reach of priority dropping, so the
+/// queue would drop keyframes only once that data had gone unacknowledged too (for a stopped
+/// subscriber, 11-13 s with a 3 s limit). A live peer acknowledges within a round trip plus its
+/// ACK delay even on a lossy link (each ACK that gets through moves the largest acknowledged
+/// number), so it is never taken for a stopped one.
 public struct SlowSubscriberDetector: Sendable {
     /// Since when the subscriber has been losing its most important objects; nil while it keeps up.
     public private(set) var behindSince: RelayTime?
@@ -14,6 +23,12 @@ public struct SlowSubscriberDetector: Sendable {
     /// Such losses since `behindSince`.
     public private(set) var anchorDropsBehind = 0
     private var anchorDropsSeen = 0
+    /// Since when data has been in flight to the subscriber with no new acknowledgement; nil
+    /// while acknowledgements progress (or nothing is in flight).
+    public private(set) var unacknowledgedSince: RelayTime?
+    /// The largest acknowledged packet number at the last `noteAcknowledgements`.
+    private var lastAcknowledged: UInt64?
+    private var acknowledgementsNoted = false
 
     /// A detector for a subscriber that keeps up.
     public init() {}
@@ -36,5 +51,29 @@ public struct SlowSubscriberDetector: Sendable {
         lastAnchorDrop = now
         anchorDropsBehind += fresh
         return now.seconds(since: behindSince ?? now) >= limit
+    }
+
+    /// Notes the subscriber's acknowledgements at one feed of its queue (`bytesInFlight`: sent to it
+    /// and neither acknowledged nor declared lost; `largestAcknowledged`: the largest packet number
+    /// it acknowledged); true when data has been in flight for `limit` seconds or more without the
+    /// largest acknowledged number moving (never with `limit` nil). Stalls are measured from the
+    /// first feed that saw one, so call it at every feed.
+    public mutating func noteAcknowledgements(bytesInFlight: Int, largestAcknowledged: UInt64?, now: RelayTime, limit: Double?) -> Bool {
+        defer {
+            lastAcknowledged = largestAcknowledged
+            acknowledgementsNoted = true
+        }
+        if bytesInFlight <= 0 || !acknowledgementsNoted || largestAcknowledged != lastAcknowledged {
+            unacknowledgedSince = nil
+            return false
+        }
+        if unacknowledgedSince == nil { unacknowledgedSince = now }
+        guard let limit, let since = unacknowledgedSince else { return false }
+        return now.seconds(since: since) >= limit
+    }
+
+    /// Seconds data has been in flight without a new acknowledgement at `now` (0 when it has not).
+    public func secondsUnacknowledged(at now: RelayTime) -> Double {
+        unacknowledgedSince.map { now.seconds(since: $0) } ?? 0
     }
 }

@@ -26,3 +26,11 @@ extension Connection {
         return stream.buffer.baseOffset > 0 || stream.isTerminal
     }
 }
+
+extension Connection {
+    /// The largest packet number the peer acknowledged in the application space (nil before any):
+    /// it stops moving when the peer stops acknowledging (`SlowSubscriberDetector`).
+    var largestAcknowledgedPacket: UInt64? {
+        recovery.spaces[PacketNumberSpace.application.rawValue].largestAckedPacket
+    }
+}

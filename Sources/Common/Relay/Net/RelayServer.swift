@@ -91,7 +91,8 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     /// How long a subscriber may stay behind before its session is closed (`--slow-subscriber-timeout`),
     /// in seconds; nil: never. Behind means its queue keeps dropping its groups' most important
     /// objects (priority drop first: B, then P frames' streams go before any keyframe) without
-    /// catching up (`SlowSubscriberDetector`): a subscriber whose link carries the
+    /// catching up, or data in flight to it with no acknowledgement for that long (a stopped
+    /// process; `SlowSubscriberDetector`): a subscriber whose link carries the
     /// most important data once the rest is dropped is never cut off. One that cannot take even
     /// that (it stopped reading, or its link is too slow) gets PUBLISH_DONE TOO_FAR_BEHIND on every
     /// subscription (draft-18 lets a publisher end a subscription that fell too far behind this way),
@@ -564,6 +565,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             }
             tooFarBehind = state.slow.note(queueEmpty: (queue?.queuedCount ?? 0) == 0, anchorDrops: queue?.counters.anchorDrops ?? 0,
                                               window: allowance.window, budget: allowance.budget, now: now, limit: slowSubscriberTimeout)
+            let unacknowledged = state.slow.noteAcknowledgements(bytesInFlight: core.bytesInFlight, largestAcknowledged: core.largestAcknowledgedPacket,
+                                                                 now: now, limit: slowSubscriberTimeout)
+            tooFarBehind = tooFarBehind || unacknowledged
         }
         if tooFarBehind {
             cutOff(state, now: now)
@@ -584,7 +588,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         let behind = state.slow.behindSince.map { now.seconds(since: $0) } ?? 0
         let queued = plane.queue(for: state.id).map { ($0.queuedCount, $0.queuedBytes) } ?? (0, 0)
         stats.slowSubscribersClosed += 1
-        let why = "too far behind: the subscriber has lost its groups' most important objects for \(String(format: "%.1f", behind)) s (\(state.slow.anchorDropsBehind) dropped)"
+        let unacknowledged = state.slow.secondsUnacknowledged(at: now)
+        let why = unacknowledged >= (slowSubscriberTimeout ?? .infinity)
+            ? "too far behind: the subscriber has acknowledged nothing for \(String(format: "%.1f", unacknowledged)) s with data in flight to it"
+            : "too far behind: the subscriber has lost its groups' most important objects for \(String(format: "%.1f", behind)) s (\(state.slow.anchorDropsBehind) dropped)"
         log?("moq-relay: \(sessionLabel(connection)) \(why), \(queued.0) objects / \(queued.1) bytes queued; its subscriptions end with PUBLISH_DONE TOO_FAR_BEHIND and the session is closed (INTERNAL_ERROR)")
         connection.performOnLoop { session in
             for sub in state.downstreams.values {
