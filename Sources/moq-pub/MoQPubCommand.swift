@@ -136,6 +136,7 @@ struct MoQPubCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.makeLogger(label: "moq-pub")
+        MoQTEndpoint.sessionReadyLog = { logger.info("\($0)") }
         LibAVLogging.setVerbose(logger.logLevel <= .debug)
         if !priorities.isOrdered {
             logger.warning("priorities do not follow I <= P <= B; the relay will drop accordingly")

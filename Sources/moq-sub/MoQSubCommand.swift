@@ -105,6 +105,7 @@ struct MoQSubCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.makeLogger(label: "moq-sub")
+        MoQTEndpoint.sessionReadyLog = { logger.info("\($0)") }
         if allowCleartext {
             // Accept cleartext 1-RTT when the relay offers it (--ebpf); the QUIC layer warns loudly
             // once cleartext is in force.

@@ -3,8 +3,10 @@
 # cert/key (self-signed P-256); registers every started process for the EXIT trap. Also defines
 # scripts/interop/relay-lib.bash's functions (start_relay, stop_relay, start_pub, check_relay_objects, frames)
 # for tests that put our moq-relay or moq-pub --relay between aiomoqt peers.
-# MOQ_INTEROP_KEEP=1 keeps the temp dir (all logs) for diagnosis.
+# MOQ_INTEROP_KEEP=1 keeps the temp dir (all logs) for diagnosis. AIOMOQT_DRAFT (default 18) is the draft
+# aiomoqt's relay, pub_bench and sub_bench are pinned to (--draft).
 set -euo pipefail
+aiomoqt_draft=${AIOMOQT_DRAFT:-18}
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 bin=$(swift build --show-bin-path)
 py=${BUILD_DIR:-.build}/venv-aiomoqt/bin/python
@@ -29,11 +31,11 @@ free_udp_port() {
     python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Starts aiomoqt's relay (raw QUIC, draft-18) on a free port; sets relay_port.
+# Starts aiomoqt's relay (raw QUIC, draft $aiomoqt_draft) on a free port; sets relay_port.
 start_aiomoqt_relay() {
     relay_port=$(free_udp_port)
     "$py" -m aiomoqt.tools.moq_interop_relay --bind 127.0.0.1 --port "$relay_port" --cert "$cert" --key "$key" \
-        --quic --draft 18 --debug >"$work/relay.log" 2>&1 &
+        --quic --draft "$aiomoqt_draft" --debug >"$work/relay.log" 2>&1 &
     pids+=($!)
     # Ready when its UDP socket is bound.
     for _ in $(seq 1 100); do
@@ -62,7 +64,7 @@ RELAY_LIB_FUNCTIONS_ONLY=1 source scripts/interop/relay-lib.bash
 start_pub_bench() {
     local url=$1; shift
     : >"$work/pub_bench.out"  # a previous pub_bench's lines must not count
-    "$py" -m aiomoqt.tools.pub_bench -k --draft 18 -N demo -T video -s 1000 -r 30 -g 30 -t 4 --timestamps loc "$@" "$url" \
+    "$py" -m aiomoqt.tools.pub_bench -k --draft "$aiomoqt_draft" -N demo -T video -s 1000 -r 30 -g 30 -t 4 --timestamps loc "$@" "$url" \
         >"$work/pub_bench.out" 2>&1 &
     pub_bench_pid=$!
     pids+=("$pub_bench_pid")
@@ -87,7 +89,7 @@ pub_bench_sent() {
 start_sub_bench() {
     local url=$1; shift
     : >"$work/sub_bench.out"
-    timeout 40 "$py" -m aiomoqt.tools.sub_bench -k --draft 18 -N demo -t 15 -i 2 "$@" "$url" >"$work/sub_bench.out" 2>&1 &
+    timeout 40 "$py" -m aiomoqt.tools.sub_bench -k --draft "$aiomoqt_draft" -N demo -t 15 -i 2 "$@" "$url" >"$work/sub_bench.out" 2>&1 &
     sub_bench_pid=$!
     pids+=("$sub_bench_pid")
 }

@@ -25,7 +25,7 @@ fi
 passed=0 failed=0 failures=()
 for c in $cases; do
     out=$(RELAY_URL="moqt://127.0.0.1:$port" TLS_DISABLE_VERIFY=1 timeout 60 \
-        "$py" -m aiomoqt.tools.moq_interop_client --draft 18 -t "$c" 2>&1) || true
+        "$py" -m aiomoqt.tools.moq_interop_client --draft "$aiomoqt_draft" -t "$c" 2>&1) || true
     if grep -q "^ok " <<<"$out" && ! grep -q "^not ok " <<<"$out"; then
         passed=$((passed + 1))
         echo "ok - $c"
@@ -36,5 +36,5 @@ for c in $cases; do
     fi
 done
 kill -0 "$relay_pid" 2>/dev/null || { echo "moq-relay died"; cat "$work/relay.err"; exit 1; }
-echo "aiomoqt interop client vs moq-relay: $passed passed, $failed failed${failures:+ (${failures[*]})}"
+echo "aiomoqt interop client (draft-$aiomoqt_draft) vs moq-relay: $passed passed, $failed failed${failures:+ (${failures[*]})}"
 [[ $failed -eq 0 ]]

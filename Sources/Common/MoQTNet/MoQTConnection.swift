@@ -124,6 +124,7 @@ public final class MoQTConnection: QUICConnectionDelegate, @unchecked Sendable {
                     continue
                 }
                 isReady = true
+                MoQTEndpoint.sessionReadyLog?("MoQT session ready: \(session.draft) (\(webTransport != nil ? "WebTransport" : session.draft.alpn))")
                 // A session is meant to stay open while its application holds it (a publisher may
                 // wait hours for its first subscriber): keep the connection alive from now on.
                 quic.coreOnLoop.keepAlive = MoQTEndpoint.transportOptions.keepAlive

@@ -42,6 +42,10 @@ public final class MoQTEndpoint: @unchecked Sendable {
     /// tools: `--allow-cleartext`, `moq-relay --ebpf`).
     nonisolated(unsafe) public static var transportOptions = MoQTTransportOptions()
 
+    /// Told once per session when both SETUPs are exchanged, with the draft it speaks (the tools log
+    /// it: "MoQT session ready: draft-22 (moqt-22)"). Set once at startup.
+    nonisolated(unsafe) public static var sessionReadyLog: (@Sendable (String) -> Void)?
+
     /// The kernel fast path classifies one QUIC packet per skb and passes GSO super-packets up to
     /// user space: an endpoint whose packets are meant for it (`fastPathEncoding`) sends without UDP GSO.
     static func applySegmentationPolicy(_ quic: QUICEndpoint) async throws {
