@@ -111,6 +111,21 @@ struct {
 	__uint(max_entries, 1 << 20);
 } fp_records SEC(".maps");
 
+/* FP_LOG_SLOTS entries per subscriber (user space sizes it to fp_subscribers' size times that). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 256 * FP_LOG_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fp_sent_entry);
+} fp_sent_log SEC(".maps");
+
+/* Keeps the compiler from moving memory accesses across it (the log's publication order). */
+#define compiler_barrier() asm volatile("" ::: "memory")
+/* Room kept in the log for packet numbers other CPUs and user space take between the check and the
+ * kernel's own fetch-add: a copy is logged only when the log looks this far from full. */
+#define FP_LOG_MARGIN 128
+
 /* Per-packet working state. Per-CPU: a TC ingress program runs to completion on one CPU, and the
  * copies it sends leave through egress queues, so the program is never re-entered for this state. */
 struct fp_scratch {
@@ -628,9 +643,18 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		return 0;
 	}
 
-	/* The record is reserved before any number is taken, so every sent packet is reported. */
-	struct fp_record *r = bpf_ringbuf_reserve(&fp_records, sizeof(*r), 0);
-	if (!r) {
+	/* Every sent packet is reported: in the subscriber's sent log when it has room (checked again once
+	 * the number is taken), else by a ring-buffer record reserved before any number is taken. */
+	int use_log = 0;
+	if (cfg->flags & FP_CFG_SENT_LOG) {
+		__u64 peek = *(volatile __u64 *)&sh->next_packet_number;
+		__u64 read = *(volatile __u64 *)&sh->log_read;
+		use_log = peek - read < FP_LOG_SLOTS - FP_LOG_MARGIN;
+		if (!use_log)
+			shared_add(&sh->log_overruns, 1);
+	}
+	struct fp_record *r = use_log ? NULL : bpf_ringbuf_reserve(&fp_records, sizeof(*r), 0);
+	if (!use_log && !r) {
 		__sync_fetch_and_add(&sh->budget, size);
 		if (took_conn)
 			__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
@@ -671,7 +695,8 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		if (failed) {
 			/* Nothing is sent: give back budget and data credit. The stream ID (and its MAX_STREAMS
 			 * credit) stays consumed; the record tells user space to send the stream on it. */
-			bpf_ringbuf_discard(r, 0);
+			if (r)
+				bpf_ringbuf_discard(r, 0);
 			__sync_fetch_and_add(&sh->budget, size);
 			if (took_conn)
 				__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
@@ -683,7 +708,8 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		}
 		ss = bpf_map_lookup_elem(&fp_sub_streams, &key);
 		if (!ss) {
-			bpf_ringbuf_discard(r, 0);
+			if (r)
+				bpf_ringbuf_discard(r, 0);
 			return 0;
 		}
 	} else {
@@ -691,6 +717,29 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	}
 
 	__u64 pn = __sync_fetch_and_add(&sh->next_packet_number, 1);
+	struct fp_sent_entry *e = NULL;
+	if (use_log) {
+		/* The entry for pn is free once user space read pn - FP_LOG_SLOTS. Should the margin not have
+		 * sufficed, a ring-buffer record reports the copy; with neither, nothing is sent and the
+		 * number stays unused (a gap the peer never sees acknowledged; user space skips it). */
+		if (pn - *(volatile __u64 *)&sh->log_read < FP_LOG_SLOTS) {
+			__u32 idx = sub_id * FP_LOG_SLOTS + (__u32)(pn & (FP_LOG_SLOTS - 1));
+			e = bpf_map_lookup_elem(&fp_sent_log, &idx);
+		}
+		if (!e) {
+			shared_add(&sh->log_overruns, 1);
+			r = bpf_ringbuf_reserve(&fp_records, sizeof(*r), 0);
+			if (!r) {
+				__sync_fetch_and_add(&sh->budget, size);
+				if (took_conn)
+					__sync_fetch_and_add(&sh->conn_credit, fresh_bytes);
+				count(FP_CNT_RINGBUF_FULL);
+				shared_add(&sh->unreported, 1);
+				ss->flags |= FP_SS_HANDOFF | FP_SS_UNREPORTED;
+				return 0;
+			}
+		}
+	}
 
 	/* Build this subscriber's head from the original. */
 	__builtin_memcpy(s->next, s->orig, FP_HEAD_MAX);
@@ -787,6 +836,27 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 	shared_add(&sh->forwarded_packets, 1);
 	shared_add(&sh->forwarded_bytes, (__u64)size);
 
+	if (e) {
+		*(volatile __u64 *)&e->packet_number = FP_LOG_EMPTY;
+		compiler_barrier();
+		e->send_time_ns = bpf_ktime_get_ns();
+		e->stream_id = sub_sid;
+		e->upstream_stream_id = s->stream_id;
+		e->offset = s->offset;
+		e->length = s->data_len;
+		e->packet_size = s->payload_len;
+		e->upstream_id = s->upstream_id;
+		e->track_id = s->track_id;
+		e->connection_id = sub->connection_id;
+		e->flags = flags | (s->fin ? FP_RECF_FIN : 0);
+		e->priority = s->priority;
+		e->_pad = 0;
+		compiler_barrier();
+		*(volatile __u64 *)&e->packet_number = pn;
+		return 0;
+	}
+	if (!r)
+		return 0;
 	__builtin_memset(r, 0, sizeof(*r));
 	r->kind = FP_REC_SENT;
 	r->subscriber_id = sub_id;

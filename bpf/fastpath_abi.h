@@ -20,7 +20,7 @@
 #include <linux/types.h>
 
 /* Bumped whenever a struct below changes; the loader refuses an object with another version. */
-#define FP_ABI_VERSION 2
+#define FP_ABI_VERSION 3
 
 /* ---- wire constants ------------------------------------------------------------------------- */
 #define FP_MAX_CID_LEN          20   /* RFC 9000: connection IDs are at most 20 bytes */
@@ -62,6 +62,10 @@ enum fp_config_flags {
 	FP_CFG_NO_CLONE = 1u << 1,
 	/* Master switch: when clear the programs pass everything up and touch nothing. */
 	FP_CFG_ENABLED = 1u << 2,
+	/* Sent packets go to the subscriber's slots in fp_sent_log (read by user space when it needs them)
+	 * instead of one FP_REC_SENT ring-buffer record each; the ring buffer keeps the rare events and the
+	 * copies the log has no room for. */
+	FP_CFG_SENT_LOG = 1u << 3,
 };
 
 struct fp_config {
@@ -185,7 +189,36 @@ struct fp_shared {
 	                               * congestion (user space sets it on loss): drop by priority;
 	                               * after it a shortfall is transient: hand the stream to user space */
 	__u64 shortfall_handoffs;     /* streams handed to user space on a transient budget shortfall */
-	__u64 _reserved[3];           /* 128 bytes: two cache lines per subscriber */
+	__u64 log_read;               /* fp_sent_log: every packet number below this was read by user space,
+	                               * so their slots may be written again (user space stores it) */
+	__u64 log_overruns;           /* copies the log had no room for (reported on the ring buffer) */
+	__u64 _reserved[1];           /* 128 bytes: two cache lines per subscriber */
+};
+
+/* ---- fp_sent_log: ARRAY, BPF_F_MMAPABLE, FP_LOG_SLOTS entries per subscriber -------------------- */
+/* With FP_CFG_SENT_LOG the kernel writes what it sent to subscriber s with packet number pn into entry
+ * s * FP_LOG_SLOTS + pn % FP_LOG_SLOTS, and only while pn < log_read + FP_LOG_SLOTS (otherwise it
+ * reports the copy on the ring buffer). It writes packet_number last (after a compiler barrier; the
+ * programs run on x86, whose stores become visible in program order): user space, which maps the
+ * array, takes an entry as written when packet_number equals the number it looks for and
+ * connection_id its connection's. Numbers user space took itself never appear here. */
+#define FP_LOG_SLOTS 512             /* a power of two */
+#define FP_LOG_EMPTY (~0ULL)          /* packet_number of an entry never written for this connection */
+
+struct fp_sent_entry {
+	__u64 packet_number;        /* written last; FP_LOG_EMPTY while the entry is being written */
+	__u64 send_time_ns;         /* bpf_ktime_get_ns() */
+	__u64 stream_id;            /* subscriber stream ID */
+	__u64 upstream_stream_id;
+	__u64 offset;               /* STREAM frame offset */
+	__u32 length;               /* STREAM frame data length */
+	__u32 packet_size;          /* QUIC packet bytes */
+	__u32 upstream_id;
+	__u32 track_id;
+	__u32 connection_id;        /* fp_subscriber.connection_id */
+	__u16 flags;                /* enum fp_record_flags */
+	__u8  priority;
+	__u8  _pad;
 };
 
 /* ---- fp_sub_streams: HASH {subscriber, upstream, upstream stream} -> subscriber stream state --- */

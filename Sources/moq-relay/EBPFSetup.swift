@@ -7,8 +7,9 @@ import Relay
 /// (missing capability, no BPF object, the verifier's log, an interface that does not exist).
 enum EBPFSetup {
     /// Starts the fast path for `moq-relay` (options from `--ebpf-object` and `--ebpf-ifaces`).
-    static func start(objectPath: String?, interfaces: String?, log: @escaping (String) -> Void) throws -> RelayFastPath {
+    static func start(objectPath: String?, interfaces: String?, sentLog: Bool = true, log: @escaping (String) -> Void) throws -> RelayFastPath {
         var options = RelayFastPath.Options(objectPath: objectPath)
+        options.sentLog = sentLog
         if let interfaces {
             let names = interfaces.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
             guard !names.isEmpty else { throw CLIError.usage("--ebpf-ifaces names no interface") }

@@ -46,6 +46,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var ebpfBurstBytes: Int = 128 << 10
     @Option(help: ArgumentHelp("Tests only: refresh the kernel's send budget at most every N ms (reproduces a lagging user space).", visibility: .hidden))
     var ebpfBudgetSyncMs: Int = 0
+    @Flag(help: ArgumentHelp("Benchmarks only: the kernel reports every packet it sends on the ring buffer, as before the per-subscriber sent log (for A/B runs of one build).", visibility: .hidden))
+    var ebpfSentRecords = false
     @Option(help: "Write a JSON stats document here on exit and on SIGUSR1.") var stats: String?
     @Option(help: "Serve Prometheus metrics on this address.") var metrics: String?
     @Flag(help: "Offer cleartext 1-RTT without the kernel fast path (NOT SECURE: for measurements that compare user space with --ebpf on the same packets; only peers started with --allow-cleartext accept it).")
@@ -145,7 +147,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
             printError("moq-relay: WARNING --allow-cleartext: subscribers started with --allow-cleartext get UNENCRYPTED 1-RTT packets")
         }
         if ebpf {
-            options.fastPath = try EBPFSetup.start(objectPath: ebpfObject, interfaces: ebpfIfaces, log: log)
+            options.fastPath = try EBPFSetup.start(objectPath: ebpfObject, interfaces: ebpfIfaces, sentLog: !ebpfSentRecords, log: log)
             options.fastPath?.burstAllowance = ebpfBurstBytes
             options.fastPath?.budgetSyncIntervalNanoseconds = UInt64(max(0, ebpfBudgetSyncMs)) * 1_000_000
         } else if ebpfIfaces != nil || ebpfObject != nil {

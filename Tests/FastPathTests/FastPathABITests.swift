@@ -17,6 +17,10 @@ final class FastPathABITests: XCTestCase {
 
     func testSharedAndMapValueLayouts() {
         XCTAssertEqual(MemoryLayout<fp_shared>.size, 128)
+        XCTAssertEqual(MemoryLayout<fp_shared>.offset(of: \fp_shared.log_read), 104)
+        XCTAssertEqual(MemoryLayout<fp_sent_entry>.size, 64)
+        XCTAssertEqual(MemoryLayout<fp_sent_entry>.offset(of: \fp_sent_entry.packet_number), 0)
+        XCTAssertEqual(MemoryLayout<fp_sent_entry>.offset(of: \fp_sent_entry.connection_id), 56)
         XCTAssertEqual(MemoryLayout<fp_shared>.offset(of: \fp_shared.budget), 16)
         XCTAssertEqual(MemoryLayout<fp_shared>.offset(of: \fp_shared.streams_credit), 32)
         XCTAssertEqual(MemoryLayout<fp_config>.size, 16)

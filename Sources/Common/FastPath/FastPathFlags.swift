@@ -13,4 +13,7 @@ public struct FastPathFlags: OptionSet, Sendable {
     public static let keepLastRewrite = FastPathFlags(rawValue: FP_CFG_KEEP_LAST_REWRITE.rawValue)
     /// Tests only: rewrite and account, but do not clone.
     public static let noClone = FastPathFlags(rawValue: FP_CFG_NO_CLONE.rawValue)
+    /// Sent packets go to each subscriber's sent log (`FastPathSentLog`) instead of one ring-buffer
+    /// record each.
+    public static let sentLog = FastPathFlags(rawValue: FP_CFG_SENT_LOG.rawValue)
 }

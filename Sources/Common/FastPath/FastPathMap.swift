@@ -22,4 +22,6 @@ public enum FastPathMap: String, CaseIterable, Sendable {
     case counters = "fp_counters"
     /// RINGBUF of `fp_record`.
     case records = "fp_records"
+    /// ARRAY (mmap-able) of `fp_sent_entry`, `FP_LOG_SLOTS` per subscriber id.
+    case sentLog = "fp_sent_log"
 }

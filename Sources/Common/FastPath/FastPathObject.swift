@@ -60,6 +60,7 @@ public final class FastPathObject {
             (.subscriberStreams, configuration.maxSubscriberStreams),
             (.learned, configuration.maxSubscribers),
             (.records, configuration.ringBufferBytes),
+            (.sentLog, configuration.maxSubscribers * UInt32(FP_LOG_SLOTS)),
         ]
         for (map, size) in sizes {
             guard let handle = bpf_object__find_map_by_name(object, map.rawValue) else {

@@ -67,12 +67,24 @@ public final class FastPathSharedMemory {
         _ = fp_atomic_fetch_add_s64(&slot(id).pointee.streams_credit, delta)
     }
 
+    /// Every packet number of subscriber `id` below `packetNumber` has been read from the sent log:
+    /// the kernel may write their entries again.
+    public func setLogRead(_ id: UInt32, _ packetNumber: UInt64) {
+        fp_atomic_store_u64(&slot(id).pointee.log_read, packetNumber)
+    }
+
+    /// The next packet number of subscriber `id`'s connection (read atomically).
+    public func nextPacketNumber(_ id: UInt32) -> UInt64 {
+        fp_atomic_load_u64(&slot(id).pointee.next_packet_number)
+    }
+
     /// Sets every field of subscriber `id`'s slot (when a subscriber joins the fast path).
     public func reset(_ id: UInt32, nextPacketNumber: UInt64, nextUniStream: UInt64, budget: Int64,
                       connectionCredit: Int64, streamsCredit: Int64) {
         let s = slot(id)
         s.pointee = fp_shared()
         fp_atomic_store_u64(&s.pointee.next_packet_number, nextPacketNumber)
+        fp_atomic_store_u64(&s.pointee.log_read, nextPacketNumber)
         fp_atomic_store_u64(&s.pointee.next_uni_stream, nextUniStream)
         fp_atomic_store_s64(&s.pointee.budget, budget)
         fp_atomic_store_s64(&s.pointee.conn_credit, connectionCredit)
@@ -96,6 +108,8 @@ public final class FastPathSharedMemory {
         copy.unreported = fp_atomic_load_u64(&s.pointee.unreported)
         copy.congested_until_ns = fp_atomic_load_u64(&s.pointee.congested_until_ns)
         copy.shortfall_handoffs = fp_atomic_load_u64(&s.pointee.shortfall_handoffs)
+        copy.log_read = fp_atomic_load_u64(&s.pointee.log_read)
+        copy.log_overruns = fp_atomic_load_u64(&s.pointee.log_overruns)
         return copy
     }
 }

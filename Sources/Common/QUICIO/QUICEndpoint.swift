@@ -37,9 +37,10 @@ public final class QUICEndpoint: @unchecked Sendable {
     private var incomingDelegate: ((QUICConnection) -> QUICConnectionDelegate?)?
     /// Counters for reports.
     public private(set) var datagramsReceived = 0
-    /// Called on the event loop before each received datagram is processed (the relay's fast path
-    /// registers what the kernel sent before an ACK for it is read). Set on the event loop.
-    public var beforeEachDatagram: (() -> Void)?
+    /// Called on the event loop with each received datagram before it is processed (the relay's fast
+    /// path registers what the kernel sent to its sender before an ACK for it is read). Set on the
+    /// event loop.
+    public var beforeEachDatagram: (([UInt8]) -> Void)?
     public private(set) var datagramsSent = 0
     /// Writes that carried several datagrams with UDP GSO.
     public private(set) var gsoWrites = 0
@@ -167,7 +168,7 @@ public final class QUICEndpoint: @unchecked Sendable {
             scheduleAdmission()
             return
         }
-        beforeEachDatagram?()
+        beforeEachDatagram?(datagram)
         // Only the connection the core routed the datagram to has new events (a new connection
         // comes as `.incomingConnection`).
         if let handle = core.handle(datagram: datagram, from: peer, now: MonotonicClock.now()) { dirty.insert(handle) }
@@ -199,7 +200,7 @@ public final class QUICEndpoint: @unchecked Sendable {
             let (datagram, peer) = pendingInitials[pendingInitialsHead]
             pendingInitialsHead += 1
             taken += 1
-            beforeEachDatagram?()
+            beforeEachDatagram?(datagram)
             if let handle = core.handle(datagram: datagram, from: peer, now: now) { dirty.insert(handle) }
             now = MonotonicClock.now()
         }

@@ -46,6 +46,15 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     /// When the budget was last synced (only kept with a test sync interval).
     var lastBudgetSync: UInt64 = 0
 
+    /// Where user space stands in the kernel's sent log of this subscriber (`RelayFastPathPlane.readLog`).
+    var logCursor = SentLogCursor(start: 0)
+    /// When the log was last read (CLOCK_MONOTONIC nanoseconds).
+    var lastLogRead: UInt64 = 0
+    /// When the periodic sweep last read the log and filled the kernel's gaps, and whether the tick
+    /// fills them now.
+    var lastGapFill: UInt64 = 0
+    var gapsDue = false
+
     // Counters.
     var kernelPackets: UInt64 = 0
     var retransmittedPackets: UInt64 = 0

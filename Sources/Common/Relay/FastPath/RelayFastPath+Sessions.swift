@@ -8,8 +8,9 @@ extension RelayFastPath {
     /// Binds the fast path to the relay's event loop and endpoint (call once the endpoint listens):
     /// records are drained before every datagram and on a 2 ms timer.
     public func activate(endpoint: QUICEndpoint) throws {
-        let plane = try RelayFastPathPlane(object: object, eventLoop: endpoint.eventLoop, log: log)
+        let plane = try RelayFastPathPlane(object: object, eventLoop: endpoint.eventLoop, sentLog: sentLog, log: log)
         plane.burstAllowance = burstAllowance
+        plane.localConnectionIDLength = localConnectionIDLength
         plane.budgetSyncIntervalNanoseconds = budgetSyncIntervalNanoseconds
         relayPort = UInt16(endpoint.localAddress?.port ?? 0)
         self.plane = plane
@@ -79,6 +80,7 @@ extension RelayFastPath {
                 "registered_kernel_packets": kernelPackets,
                 "user_space_media_packets_fast_path_subscribers": userMedia, "plane_failures": p.failures, "user_space_stream_resets": p.userSpaceDrops,
                 "kernel_drops_taken_over": p.rescued, "streams_handed_to_kernel": p.streamsHandedToKernel,
-                "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count)]
+                "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count),
+                "sent_log_entries_read": p.logEntriesRead, "sent_log_numbers_skipped": p.logNumbersSkipped]
     }
 }

@@ -21,6 +21,10 @@ public final class RelayFastPath: @unchecked Sendable {
         public var configuration = FastPathConfiguration()
         /// The relay's connection ID length (every CID the relay issues has it).
         public var localConnectionIDLength = 8
+        /// The kernel writes what it sent into each subscriber's sent log, read when that
+        /// subscriber's ACKs or the periodic sweep need it; false: one ring-buffer record per copy
+        /// (the earlier design, kept for A/B benchmarks).
+        public var sentLog = true
 
         /// Options with the given object and interfaces.
         public init(objectPath: String? = nil, interfaces: [String]? = nil) {
@@ -50,6 +54,10 @@ public final class RelayFastPath: @unchecked Sendable {
     public var budgetSyncIntervalNanoseconds: UInt64 = 0
     /// The user-space half, once `activate(endpoint:)` ran.
     var plane: RelayFastPathPlane?
+    /// `Options.sentLog`.
+    private(set) var sentLog = true
+    /// `Options.localConnectionIDLength`.
+    private(set) var localConnectionIDLength = 8
     /// The relay's UDP port.
     var relayPort: UInt16 = 0
 
@@ -84,10 +92,13 @@ public final class RelayFastPath: @unchecked Sendable {
             }
         }
         let object = try FastPathObject.load(path: path, configuration: options.configuration)
-        try object.setConfiguration(localConnectionIDLength: options.localConnectionIDLength)
+        try object.setConfiguration(localConnectionIDLength: options.localConnectionIDLength,
+                                    flags: options.sentLog ? [.enabled, .sentLog] : [.enabled])
         let dir = try FastPathPins.pin(object)
         let fastPath = RelayFastPath(object: object, objectPath: path, pinDirectory: dir,
                                      explicitInterfaces: explicit.map { Set($0.map(\.1)) }, log: log)
+        fastPath.sentLog = options.sentLog
+        fastPath.localConnectionIDLength = options.localConnectionIDLength
         do {
             for (name, index) in explicit ?? [] { try fastPath.attach(.subscriberIngress, interfaceIndex: index, name: name) }
         } catch {

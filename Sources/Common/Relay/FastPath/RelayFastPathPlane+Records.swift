@@ -5,16 +5,65 @@ import QUIC
 import QUICIO
 
 extension RelayFastPathPlane {
-    /// Reads every pending ring-buffer record and applies it to its subscriber connection. Runs before
-    /// every received datagram (so an ACK never covers a packet number not registered yet) and on a
-    /// 2 ms timer. Needs no system call when the ring is empty.
-    func drain() {
+    /// Reads every pending ring-buffer record and every subscriber's sent log, and applies them to the
+    /// subscriber connections: what the kernel sent is registered before anything depends on it (the
+    /// end of an upstream stream, a reset, a join).
+    func drain() { drainRecords(readingAllLogs: true) }
+
+    /// Before a received datagram: the ring buffer's records, and the sent log of the subscriber the
+    /// datagram comes from, so an ACK never covers a packet number not registered yet. Needs no system
+    /// call when the ring is empty.
+    func beforeDatagram(_ datagram: [UInt8]) {
+        drainRecords()
+        guard sentLog != nil, let d = downstream(forDatagram: datagram) else { return }
+        if readLog(d, now: MonotonicClock.now()) > 0 {
+            syncBudget(d)
+            syncCredits(d)
+        }
+    }
+
+    /// The fast-path subscriber a 1-RTT datagram is addressed to (by its destination connection ID).
+    func downstream(forDatagram datagram: [UInt8]) -> FastPathDownstream? {
+        guard let first = datagram.first, first & 0x80 == 0, datagram.count > localConnectionIDLength else { return nil }
+        return downstreamsByCID[Array(datagram[1...localConnectionIDLength])]
+    }
+
+    /// Registers the packets the kernel sent to `d` that its sent log holds and user space has not read
+    /// yet (`SentLogCursor`: every number up to the connection's next packet number but those user
+    /// space took itself; an entry not written yet is looked for again at the next reads, for at most
+    /// `logPendingNanoseconds`), and tells the kernel which entries it may reuse. Returns the packets
+    /// registered.
+    @discardableResult
+    func readLog(_ d: FastPathDownstream, now: QUICTime) -> Int {
+        guard let log = sentLog else { return 0 }
+        d.lastLogRead = now.nanoseconds
+        let (id, generation) = (d.id, d.generation)
+        let (entries, givenUp) = d.logCursor.read(upTo: shared.nextPacketNumber(id), now: now.nanoseconds,
+                                                  pendingLimit: Self.logPendingNanoseconds) { pn in
+            log.read(id, packetNumber: pn, connection: generation)
+        }
+        logNumbersSkipped += UInt64(givenUp)
+        shared.setLogRead(id, d.logCursor.logRead)
+        guard !entries.isEmpty else { return 0 }
+        logEntriesRead += UInt64(entries.count)
+        handleSent(entries.map { FastPathRecord(sent: $0, subscriberID: id) }, d, now: now)
+        return entries.count
+    }
+
+    /// How long a packet number passed by the log cursor is looked for again (a kernel write takes
+    /// microseconds; a number the kernel reported on the ring buffer or left unused never appears).
+    static let logPendingNanoseconds: UInt64 = 20_000_000
+
+    /// Reads every pending ring-buffer record and applies it to its subscriber connection, after reading
+    /// that subscriber's sent log (so each subscriber sees what the kernel did in order); with
+    /// `readingAllLogs`, every subscriber's log too.
+    func drainRecords(readingAllLogs: Bool = false) {
         let records: [FastPathRecord]
         do { records = try reader.drain() } catch {
             failures += 1
             return
         }
-        guard !records.isEmpty else { return }
+        guard !records.isEmpty || (readingAllLogs && sentLog != nil) else { return }
         // SENT records are applied per subscriber in batches (consecutive records name different
         // subscribers: the kernel copies each upstream packet to every subscriber in turn); a batch
         // is applied before any other record of its subscriber, so each subscriber sees its records
@@ -27,6 +76,7 @@ extension RelayFastPathPlane {
                 recordsStale += 1
                 continue
             }
+            if touched[d.id] == nil, sentLog != nil { readLog(d, now: now) }
             touched[d.id] = d
             if r.kind == .sent {
                 sent[d.id, default: []].append(r)
@@ -42,6 +92,9 @@ extension RelayFastPathPlane {
         for (id, batch) in sent {
             guard let d = touched[id] else { continue }
             handleSent(batch, d, now: now)
+        }
+        if readingAllLogs, sentLog != nil {
+            for d in downstreams.values where touched[d.id] == nil && readLog(d, now: now) > 0 { touched[d.id] = d }
         }
         for d in touched.values {
             syncBudget(d)
@@ -330,15 +383,18 @@ extension RelayFastPathPlane {
     }
 
     /// Hands the connection whatever user space owes on `s`: new mirror bytes past `userFrom`, and the
-    /// FIN once the mirror is complete.
-    func pump(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
-        guard let from = s.userFrom, let id = s.streamID, !s.reset else { return }
+    /// FIN once the mirror is complete. Returns true when it queued something.
+    @discardableResult
+    func pump(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) -> Bool {
+        guard let from = s.userFrom, let id = s.streamID, !s.reset else { return false }
+        var queued = false
         let start = max(from, s.userSentEnd)
         let available = s.mirror.count
         if available > start {
             do {
                 try d.core.sendExternalStreamData(streamID: id, range: start..<available)
                 s.userSentEnd = available
+                queued = true
             } catch {
                 failures += 1
             }
@@ -346,29 +402,38 @@ extension RelayFastPathPlane {
         if let final = s.mirror.finalSize, s.mirror.isComplete, !s.finished, s.userSentEnd >= final || from >= final {
             s.finished = true
             try? d.core.finishExternalStream(streamID: id, finalSize: final)
+            queued = true
         }
+        return queued
     }
 
     /// The upstream stream is complete: every byte the kernel did not report SENT is sent by user
     /// space (mid-stream copies the kernel skipped, a copy lost to a full map), then the FIN.
-    func reconcile(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) {
-        guard let final = s.mirror.finalSize, let id = s.streamID, !s.reset, !s.headerOnly else { return }
+    /// Returns true when it queued something.
+    @discardableResult
+    func reconcile(_ d: FastPathDownstream, _ s: FastPathSubscriberStream) -> Bool {
+        guard let final = s.mirror.finalSize, let id = s.streamID, !s.reset, !s.headerOnly else { return false }
+        var queued = false
         if s.userFrom == nil {
             for gap in s.kernelGaps(upTo: final) {
                 gapBytesFilled += gap.upperBound - gap.lowerBound
                 try? d.core.sendExternalStreamData(streamID: id, range: gap)
+                queued = true
             }
             if !s.finished {
                 s.finished = true
                 try? d.core.finishExternalStream(streamID: id, finalSize: final)
+                queued = true
             }
         } else {
             // User space owns the tail; the kernel may have sent parts below userFrom with gaps.
             for gap in s.kernelGaps(upTo: s.userFrom ?? 0) {
                 gapBytesFilled += gap.upperBound - gap.lowerBound
                 try? d.core.sendExternalStreamData(streamID: id, range: gap)
+                queued = true
             }
-            pump(d, s)
+            if pump(d, s) { queued = true }
         }
+        return queued
     }
 }

@@ -34,10 +34,10 @@ extension RelayFastPathPlane {
         }
         let complete = mirror.isComplete
         if complete { drain() }
+        // Only connections that got something to send are polled (most streams are the kernel's).
         for d in downstreams.values {
             guard let s = d.streams[FastPathStreamKey(upstreamID: up.id, streamID: streamID)] else { continue }
-            if complete { reconcile(d, s) } else { pump(d, s) }
-            d.connection.quic.withCoreOnLoop { _ in }
+            if complete ? reconcile(d, s) : pump(d, s) { d.connection.quic.withCoreOnLoop { _ in } }
         }
     }
 
@@ -162,20 +162,33 @@ extension RelayFastPathPlane {
         // stream's first packet from upstream cannot open the stream a second time.
     }
 
-    /// The 2 ms timer: drain, sync, evict old mirrors.
+    /// The 2 ms timer: records, sync, evict old mirrors; and each subscriber's sent log at least every
+    /// `logSweepNanoseconds` (its ACKs usually read it first), after which the bytes the kernel left
+    /// out are filled in (only then is its view of what the kernel sent current).
     func tick() {
-        drain()
+        drainRecords()
+        let clock = MonotonicClock.now()
+        let now = clock.nanoseconds
         for d in downstreams.values {
+            if sentLog == nil {
+                d.gapsDue = true
+            } else if now &- d.lastGapFill >= logSweepNanoseconds {
+                readLog(d, now: clock)
+                d.lastGapFill = now
+                d.gapsDue = true
+            }
             syncBudget(d)
             syncCredits(d)
         }
-        let now = MonotonicClock.now().nanoseconds
         releaseStagedJoins(now: now)
         for d in downstreams.values {
             resetStaleUserStreams(d, now: now)
             announceDroppedStreams(d, now: now)
             handOverToKernel(d)
-            fillKernelGaps(d)
+            if d.gapsDue {
+                d.gapsDue = false
+                fillKernelGaps(d)
+            }
         }
         evictMirrors(now: now)
     }
@@ -231,7 +244,10 @@ extension RelayFastPathPlane {
             for s in d.streams.values where !s.completed { s.mirror.users -= 1 }
             d.streams.removeAll()
             d.streamsByID.removeAll()
-            for cid in d.registeredCIDs { _ = try? object.removeLocalConnectionID(cid) }
+            for cid in d.registeredCIDs {
+                _ = try? object.removeLocalConnectionID(cid)
+                downstreamsByCID[cid] = nil
+            }
             try? object.removeSubscriber(d.id)
             downstreamsByID[d.id] = nil
             d.core.observer = d.next

@@ -14,6 +14,16 @@ final class RelayFastPathPlane {
     let object: FastPathObject
     let shared: FastPathSharedMemory
     let reader: RingBufferReader
+    /// The kernel's per-subscriber sent logs (nil: every sent copy comes as a ring-buffer record).
+    let sentLog: FastPathSentLog?
+    /// How often at least each subscriber's sent log is read when nothing else (its ACKs, an upstream
+    /// stream's end, a record about it) asked for it: registration lags the kernel by at most this, well
+    /// under any probe timeout.
+    var logSweepNanoseconds: UInt64 = 10_000_000
+    /// Downstreams by the connection IDs they are reached with (a datagram's DCID finds its log).
+    var downstreamsByCID: [[UInt8]: FastPathDownstream] = [:]
+    /// The length of every connection ID the relay issues.
+    var localConnectionIDLength = 8
     let eventLoop: EventLoop
     let log: (String) -> Void
     /// How long finished mirrors outside a track's latest group are kept.
@@ -56,13 +66,18 @@ final class RelayFastPathPlane {
     var userSpaceDrops: UInt64 = 0
     var rescued: UInt64 = 0
     var streamsHandedToKernel: UInt64 = 0
+    /// Sent-log entries registered, and numbers whose entry never appeared (reported on the ring
+    /// buffer instead, or left unused by the kernel).
+    var logEntriesRead: UInt64 = 0
+    var logNumbersSkipped: UInt64 = 0
     /// The most important (lowest) publisher priority seen per track: its streams are not left dropped.
     var bestPriority: [FastPathTrackKey: UInt8] = [:]
 
-    init(object: FastPathObject, eventLoop: EventLoop, log: @escaping (String) -> Void) throws {
+    init(object: FastPathObject, eventLoop: EventLoop, sentLog: Bool = true, log: @escaping (String) -> Void) throws {
         self.object = object
         self.shared = try FastPathSharedMemory(object: object)
         self.reader = try RingBufferReader(object: object)
+        self.sentLog = sentLog ? try FastPathSentLog(object: object) : nil
         self.eventLoop = eventLoop
         self.log = log
     }
@@ -70,7 +85,7 @@ final class RelayFastPathPlane {
     /// Starts the periodic drain (records are also drained before every received datagram).
     func start(endpoint: QUICEndpoint) {
         eventLoop.execute {
-            endpoint.beforeEachDatagram = { [weak self] in self?.drain() }
+            endpoint.beforeEachDatagram = { [weak self] datagram in self?.beforeDatagram(datagram) }
             self.timer = self.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(2), delay: .milliseconds(2)) { [weak self] _ in
                 self?.tick()
             }
@@ -85,6 +100,7 @@ final class RelayFastPathPlane {
         do {
             try object.setLocalConnectionID(cid, owner: owner)
             set.insert(cid)
+            if case .subscriber(let id) = owner, let d = downstreamsByID[id] { downstreamsByCID[cid] = d }
         } catch {
             failures += 1
             log("moq-relay: fast path: cannot register a connection ID: \(error)")
@@ -94,6 +110,7 @@ final class RelayFastPathPlane {
     func unregisterCID(_ cid: [UInt8], from set: inout Set<[UInt8]>) {
         _ = try? object.removeLocalConnectionID(cid)
         set.remove(cid)
+        downstreamsByCID[cid] = nil
     }
 
     // MARK: upstreams
@@ -251,11 +268,16 @@ final class RelayFastPathPlane {
             freeSubscriberIDs.append(id)
             return nil
         }
+        sentLog?.clear(id)
+        down.logCursor = SentLogCursor(start: nextPN)
+        down.lastLogRead = MonotonicClock.now().nanoseconds
         let sharedMemory = shared
         let base: UInt64 = core.role == .server ? 3 : 2
-        core.packetNumberAllocator = { [unowned core] space in
-            if space == .application { return sharedMemory.allocatePacketNumber(id) }
-            return core.spaces[space.rawValue].nextPacketNumber - 1
+        core.packetNumberAllocator = { [unowned core, unowned down] space in
+            guard space == .application else { return core.spaces[space.rawValue].nextPacketNumber - 1 }
+            let pn = sharedMemory.allocatePacketNumber(id)
+            down.logCursor.userTook(pn)  // the log reader skips numbers user space took
+            return pn
         }
         let bidiBase: UInt64 = core.role == .server ? 1 : 0
         core.streamIDAllocator = { [unowned core] bidirectional in
@@ -267,9 +289,9 @@ final class RelayFastPathPlane {
         core.observer = down
         core.streamDataSource = down
         core.unavailableResetCode = StreamResetCode.tooFarBehind.rawValue
-        for cid in core.activeLocalConnectionIDs.values { registerCID(cid.bytes, owner: .subscriber(id), into: &down.registeredCIDs) }
         downstreams[ObjectIdentifier(connection)] = down
         downstreamsByID[id] = down
+        for cid in core.activeLocalConnectionIDs.values { registerCID(cid.bytes, owner: .subscriber(id), into: &down.registeredCIDs) }
         return down
     }
 
