@@ -415,6 +415,7 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
             return
         }
         start(sub, on: track, alias: alias)
+        serveFill(sub, on: track)   // draft-22 FILL_PARAMETERS (RelayServer+Fill.swift)
     }
 
     /// Starts delivery of `track` to an accepted subscription (SUBSCRIBE_OK sent, or the
