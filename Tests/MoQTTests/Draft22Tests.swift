@@ -287,6 +287,56 @@ final class Draft22Tests: XCTestCase {
         XCTAssertEqual(g.newSessionURI, "moqt://elsewhere:4443")
     }
 
+    func testFillParametersAndTheFillStream() throws {
+        // The value of FILL_PARAMETERS: its own parameter list.
+        let fill = Draft22.FillRequest(locationFilter: .relativeStart(groupsBack: 1))
+        XCTAssertEqual(fill.encoded, [0x01, 0x21, 0x01, 0x01])
+        XCTAssertEqual(try Draft22.FillRequest(fillParameters: fill.encoded), fill)
+        XCTAssertThrowsError(try Draft22.FillRequest(fillParameters: [0x01, 0x21]))
+        // Ranges, read like a FETCH's against the largest object.
+        let largest = Location(group: 7, object: 4)
+        XCTAssertEqual(fill.range(largest: largest)?.start, Location(group: 7, object: 0))
+        XCTAssertEqual(fill.range(largest: largest)?.end, largest)
+        XCTAssertNil(fill.range(largest: nil))
+        XCTAssertNil(Draft22.FillRequest(locationFilter: .nextObject).range(largest: largest))
+        XCTAssertEqual(Draft22.FillRequest(locationFilter: .absoluteGroupEnd(start: Location(group: 2, object: 1), endGroup: 3))
+                        .range(largest: largest)?.end, Location(group: 3, object: .max))
+        XCTAssertNil(Draft22.FillRequest(locationFilter: .absoluteStart(Location(group: 9, object: 0))).range(largest: largest))
+
+        let p = try pair(seed: 35)
+        var params = MessageParameters()
+        params.fillParameters = fill.encoded
+        let id = try p.client.subscribe(track, filter: .largestObject, parameters: params)
+        p.run()
+        XCTAssertEqual(p.server.fillRequest(ofRequest: id), fill)
+        _ = try p.server.acceptSubscribe(id, largest: largest)
+        p.run()
+        let fs = try p.server.openFillStream(id)
+        for o in 0..<5 {
+            try p.server.writeFetchItem(streamID: fs, .object(Draft18.FetchObject(location: Location(group: 7, object: UInt64(o)),
+                                                                                   forwarding: .subgroup(0), publisherPriority: 1, payload: [UInt8(o)])))
+        }
+        try p.server.endFetch(streamID: fs)
+        p.run()
+        let filled = p.clientEvents.compactMap { e -> UInt64? in if case .fetchObject(id, let o) = e { return o.location.object } else { return nil } }
+        XCTAssertEqual(filled, [0, 1, 2, 3, 4])
+        XCTAssertTrue(p.clientEvents.contains { if case .fetchEnded(id) = $0 { return true } else { return false } })
+        // The subscription goes on after its fill stream ended.
+        let st = try p.server.openSubgroup(id, groupID: 7, subgroupID: .zero, publisherPriority: 1)
+        try p.server.writeObject(streamID: st, objectID: 5, payload: [5])
+        try p.server.endSubgroup(streamID: st)
+        p.run()
+        XCTAssertTrue(p.clientEvents.contains { if case .object(let o) = $0 { return o.requestID == id && o.objectID == 5 } else { return false } })
+        XCTAssertFalse(p.client.isClosed || p.server.isClosed)
+        // No fill streams at draft-18.
+        let q = SessionPair(seed: 36)
+        try q.start()
+        let id18 = try q.client.subscribe(track)
+        q.run()
+        _ = try q.server.acceptSubscribe(id18)
+        XCTAssertThrowsError(try q.server.openFillStream(id18)) { XCTAssertEqual($0 as? MoQTSessionError, .notInDraft("fill stream")) }
+    }
+
     func testDraftIsFixedOnceStarted() throws {
         let p = try pair(seed: 34)
         XCTAssertEqual(p.client.draft, .draft22)

@@ -82,6 +82,17 @@ final class RelayDraft22Tests: XCTestCase {
         XCTAssertTrue(ended, "draft-22 fetch not ended: \(fetcher.log.fetched.count) objects, rejected \(fetcher.log.rejected)")
         XCTAssertEqual(fetcher.log.fetched.map { [$0.group, $0.object] },
                        (0..<9).map { [UInt64(1), UInt64($0)] } + (0..<4).map { [UInt64(2), UInt64($0)] })
+        // draft-22's joining: a SUBSCRIBE with FILL_PARAMETERS (the current group) gets a fill stream
+        // from the cache under its own Request ID.
+        let joiner = CollectingSubscriber()
+        let joinConn = try await connect(harness, joiner, alpns: ["moqt-22"], clients: &clients)
+        var params = MessageParameters()
+        params.fillParameters = Draft22.FillRequest(locationFilter: .relativeStart(groupsBack: 1)).encoded
+        _ = try await joinConn.perform { [track] in try $0.subscribe(track, filter: .largestObject, parameters: params) }
+        let filled = await eventually { joiner.log.fetchEnded }
+        XCTAssertTrue(filled, "no fill stream: \(joiner.log.fetched.count) objects")
+        XCTAssertEqual(joiner.log.fetched.map { [$0.group, $0.object] }, (0..<9).map { [UInt64(2), UInt64($0)] })
+        XCTAssertTrue(joiner.log.subscribed)
         // A joining FETCH does not exist at draft-22.
         do {
             _ = try await newConn.perform { try $0.fetch(range: .relativeJoining(requestID: 0, groupsBack: 1)) }

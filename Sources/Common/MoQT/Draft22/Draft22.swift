@@ -172,3 +172,73 @@ public enum Draft22 {
         Location(group: l.group, object: l.object == .max ? 0 : l.object + 1)
     }
 }
+
+extension Draft22 {
+    /// What a SUBSCRIBE's FILL_PARAMETERS asks for (draft-22 §5.1.6 reading): the objects before the
+    /// subscription's start, delivered on a fill stream (a fetch stream whose FETCH_HEADER carries
+    /// the SUBSCRIBE's Request ID). draft-22 replaced the joining FETCH with it.
+    public struct FillRequest: Hashable, Sendable {
+        /// The range, evaluated like a FETCH's against the largest object (nil: the whole track).
+        public var locationFilter: LocationFilter?
+        /// GROUP_ORDER of the fill stream (default ascending).
+        public var groupOrder: GroupOrder?
+        /// SUBSCRIBER_PRIORITY of the fill stream.
+        public var subscriberPriority: UInt8?
+
+        /// A fill request.
+        public init(locationFilter: LocationFilter? = nil, groupOrder: GroupOrder? = nil, subscriberPriority: UInt8? = nil) {
+            self.locationFilter = locationFilter
+            self.groupOrder = groupOrder
+            self.subscriberPriority = subscriberPriority
+        }
+
+        /// Parses FILL_PARAMETERS' value: a parameter list of its own (count, delta-coded types).
+        public init(fillParameters bytes: [UInt8]) throws {
+            var r = ByteReader(bytes)
+            var filter: LocationFilter?
+            do {
+                let p = try Draft18.readParameters(&r, allowed: [.subscriptionFilter, .groupOrder, .subscriberPriority, .fillTimeout],
+                                                   message: "FILL_PARAMETERS", draft: .draft22, locationFilter: &filter)
+                try Draft18.expectEnd(r, "FILL_PARAMETERS")
+                self.init(locationFilter: filter, groupOrder: p.groupOrder, subscriberPriority: p.subscriberPriority)
+            } catch let e as MoQTError {
+                throw e
+            } catch {
+                throw MoQTError.protocolViolation("FILL_PARAMETERS truncated")
+            }
+        }
+
+        /// The FILL_PARAMETERS value.
+        public var encoded: [UInt8] {
+            var p = MessageParameters()
+            p.groupOrder = groupOrder
+            p.subscriberPriority = subscriberPriority
+            var w = ByteWriter()
+            Draft18.writeParameters(p, into: &w, draft: .draft22, locationFilter: locationFilter)
+            return w.bytes
+        }
+
+        /// The first and last locations (both inclusive) to fill, given the track's largest object;
+        /// nil when nothing is to be sent (nothing published, or an empty range).
+        public func range(largest: Location?) -> (start: Location, end: Location)? {
+            guard let largest else { return nil }
+            let start: Location
+            var end = largest
+            switch locationFilter ?? .none {
+            case .none: start = Location(group: 0, object: 0)
+            case .relativeStart(let n):
+                let next = largest.group &+ 1
+                start = Location(group: next >= n ? next - n : 0, object: 0)
+            case .nextObject: return nil
+            case .absoluteStart(let s): start = s
+            case .absoluteGroupEnd(let s, let g):
+                start = s
+                end = min(end, Location(group: g, object: .max))
+            case .absoluteRange(let s, let e):
+                start = s
+                end = min(end, e)
+            }
+            return start <= end ? (start, end) : nil
+        }
+    }
+}

@@ -75,6 +75,30 @@ extension MoQTSession {
         return dataStream
     }
 
+    /// draft-22: the FILL_PARAMETERS of the peer's SUBSCRIBE `requestID`, if it had any.
+    public func fillRequest(ofRequest requestID: UInt64) -> Draft22.FillRequest? { request(requestID)?.fill }
+
+    /// draft-22: opens the fill stream of the peer's accepted SUBSCRIBE `requestID` (a fetch stream
+    /// whose FETCH_HEADER carries the SUBSCRIBE's Request ID) for `writeFetchItem`; `endFetch` ends
+    /// it (the subscription goes on).
+    public func openFillStream(_ requestID: UInt64) throws -> UInt64 {
+        try requireOpen()
+        guard draft == .draft22 else { throw MoQTSessionError.notInDraft("fill stream") }
+        guard let r = request(requestID), r.kind == .subscribe, !r.isLocal, r.phase == .established, !r.writeClosed else {
+            throw MoQTSessionError.invalidRequest(requestID)
+        }
+        let order = r.fill?.groupOrder ?? .ascending
+        let dataStream = try openDataStream()
+        transport.setPriority(streamID: dataStream, priority: MoQTStreamPriority(
+            subscriberPriority: r.fill?.subscriberPriority ?? r.subscriberPriority, publisherPriority: 128, groupID: 0, subgroupID: 0,
+            groupOrder: order))
+        outgoing[dataStream] = OutgoingDataStream(requestID: requestID, kind: .fetch(coder: Draft18.FetchObjectCoder(groupOrder: order)))
+        var w = ByteWriter()
+        Draft18.FetchHeader(requestID: requestID).encode(into: &w)
+        guard send(bytes: w.bytes, on: dataStream) else { throw MoQTSessionError.transport("fill stream write failed") }
+        return dataStream
+    }
+
     /// Appends an object or End of Range to a fetch stream.
     public func writeFetchItem(streamID: UInt64, _ item: Draft18.FetchStreamItem) throws {
         try requireOpen()
@@ -112,7 +136,7 @@ extension MoQTSession {
         guard let o = outgoing[streamID], !o.ended, case .fetch = o.kind else { throw MoQTSessionError.invalidStream(streamID) }
         outgoing[streamID] = nil
         finishStream(streamID)
-        if let s = requestStreams[o.requestID], let r = requests[s], !r.writeClosed {
+        if let s = requestStreams[o.requestID], let r = requests[s], r.kind == .fetch, !r.writeClosed {
             finishStream(s)
             requests[s]?.writeClosed = true
             requests[s]?.phase = .ended

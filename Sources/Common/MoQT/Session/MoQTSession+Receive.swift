@@ -85,8 +85,10 @@ extension MoQTSession {
                 earlyResets[header.trackAlias, default: []].append((streamID, header.groupID, u.parser.subgroupID, errorCode))
             case .fetch(let requestID):
                 emit(.fetchReset(requestID: requestID, code: errorCode))
-                localFetchOrders[requestID] = nil
-                noteEnded(requestID)
+                if !isLocalSubscription(requestID) {
+                    localFetchOrders[requestID] = nil
+                    noteEnded(requestID)
+                }
             case .control:
                 closeSession(.protocolViolation("control stream reset"), byPeer: false)
             default: break
@@ -282,7 +284,7 @@ extension MoQTSession {
                                                 publisherPriority: h.publisherPriority ?? defaultPriority(requestID), properties: o.properties,
                                                 status: o.status, payload: o.payload, streamID: streamID, endOfGroup: h.endOfGroup)))
             case .fetchHeader(let h):
-                guard let order = localFetchOrders[h.requestID] else {
+                guard let order = localFetchOrders[h.requestID] ?? (isLocalSubscription(h.requestID) && draft == .draft22 ? .ascending : nil) else {
                     if endedRequests.contains(h.requestID) {
                         discardIncoming(streamID, code: StreamResetCode.cancelled.rawValue)
                         return
@@ -312,8 +314,10 @@ extension MoQTSession {
             case .fetch(let requestID):
                 emit(.fetchEnded(requestID: requestID))
                 incoming[streamID] = nil
-                localFetchOrders[requestID] = nil
-                noteEnded(requestID)
+                if !isLocalSubscription(requestID) {   // a fill stream ends, its subscription goes on
+                    localFetchOrders[requestID] = nil
+                    noteEnded(requestID)
+                }
             case .unknown:
                 // A stream that ended before its type arrived.
                 if peerSetupOptions != nil || u.parser.bufferedByteCount == 0 { incoming[streamID] = nil }
@@ -334,8 +338,10 @@ extension MoQTSession {
             noteSubgroupClosed(requestID)
         case .fetch(let requestID):
             emit(.fetchReset(requestID: requestID, code: code))
-            localFetchOrders[requestID] = nil
-            noteEnded(requestID)
+            if !isLocalSubscription(requestID) {
+                localFetchOrders[requestID] = nil
+                noteEnded(requestID)
+            }
         default:
             break
         }
@@ -414,5 +420,13 @@ extension MoQTSession {
             receivedAliases[alias] = nil
             noteRetiredAlias(alias)
         }
+    }
+}
+
+extension MoQTSession {
+    /// Whether `requestID` is a SUBSCRIBE this side sent (a fetch stream under it is a draft-22 fill stream).
+    func isLocalSubscription(_ requestID: UInt64) -> Bool {
+        guard let s = requestStreams[requestID], let r = requests[s] else { return false }
+        return r.isLocal && r.kind == .subscribe
     }
 }

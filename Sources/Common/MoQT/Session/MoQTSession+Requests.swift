@@ -85,6 +85,7 @@ extension MoQTSession {
         case .subscribe(let s):
             applySubscriptionParameters(s.parameters, to: streamID)
             requests[streamID]?.track = s.track
+            if let f = s.parameters.fillParameters { requests[streamID]?.fill = try Draft22.FillRequest(fillParameters: f) }
             emit(.subscribeRequested(requestID: requestID, s))
         case .publish(let p):
             if receivedAliases[p.trackAlias] != nil {

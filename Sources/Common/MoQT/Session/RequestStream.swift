@@ -31,6 +31,8 @@ struct RequestStream {
     var defaultPublisherPriority: UInt8 = 128
     var groupOrder: GroupOrder = .ascending
     var filter: SubscriptionFilter?
+    /// draft-22: the peer SUBSCRIBE's FILL_PARAMETERS (publisher side).
+    var fill: Draft22.FillRequest?
     /// First location the subscriber wants (publisher side), from the filter and the largest object.
     var windowStart: Location?
     /// Last group the subscriber wants (publisher side).
