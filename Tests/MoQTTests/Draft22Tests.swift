@@ -337,6 +337,23 @@ final class Draft22Tests: XCTestCase {
         XCTAssertThrowsError(try q.server.openFillStream(id18)) { XCTAssertEqual($0 as? MoQTSessionError, .notInDraft("fill stream")) }
     }
 
+    func testFetchStreamTimedOutRangeOnlyAtDraft22() throws {
+        var w = ByteWriter()
+        Draft18.FetchHeader(requestID: 4).encode(into: &w)
+        w.writeVI64(Draft18.FetchObjectCoder.endOfTimedOutRange)
+        w.writeVI64(3)
+        w.writeVI64(8)
+        func events(_ draft: MoQTDraft) throws -> [Draft18.DataStreamParser.Event] {
+            var p = Draft18.DataStreamParser()
+            p.draft = draft
+            p.append(w.bytes)
+            return try p.drain()
+        }
+        // Read as the end of a range whose objects are unknown (the model has no "timed out").
+        XCTAssertEqual(try events(.draft22).last, .fetchItem(.endOfRange(Location(group: 3, object: 8), nonExistent: false)))
+        assertViolation(try events(.draft18))
+    }
+
     func testDraftIsFixedOnceStarted() throws {
         let p = try pair(seed: 34)
         XCTAssertEqual(p.client.draft, .draft22)

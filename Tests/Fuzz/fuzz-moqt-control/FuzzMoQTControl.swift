@@ -9,30 +9,34 @@ import Wire
 /// must give the same messages and the same error code. Every message must survive
 /// encode -> decode unchanged, with a stable encoding; whatever the strict options accept, the
 /// lenient ones accept too. Byte 0 also picks a message type whose payload decoder gets the rest
-/// of the input directly, so each decoder is reached without guessing the framing.
+/// of the input directly, so each decoder is reached without guessing the framing, and its top
+/// bit (0x80) picks the wire profile: draft-22 (LOCATION_FILTER, FETCH without Fetch Type,
+/// inclusive FETCH_OK end, GOAWAY without Request ID, PUBLISH_STATE_NOTIFY) instead of draft-18.
 enum FuzzMoQTControl {
     struct Outcome: Equatable {
         var messages: [Draft18.ControlMessage] = []
         var error: SessionErrorCode?
     }
 
-    static let types: [UInt64] = [0x2F00, 0x10, 0x3, 0x4, 0x2, 0x1D, 0xB, 0x16, 0x18, 0xD, 0x6, 0x50, 0x51, 0x8, 0xE, 0xF, 0x7, 0x1E, 0x5]
+    static let types: [UInt64] = [0x2F00, 0x10, 0x3, 0x4, 0x2, 0x1D, 0xB, 0x16, 0x18, 0xD, 0x6, 0x50, 0x51, 0x8, 0xE, 0xF, 0x7, 0x1E, 0x5, 0x22]
 
     static func run(_ input: [UInt8]) {
-        let whole = parse(input, chunk: input.count, options: .lenient)
+        let draft: MoQTDraft = (input.first ?? 0) & 0x80 != 0 ? .draft22 : .draft18
+        let lenient = Draft18.DecodeOptions.lenient.with(draft: draft)
+        let whole = parse(input, chunk: input.count, options: lenient)
         let chunk = 1 + Int(input.first ?? 0) % 7
-        fuzzCheckEqual(parse(input, chunk: chunk, options: .lenient), whole, "control stream parsed whole vs in \(chunk)-byte chunks")
-        let strict = parse(input, chunk: input.count, options: .strict)
+        fuzzCheckEqual(parse(input, chunk: chunk, options: lenient), whole, "control stream parsed whole vs in \(chunk)-byte chunks")
+        let strict = parse(input, chunk: input.count, options: Draft18.DecodeOptions.strict.with(draft: draft))
         fuzzCheck(strict.messages.count <= whole.messages.count, "strict decoding accepted more messages than lenient")
         fuzzCheckEqual(Array(whole.messages.prefix(strict.messages.count)), strict.messages, "strict vs lenient messages")
-        for m in whole.messages { roundTrip(m) }
+        for m in whole.messages { roundTrip(m, draft: draft) }
 
         if let first = input.first {
-            let messageType = types[Int(first) % types.count]
+            let messageType = types[Int(first & 0x7F) % types.count]
             var r = ByteReader(Array(input.dropFirst()))
             do {
-                let m = try Draft18.ControlMessage.decodePayload(type: messageType, &r)
-                roundTrip(m)
+                let m = try Draft18.ControlMessage.decodePayload(type: messageType, &r, options: Draft18.DecodeOptions.standard.with(draft: draft))
+                roundTrip(m, draft: draft)
             } catch is MoQTError {
             } catch DecodeError.needMoreData {
             } catch {
@@ -64,23 +68,23 @@ enum FuzzMoQTControl {
 
     /// encode -> decode gives the message back and consumes exactly the encoding; encoding the
     /// decoded copy gives the same bytes.
-    static func roundTrip(_ m: Draft18.ControlMessage) {
+    static func roundTrip(_ m: Draft18.ControlMessage, draft: MoQTDraft) {
         _ = m.name
         _ = m.description
         _ = m.opensRequestStream
-        fuzzCheck(Draft18.ControlMessage.isKnown(m.messageType), "decoded message of unknown type")
-        let bytes = m.encoded()
+        fuzzCheck(Draft18.ControlMessage.isKnown(m.messageType, draft: draft), "decoded message of unknown type")
+        let bytes = m.encoded(draft: draft)
         var r = ByteReader(bytes)
         let back: Draft18.ControlMessage
         do {
-            back = try Draft18.ControlMessage.decode(from: &r, options: .lenient)  // as the messages were decoded
+            back = try Draft18.ControlMessage.decode(from: &r, options: Draft18.DecodeOptions.lenient.with(draft: draft))  // as the messages were decoded
         } catch {
             fuzzCheck(false, "re-encoded \(m.name) does not decode: \(error)\n  message: \(m)\n  bytes: \(FuzzBytes.hex(bytes))")
             return
         }
         fuzzCheck(r.isAtEnd, "re-encoded \(m.name) not consumed whole")
         fuzzCheckEqual(back, m, "\(m.name) before and after encode/decode")
-        fuzzCheckEqual(back.encoded(), bytes, "\(m.name) encoding after a round trip")
+        fuzzCheckEqual(back.encoded(draft: draft), bytes, "\(m.name) encoding after a round trip")
     }
 
     static func seeds() -> [(String, [UInt8])] {
@@ -134,6 +138,29 @@ enum FuzzMoQTControl {
             _ = i
         }
         out.append(("stream-all-messages", all))
+        // draft-22: the messages whose encoding differs, as streams (byte 0's top bit set) and payloads.
+        var fill = MessageParameters()
+        fill.fillParameters = Draft22.FillRequest(locationFilter: .relativeStart(groupsBack: 1)).encoded
+        fill.includeProperties = true
+        var notify = MessageParameters()
+        notify.forward = false
+        notify.largestObject = Location(group: 4, object: 1)
+        let d22: [(String, Draft18.ControlMessage)] = [
+            ("subscribe", .subscribe(Draft18.Subscribe(requestID: 2, track: track, parameters: params))),
+            ("subscribe-fill", .subscribe(Draft18.Subscribe(requestID: 4, track: track, parameters: fill))),
+            ("fetch", .fetch(Draft18.Fetch(requestID: 6, range: .standalone(track: track, start: Location(group: 1, object: 0), end: Location(group: 5, object: 3))))),
+            ("fetch-ok", .fetchOK(Draft18.FetchOK(endOfTrack: false, endLocation: Location(group: 5, object: 0)))),
+            ("goaway", .goAway(Draft18.GoAway(newSessionURI: "", timeout: 100))),
+            ("publish-state-notify", .publishStateNotify(Draft22.PublishStateNotify(parameters: notify))),
+        ]
+        for (name, m) in d22 {
+            let bytes = m.encoded(draft: .draft22)
+            out.append(("d22-stream-\(name)", [0x80] + bytes))
+            var r = ByteReader(bytes)
+            _ = try? r.readVI64()
+            _ = try? r.readUInt16()
+            if let k = types.firstIndex(of: m.messageType) { out.append(("d22-payload-\(name)", [0x80 | UInt8(k)] + r.readRest())) }
+        }
         return out
     }
 }

@@ -6,7 +6,8 @@ import Wire
 /// padding and control streams (whole objects and streamed payloads), `Draft18.Datagram` /
 /// `Draft18.ObjectDatagram`, and the track alias locators used for in-place rewriting.
 ///
-/// Input: byte 0 is a mode (bit 0: the FETCH's group order is descending; bits 1-3: chunk size
+/// Input: byte 0 is a mode (bit 0: the FETCH's group order is descending; bit 4: the draft-22
+/// profile, whose fetch streams may also end a range as timed out (0x20C); bits 1-3: chunk size
 /// minus one); the rest is the stream, and also a datagram. The stream is parsed four ways
 /// (whole objects / streamed payloads, all at once / in chunks): all must agree on the objects,
 /// the error code and whether FIN would be clean. The objects are re-encoded with the real
@@ -26,6 +27,7 @@ enum FuzzMoQTData {
         let stream = Array(input.dropFirst())
         let order: GroupOrder = mode & 1 != 0 ? .descending : .ascending
         let chunk = 1 + Int((mode >> 1) & 0x7)
+        draft = mode & 0x10 != 0 ? .draft22 : .draft18
 
         let whole = parse(stream, chunk: stream.count, streaming: false, order: order)
         let wholeChunked = parse(stream, chunk: chunk, streaming: false, order: order)
@@ -47,8 +49,12 @@ enum FuzzMoQTData {
 
     /// With a 16-byte object limit the parser gives the same events as without, up to the first
     /// object larger than that, which throws `ObjectTooLarge` (naming it) instead of being buffered.
+    /// The profile of the current input (byte 0, bit 4).
+    nonisolated(unsafe) static var draft: MoQTDraft = .draft18
+
     static func limited(_ stream: [UInt8], chunk: Int, order: GroupOrder, unlimited: Outcome) {
         var parser = Draft18.DataStreamParser(groupOrderForFetch: { _ in order })
+        parser.draft = draft
         parser.maxObjectPayload = 16
         var events: [Event] = []
         do {
@@ -79,6 +85,7 @@ enum FuzzMoQTData {
 
     static func parse(_ stream: [UInt8], chunk: Int, streaming: Bool, order: GroupOrder) -> Outcome {
         var parser = Draft18.DataStreamParser(streamPayloads: streaming, groupOrderForFetch: { _ in order })
+        parser.draft = draft
         var out = Outcome()
         do {
             for piece in FuzzBytes.chunks(stream, size: chunk) {
@@ -251,6 +258,15 @@ enum FuzzMoQTData {
             out.append((name, [0x00] + d.encoded()))
         }
         out.append(("datagram-padding", [0x00] + Draft18.Datagram.padding(3).encoded()))
+        // draft-22: a fetch stream ending with End of Timed-Out Range (0x20C), mode bit 4 set.
+        var w = ByteWriter()
+        Draft18.FetchHeader(requestID: 4).encode(into: &w)
+        var coder = Draft18.FetchObjectCoder(groupOrder: .ascending)
+        coder.encode(.object(Draft18.FetchObject(location: Location(group: 3, object: 0), forwarding: .subgroup(0), publisherPriority: 1, payload: [5])), into: &w)
+        w.writeVI64(Draft18.FetchObjectCoder.endOfTimedOutRange)
+        w.writeVI64(3)
+        w.writeVI64(8)
+        out.append(("d22-fetch-timed-out-range", [0x12] + w.bytes))
         return out
     }
 }

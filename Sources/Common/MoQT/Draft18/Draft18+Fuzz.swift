@@ -21,6 +21,17 @@ extension Draft18 {
                 precondition(m2 == m, "control message does not round-trip")
             }
         }
+        // The draft-22 profile: the same decoders with its encodings, round-tripped in it.
+        expectTyped {
+            let d22 = DecodeOptions.lenient.with(draft: .draft22)
+            var r = ByteReader(bytes)
+            let m = try ControlMessage.decode(from: &r, options: d22)
+            var again = ByteReader(m.encoded(draft: .draft22))
+            let m2 = try ControlMessage.decode(from: &again, options: d22)
+            if case .goAway = m {} else if case .requestError = m {} else if case .publishDone = m {} else if case .setup = m {} else {
+                precondition(m2 == m, "draft-22 control message does not round-trip")
+            }
+        }
         for streaming in [false, true] {
             for order in GroupOrder.allCases {
                 expectTyped {

@@ -14,6 +14,7 @@ extension MoQTSession {
         } else if incoming[streamID] == nil {
             let orders = localFetchOrders
             var parser = Draft18.DataStreamParser(groupOrderForFetch: { orders[$0] ?? .ascending })
+            parser.draft = draft
             parser.maxObjectPayload = configuration.maxObjectSize
             incoming[streamID] = IncomingUniStream(parser: parser)
         }

@@ -65,6 +65,9 @@ extension Draft18 {
         /// The subgroup ID, once known (for mode "first object ID", after the first object).
         public private(set) var subgroupID: UInt64?
 
+        /// The draft of the session (draft-22 fetch streams may end a range as timed out).
+        public var draft: MoQTDraft = .draft18
+
         /// A parser. `groupOrderForFetch` gives the group order of the FETCH a fetch stream answers
         /// (Group ID Delta depends on it); ascending by default.
         public init(streamPayloads: Bool = false, groupOrderForFetch: @escaping @Sendable (UInt64) -> GroupOrder = { _ in .ascending }) {
@@ -138,7 +141,9 @@ extension Draft18 {
                     return .subgroupHeader(header)
                 case .fetch:
                     let header = try FetchHeader.decode(from: &r)
-                    state = .fetch(FetchObjectCoder(groupOrder: groupOrderForFetch(header.requestID)))
+                    var coder = FetchObjectCoder(groupOrder: groupOrderForFetch(header.requestID))
+                    coder.acceptsTimedOutRange = draft == .draft22
+                    state = .fetch(coder)
                     return .fetchHeader(header)
                 case .control:
                     state = .control

@@ -14,6 +14,10 @@ extension Draft18 {
         public static let endOfNonExistentRange: UInt64 = 0x8C
         /// Serialization Flags meaning End of Unknown Range.
         public static let endOfUnknownRange: UInt64 = 0x10C
+        /// Serialization Flags meaning End of Timed-Out Range (draft-22 only; read as an unknown range).
+        public static let endOfTimedOutRange: UInt64 = 0x20C
+        /// Whether End of Timed-Out Range (draft-22) is a valid flags value.
+        public var acceptsTimedOutRange = false
 
         /// The FETCH's group order (decides the sign of Group ID Delta).
         public let groupOrder: GroupOrder
@@ -133,7 +137,7 @@ extension Draft18 {
         public mutating func decodeHeader(from r: inout ByteReader) throws -> FetchItemHeader {
             var c = r
             let flags = try c.readVI64()
-            if flags == Self.endOfNonExistentRange || flags == Self.endOfUnknownRange {
+            if flags == Self.endOfNonExistentRange || flags == Self.endOfUnknownRange || (acceptsTimedOutRange && flags == Self.endOfTimedOutRange) {
                 let l = Location(group: try c.readVI64(), object: try c.readVI64())
                 priorGroup = l.group
                 priorObject = l.object
