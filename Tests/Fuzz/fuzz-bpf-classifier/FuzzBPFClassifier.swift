@@ -40,6 +40,10 @@ enum FuzzBPFClassifier {
         let object: FastPathObject
         let shared: FastPathSharedMemory
         let reader: RingBufferReader
+        let log: FastPathSentLog
+        /// Odd runs report sent copies in the per-subscriber sent log (`FP_CFG_SENT_LOG`), even runs on
+        /// the ring buffer.
+        var logMode = false
         let paths: [FastPathEndpointPair]
         let subscriberPath: FastPathEndpointPair
         /// Upstream streams the program may have registered (deleted from time to time, so the
@@ -63,6 +67,7 @@ enum FuzzBPFClassifier {
             object = try FastPathObject.load(path: path, configuration: c)
             shared = try FastPathSharedMemory(object: object)
             reader = try RingBufferReader(object: object)
+            log = try FastPathSentLog(object: object)
             paths = [try FastPathEndpointPair(source: "10.0.0.2", sourcePort: 5000, destination: "10.0.0.1", destinationPort: 4443),
                      try FastPathEndpointPair(source: "fd00::2", sourcePort: 5000, destination: "fd00::1", destinationPort: 4443)]
             subscriberPath = try FastPathEndpointPair(source: "10.0.1.2", sourcePort: 6000, destination: "10.0.1.1", destinationPort: 4443)
@@ -93,6 +98,7 @@ enum FuzzBPFClassifier {
         /// Budget, credit and packet numbers as user space keeps them topped up.
         func refill() {
             for id: UInt32 in 0...2 {
+                log.clear(id)
                 shared.reset(id, nextPacketNumber: 0, nextUniStream: 0, budget: 1 << 40, connectionCredit: 1 << 40, streamsCredit: 1 << 20)
                 shared.setCongestedUntil(id, .max)
             }
@@ -312,6 +318,8 @@ enum FuzzBPFClassifier {
         let st = setUp()
         st.runs += 1
         if st.runs % 512 == 0 { st.refill() }
+        st.logMode = st.runs % 2 == 1
+        try? st.object.setConfiguration(localConnectionIDLength: cidLength, flags: st.logMode ? [.enabled, .noClone, .sentLog] : [.enabled, .noClone])
         if st.streams.count > 32 { st.forgetStreams() }
         var r = Reader(bytes: input[...])
         let mode = r.byte()
@@ -358,6 +366,7 @@ enum FuzzBPFClassifier {
         if let e = expected, !e.offsetZero { known = (try? st.object.stream(upstreamID: e.upstream, streamID: e.stream)) != nil }
         let before: FastPathCounters
         let result: FastPathTestRunResult
+        let numbersBefore = (0...2).map { st.shared.nextPacketNumber(UInt32($0)) }
         do {
             before = try st.object.counters()
             result = try st.object.testRun(.upstreamIngress, packet: packet, context: context)
@@ -369,7 +378,18 @@ enum FuzzBPFClassifier {
             return
         }
         let delta = (try? st.object.counters().since(before)) ?? before
-        let records = (try? st.reader.drain()) ?? []
+        var records = (try? st.reader.drain()) ?? []
+        // Log entries written by this run count as SENT records; the log is then read (never full).
+        for sub: UInt32 in 0...2 {
+            let after = st.shared.nextPacketNumber(sub)
+            for pn in numbersBefore[Int(sub)]..<max(after, numbersBefore[Int(sub)]) {
+                if let e = st.log.read(sub, packetNumber: pn, connection: 100 + sub) {
+                    fuzzCheck(st.logMode, "a log entry written without FP_CFG_SENT_LOG")
+                    records.append(FastPathRecord(sent: e, subscriberID: sub))
+                }
+            }
+            st.shared.setLogRead(sub, after)
+        }
         fuzzCheckEqual(result.returnCode, 0, "fp_upstream_ingress verdict (TC_ACT_OK)")
         fuzzCheck(result.output == packet, "fp_upstream_ingress changed the packet it passed up: in \(FuzzBytes.hex(packet)) out \(FuzzBytes.hex(result.output))")
         fuzzCheckEqual(delta.seen, 1, "packets seen")
