@@ -61,7 +61,7 @@ final class VanishedPeerSessionTests: XCTestCase {
         let forwarder = try await VanishingForwarder.start(forwardingTo: try XCTUnwrap(server.quic.localAddress?.port))
         let client = try await MoQTEndpoint.client()
         let session = try await client.connect(url: "moqt://127.0.0.1:\(try XCTUnwrap(forwarder.port))", insecure: true, handler: nil)
-        weak var connection = session.quic
+        weak let connection = session.quic
         // A running subscriber: past the 8 s handshake timeout of `QUICEndpoint.connect`, whose
         // scheduled task holds the connection until it fires (keep-alive PINGs hold the session).
         try await Task.sleep(nanoseconds: 8_500_000_000)
