@@ -1,3 +1,4 @@
+import Foundation
 import MoQT
 @testable import MoQTNet
 import QUIC
@@ -82,6 +83,18 @@ final class RelayDraft22Tests: XCTestCase {
         XCTAssertTrue(ended, "draft-22 fetch not ended: \(fetcher.log.fetched.count) objects, rejected \(fetcher.log.rejected)")
         XCTAssertEqual(fetcher.log.fetched.map { [$0.group, $0.object] },
                        (0..<9).map { [UInt64(1), UInt64($0)] } + (0..<4).map { [UInt64(2), UInt64($0)] })
+        // An open-ended draft-22 FETCH (Absolute Start: up to the largest object).
+        let open = CollectingSubscriber()
+        let openConn = try await connect(harness, open, alpns: ["moqt-22"], clients: &clients)
+        let t0 = Date()
+        _ = try await openConn.perform { [track] in try $0.fetch(track, start: Location(group: 2, object: 5), end: Draft22.openEnd) }
+        let openEnded = await eventually(timeout: 8) { open.log.fetchEnded }
+        XCTAssertTrue(openEnded, "open-ended fetch not ended: \(open.log.fetched.count) objects")
+        XCTAssertEqual(open.log.fetched.map { [$0.group, $0.object] }, (5..<9).map { [UInt64(2), UInt64($0)] })
+        // From the cache at once: the span ends at the largest object, nothing is asked upstream
+        // (which took the upstream FETCH timeout, 3 s, before the end was clamped).
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 1.5)
+
         // draft-22's joining: a SUBSCRIBE with FILL_PARAMETERS (the current group) gets a fill stream
         // from the cache under its own Request ID.
         let joiner = CollectingSubscriber()

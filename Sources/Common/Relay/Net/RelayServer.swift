@@ -887,7 +887,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         switch fetch.range {
         case .standalone(let track, let start, let end):
             name = track
-            span = FetchSpan(start: start, wireEnd: end)
+            // A draft-22 FETCH without an end asks up to the largest object: no further, so the
+            // cache does not see the groups after it as missing and ask upstream for them.
+            let largest = end == Draft22.openEnd ? tracks[track]?.largestKnown : nil
+            span = largest.map { FetchSpan(start: start, endGroup: $0.group, endObject: $0.object) } ?? FetchSpan(start: start, wireEnd: end)
         case .relativeJoining(let joined, let back), .absoluteJoining(let joined, let back):
             guard let sub = subscriberStates[ObjectIdentifier(connection)]?.downstreams[joined], let track = sub.track,
                   let largest = track.cache.largestLocation else {
