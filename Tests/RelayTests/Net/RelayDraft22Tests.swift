@@ -116,6 +116,45 @@ final class RelayDraft22Tests: XCTestCase {
         await harness.close()
     }
 
+    func testChainedRelaysSpeakDraft22Upstream() async throws {
+        // Relay A accepts draft-22 only; relay B dials it offering both, so B's upstream session
+        // is draft-22 while B's subscriber speaks draft-18. A FETCH B cannot answer from its cache
+        // goes upstream as a draft-22 FETCH (range in LOCATION_FILTER).
+        let saved = MoQTEndpoint.transportOptions.drafts
+        defer { MoQTEndpoint.transportOptions.drafts = saved }
+        MoQTEndpoint.transportOptions.drafts = [.draft22]
+        let a = try await RelayHarness()
+        MoQTEndpoint.transportOptions.drafts = saved
+        var clients: [QUICEndpoint] = []
+        defer { Task { [clients] in for c in clients { await c.close() } } }
+        let publisher = SyntheticPublisher(namespace: ns)
+        let pub = try await connect(a, publisher, alpns: ["moqt-22"], clients: &clients)
+        publisher.connection = pub
+        _ = try await pub.perform { [ns] in try $0.publishNamespace(ns) }
+        try await waitUntil { publisher.announced }
+        let live = CollectingSubscriber()
+        let liveConn = try await connect(a, live, alpns: ["moqt-22"], clients: &clients)
+        _ = try await liveConn.perform { [track] in try $0.subscribe(track) }
+        try await waitUntil { live.log.subscribed && !publisher.subscriptions.isEmpty }
+        for g in 0..<3 { try await publisher.publishGroup(UInt64(g), frames: 5, sizes: sizes) }
+        try await waitUntil { live.log.objects.count >= 15 }
+
+        let b = try await RelayHarness(upstream: a.url)
+        let fetcher = CollectingSubscriber()
+        let (conn, _) = try await b.connect(fetcher)   // draft-18 (the harness offers moqt-18)
+        XCTAssertEqual(conn.draft, .draft18)
+        // Group 0 from object 3 and group 1 whole (group 2 exists, so group 1 is known complete).
+        _ = try await conn.perform { [track] in try $0.fetch(track, start: Location(group: 0, object: 3), end: Location(group: 1, object: 0)) }
+        let ended = await eventually { fetcher.log.fetchEnded }
+        XCTAssertTrue(ended, "fetch through B not ended: \(fetcher.log.fetched.count) objects, rejected \(fetcher.log.rejected)")
+        XCTAssertEqual(fetcher.log.fetched.map { [$0.group, $0.object] },
+                       (3..<5).map { [UInt64(0), UInt64($0)] } + (0..<5).map { [UInt64(1), UInt64($0)] })
+        let statsB = await b.relay.currentStats()
+        XCTAssertEqual(statsB.cacheMisses, 1)
+        await b.close()
+        await a.close()
+    }
+
     func testAServerPinnedToOneDraftRefusesTheOther() async throws {
         let saved = MoQTEndpoint.transportOptions.drafts
         defer { MoQTEndpoint.transportOptions.drafts = saved }
