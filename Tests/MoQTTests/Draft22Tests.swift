@@ -287,6 +287,33 @@ final class Draft22Tests: XCTestCase {
         XCTAssertEqual(g.newSessionURI, "moqt://elsewhere:4443")
     }
 
+    func testPublishStateNotifyBeforeSubscribeOKClosesTheSession() throws {
+        let p = try pair(seed: 37)
+        let id = try p.client.subscribe(track)
+        p.run()
+        // Not yet answered: a PUBLISH_STATE_NOTIFY cannot come first.
+        let stream = try XCTUnwrap(p.server.requestStreams[id])
+        p.server.send(.publishStateNotify(Draft22.PublishStateNotify()), on: stream)
+        p.run()
+        XCTAssertTrue(p.client.isClosed)
+        XCTAssertEqual(p.clientTransport.closed?.code, SessionErrorCode.protocolViolation.rawValue)
+    }
+
+    func testADraft18PeerCannotSendDraft22Messages() throws {
+        // The same bytes, draft-18 sessions: PUBLISH_STATE_NOTIFY is an unknown message type.
+        let p = SessionPair(seed: 38)
+        try p.start()
+        let id = try p.client.subscribe(track)
+        p.run()
+        _ = try p.server.acceptSubscribe(id)
+        p.run()
+        let stream = try XCTUnwrap(p.server.requestStreams[id])
+        p.server.send(bytes: Draft18.ControlMessage.publishStateNotify(Draft22.PublishStateNotify()).encoded(draft: .draft22), on: stream)
+        p.run()
+        XCTAssertTrue(p.client.isClosed)
+        XCTAssertEqual(p.clientTransport.closed?.code, SessionErrorCode.protocolViolation.rawValue)
+    }
+
     func testFillParametersAndTheFillStream() throws {
         // The value of FILL_PARAMETERS: its own parameter list.
         let fill = Draft22.FillRequest(locationFilter: .relativeStart(groupsBack: 1))
