@@ -106,6 +106,12 @@ final class RelayDraft22Tests: XCTestCase {
         XCTAssertTrue(filled, "no fill stream: \(joiner.log.fetched.count) objects")
         XCTAssertEqual(joiner.log.fetched.map { [$0.group, $0.object] }, (0..<9).map { [UInt64(2), UInt64($0)] })
         XCTAssertTrue(joiner.log.subscribed)
+        // ... and the subscription itself starts after the largest object: group 2 is not replayed
+        // on subgroup streams as well; the next group arrives live.
+        try await publisher.publishGroup(3, frames: 9, sizes: sizes)
+        try await waitUntil { joiner.log.objects.count >= 9 }
+        XCTAssertEqual(joiner.log.objects.map { [$0.group, $0.object] }.sorted { $0.lexicographicallyPrecedes($1) },
+                       (0..<9).map { [UInt64(3), UInt64($0)] })
         // A joining FETCH does not exist at draft-22.
         do {
             _ = try await newConn.perform { try $0.fetch(range: .relativeJoining(requestID: 0, groupsBack: 1)) }

@@ -431,6 +431,9 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
         if sub.forwarding {
             let plan: JoinPlan
             switch sub.filter {
+            case .largestObject? where sub.connection.session.fillRequest(ofRequest: sub.requestID) != nil:
+                // draft-22 join: the fill stream (serveFill) carries what precedes; live from after the largest object.
+                plan = track.cache.joinPlan(startingAt: track.cache.joinStart(for: .largestObject))
             case nil, .largestObject?:
                 // Serve a late joiner from the latest group's first object (its keyframe).
                 plan = track.cache.latestGroupJoinPlan()
