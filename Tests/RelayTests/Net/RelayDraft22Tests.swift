@@ -161,6 +161,19 @@ final class RelayDraft22Tests: XCTestCase {
         await a.close()
     }
 
+    func testDraftOptionValues() {
+        XCTAssertEqual(MoQTTransportOptions().drafts, [.draft18, .draft22])
+        XCTAssertEqual(MoQTTransportOptions().alpns, ["moqt-18", "moqt-22"])
+        XCTAssertEqual(MoQTTransportOptions.drafts(argument: "22"), [.draft22])
+        XCTAssertEqual(MoQTTransportOptions.drafts(argument: "22,18"), [.draft22, .draft18])
+        XCTAssertEqual(MoQTTransportOptions.drafts(argument: "18, 22"), [.draft18, .draft22])
+        XCTAssertEqual(MoQTTransportOptions.drafts(argument: "both"), [.draft18, .draft22])
+        XCTAssertEqual(MoQTTransportOptions.drafts(argument: "moqt-22,22"), [.draft22])
+        XCTAssertNil(MoQTTransportOptions.drafts(argument: "14"))
+        XCTAssertNil(MoQTTransportOptions.drafts(argument: "18,20"))
+        XCTAssertNil(MoQTTransportOptions.drafts(argument: ""))
+    }
+
     func testAServerPinnedToOneDraftRefusesTheOther() async throws {
         let saved = MoQTEndpoint.transportOptions.drafts
         defer { MoQTEndpoint.transportOptions.drafts = saved }
