@@ -81,11 +81,34 @@ public final class QUICEndpoint: @unchecked Sendable {
                 channel.pipeline.addHandler(DatagramHandler(endpoint: endpoint))
             }
             .bind(host: host, port: port).get()
+        await enlargeSocketBuffers(channel)
         try await loop.submit {
             endpoint.channel = channel
             endpoint.incomingDelegate = incomingDelegate
         }.get()
         return endpoint
+    }
+
+    /// Bytes of socket buffer asked for in each direction. The default (about 208 KiB) holds about 90
+    /// full-size datagrams: a relay whose event loop is busy for a few milliseconds while hundreds of
+    /// subscribers acknowledge, or a hundred handshakes start at once, lost most of its incoming
+    /// datagrams to it (UDP RcvbufErrors at twice the datagrams it read, at 100 subscribers).
+    public static let socketBufferBytes = 8 << 20
+
+    /// Asks for `socketBufferBytes`: beyond `net.core.rmem_max` / `wmem_max` with CAP_NET_ADMIN
+    /// (SO_RCVBUFFORCE), else up to those limits.
+    static func enlargeSocketBuffers(_ channel: Channel) async {
+        let forced: [(NIOBSDSocket.Option, NIOBSDSocket.Option)] = [
+            (NIOBSDSocket.Option(rawValue: 33), .so_rcvbuf),  // SO_RCVBUFFORCE
+            (NIOBSDSocket.Option(rawValue: 32), .so_sndbuf),  // SO_SNDBUFFORCE
+        ]
+        for (force, plain) in forced {
+            do {
+                try await channel.setOption(.socketOption(force), value: socketBufferBytes).get()
+            } catch {
+                try? await channel.setOption(.socketOption(plain), value: socketBufferBytes).get()
+            }
+        }
     }
 
     /// Opens a connection to `host:port` and waits for its handshake to complete.
