@@ -5,6 +5,9 @@
  *  fp_upstream_ingress   on interfaces facing the upstream publisher: classify cleartext 1-RTT packets
  *                        carrying one STREAM frame of a media subgroup stream, clone one rewritten copy per
  *                        subscriber of that track, restore the original and pass it up (TC_ACT_OK).
+ *                        Encrypted mode (the upstream's and the subscribers' ChaCha20-Poly1305 keys in
+ *                        fp_up_keys / fp_sub_keys): the packet is opened once, classified on its
+ *                        plaintext, and every copy is sealed with its subscriber's keys.
  *  fp_subscriber_ingress on interfaces facing subscribers: learn each subscriber's L2/L3 address; pass
  *                        everything up.
  *
@@ -22,6 +25,15 @@
 #include <bpf/bpf_endian.h>
 
 #include "fastpath_abi.h"
+/* The copy's call chain (program -> fp_forward_one -> fpc_quic_seal -> keystream -> ChaCha20 block) must fit
+ * the 512-byte stack. The default ChaCha20 block (240 bytes) and four-block Poly1305 callback (192) leave
+ * the program and fp_forward_one 176 bytes together, less than fp_forward_one alone uses; the low-stack
+ * variants (8 bytes, and single-block calls of 48) leave them 384. */
+#define FPC_CHACHA_LOW_STACK
+#define FPC_POLY_LOW_STACK
+#include "fp_crypto.h"
+
+_Static_assert(sizeof(struct fp_quic_key) == sizeof(struct fpc_key), "fp_quic_key is fpc_key");
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -120,6 +132,40 @@ struct {
 	__type(value, struct fp_sent_entry);
 } fp_sent_log SEC(".maps");
 
+/* Two slots per upstream / subscriber (user space sizes them to twice fp_upstreams' / fp_subscribers'). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16 * 2);
+	__type(key, __u32);
+	__type(value, struct fp_key_set);
+} fp_up_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256 * 2);
+	__type(key, __u32);
+	__type(value, struct fp_key_set);
+} fp_sub_keys SEC(".maps");
+
+/* Encrypted mode's per-packet state beside fp_crypto.h's scratch (per-CPU, like fp_scratch): the
+ * packet as it arrived, to put back before it is passed up, and the checksum bookkeeping. */
+#define FP_PKT_MAX (FPC_AAD_MAX + FPC_PT_MAX + FPC_TAG_LEN)   /* largest packet sealed: 1584 */
+#define FP_PKT_BUF 2048                                      /* a power of two above FP_PKT_MAX + 4 */
+struct fp_enc_scratch {
+	__u8  orig[FP_PKT_BUF];   /* the UDP payload as it arrived (zero after payload_len) */
+	__u8  cur[FP_PKT_BUF];    /* the UDP payload of the last sealed copy (zero after payload_len) */
+	__u32 cur_sum;            /* one's-complement sum of the UDP payload the skb holds now */
+	__u16 orig_udp_check;     /* the UDP checksum field as it arrived */
+	__u16 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_enc_scratch);
+} fp_enc_scratch SEC(".maps");
+
 /* Keeps the compiler from moving memory accesses across it (the log's publication order). */
 #define compiler_barrier() asm volatile("" ::: "memory")
 /* Room kept in the log for packet numbers other CPUs and user space take between the check and the
@@ -166,6 +212,10 @@ struct fp_scratch {
 	__u8 modified;            /* the packet differs from the original */
 	__u8 default_priority;    /* the subgroup header omitted the priority: use the track's */
 	__u32 forwarded;          /* copies sent for this packet */
+	__u32 tag_len;            /* 0 (cleartext) or FP_AEAD_TAG_LEN (encrypted: the packet was opened) */
+	__u32 sealed;             /* copies sealed for this packet (encrypted mode) */
+	__u32 seal_cap;           /* copies that may be sealed for this packet */
+	struct fp_track_key track_key; /* the packet's track (fp_prepare -> fp_upstream_ingress) */
 	struct bpf_fib_lookup fib;
 };
 
@@ -394,8 +444,8 @@ static __always_inline int path_matches(const struct fp_endpoint_pair *p, const 
 
 /* Moves the packet from the scratch's "cur" state to the given MACs, addresses, ports and head, keeping
  * the IPv4 header checksum and the UDP checksum valid incrementally (a computed 0 becomes 0xffff). */
-static __always_inline int apply(struct __sk_buff *skb, struct fp_scratch *s, const __u8 *macs,
-				 const __u8 *addrs, const __u8 *ports, const __u8 *head)
+static __always_inline int apply_outer(struct __sk_buff *skb, struct fp_scratch *s, const __u8 *macs,
+				       const __u8 *addrs, const __u8 *ports)
 {
 	__u32 udp_csum = s->l4_off + offsetof(struct udphdr, check);
 	__s64 diff;
@@ -436,6 +486,18 @@ static __always_inline int apply(struct __sk_buff *skb, struct fp_scratch *s, co
 			return -1;
 		__builtin_memcpy(s->cur_ports, ports, 4);
 	}
+	return 0;
+}
+
+/* The outer headers (apply_outer) and the cleartext head. */
+static __always_inline int apply(struct __sk_buff *skb, struct fp_scratch *s, const __u8 *macs,
+				 const __u8 *addrs, const __u8 *ports, const __u8 *head)
+{
+	__u32 udp_csum = s->l4_off + offsetof(struct udphdr, check);
+	__s64 diff;
+
+	if (apply_outer(skb, s, macs, addrs, ports) < 0)
+		return -1;
 
 	/* The head starts at the UDP payload, an even offset from the UDP header, so 16-bit words line up
 	 * with the checksum's; bytes beyond head_len are zero in both buffers and add nothing. */
@@ -449,6 +511,195 @@ static __always_inline int apply(struct __sk_buff *skb, struct fp_scratch *s, co
 		return -1;
 	__builtin_memcpy(s->cur, head, FP_HEAD_MAX);
 	return 0;
+}
+
+/* ---- encrypted mode ------------------------------------------------------------------------------ */
+
+/* One's-complement 32-bit a - b (end-around carry). */
+static __always_inline __u32 csum_sub32(__u32 a, __u32 b)
+{
+	__u32 nb = ~b;
+	__u32 r = a + nb;
+	return r + (r < nb);
+}
+
+/* The one's-complement sum of buf[0..len) (len <= FP_PKT_MAX; the bytes after it up to a multiple of 4
+ * are zero), in 512-byte pieces: older kernels limit bpf_csum_diff to 512 bytes. The UDP payload starts
+ * at an even offset, so this sum lines up with the UDP checksum's words. */
+static __always_inline __u32 payload_sum(const __u8 *buf, __u32 len)
+{
+	__u32 words = (len + 3) & ~3u;
+	__s64 sum = 0;
+#pragma unroll
+	for (int c = 0; c < FP_PKT_BUF / 512; c++) {
+		__u32 start = c * 512;
+		if (start >= words)
+			break;
+		__u32 n = words - start;
+		if (n > 512)
+			n = 512;
+		barrier_var(n);
+		if (n > 512)
+			break;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)(buf + start), n, (__u32)sum);
+		if (sum < 0)
+			return 0;
+	}
+	return (__u32)sum;
+}
+
+/* Zero buf[len..len+4) so that payload_sum may read whole words. */
+static __always_inline void zero_tail(__u8 *buf, __u32 len)
+{
+	if (len > FP_PKT_MAX)
+		return;
+#pragma unroll
+	for (int i = 0; i < 4; i++)
+		buf[(len + i) & (FP_PKT_BUF - 1)] = 0;
+}
+
+/* bpf_loop context (on the stack) for building the plaintext head byte by byte. */
+struct plain_head_ctx {
+	struct fp_scratch *s;
+	struct fpc_scratch *fs;
+	__u32 hdr;
+	__u32 plain;
+};
+
+/* s->orig[i]: the unprotected header's byte, then the plaintext's, zero after the plaintext. */
+static long plain_head_cb(__u32 i, void *data)
+{
+	struct plain_head_ctx *c = data;
+	__u8 b = 0;
+	if (i < c->hdr)
+		b = c->fs->aad[i & 31];
+	else if (i < c->plain)
+		b = c->fs->pt[(i - c->hdr) & 1023];
+	c->s->orig[i & HEAD_MASK] = b;
+	return 0;
+}
+
+/* Opens upstream `up_id`'s packet with its installed keys (slot 1 or 2): header protection removed, tag
+ * verified, nothing written to the skb. Keeps the packet as it arrived and its UDP checksum for the
+ * restore, and fills s->orig with the plaintext head (unprotected header, then the frames). Returns the
+ * plaintext packet length (header and frames, no tag), or 0 when the packet is not for the kernel: not
+ * authentic, of the other key phase, not a 4-byte packet number, too long. */
+static __always_inline __u32 open_upstream(struct __sk_buff *skb, struct fp_scratch *s, __u32 up_id, __u32 slot,
+					   __u32 cid_len)
+{
+	__u32 zero = 0;
+	struct fpc_scratch *fs = fpc_scratch_get();
+	struct fp_enc_scratch *es = bpf_map_lookup_elem(&fp_enc_scratch, &zero);
+	if (!fs || !es || slot < 1 || slot > 2)
+		return 0;
+	__u32 kidx = up_id * 2 + slot - 1;
+	struct fp_key_set *ks = bpf_map_lookup_elem(&fp_up_keys, &kidx);
+	if (!ks)
+		return 0;
+	__u32 len = s->payload_len;
+	if (len > FP_PKT_MAX || len < 1 + cid_len + FP_PN_LEN + FPC_TAG_LEN + 1)
+		return 0;
+	__u32 phase = ks->key_phase & 1;
+	fs->pn_offset = 1 + cid_len;
+	fs->largest_pn = ks->largest_pn;
+	fs->key_phase_check = phase ? FPC_KEY_PHASE_1 : FPC_KEY_PHASE_0;
+	if (fpc_quic_open(skb, fs, (const struct fpc_key *)&ks->phase[phase], s->quic_off, len) != FPC_OK)
+		return 0;
+	if (fs->pn_len != FP_PN_LEN || fs->aad_len != 1 + cid_len + FP_PN_LEN)
+		return 0;
+	if (fs->pn > ks->largest_pn)
+		ks->largest_pn = fs->pn;
+
+	len = s->payload_len;
+	if (len > FP_PKT_MAX || len < 1)
+		return 0;
+	if (bpf_skb_load_bytes(skb, s->quic_off, es->orig, len))
+		return 0;
+	zero_tail(es->orig, len);
+	es->cur_sum = payload_sum(es->orig, s->payload_len);
+	if (bpf_skb_load_bytes(skb, s->l4_off + offsetof(struct udphdr, check), &es->orig_udp_check, 2))
+		return 0;
+
+	struct plain_head_ctx c = { .s = s, .fs = fs, .hdr = 1 + cid_len + FP_PN_LEN,
+				    .plain = s->payload_len - FPC_TAG_LEN };
+	bpf_loop(FP_HEAD_MAX, plain_head_cb, &c, 0);
+	return c.plain;
+}
+
+/* Seals the copy for one subscriber: outer headers as apply_outer, then its header (s->next: first byte,
+ * DCID, packet number pn) and the frames with the stream ID and alias it gets (s->next), sealed with
+ * its keys, header protection applied, written over the skb's UDP payload; the UDP checksum follows
+ * the new payload. */
+static __always_inline int seal_copy(struct __sk_buff *skb, struct fp_scratch *s, const struct fp_key_set *ks,
+				     const __u8 *macs, const __u8 *addrs, const __u8 *ports, __u64 pn)
+{
+	__u32 zero = 0;
+	struct fpc_scratch *fs = fpc_scratch_get();
+	struct fp_enc_scratch *es = bpf_map_lookup_elem(&fp_enc_scratch, &zero);
+	if (!fs || !es)
+		return -1;
+	if (apply_outer(skb, s, macs, addrs, ports) < 0)
+		return -1;
+	__u32 phase = ks->key_phase & 1;
+	s->next[0] = (s->next[0] & ~FP_QUIC_KEY_PHASE) | (phase ? FP_QUIC_KEY_PHASE : 0);
+#pragma unroll
+	for (int i = 0; i < 1 + FP_MAX_CID_LEN + FP_PN_LEN; i++)
+		fs->aad[i] = s->next[i];
+	/* The frames differ from the upstream's only in the stream ID and the alias (s->next holds both
+	 * at their payload offsets; the opened plaintext starts hdr bytes into the packet). */
+	__u32 hdr = 1 + s->cid_len + FP_PN_LEN;
+#pragma unroll
+	for (int k = 0; k < 8; k++) {
+		if (k < s->sid_len) {
+			__u32 o = s->sid_off + k;
+			fs->pt[(o - hdr) & 1023] = s->next[o & HEAD_MASK];
+		}
+	}
+	if (s->alias_len) {
+#pragma unroll
+		for (int k = 0; k < 9; k++) {
+			if (k < s->alias_len) {
+				__u32 o = s->alias_off + k;
+				fs->pt[(o - hdr) & 1023] = s->next[o & HEAD_MASK];
+			}
+		}
+	}
+	fs->pn = pn;
+	fs->pn_len = FP_PN_LEN;
+	fs->pn_offset = 1 + s->cid_len;
+	s->sealed++;
+	if (fpc_quic_seal(skb, fs, (const struct fpc_key *)&ks->phase[phase], s->quic_off) != FPC_OK) {
+		count(FP_CNT_SEAL_FAILED);
+		return -1;
+	}
+	__u32 len = s->payload_len;
+	if (len > FP_PKT_MAX || len < 1)
+		return -1;
+	if (bpf_skb_load_bytes(skb, s->quic_off, es->cur, len))
+		return -1;
+	zero_tail(es->cur, len);
+	__u32 sum = payload_sum(es->cur, s->payload_len);
+	if (bpf_l4_csum_replace(skb, s->l4_off + offsetof(struct udphdr, check), 0, csum_sub32(sum, es->cur_sum),
+				BPF_F_MARK_MANGLED_0))
+		return -1;
+	es->cur_sum = sum;
+	count(FP_CNT_SEALED);
+	return 0;
+}
+
+/* Puts back the packet exactly as it arrived: payload, outer headers, UDP checksum. */
+static __always_inline void restore_encrypted(struct __sk_buff *skb, struct fp_scratch *s)
+{
+	__u32 zero = 0;
+	struct fp_enc_scratch *es = bpf_map_lookup_elem(&fp_enc_scratch, &zero);
+	if (!es)
+		return;
+	__u32 len = s->payload_len;
+	if (len > FP_PKT_MAX || len < 1)
+		return;
+	bpf_skb_store_bytes(skb, s->quic_off, es->orig, len, 0);
+	apply_outer(skb, s, s->orig_macs, s->orig_addrs, s->orig_ports);
+	bpf_skb_store_bytes(skb, s->l4_off + offsetof(struct udphdr, check), &es->orig_udp_check, 2, 0);
 }
 
 static __always_inline void shared_add(__u64 *field, __u64 v)
@@ -567,6 +818,26 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 			return 0;
 		}
 		rewrite_alias = 1;
+	}
+
+	/* Encrypted mode: the copy is sealed with the subscriber's keys, so it needs keys exactly when the
+	 * upstream packet was opened; at most seal_cap copies are sealed per packet, the next subscribers'
+	 * streams go to user space. */
+	struct fp_key_set *keys = NULL;
+	__u32 slot = *(volatile __u32 *)&sub->key_slot;
+	if (s->tag_len && (slot == 1 || slot == 2)) {
+		__u32 kidx = sub_id * 2 + slot - 1;
+		keys = bpf_map_lookup_elem(&fp_sub_keys, &kidx);
+	}
+	if (s->tag_len ? !keys : slot != 0) {
+		count(FP_CNT_KEY_MISMATCH);
+		handoff(sub_id, sub, s, sh, &key, ss, FP_REASON_KEYS);
+		return 0;
+	}
+	if (keys && s->sealed >= s->seal_cap) {
+		count(FP_CNT_SEAL_CAP);
+		handoff(sub_id, sub, s, sh, &key, ss, FP_REASON_SEAL_CAP);
+		return 0;
 	}
 
 	/* Congestion budget with priority reserve: a packet of priority p (0 = most important) may use the
@@ -819,7 +1090,15 @@ __noinline int fp_forward_one(struct __sk_buff *skb, __u32 sub_id, __u64 sub_ali
 		flags |= FP_RECF_NEW_STREAM;
 	if (rewrite_alias)
 		flags |= FP_RECF_ALIAS_REWRITTEN;
-	if (apply(skb, s, macs, addrs, ports, s->next) < 0) {
+	int failed;
+	if (keys) {
+		failed = seal_copy(skb, s, keys, macs, addrs, ports, pn) < 0;
+		if (!failed)
+			shared_add(&sh->sealed_packets, 1);
+	} else {
+		failed = apply(skb, s, macs, addrs, ports, s->next) < 0;
+	}
+	if (failed) {
 		flags |= FP_RECF_CLONE_FAILED;
 		count(FP_CNT_CLONE_FAILED);
 	} else if (!(cfg->flags & FP_CFG_NO_CLONE)) {
@@ -947,13 +1226,13 @@ static __always_inline int classify(struct fp_scratch *s, const struct fp_config
 		if (!n)
 			return 0;
 		p += n;
-		/* Exactly one frame: it must end where the packet ends (no AEAD tag in cleartext). */
-		if ((__u64)p + len + FP_CLEARTEXT_TAG_LEN != payload)
+		/* Exactly one frame: it must end where the packet ends (or its AEAD tag begins). */
+		if ((__u64)p + len + s->tag_len != payload)
 			return 0;
 	} else {
-		if (p + FP_CLEARTEXT_TAG_LEN > payload)
+		if (p + s->tag_len > payload)
 			return 0;
-		len = payload - p - FP_CLEARTEXT_TAG_LEN;
+		len = payload - p - s->tag_len;
 	}
 	if (len > 0xffff)
 		return 0;
@@ -1013,29 +1292,44 @@ static __always_inline int classify(struct fp_scratch *s, const struct fp_config
 	return 1;
 }
 
-SEC("tc")
-int fp_upstream_ingress(struct __sk_buff *skb)
+/* Puts the original packet back before it is passed up (a global function: see fp_prepare). */
+__noinline int fp_restore(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
-	count(FP_CNT_SEEN);
+	struct fp_scratch *s = bpf_map_lookup_elem(&fp_scratch, &zero);
+	if (!s)
+		return 0;
+	if (s->tag_len)
+		restore_encrypted(skb, s);
+	else
+		apply(skb, s, s->orig_macs, s->orig_addrs, s->orig_ports, s->orig);
+	return 0;
+}
+
+/*
+ * Everything before the fan-out: parse, (encrypted) open, classify, find the track. Returns 1 for a media
+ * packet to fan out (the track key in s->track_key, the scratch ready), 0 to pass it up (counted). A
+ * global function, so that fp_upstream_ingress keeps a small stack frame: the frames along the
+ * per-copy call chain (program, fp_forward_one, the seal) share the 512-byte stack.
+ */
+__noinline int fp_prepare(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
 	struct fp_config *cfg = bpf_map_lookup_elem(&fp_config, &zero);
-	if (!cfg || cfg->abi_version != FP_ABI_VERSION || !(cfg->flags & FP_CFG_ENABLED) ||
-	    cfg->local_cid_len < 1 || cfg->local_cid_len > FP_MAX_CID_LEN) {
-		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
-	}
+	if (!cfg || cfg->local_cid_len < 1 || cfg->local_cid_len > FP_MAX_CID_LEN)
+		return 0;
 	if (skb->gso_segs > 1 || skb->gso_size) {
 		count(FP_CNT_GSO);
 		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
+		return 0;
 	}
 	struct fp_scratch *s = bpf_map_lookup_elem(&fp_scratch, &zero);
 	if (!s)
-		return TC_ACT_OK;
+		return 0;
 	if (!parse_outer(skb, s)) {
 		count(FP_CNT_FOREIGN);
 		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
+		return 0;
 	}
 	__u32 head_len = s->payload_len < FP_HEAD_MAX ? s->payload_len : FP_HEAD_MAX;
 	__builtin_memset(s->orig, 0, FP_HEAD_MAX);
@@ -1043,14 +1337,14 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 	    bpf_skb_load_bytes(skb, s->quic_off, s->orig, head_len)) {
 		count(FP_CNT_FOREIGN);
 		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
+		return 0;
 	}
 	__u32 cid_len = cfg->local_cid_len;
 	if ((s->orig[0] & FP_QUIC_SHORT_FORM_MASK) != FP_QUIC_SHORT_FORM || head_len < 1 + cid_len) {
 		/* Long headers (handshake, 0-RTT) and non-QUIC traffic: user space. */
 		count((s->orig[0] & 0x80) ? FP_CNT_INELIGIBLE : FP_CNT_FOREIGN);
 		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
+		return 0;
 	}
 	struct fp_cid_key ck = {};
 #pragma unroll
@@ -1064,21 +1358,37 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 		 * filter chain, so this program also does fp_subscriber_ingress's learning. */
 		learn(skb, s, owner->id);
 		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
+		return 0;
 	}
 	if (!owner || owner->kind != FP_CID_UPSTREAM) {
 		count(FP_CNT_FOREIGN);
 		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
+		return 0;
 	}
 	__u32 up_id = owner->id;
 	struct fp_upstream *up = bpf_map_lookup_elem(&fp_upstreams, &up_id);
 	if (!up || !up->active || !path_matches(&up->path, s)) {
 		count(FP_CNT_FOREIGN);
 		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
+		return 0;
 	}
 
+	s->tag_len = FP_CLEARTEXT_TAG_LEN;
+	s->sealed = 0;
+	s->seal_cap = cfg->max_sealed_copies ? cfg->max_sealed_copies : FP_DEFAULT_SEAL_CAP;
+	__u32 up_slot = *(volatile __u32 *)&up->key_slot;
+	if (up_slot) {
+		/* Encrypted: open once; a packet that does not open goes up untouched. */
+		__u32 plain = open_upstream(skb, s, up_id, up_slot, cid_len);
+		if (!plain) {
+			count(FP_CNT_OPEN_FAILED);
+			count(FP_CNT_PASSED);
+			return 0;
+		}
+		count(FP_CNT_OPENED);
+		s->tag_len = FP_AEAD_TAG_LEN;
+		head_len = plain < FP_HEAD_MAX ? plain : FP_HEAD_MAX;
+	}
 	s->head_len = head_len;
 	s->cid_len = cid_len;
 	s->upstream_id = up_id;
@@ -1086,7 +1396,7 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 	if (!kind) {
 		count(FP_CNT_INELIGIBLE);
 		count(FP_CNT_PASSED);
-		return TC_ACT_OK;
+		return 0;
 	}
 
 	struct fp_stream_key sk = { .upstream_id = up_id, .stream_id = s->stream_id };
@@ -1098,7 +1408,7 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 		if (!track) {
 			count(FP_CNT_INELIGIBLE);
 			count(FP_CNT_PASSED);
-			return TC_ACT_OK;
+			return 0;
 		}
 		if (s->default_priority)
 			s->priority = track->default_priority;
@@ -1113,14 +1423,14 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 		if (bpf_map_update_elem(&fp_streams, &sk, &st, BPF_ANY)) {
 			count(FP_CNT_MAP_FULL);
 			count(FP_CNT_PASSED);
-			return TC_ACT_OK;
+			return 0;
 		}
 	} else {
 		struct fp_stream *st = bpf_map_lookup_elem(&fp_streams, &sk);
 		if (!st) {
 			count(FP_CNT_INELIGIBLE);
 			count(FP_CNT_PASSED);
-			return TC_ACT_OK;
+			return 0;
 		}
 		s->alias = st->alias;
 		s->priority = st->priority;
@@ -1129,10 +1439,11 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 		if (!track) {
 			count(FP_CNT_INELIGIBLE);
 			count(FP_CNT_PASSED);
-			return TC_ACT_OK;
+			return 0;
 		}
 	}
 	s->track_id = track->track_id;
+	s->track_key = tk;
 
 	count(FP_CNT_MEDIA);
 	__builtin_memcpy(s->cur, s->orig, FP_HEAD_MAX);
@@ -1142,6 +1453,30 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 	s->modified = 0;
 	s->forwarded = 0;
 
+	return 1;
+}
+
+SEC("tc")
+int fp_upstream_ingress(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	count(FP_CNT_SEEN);
+	struct fp_config *cfg = bpf_map_lookup_elem(&fp_config, &zero);
+	if (!cfg || cfg->abi_version != FP_ABI_VERSION || !(cfg->flags & FP_CFG_ENABLED) ||
+	    cfg->local_cid_len < 1 || cfg->local_cid_len > FP_MAX_CID_LEN) {
+		count(FP_CNT_PASSED);
+		return TC_ACT_OK;
+	}
+	if (!fp_prepare(skb))
+		return TC_ACT_OK;
+	struct fp_scratch *s = bpf_map_lookup_elem(&fp_scratch, &zero);
+	if (!s)
+		return TC_ACT_OK;
+	struct fp_track *track = bpf_map_lookup_elem(&fp_tracks, &s->track_key);
+	if (!track) {
+		count(FP_CNT_PASSED);
+		return TC_ACT_OK;
+	}
 	__u32 n = track->subscriber_count;
 	for (__u32 i = 0; i < FP_MAX_FANOUT; i++) {
 		if (i >= n)
@@ -1151,7 +1486,7 @@ int fp_upstream_ingress(struct __sk_buff *skb)
 
 	/* The scratch pointer stays valid across the calls (per-CPU map value). */
 	if (s->modified && !(cfg->flags & FP_CFG_KEEP_LAST_REWRITE))
-		apply(skb, s, s->orig_macs, s->orig_addrs, s->orig_ports, s->orig);
+		fp_restore(skb);
 	if (!s->forwarded)
 		count(FP_CNT_PASSED);
 	return TC_ACT_OK;

@@ -13,6 +13,9 @@
  *  - The packet number is always 4 bytes (pn-length bits == 0b11).
  *  - A fast-path packet carries exactly one STREAM frame (0x08..0x0f) reaching the end of the packet.
  *  - Cleartext 1-RTT: payload unchanged, NO AEAD tag (FP_CLEARTEXT_TAG_LEN == 0).
+ *  - Encrypted 1-RTT (an upstream and subscribers whose keys are in fp_up_keys / fp_sub_keys):
+ *    TLS_CHACHA20_POLY1305_SHA256 only, 16-byte tag (FP_AEAD_TAG_LEN); the kernel opens the upstream
+ *    packet once and seals one copy per subscriber (docs/FASTPATH.md, "Encrypted mode").
  */
 #ifndef MOQ_FASTPATH_ABI_H
 #define MOQ_FASTPATH_ABI_H
@@ -20,12 +23,14 @@
 #include <linux/types.h>
 
 /* Bumped whenever a struct below changes; the loader refuses an object with another version. */
-#define FP_ABI_VERSION 3
+#define FP_ABI_VERSION 4
 
 /* ---- wire constants ------------------------------------------------------------------------- */
 #define FP_MAX_CID_LEN          20   /* RFC 9000: connection IDs are at most 20 bytes */
 #define FP_PN_LEN               4    /* our encoder always writes 4-byte packet numbers */
 #define FP_CLEARTEXT_TAG_LEN    0    /* cleartext 1-RTT: no AEAD tag follows the frames */
+#define FP_AEAD_TAG_LEN         16   /* encrypted 1-RTT: the ChaCha20-Poly1305 tag */
+#define FP_DEFAULT_SEAL_CAP     64   /* copies sealed per packet when fp_config.max_sealed_copies is 0 */
 #define FP_HEAD_MAX             128  /* bytes of the UDP payload the kernel parses and rewrites */
 #define FP_MAX_FANOUT          1024  /* subscribers per track on the fast path (compile-time) */
 
@@ -72,7 +77,8 @@ struct fp_config {
 	__u32 abi_version;     /* user space writes FP_ABI_VERSION; the programs do nothing otherwise */
 	__u32 flags;           /* enum fp_config_flags */
 	__u32 local_cid_len;   /* length of the connection IDs the relay issues (1..20) */
-	__u32 _pad;
+	__u32 max_sealed_copies; /* encrypted mode: copies sealed per upstream packet (0: FP_DEFAULT_SEAL_CAP);
+	                          * the streams of the subscribers beyond it go to user space (FP_REASON_SEAL_CAP) */
 };
 
 /* ---- fp_local_cids: HASH, connection IDs the relay issued -> owner ---------------------------- */
@@ -104,7 +110,7 @@ struct fp_endpoint_pair {
 /* The 5-tuple of packets arriving FROM the publisher: src = publisher, dst = relay. */
 struct fp_upstream {
 	__u32 active;
-	__u32 _pad;
+	__u32 key_slot;        /* 0: cleartext; 1 or 2: its keys are fp_up_keys[id * 2 + key_slot - 1] */
 	struct fp_endpoint_pair path;
 };
 
@@ -164,11 +170,36 @@ struct fp_subscriber {
 	__u8  _pad[3];
 	__u8  dcid[FP_MAX_CID_LEN];   /* the subscriber's connection ID (DCID of packets to it) */
 	struct fp_endpoint_pair path; /* src = relay, dst = subscriber */
-	__u32 _pad2;
+	__u32 key_slot;               /* 0: cleartext; 1 or 2: its keys are fp_sub_keys[id * 2 + key_slot - 1] */
 	__u64 uni_stream_base;        /* low two bits of our uni stream IDs: 3 as server, 2 as client */
 	__u64 initial_max_stream_data;/* the subscriber's initial_max_stream_data_uni */
 	__u32 reserve_step;           /* bytes of budget reserved per priority step (see FASTPATH.md) */
 	__u32 connection_id;          /* user space's connection number, copied into records */
+};
+
+/* ---- fp_up_keys / fp_sub_keys: ARRAY, two slots per connection ---------------------------------- */
+/* One direction's 1-RTT keys for one key phase, the layout of fp_crypto.h's struct fpc_key: AEAD key,
+ * header-protection key, IV, each in wire byte order as TLS derives it. */
+struct fp_quic_key {
+	__u8  key[32];
+	__u8  hp[32];
+	__u8  iv[12];
+	__u32 reserved;
+};
+
+/* A connection's keys as the kernel uses them: for an upstream the keys that open the publisher's packets
+ * (the relay's read keys), for a subscriber the keys that seal packets to it (the relay's write keys).
+ * Double-buffered: user space writes the slot the connection's key_slot does NOT name, then switches
+ * key_slot (one aligned 32-bit word in fp_upstream / fp_subscriber), so a program never reads a key
+ * being written. A slot is written again only at the next key change, long after any program that
+ * read the old selector has finished. */
+struct fp_key_set {
+	__u32 key_phase;              /* the current key phase (0 or 1): seal with phase[key_phase] and set the
+	                               * key-phase bit; upstream: open only packets of this phase */
+	__u32 _pad;
+	__u64 largest_pn;             /* upstream: the largest packet number received (PN decoding); the kernel
+	                               * raises it, user space seeds it when it installs the slot */
+	struct fp_quic_key phase[2];  /* keys of key phase 0 and key phase 1 */
 };
 
 /* ---- fp_shared: ARRAY, BPF_F_MMAPABLE, indexed by subscriber id -------------------------------- */
@@ -192,7 +223,7 @@ struct fp_shared {
 	__u64 log_read;               /* fp_sent_log: every packet number below this was read by user space,
 	                               * so their slots may be written again (user space stores it) */
 	__u64 log_overruns;           /* copies the log had no room for (reported on the ring buffer) */
-	__u64 _reserved[1];           /* 128 bytes: two cache lines per subscriber */
+	__u64 sealed_packets;         /* copies the kernel sealed (encrypted mode); 128 bytes: two cache lines */
 };
 
 /* ---- fp_sent_log: ARRAY, BPF_F_MMAPABLE, FP_LOG_SLOTS entries per subscriber -------------------- */
@@ -277,6 +308,12 @@ enum fp_counter {
 	FP_CNT_SUB_MISMATCH,          /* subscriber not usable (inactive, family or CID length) */
 	FP_CNT_SHORTFALL_HANDOFF,     /* streams handed to user space: budget short but no recent loss */
 	FP_CNT_LEARN_REFUSED,         /* packets with a subscriber's CID off its validated path: not learned */
+	FP_CNT_OPENED,                /* encrypted upstream packets the kernel opened (tag verified) */
+	FP_CNT_OPEN_FAILED,           /* encrypted upstream packets that failed to open or had another key phase (passed up) */
+	FP_CNT_SEALED,                /* copies sealed for a subscriber (encrypted mode) */
+	FP_CNT_SEAL_FAILED,           /* seals that failed (the copy is not sent; the number counts as lost) */
+	FP_CNT_SEAL_CAP,              /* copies handed to user space: the per-packet seal cap was reached */
+	FP_CNT_KEY_MISMATCH,          /* copies handed to user space: upstream and subscriber not both encrypted (or no keys) */
 	FP_CNT__MAX
 };
 
@@ -297,6 +334,8 @@ enum fp_record_reason {
 	FP_REASON_ALIAS_WIDTH = 6,   /* handoff: subscriber's alias does not fit the alias field */
 	FP_REASON_STREAM_ID_WIDTH = 7,/* handoff: the assigned stream ID does not fit the field; send it on stream_id */
 	FP_REASON_MAP_FULL = 8,      /* handoff: fp_sub_streams is full; send the stream on stream_id */
+	FP_REASON_SEAL_CAP = 9,      /* handoff: the packet's seal cap was reached before this subscriber */
+	FP_REASON_KEYS = 10,         /* handoff: the subscriber's protection does not match the upstream's */
 };
 
 enum fp_record_flags {

@@ -34,13 +34,30 @@ final class FastPathABITests: XCTestCase {
         XCTAssertEqual(MemoryLayout<fp_learned>.size, 72)
         XCTAssertEqual(MemoryLayout<fp_stream>.size, 24)
         XCTAssertEqual(MemoryLayout<fp_cid_key>.size, Int(FP_MAX_CID_LEN))
+        XCTAssertEqual(MemoryLayout<fp_config>.offset(of: \fp_config.max_sealed_copies), 12)
+        XCTAssertEqual(MemoryLayout<fp_upstream>.offset(of: \fp_upstream.key_slot), 4)
+        XCTAssertEqual(MemoryLayout<fp_subscriber>.offset(of: \fp_subscriber.key_slot), 92)
+        XCTAssertEqual(MemoryLayout<fp_shared>.offset(of: \fp_shared.sealed_packets), 120)
+    }
+
+    func testKeyMapLayouts() {
+        // struct fp_quic_key is fp_crypto.h's struct fpc_key (80 bytes, FastPathCryptoKey.bytes).
+        XCTAssertEqual(MemoryLayout<fp_quic_key>.size, FastPathCryptoKey.byteCount)
+        XCTAssertEqual(MemoryLayout<fp_quic_key>.offset(of: \fp_quic_key.hp), 32)
+        XCTAssertEqual(MemoryLayout<fp_quic_key>.offset(of: \fp_quic_key.iv), 64)
+        XCTAssertEqual(MemoryLayout<fp_key_set>.size, 176)
+        XCTAssertEqual(MemoryLayout<fp_key_set>.offset(of: \fp_key_set.largest_pn), 8)
+        XCTAssertEqual(MemoryLayout<fp_key_set>.offset(of: \fp_key_set.phase), 16)
     }
 
     func testVersionAndConstants() {
         XCTAssertEqual(fp_abi_version(), UInt32(FP_ABI_VERSION))
         XCTAssertEqual(FP_CLEARTEXT_TAG_LEN, 0)
         XCTAssertEqual(FP_PN_LEN, 4)
-        XCTAssertEqual(FP_CNT__MAX.rawValue, 20)
+        XCTAssertEqual(FP_CNT__MAX.rawValue, 26)
+        XCTAssertEqual(FP_AEAD_TAG_LEN, 16)
+        XCTAssertEqual(FP_REASON_SEAL_CAP.rawValue, 9)
+        XCTAssertEqual(FP_REASON_KEYS.rawValue, 10)
     }
 
     func testPrivilegeCheckAgreesWithCapabilities() throws {

@@ -34,6 +34,13 @@ public struct FastPathCounters: Sendable, Equatable {
     public var shortfallHandoffs: UInt64 { self[FP_CNT_SHORTFALL_HANDOFF] }
     /// Failed ring-buffer reservations.
     public var ringBufferFull: UInt64 { self[FP_CNT_RINGBUF_FULL] }
+    /// Encrypted upstream packets opened (tag verified) and those that did not open (passed up).
+    public var opened: UInt64 { self[FP_CNT_OPENED] }
+    public var openFailed: UInt64 { self[FP_CNT_OPEN_FAILED] }
+    /// Copies sealed with a subscriber's keys.
+    public var sealed: UInt64 { self[FP_CNT_SEALED] }
+    /// Copies handed to user space by the per-packet seal cap.
+    public var sealCapped: UInt64 { self[FP_CNT_SEAL_CAP] }
     /// Failed map insertions.
     public var mapFull: UInt64 { self[FP_CNT_MAP_FULL] }
 
@@ -41,7 +48,8 @@ public struct FastPathCounters: Sendable, Equatable {
     public var byName: [String: UInt64] {
         let names = ["seen", "passed", "media", "forwarded", "drop_priority", "drop_budget", "flow_blocked", "skip_dropped",
                      "skip_midstream", "handoff", "ineligible", "foreign", "gso", "ringbuf_full", "map_full", "clone_failed",
-                     "learned", "sub_mismatch", "shortfall_handoff", "learn_refused"]
+                     "learned", "sub_mismatch", "shortfall_handoff", "learn_refused", "opened", "open_failed", "sealed",
+                     "seal_failed", "seal_cap", "key_mismatch"]
         var result: [String: UInt64] = [:]
         for (i, v) in values.enumerated() { result[i < names.count ? names[i] : "counter_\(i)"] = v }
         return result

@@ -24,4 +24,8 @@ public enum FastPathMap: String, CaseIterable, Sendable {
     case records = "fp_records"
     /// ARRAY (mmap-able) of `fp_sent_entry`, `FP_LOG_SLOTS` per subscriber id.
     case sentLog = "fp_sent_log"
+    /// ARRAY of `fp_key_set`, two slots per upstream id (encrypted mode: the keys that open its packets).
+    case upstreamKeys = "fp_up_keys"
+    /// ARRAY of `fp_key_set`, two slots per subscriber id (encrypted mode: the keys that seal its copies).
+    case subscriberKeys = "fp_sub_keys"
 }

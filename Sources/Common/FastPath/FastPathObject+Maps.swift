@@ -54,7 +54,8 @@ extension FastPathObject {
     // MARK: configuration
 
     /// Writes `fp_config`: the relay's local connection ID length and the program flags.
-    public func setConfiguration(localConnectionIDLength: Int, flags: FastPathFlags = [.enabled]) throws {
+    /// `maxSealedCopies`: encrypted mode's per-packet seal cap (0: `FP_DEFAULT_SEAL_CAP`).
+    public func setConfiguration(localConnectionIDLength: Int, flags: FastPathFlags = [.enabled], maxSealedCopies: UInt32 = 0) throws {
         guard (1...Int(FP_MAX_CID_LEN)).contains(localConnectionIDLength) else {
             throw FastPathError(.invalidArgument, "local connection ID length \(localConnectionIDLength) is not 1...\(FP_MAX_CID_LEN)")
         }
@@ -62,6 +63,7 @@ extension FastPathObject {
         config.abi_version = UInt32(FP_ABI_VERSION)
         config.flags = flags.rawValue
         config.local_cid_len = UInt32(localConnectionIDLength)
+        config.max_sealed_copies = maxSealedCopies
         try update(.config, key: UInt32(0), value: config)
     }
 
@@ -103,6 +105,37 @@ extension FastPathObject {
     /// Deactivates upstream connection `id`.
     public func removeUpstream(_ id: UInt32) throws {
         try update(.upstreams, key: id, value: fp_upstream())
+    }
+
+    // MARK: keys (encrypted mode)
+
+    /// Writes `keys` into slot `slot` (0 or 1) of upstream `id` (the keys that open its packets) or of
+    /// subscriber `id` (the keys that seal its copies). The slot must not be the one the connection's
+    /// `key_slot` names: write the other one, then select it (`selectUpstreamKeys` /
+    /// `FastPathSubscriber.keySlot`), so the kernel never reads a key half-written.
+    public func setKeys(_ keys: FastPathKeySet, upstream: Bool, id: UInt32, slot: UInt32) throws {
+        guard slot < 2 else { throw FastPathError(.invalidArgument, "key slot \(slot) is not 0 or 1") }
+        try update(upstream ? .upstreamKeys : .subscriberKeys, key: id * 2 + slot, value: keys.cValue)
+    }
+
+    /// Zeroes both key slots of upstream or subscriber `id` (the connection ended).
+    public func clearKeys(upstream: Bool, id: UInt32) throws {
+        for slot in UInt32(0)..<2 { try update(upstream ? .upstreamKeys : .subscriberKeys, key: id * 2 + slot, value: fp_key_set()) }
+    }
+
+    /// Reads slot `slot` of upstream or subscriber `id`.
+    public func keys(upstream: Bool, id: UInt32, slot: UInt32) throws -> fp_key_set? {
+        try lookup(upstream ? .upstreamKeys : .subscriberKeys, key: id * 2 + slot)
+    }
+
+    /// Registers upstream `id` with its keys in slot `keySlot` (nil: cleartext): the kernel opens its
+    /// packets from now on. Called again with the other slot after a key change.
+    public func setUpstream(_ id: UInt32, path: FastPathEndpointPair, keySlot: UInt32?) throws {
+        var upstream = fp_upstream()
+        upstream.active = 1
+        upstream.path = path.cValue
+        upstream.key_slot = keySlot.map { $0 + 1 } ?? 0
+        try update(.upstreams, key: id, value: upstream)
     }
 
     // MARK: tracks

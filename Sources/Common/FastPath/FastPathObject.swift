@@ -61,6 +61,8 @@ public final class FastPathObject {
             (.learned, configuration.maxSubscribers),
             (.records, configuration.ringBufferBytes),
             (.sentLog, configuration.maxSubscribers * UInt32(FP_LOG_SLOTS)),
+            (.upstreamKeys, configuration.maxUpstreams * 2),
+            (.subscriberKeys, configuration.maxSubscribers * 2),
         ]
         for (map, size) in sizes {
             guard let handle = bpf_object__find_map_by_name(object, map.rawValue) else {

@@ -110,6 +110,7 @@ public final class FastPathSharedMemory {
         copy.shortfall_handoffs = fp_atomic_load_u64(&s.pointee.shortfall_handoffs)
         copy.log_read = fp_atomic_load_u64(&s.pointee.log_read)
         copy.log_overruns = fp_atomic_load_u64(&s.pointee.log_overruns)
+        copy.sealed_packets = fp_atomic_load_u64(&s.pointee.sealed_packets)
         return copy
     }
 }

@@ -27,6 +27,9 @@ public struct FastPathSubscriber: Sendable, Equatable {
     public var initialMaxStreamData: UInt64 = 1 << 20
     /// Bytes of send budget reserved per priority step (FASTPATH.md, "budget and priority").
     public var reserveStep: UInt32 = 1500
+    /// Encrypted mode: the slot (0 or 1) of `fp_sub_keys` whose keys seal this subscriber's copies; nil
+    /// for a cleartext subscriber.
+    public var keySlot: UInt32?
 
     /// Creates a subscriber entry.
     public init(connectionID: UInt32, path: FastPathEndpointPair, destinationConnectionID: [UInt8]) {
@@ -55,6 +58,7 @@ public struct FastPathSubscriber: Sendable, Equatable {
         s.initial_max_stream_data = initialMaxStreamData
         s.reserve_step = reserveStep
         s.connection_id = connectionID
+        s.key_slot = keySlot.map { $0 + 1 } ?? 0
         return s
     }
 }
