@@ -74,6 +74,8 @@ struct MoQPubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Live input only: end the stream when nothing arrives for this long.", valueName: "SECONDS"))
     var inputTimeout: Double?
     @Flag(help: "Accept cleartext 1-RTT if the relay offers it (kernel fast path; loud warning).") var allowCleartext = false
+    @Flag(help: "Send media in the fixed-size encodings a relay's kernel fast path forwards, encrypted (moq-relay --ebpf --ebpf-encrypted).")
+    var fastPathEncoding = false
     @Flag(help: "Do not verify the relay's certificate.") var insecure = false
     @Flag(help: "Start the clip at once instead of waiting for the first subscription (live input is always read at once).") var noWait = false
     @Flag(help: "One subgroup stream per frame instead of one per frame class per group.") var streamPerFrame = false
@@ -172,6 +174,7 @@ struct MoQPubCommand: AsyncParsableCommand {
             MoQTEndpoint.transportOptions.fastPathEncoding = true
             logger.warning("--allow-cleartext: 1-RTT packets will NOT be encrypted if the relay offers cleartext")
         }
+        if fastPathEncoding { MoQTEndpoint.transportOptions.fastPathEncoding = true }
         MoQTEndpoint.transportOptions.idleTimeout = idle.idleTimeout
         MoQTEndpoint.transportOptions.drafts = MoQTTransportOptions.drafts(argument: draft) ?? MoQTEndpoint.transportOptions.drafts
         var options = MediaPublisherOptions()

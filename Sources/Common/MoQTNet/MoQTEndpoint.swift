@@ -73,7 +73,8 @@ public final class MoQTEndpoint: @unchecked Sendable {
                               webTransportLog: ((String) -> Void)? = nil) async throws -> MoQTEndpoint {
         // With webTransport, browsers connect on the same port with ALPN h3 (docs/WEBTRANSPORT.md).
         let alpns = transportOptions.alpns + (webTransport ? [MoQTWebTransportBridge.alpn] : [])
-        let tls = TLSConfiguration.server(alpnProtocols: alpns, certificateChain: certificateChain, privateKey: privateKey)
+        let serverTLS = TLSConfiguration.server(alpnProtocols: alpns, certificateChain: certificateChain, privateKey: privateKey)
+        let tls = transportOptions.preferChaCha20 ? serverTLS.preferringChaCha20Poly1305() : serverTLS
         var config = EndpointConfiguration()
         config.connection = connectionConfiguration()
         config.acceptsIncoming = true

@@ -10,6 +10,9 @@ public struct MoQTTransportOptions: Sendable {
     /// per packet on uni streams, 4-byte stream IDs). Also turns UDP GSO off on the endpoint, since
     /// the kernel fast path passes GSO super-packets up unforwarded.
     public var fastPathEncoding = false
+    /// A server prefers TLS_CHACHA20_POLY1305_SHA256 over the client's order (the only suite the kernel
+    /// fast path can encrypt: `moq-relay --ebpf-encrypted`). Clients that do not offer it still connect.
+    public var preferChaCha20 = false
     /// The QUIC idle timeout (max_idle_timeout, seconds): a connection that hears nothing from its
     /// peer for this long is closed. `--idle-timeout`.
     public var idleTimeout: Double = 30

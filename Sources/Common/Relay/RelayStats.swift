@@ -14,6 +14,8 @@ public struct RelayStats: Hashable, Sendable, Codable {
     public var objectsOut = 0
     /// Packets forwarded by the kernel fast path.
     public var packetsFastPath = 0
+    /// Of those, copies the kernel sealed with the subscriber's keys (encrypted fast path).
+    public var packetsFastPathEncrypted = 0
     /// Packets sent by user space.
     public var packetsUserSpace = 0
     /// ACK frames received from subscribers (QUIC, application space): with the packets sent to
@@ -86,6 +88,7 @@ public struct RelayStats: Hashable, Sendable, Codable {
         case objectsIn = "objects_in"
         case objectsOut = "objects_out"
         case packetsFastPath = "packets_fast_path"
+        case packetsFastPathEncrypted = "packets_fast_path_encrypted"
         case packetsUserSpace = "packets_user_space"
         case ackFramesReceived = "ack_frames_received"
         case droppedByPriority = "dropped_by_priority"

@@ -31,6 +31,8 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
     /// Connection IDs registered in `fp_local_cids`.
     var registeredCIDs: Set<[UInt8]> = []
     weak var plane: RelayFastPathPlane?
+    /// Encrypted mode: the connection's key update count when its keys were written (`entry.keySlot`).
+    var keyUpdates = 0
     /// The observer the connection had before (the relay's queue feeder): every call is passed on.
     var next: ConnectionObserver?
 

@@ -17,6 +17,12 @@ final class FastPathUpstream: MoQTRawStreamTap, ConnectionObserver {
     /// Connection IDs registered in `fp_local_cids`.
     var registeredCIDs: Set<[UInt8]> = []
     weak var plane: RelayFastPathPlane?
+    /// Its `fp_upstreams` path (re-written with the key slot after a key update).
+    var path: FastPathEndpointPair?
+    /// Encrypted mode: the `fp_up_keys` slot the kernel reads (nil: cleartext), and the connection's key
+    /// update count when it was written.
+    var keySlot: UInt32?
+    var keyUpdates = 0
 
     init(id: UInt32, connection: MoQTConnection, core: Connection) {
         self.id = id

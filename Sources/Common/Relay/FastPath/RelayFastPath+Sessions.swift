@@ -12,6 +12,7 @@ extension RelayFastPath {
         plane.burstAllowance = burstAllowance
         plane.localConnectionIDLength = localConnectionIDLength
         plane.budgetSyncIntervalNanoseconds = budgetSyncIntervalNanoseconds
+        plane.encrypted = encrypted
         relayPort = UInt16(endpoint.localAddress?.port ?? 0)
         self.plane = plane
         plane.start(endpoint: endpoint)
@@ -34,7 +35,7 @@ extension RelayFastPath {
     public func subscriberAccepted(_ connection: MoQTConnection, requestID: UInt64, upstream: MoQTConnection,
                                    upstreamAlias: UInt64?, alias: UInt64) -> Bool {
         guard let subRoute = ensureInterface(facing: connection.quic.coreOnLoop.peerAddress, publisher: false) else { return false }
-        guard let plane, let upstreamAlias, connection.quic.coreOnLoop.isCleartext else { return false }
+        guard let plane, let upstreamAlias else { return false }
         guard let upRoute = ensureInterface(facing: upstream.quic.coreOnLoop.peerAddress, publisher: true) else { return false }
         return plane.subscriberAccepted(connection: connection, requestID: requestID, upstream: upstream, upstreamAlias: upstreamAlias,
                                         alias: alias, subscriberRoute: subRoute, upstreamRoute: upRoute, relayPort: relayPort)
@@ -82,5 +83,9 @@ extension RelayFastPath {
                 "kernel_drops_taken_over": p.rescued, "streams_handed_to_kernel": p.streamsHandedToKernel,
                 "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count),
                 "sent_log_entries_read": p.logEntriesRead, "sent_log_numbers_skipped": p.logNumbersSkipped]
+            .merging(p.userSpaceReasons.map { ("user_space_reason_\($0.key)", $0.value) }, uniquingKeysWith: +)
+            .merging(["fast_path_encrypted_subscribers": UInt64(p.downstreams.values.filter { $0.entry.keySlot != nil }.count),
+                      "fast_path_encrypted_upstreams": UInt64(p.upstreams.values.filter { $0.keySlot != nil }.count)],
+                     uniquingKeysWith: +)
     }
 }

@@ -2,7 +2,7 @@ import FastPath
 
 extension RelayFastPath {
     /// Adds the fast path's share to the relay's `--stats`: `packets_fast_path` (copies the kernel
-    /// forwarded), `dropped_by_priority` (subscriber streams the kernel dropped, by priority or because
+    /// forwarded), `packets_fast_path_encrypted` (those of them the kernel sealed), `dropped_by_priority` (subscriber streams the kernel dropped, by priority or because
     /// the budget ran out: one per dropped stream, like the user-space queue's drops, minus those of the
     /// most important priority that user space took over), and every kernel
     /// counter under `fast_path`; `packets_user_space` (for fast-path subscribers, the media packets
@@ -12,6 +12,7 @@ extension RelayFastPath {
     public func contribute(to stats: inout RelayStats) {
         guard let c = counters() else { return }
         stats.packetsFastPath += Int(clamping: c.forwarded)
+        stats.packetsFastPathEncrypted += Int(clamping: c.sealed)
         var named = c.byName
         let plane = planCounters()
         // Kernel drops of the most important streams are taken over by user space, not dropped.

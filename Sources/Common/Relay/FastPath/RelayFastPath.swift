@@ -52,6 +52,10 @@ public final class RelayFastPath: @unchecked Sendable {
     /// Tests only: refresh the kernel's budget at most this often (nanoseconds; 0: at every change),
     /// to reproduce a user space that lags the ACKs.
     public var budgetSyncIntervalNanoseconds: UInt64 = 0
+    /// Encrypted mode: subscribers and publishers whose connections negotiated ChaCha20-Poly1305 are
+    /// served by the kernel too (it opens and seals their packets; docs/FASTPATH.md). Set before
+    /// `activate`.
+    public var encrypted = false
     /// The user-space half, once `activate(endpoint:)` ran.
     var plane: RelayFastPathPlane?
     /// `Options.sentLog`.

@@ -167,6 +167,7 @@ extension RelayFastPathPlane {
     /// out are filled in (only then is its view of what the kernel sent current).
     func tick() {
         drainRecords()
+        if encrypted { refreshKeys() }
         let clock = MonotonicClock.now()
         let now = clock.nanoseconds
         for d in downstreams.values {
@@ -249,6 +250,7 @@ extension RelayFastPathPlane {
                 downstreamsByCID[cid] = nil
             }
             try? object.removeSubscriber(d.id)
+            if d.entry.keySlot != nil { try? object.clearKeys(upstream: false, id: d.id) }
             downstreamsByID[d.id] = nil
             d.core.observer = d.next
             d.core.streamDataSource = nil
@@ -273,6 +275,7 @@ extension RelayFastPathPlane {
             u.mirrors.removeAll()
             for cid in u.registeredCIDs { _ = try? object.removeLocalConnectionID(cid) }
             try? object.removeUpstream(u.id)
+            if u.keySlot != nil { try? object.clearKeys(upstream: true, id: u.id) }
             upstreamsByID[u.id] = nil
             u.connection.rawStreamTap = nil
             u.core.observer = nil

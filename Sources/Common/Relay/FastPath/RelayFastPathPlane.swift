@@ -35,6 +35,11 @@ final class RelayFastPathPlane {
     var budgetSyncIntervalNanoseconds: UInt64 = 0
     /// The delay bound of what user space sends to fast-path subscribers (the relay's queue bound).
     var maxDelaySeconds = 1.0
+    /// Encrypted mode (`moq-relay --ebpf-encrypted`): connections that negotiated ChaCha20-Poly1305 go
+    /// on the fast path too, their keys in the kernel's key maps.
+    var encrypted = false
+    /// Subscriptions left to user space, by reason (`--stats`: `user_space_reason_<reason>`).
+    var userSpaceReasons: [String: UInt64] = [:]
 
     var upstreams: [ObjectIdentifier: FastPathUpstream] = [:]
     var upstreamsByID: [UInt32: FastPathUpstream] = [:]
@@ -120,7 +125,7 @@ final class RelayFastPathPlane {
     func upstream(for connection: MoQTConnection, route: FastPathRoute, relayPort: UInt16) -> FastPathUpstream? {
         if let u = upstreams[ObjectIdentifier(connection)] { return u }
         let core = connection.quic.coreOnLoop
-        guard core.isCleartext else { return nil }
+        guard let protection = protection(of: core).protection else { return nil }
         guard nextUpstreamID < object.configuration.maxUpstreams else {
             log("moq-relay: fast path: too many upstreams (\(object.configuration.maxUpstreams))")
             return nil
@@ -130,19 +135,36 @@ final class RelayFastPathPlane {
         let peer = core.peerAddress
         let path = FastPathEndpointPair(family: peer.isIPv6 ? 10 : 2, sourceAddress: peer.ip, sourcePort: peer.port,
                                         destinationAddress: route.localAddress, destinationPort: relayPort)
-        do { try object.setUpstream(id, path: path) } catch {
+        var keySlot: UInt32?
+        var keyUpdates = 0
+        if protection == .chaCha20, let keys = core.oneRTTKeys {
+            do {
+                try object.setKeys(try Self.keySet(keys, read: true, largest: core.spaces[PacketNumberSpace.application.rawValue].largestReceived ?? 0),
+                                   upstream: true, id: id, slot: 0)
+                keySlot = 0
+                keyUpdates = keys.keyUpdates
+            } catch {
+                failures += 1
+                log("moq-relay: fast path: cannot install the upstream's keys: \(error)")
+                return nil
+            }
+        }
+        do { try object.setUpstream(id, path: path, keySlot: keySlot) } catch {
             failures += 1
             log("moq-relay: fast path: cannot register the upstream: \(error)")
             return nil
         }
         let u = FastPathUpstream(id: id, connection: connection, core: core)
+        u.path = path
+        u.keySlot = keySlot
+        u.keyUpdates = keyUpdates
         u.plane = self
         for cid in core.activeLocalConnectionIDs.values { registerCID(cid.bytes, owner: .upstream(id), into: &u.registeredCIDs) }
         core.observer = u
         connection.rawStreamTap = u
         upstreams[ObjectIdentifier(connection)] = u
         upstreamsByID[id] = u
-        log("moq-relay: fast path: upstream \(id) is \(peer) (cleartext)")
+        log("moq-relay: fast path: upstream \(id) is \(peer) (\(keySlot == nil ? "cleartext" : "ChaCha20-Poly1305, opened in the kernel"))")
         return u
     }
 
@@ -154,9 +176,18 @@ final class RelayFastPathPlane {
                             upstreamAlias: UInt64, alias: UInt64, subscriberRoute: FastPathRoute, upstreamRoute: FastPathRoute,
                             relayPort: UInt16) -> Bool {
         let core = connection.quic.coreOnLoop
-        guard core.isCleartext else { return false }
-        guard let up = upstream(for: upstreamConnection, route: upstreamRoute, relayPort: relayPort) else { return false }
-        guard let down = downstream(for: connection, route: subscriberRoute, relayPort: relayPort) else { return false }
+        let (protection, reason) = protection(of: core)
+        guard let protection else { userSpaceReasons[reason, default: 0] += 1; return false }
+        guard let up = upstream(for: upstreamConnection, route: upstreamRoute, relayPort: relayPort) else {
+            userSpaceReasons["upstream_not_on_fast_path", default: 0] += 1
+            return false
+        }
+        // The kernel re-seals an opened packet or rewrites a cleartext one: both ends alike.
+        guard (up.keySlot != nil) == (protection == .chaCha20) else {
+            userSpaceReasons["protection_differs_from_upstream", default: 0] += 1
+            return false
+        }
+        guard let down = downstream(for: connection, route: subscriberRoute, relayPort: relayPort, protection: protection) else { return false }
         drain()
         let key = FastPathTrackKey(upstreamID: up.id, alias: upstreamAlias)
         // A late joiner gets the latest group's streams already started from the mirrors, later
@@ -224,7 +255,8 @@ final class RelayFastPathPlane {
 
     /// The downstream state of `connection`, onboarding it on first use: kernel entry, shared counters
     /// and allocators, observer, data source, CIDs.
-    private func downstream(for connection: MoQTConnection, route: FastPathRoute, relayPort: UInt16) -> FastPathDownstream? {
+    private func downstream(for connection: MoQTConnection, route: FastPathRoute, relayPort: UInt16,
+                            protection: Protection) -> FastPathDownstream? {
         if let d = downstreams[ObjectIdentifier(connection)] { return d }
         let core = connection.quic.coreOnLoop
         let id: UInt32
@@ -248,7 +280,22 @@ final class RelayFastPathPlane {
         entry.useFIBLookup = true
         entry.uniStreamBase = core.role == .server ? 3 : 2
         entry.initialMaxStreamData = core.peerTransportParameters?.initialMaxStreamDataUni ?? 0
+        var keyUpdates = 0
+        if protection == .chaCha20 {
+            guard let keys = core.oneRTTKeys else { freeSubscriberIDs.append(id); return nil }
+            do {
+                try object.setKeys(try Self.keySet(keys, read: false, largest: 0), upstream: false, id: id, slot: 0)
+            } catch {
+                failures += 1
+                log("moq-relay: fast path: cannot install the subscriber's keys: \(error)")
+                freeSubscriberIDs.append(id)
+                return nil
+            }
+            entry.keySlot = 0
+            keyUpdates = keys.keyUpdates
+        }
         let down = FastPathDownstream(id: id, generation: generation, connection: connection, core: core, entry: entry)
+        down.keyUpdates = keyUpdates
         down.plane = self
         // Shared counters: from now on user space and the kernel draw packet numbers and uni stream
         // IDs from the same atomics.
@@ -311,5 +358,70 @@ final class RelayFastPathPlane {
                                             destinationPort: address.port)
         d.entry.interfaceIndex = UInt32(route.interfaceIndex)
         rewriteSubscriber(d)
+    }
+}
+
+// MARK: encrypted mode: protection and keys
+
+extension RelayFastPathPlane {
+    /// How the kernel handles a connection's 1-RTT packets.
+    enum Protection: Equatable {
+        /// Cleartext 1-RTT (`--allow-cleartext` peers): rewritten in place.
+        case cleartext
+        /// TLS_CHACHA20_POLY1305_SHA256: opened and sealed in the kernel (encrypted mode).
+        case chaCha20
+    }
+
+    /// How the kernel could handle `core`'s packets, or nil and why not (a `--stats` reason).
+    func protection(of core: Connection) -> (protection: Protection?, reason: String) {
+        if core.isCleartext { return (.cleartext, "") }
+        guard encrypted else { return (nil, "encrypted_not_enabled") }
+        guard let keys = core.oneRTTKeys else { return (nil, "no_1rtt_keys") }
+        guard keys.suite == .chacha20Poly1305SHA256 else { return (nil, "cipher_\(keys.suite)") }
+        return (.chaCha20, "")
+    }
+
+    /// The kernel's key set for one direction of `keys`: the current phase's keys and the next phase's.
+    static func keySet(_ keys: OneRTTKeys, read: Bool, largest: UInt64) throws -> FastPathKeySet {
+        let current = read ? keys.read : keys.write
+        let next = read ? keys.nextRead : keys.nextWrite
+        return FastPathKeySet(keyPhase: keys.keyPhase,
+                              current: try FastPathCryptoKey(key: current.key, iv: current.iv, headerProtectionKey: current.headerProtectionKey),
+                              other: try FastPathCryptoKey(key: next.key, iv: next.iv, headerProtectionKey: next.headerProtectionKey),
+                              largestPacketNumber: largest)
+    }
+
+    /// After a key update on an encrypted connection: the new keys go into the slot the kernel is not
+    /// reading, then the connection's entry selects that slot (one 32-bit word). Until then the kernel
+    /// passes the upstream's packets of the new phase up, and seals subscriber copies with the old
+    /// phase's keys, which the peer still accepts for a while after an update (RFC 9001 §6.1).
+    func refreshKeys() {
+        for u in upstreams.values {
+            guard let slot = u.keySlot, let keys = u.core.oneRTTKeys, keys.keyUpdates != u.keyUpdates, let path = u.path else { continue }
+            let next: UInt32 = slot ^ 1
+            do {
+                let largest = u.core.spaces[PacketNumberSpace.application.rawValue].largestReceived ?? 0
+                try object.setKeys(try Self.keySet(keys, read: true, largest: largest), upstream: true, id: u.id, slot: next)
+                try object.setUpstream(u.id, path: path, keySlot: next)
+                u.keySlot = next
+                u.keyUpdates = keys.keyUpdates
+            } catch {
+                failures += 1
+                log("moq-relay: fast path: cannot install upstream \(u.id)'s new keys: \(error)")
+            }
+        }
+        for d in downstreams.values {
+            guard let slot = d.entry.keySlot, let keys = d.core.oneRTTKeys, keys.keyUpdates != d.keyUpdates else { continue }
+            let next: UInt32 = slot ^ 1
+            do {
+                try object.setKeys(try Self.keySet(keys, read: false, largest: 0), upstream: false, id: d.id, slot: next)
+                d.entry.keySlot = next
+                d.keyUpdates = keys.keyUpdates
+                rewriteSubscriber(d)
+            } catch {
+                failures += 1
+                log("moq-relay: fast path: cannot install subscriber \(d.id)'s new keys: \(error)")
+            }
+        }
     }
 }
