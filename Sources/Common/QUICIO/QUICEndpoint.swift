@@ -89,15 +89,23 @@ public final class QUICEndpoint: @unchecked Sendable {
         return endpoint
     }
 
-    /// Bytes of socket buffer asked for in each direction. The default (about 208 KiB) holds about 90
-    /// full-size datagrams: a relay whose event loop is busy for a few milliseconds while hundreds of
-    /// subscribers acknowledge, or a hundred handshakes start at once, lost most of its incoming
-    /// datagrams to it (UDP RcvbufErrors at twice the datagrams it read, at 100 subscribers).
-    public static let socketBufferBytes = 8 << 20
+    /// Bytes of socket buffer asked for in each direction, from `MOQ_SOCKET_BUFFER_BYTES` in the
+    /// environment; by default (0) the system's (about 208 KiB: some 90 full-size datagrams).
+    ///
+    /// Not larger by default, measured: a relay that cannot keep up (200 `--ebpf` subscribers on two
+    /// shared cores) with the default buffer loses datagrams to it (UDP RcvbufErrors) but delivered
+    /// 4.2 Mbit/s per subscriber with 90-94% of copies on the kernel path; with 8 MiB it read every
+    /// datagram, late, and acting on ACKs up to seconds old it delivered 1.3-2.2 Mbit/s with 30-54% on
+    /// the kernel path (docs/BENCHMARKS.md). The drops shed load; a queue only delays it.
+    public static let socketBufferBytes: Int = {
+        if let text = getenv("MOQ_SOCKET_BUFFER_BYTES").map({ String(cString: $0) }), let bytes = Int(text), bytes >= 0 { return bytes }
+        return 0
+    }()
 
     /// Asks for `socketBufferBytes`: beyond `net.core.rmem_max` / `wmem_max` with CAP_NET_ADMIN
     /// (SO_RCVBUFFORCE), else up to those limits.
     static func enlargeSocketBuffers(_ channel: Channel) async {
+        guard socketBufferBytes > 0 else { return }
         let forced: [(NIOBSDSocket.Option, NIOBSDSocket.Option)] = [
             (NIOBSDSocket.Option(rawValue: 33), .so_rcvbuf),  // SO_RCVBUFFORCE
             (NIOBSDSocket.Option(rawValue: 32), .so_sndbuf),  // SO_SNDBUFFORCE
