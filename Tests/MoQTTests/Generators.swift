@@ -76,9 +76,26 @@ extension SeededGenerator {
             case .trackNamespacePrefix: p.trackNamespacePrefix = namespace()
             case .includeProperties: p.includeProperties = bool()
             case .fillParameters: p.fillParameters = bytes(int(0...6))
+            case .subgroupFilter, .objectIDFilter, .priorityFilter, .objectPropertyFilter, .trackPropertyFilter:
+                p.rangeFilters.append(rangeFilter(RangeFilter.Kind(rawValue: t.rawValue)!))
             }
         }
+        p.rangeFilters.sort { $0.kind.rawValue < $1.kind.rawValue }
         return p
+    }
+
+    /// A well-formed Range Filter of `kind`: ascending ranges, the last one maybe open.
+    mutating func rangeFilter(_ kind: RangeFilter.Kind) -> RangeFilter {
+        var ranges: [RangeFilter.Span] = []
+        var next: UInt64 = 0
+        for i in 0..<int(0...4) {
+            let start = next + UInt64(int(0...1000))
+            if i == 3 && bool() { ranges.append(RangeFilter.Span(start, nil)); break }
+            let end = start + UInt64(int(0...1000))
+            ranges.append(RangeFilter.Span(start, end))
+            next = end
+        }
+        return RangeFilter(kind: kind, setID: u8(), propertyType: kind.hasPropertyType ? u64() : nil, ranges: ranges)
     }
 
     mutating func properties() -> [KeyValuePair] { KeyValuePair.sortedForWire(randomPairs(&self, maxCount: 4)) }

@@ -145,7 +145,20 @@ enum FuzzMoQTControl {
         var notify = MessageParameters()
         notify.forward = false
         notify.largestObject = Location(group: 4, object: 1)
+        var ranges = MessageParameters()
+        ranges.rangeFilters = [RangeFilter(kind: .subgroup, setID: 0, ranges: [.init(3, 5), .init(10, 15)]),
+                               RangeFilter(kind: .objectProperty, setID: 1, propertyType: 4, ranges: [.init(7, nil)])]
+        var fillRanges = MessageParameters()
+        fillRanges.fillParameters = Draft22.FillRequest(rangeFilters: [RangeFilter(kind: .objectID, setID: 0, ranges: [.init(0, 0)])]).encoded
+        fillRanges.rangeFilters = [.removal(.priority), RangeFilter(kind: .trackProperty, setID: 2, propertyType: 6, ranges: [.init(1, 1)])]
+        var limits = SetupOptions(implementation: "fuzz")
+        limits.maxFilterRanges = 16
+        limits.maxRequestUpdates = 2
         let d22: [(String, Draft18.ControlMessage)] = [
+            ("subscribe-range-filters", .subscribe(Draft18.Subscribe(requestID: 8, track: track, parameters: ranges))),
+            ("fetch-range-filters", .fetch(Draft18.Fetch(requestID: 10, range: .standalone(track: track, start: .zero, end: Draft22.openEnd), parameters: ranges))),
+            ("request-update-range-filters", .requestUpdate(Draft18.RequestUpdate(requestID: 12, parameters: fillRanges))),
+            ("setup-filter-limits", .setup(Draft18.Setup(options: limits))),
             ("subscribe", .subscribe(Draft18.Subscribe(requestID: 2, track: track, parameters: params))),
             ("subscribe-fill", .subscribe(Draft18.Subscribe(requestID: 4, track: track, parameters: fill))),
             ("fetch", .fetch(Draft18.Fetch(requestID: 6, range: .standalone(track: track, start: Location(group: 1, object: 0), end: Location(group: 5, object: 3))))),

@@ -45,11 +45,11 @@ extension Draft18 {
         ]
 
         /// The parameter types accepted in a message of `messageType` whose draft-listed set is `listed`.
-        /// At draft-22 the draft-18 list plus what draft-22 adds to the message (`Draft22.addedScope`).
+        /// At draft-22 draft-22's own list (`Draft22.scope`).
         func scope(_ listed: Set<ParameterType>, messageType: UInt64) -> Set<ParameterType> {
             guard enforceParameterScope else { return Set(ParameterType.allCases.filter { $0.isDefined(in: draft) }) }
             var listed = listed
-            if draft == .draft22, let added = Draft22.addedScope[messageType] { listed.formUnion(added) }
+            if draft == .draft22, let own = Draft22.scope[messageType] { listed = own }
             guard tolerateDeployedDeviations, let extra = Self.deployedScopeDeviations[messageType] else { return listed }
             return listed.union(extra)
         }

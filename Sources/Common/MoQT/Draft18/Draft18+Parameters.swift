@@ -38,6 +38,12 @@ extension Draft18 {
         }
         if let v = p.groupOrder { head(.groupOrder); body.writeUInt8(v.rawValue) }
         if draft == .draft22, let v = p.fillParameters { head(.fillParameters); body.writeVI64Prefixed(v) }
+        if draft == .draft22 {
+            for f in p.rangeFilters.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) {
+                head(ParameterType(rawValue: f.kind.rawValue)!)
+                body.writeVI64Prefixed(f.encodedValue)
+            }
+        }
         if let v = p.newGroupRequest { head(.newGroupRequest); body.writeVI64(v) }
         if let v = p.trackNamespacePrefix { head(.trackNamespacePrefix); writeNamespace(v, into: &body) }
         if draft == .draft22, let v = p.includeProperties { head(.includeProperties); body.writeUInt8(v ? 1 : 0) }
@@ -75,7 +81,7 @@ extension Draft18 {
                 throw MoQTError.protocolViolation("unknown parameter 0x\(String(raw, radix: 16)) in \(message)")
             }
             guard allowed.contains(type) else { throw MoQTError.protocolViolation("parameter \(type) not allowed in \(message)") }
-            if type != .authorizationToken {
+            if type != .authorizationToken, RangeFilter.Kind(rawValue: type.rawValue) == nil {
                 guard seen.insert(type).inserted else { throw MoQTError.protocolViolation("duplicate parameter \(type) in \(message)") }
             }
             switch type {
@@ -98,6 +104,9 @@ extension Draft18 {
                 p.subscriptionFilter = try decodeFilter(try readLengthPrefixed(&c, max: maxMessagePayload, "subscription filter"))
             case .fillParameters:
                 p.fillParameters = try readLengthPrefixed(&c, max: maxMessagePayload, "FILL_PARAMETERS")
+            case .subgroupFilter, .objectIDFilter, .priorityFilter, .objectPropertyFilter, .trackPropertyFilter:
+                let value = try readLengthPrefixed(&c, max: maxMessagePayload, "range filter")
+                p.rangeFilters.append(try RangeFilter(kind: RangeFilter.Kind(rawValue: type.rawValue)!, value: value))
             case .includeProperties: p.includeProperties = try readFlag(&c, "INCLUDE_PROPERTIES")
             case .groupOrder:
                 let v = try c.readUInt8()

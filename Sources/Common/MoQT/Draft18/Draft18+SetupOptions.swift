@@ -8,7 +8,9 @@ extension Draft18 {
         for t in o.authorizationTokens { pairs.append(KeyValuePair(type: SetupOptionType.authorizationToken.rawValue, bytes: encodeToken(t))) }
         if let v = o.maxAuthTokenCacheSize { pairs.append(KeyValuePair(type: SetupOptionType.maxAuthTokenCacheSize.rawValue, integer: v)) }
         if let v = o.authority { pairs.append(KeyValuePair(type: SetupOptionType.authority.rawValue, bytes: Array(v.utf8))) }
+        if let v = o.maxFilterRanges { pairs.append(KeyValuePair(type: SetupOptionType.maxFilterRanges.rawValue, integer: v)) }
         if let v = o.implementation { pairs.append(KeyValuePair(type: SetupOptionType.implementation.rawValue, bytes: Array(v.utf8))) }
+        if let v = o.maxRequestUpdates { pairs.append(KeyValuePair(type: SetupOptionType.maxRequestUpdates.rawValue, integer: v)) }
         return pairs + o.unknown
     }
 
@@ -42,6 +44,10 @@ extension Draft18 {
                 o.authorizationTokens.append(try decodeToken(b))
             case (.maxAuthTokenCacheSize, .integer(let v)):
                 o.maxAuthTokenCacheSize = v
+            case (.maxFilterRanges, .integer(let v)):
+                o.maxFilterRanges = v
+            case (.maxRequestUpdates, .integer(let v)):
+                o.maxRequestUpdates = v
             default:
                 // Parity guarantees the shape; kept for exhaustiveness.
                 throw MoQTError.keyValueFormatting("setup option \(type) has the wrong value shape")

@@ -27,6 +27,12 @@ extension Draft18 {
         /// FILL_PARAMETERS (draft-22 only: a length-prefixed parameter list, kept as bytes).
         case fillParameters = 0x23
         /// NEW_GROUP_REQUEST (varint).
+        /// draft-22 Range Filters (`RangeFilter`): SUBGROUP_FILTER .. TRACK_PROPERTY_FILTER.
+        case subgroupFilter = 0x25
+        case objectIDFilter = 0x26
+        case priorityFilter = 0x27
+        case objectPropertyFilter = 0x28
+        case trackPropertyFilter = 0x29
         case newGroupRequest = 0x32
         /// TRACK_NAMESPACE_PREFIX (Track Namespace).
         case trackNamespacePrefix = 0x34
@@ -36,7 +42,8 @@ extension Draft18 {
         /// Whether `draft` defines this parameter (elsewhere its type is unknown: PROTOCOL_VIOLATION).
         public func isDefined(in draft: MoQTDraft) -> Bool {
             switch self {
-            case .fillParameters, .includeProperties: return draft >= .draft22
+            case .fillParameters, .includeProperties, .subgroupFilter, .objectIDFilter, .priorityFilter,
+                 .objectPropertyFilter, .trackPropertyFilter: return draft >= .draft22
             default: return true
             }
         }

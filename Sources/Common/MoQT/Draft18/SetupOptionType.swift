@@ -10,6 +10,10 @@ extension Draft18 {
         /// AUTHORITY (bytes).
         case authority = 0x05
         /// MOQT_IMPLEMENTATION (bytes, UTF-8).
+        /// draft-22: MAX_FILTER_RANGES (Range Filter ranges the sender accepts per request).
+        case maxFilterRanges = 0x06
         case implementation = 0x07
+        /// draft-22: MAX_REQUEST_UPDATES (outstanding REQUEST_UPDATEs per request stream; 0 = no limit).
+        case maxRequestUpdates = 0x08
     }
 }

@@ -18,16 +18,40 @@ public enum Draft22 {
     /// The ALPN token of this draft on raw QUIC.
     public static let alpn = MoQTDraft.draft22.alpn
 
-    /// Parameters draft-22 allows in a message beyond the draft-18 list, by message type.
-    static let addedScope: [UInt64: Set<Draft18.ParameterType>] = [
-        Draft18.Subscribe.messageType: [.includeProperties, .fillParameters],
-        Draft18.TrackStatus.messageType: [.includeProperties],
-        Draft18.SubscribeTracks.messageType: Draft18.Subscribe.allowedParameters.union([.includeProperties, .fillParameters]),
-        Draft18.Fetch.messageType: [.subscriptionFilter, .includeProperties],
-        Draft18.Publish.messageType: [.objectDeliveryTimeout, .subgroupDeliveryTimeout, .subscriberPriority, .subscriptionFilter, .groupOrder],
-        Draft18.RequestUpdate.messageType: [.fillParameters],
-        PublishStateNotify.messageType: PublishStateNotify.allowedParameters,
-    ]
+    /// The object Range Filters (SUBGROUP, OBJECTID, PRIORITY, OBJECT_PROPERTY).
+    static let objectRangeFilters: Set<Draft18.ParameterType> = [.subgroupFilter, .objectIDFilter, .priorityFilter, .objectPropertyFilter]
+
+    /// draft-22's parameter list of each message (its Parameter Scope), replacing draft-18's; a
+    /// parameter outside it is PROTOCOL_VIOLATION on receipt. REQUEST_UPDATE and REQUEST_OK have
+    /// the union over the requests they can belong to (the message is decoded before its stream's
+    /// request is looked up).
+    static let scope: [UInt64: Set<Draft18.ParameterType>] = {
+        let subscribe: Set<Draft18.ParameterType> = objectRangeFilters.union([
+            .objectDeliveryTimeout, .authorizationToken, .rendezvousTimeout, .subgroupDeliveryTimeout, .forward,
+            .subscriberPriority, .subscriptionFilter, .groupOrder, .fillParameters, .newGroupRequest, .includeProperties,
+        ])
+        return [
+            Draft18.Subscribe.messageType: subscribe,
+            Draft18.SubscribeOK.messageType: [.expires, .largestObject],
+            Draft18.Publish.messageType: [.objectDeliveryTimeout, .authorizationToken, .subgroupDeliveryTimeout, .expires,
+                                          .largestObject, .forward, .subscriberPriority, .subscriptionFilter, .groupOrder],
+            Draft18.RequestOK.messageType: [.expires, .largestObject],
+            Draft18.Fetch.messageType: objectRangeFilters.union([.authorizationToken, .fillTimeout, .subscriberPriority,
+                                                                 .subscriptionFilter, .groupOrder, .includeProperties]),
+            Draft18.TrackStatus.messageType: [.authorizationToken, .includeProperties],
+            Draft18.PublishNamespace.messageType: [.authorizationToken],
+            Draft18.SubscribeNamespace.messageType: [.authorizationToken],
+            Draft18.SubscribeTracks.messageType: subscribe.union([.trackPropertyFilter]),
+            Draft18.RequestUpdate.messageType: objectRangeFilters.union([
+                .objectDeliveryTimeout, .authorizationToken, .subgroupDeliveryTimeout, .forward, .subscriberPriority,
+                .subscriptionFilter, .fillParameters, .trackPropertyFilter, .newGroupRequest, .trackNamespacePrefix,
+            ]),
+            PublishStateNotify.messageType: PublishStateNotify.allowedParameters,
+        ]
+    }()
+
+    /// FILL_PARAMETERS' own list.
+    static let fillScope: Set<Draft18.ParameterType> = objectRangeFilters.union([.fillTimeout, .subscriberPriority, .subscriptionFilter, .groupOrder])
 
     // MARK: Location Filter (§5.1.2 of draft-22)
 
@@ -184,12 +208,16 @@ extension Draft22 {
         public var groupOrder: GroupOrder?
         /// SUBSCRIBER_PRIORITY of the fill stream.
         public var subscriberPriority: UInt8?
+        /// Range Filters of the fill stream; a type present replaces the subscription's.
+        public var rangeFilters: [RangeFilter] = []
 
         /// A fill request.
-        public init(locationFilter: LocationFilter? = nil, groupOrder: GroupOrder? = nil, subscriberPriority: UInt8? = nil) {
+        public init(locationFilter: LocationFilter? = nil, groupOrder: GroupOrder? = nil, subscriberPriority: UInt8? = nil,
+                    rangeFilters: [RangeFilter] = []) {
             self.locationFilter = locationFilter
             self.groupOrder = groupOrder
             self.subscriberPriority = subscriberPriority
+            self.rangeFilters = rangeFilters
         }
 
         /// Parses FILL_PARAMETERS' value: a parameter list of its own (count, delta-coded types).
@@ -197,10 +225,11 @@ extension Draft22 {
             var r = ByteReader(bytes)
             var filter: LocationFilter?
             do {
-                let p = try Draft18.readParameters(&r, allowed: [.subscriptionFilter, .groupOrder, .subscriberPriority, .fillTimeout],
+                let p = try Draft18.readParameters(&r, allowed: Draft22.fillScope,
                                                    message: "FILL_PARAMETERS", draft: .draft22, locationFilter: &filter)
                 try Draft18.expectEnd(r, "FILL_PARAMETERS")
                 self.init(locationFilter: filter, groupOrder: p.groupOrder, subscriberPriority: p.subscriberPriority)
+                self.rangeFilters = p.rangeFilters
             } catch let e as MoQTError {
                 throw e
             } catch {
@@ -213,6 +242,7 @@ extension Draft22 {
             var p = MessageParameters()
             p.groupOrder = groupOrder
             p.subscriberPriority = subscriberPriority
+            p.rangeFilters = rangeFilters
             var w = ByteWriter()
             Draft18.writeParameters(p, into: &w, draft: .draft22, locationFilter: locationFilter)
             return w.bytes

@@ -37,6 +37,10 @@ public struct RequestErrorCode: RawRepresentable, Hashable, Sendable, CustomStri
     public static let namespaceTooLarge = RequestErrorCode(rawValue: 0x31)
     /// INVALID_JOINING_REQUEST_ID: The joined subscription does not exist.
     public static let invalidJoiningRequestID = RequestErrorCode(rawValue: 0x32)
+    /// CONFLICTING_FILTERS (draft-22): too many disjoint filters to serve upstream.
+    public static let conflictingFilters = RequestErrorCode(rawValue: 0x35)
+    /// INVALID_FILTER (draft-22): a Range Filter the request may not carry.
+    public static let invalidFilter = RequestErrorCode(rawValue: 0x36)
     /// UNSUPPORTED_EXTENSION: A mandatory track property is not understood.
     public static let unsupportedExtension = RequestErrorCode(rawValue: 0x33)
     /// REDIRECT: Retry elsewhere; the message carries a Redirect.
@@ -66,6 +70,8 @@ public struct RequestErrorCode: RawRepresentable, Hashable, Sendable, CustomStri
         case .invalidJoiningRequestID: return "INVALID_JOINING_REQUEST_ID"
         case .unsupportedExtension: return "UNSUPPORTED_EXTENSION"
         case .redirect: return "REDIRECT"
+        case .conflictingFilters: return "CONFLICTING_FILTERS"
+        case .invalidFilter: return "INVALID_FILTER"
         default: return "0x" + String(rawValue, radix: 16)
         }
     }

@@ -26,6 +26,8 @@ public struct SessionErrorCode: RawRepresentable, Hashable, Sendable, CustomStri
     public static let invalidPath = SessionErrorCode(rawValue: 0x8)
     /// The PATH setup option is not a valid path.
     public static let malformedPath = SessionErrorCode(rawValue: 0x9)
+    /// draft-22: a REQUEST_UPDATE past the MAX_REQUEST_UPDATES this side sent.
+    public static let tooManyRequestUpdates = SessionErrorCode(rawValue: 0x1B)
     /// The peer did not leave after GOAWAY in time.
     public static let goawayTimeout = SessionErrorCode(rawValue: 0x10)
     /// A control message did not arrive in time.
@@ -80,6 +82,7 @@ public struct SessionErrorCode: RawRepresentable, Hashable, Sendable, CustomStri
         case .expiredAuthToken: return "EXPIRED_AUTH_TOKEN"
         case .invalidAuthority: return "INVALID_AUTHORITY"
         case .malformedAuthority: return "MALFORMED_AUTHORITY"
+        case .tooManyRequestUpdates: return "TOO_MANY_REQUEST_UPDATES"
         default: return "0x" + String(rawValue, radix: 16)
         }
     }

@@ -33,6 +33,9 @@ public struct MessageParameters: Hashable, Sendable {
     public var includeProperties: Bool?
     /// FILL_PARAMETERS (draft-22): the nested parameter list's bytes, carried but not interpreted.
     public var fillParameters: [UInt8]?
+    /// draft-22 Range Filters (0x25-0x29), in wire order; a filter with no SetID removes its type
+    /// (REQUEST_UPDATE only).
+    public var rangeFilters: [RangeFilter] = []
 
     /// No parameters.
     public init() {}

@@ -10,6 +10,10 @@ public struct SetupOptions: Hashable, Sendable {
     public var maxAuthTokenCacheSize: UInt64?
     /// AUTHORIZATION_TOKEN options.
     public var authorizationTokens: [AuthorizationToken] = []
+    /// draft-22 MAX_FILTER_RANGES (absent = 0: no Range Filter may be sent to this side).
+    public var maxFilterRanges: UInt64?
+    /// draft-22 MAX_REQUEST_UPDATES (absent = 0: no limit).
+    public var maxRequestUpdates: UInt64?
     /// Options this implementation does not know, kept as received.
     public var unknown: [KeyValuePair] = []
 

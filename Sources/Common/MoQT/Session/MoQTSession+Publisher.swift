@@ -116,6 +116,17 @@ extension MoQTSession {
                 }
             }
         }
+        if case .object(let obj) = item, let r = request(o.requestID) {
+            // draft-22 Range Filters: the FETCH's, or on a fill stream the subscription's with its
+            // FILL_PARAMETERS' replacing them type by type.
+            let filters = r.rangeFilters.updated(by: r.fill?.rangeFilters ?? [])
+            var subgroup: UInt64 = 0
+            if case .subgroup(let id) = obj.forwarding { subgroup = id }
+            if !filters.admits(subgroupID: subgroup, objectID: obj.location.object, publisherPriority: obj.publisherPriority,
+                               properties: obj.properties.pairs) {
+                return
+            }
+        }
         switch item {
         case .object(let obj): o.lastFetchLocation = obj.location
         case .endOfRange(let l, _): o.lastFetchLocation = l
@@ -321,6 +332,11 @@ extension MoQTSession {
            header.groupID == start.group, object.objectID < start.object {
             throw MoQTSessionError.outsideSubscription(Location(group: header.groupID, object: object.objectID))
         }
+        if let r = request(o.requestID), !r.rangeFilters.isEmpty,
+           !r.rangeFilters.admits(subgroupID: o.subgroupID ?? object.objectID, objectID: object.objectID,
+                                  publisherPriority: header.publisherPriority ?? r.defaultPublisherPriority, properties: object.properties.pairs) {
+            return   // draft-22 Range Filters: not for this subscriber (the stream stays open)
+        }
         var w = ByteWriter()
         coder.encode(object, into: &w)
         o.kind = .subgroup(header: header, coder: coder)
@@ -361,6 +377,10 @@ extension MoQTSession {
             throw MoQTSessionError.outsideSubscription(Location(group: groupID, object: objectID))
         }
         if let end = r.windowEndGroup, groupID > end { throw MoQTSessionError.outsideSubscription(Location(group: groupID, object: objectID)) }
+        if !r.rangeFilters.isEmpty, !r.rangeFilters.admits(subgroupID: 0, objectID: objectID, publisherPriority: publisherPriority ?? r.defaultPublisherPriority,
+                                                          properties: properties.pairs) {
+            return   // draft-22 Range Filters
+        }
         let d = Draft18.ObjectDatagram(trackAlias: alias, groupID: groupID, objectID: objectID, publisherPriority: publisherPriority,
                                        endOfGroup: endOfGroup, properties: properties, content: content)
         do { try transport.sendDatagram(d.encoded()) } catch let e as MoQTSessionError { throw e } catch {

@@ -77,7 +77,7 @@ extension MoQTSession {
             try replyError(streamID, Draft18.RequestError(code: .goingAway, reason: "going away"))
             return
         }
-        if let refusal = refusalForLimits(m, kind: kind, on: streamID) {
+        if let refusal = refusalForLimits(m, kind: kind, on: streamID) ?? refusalForFilters(m) {
             try replyError(streamID, refusal)
             return
         }
@@ -114,6 +114,7 @@ extension MoQTSession {
             }
             if let o = f.parameters.groupOrder { requests[streamID]?.groupOrder = o }
             if let p = f.parameters.subscriberPriority { requests[streamID]?.subscriberPriority = p }
+            if draft == .draft22 { requests[streamID]?.rangeFilters = RangeFilterSet(f.parameters.rangeFilters) }
             emit(.fetchRequested(requestID: requestID, f))
         case .trackStatus(let t): emit(.trackStatusRequested(requestID: requestID, t))
         case .publishNamespace(let p): emit(.publishNamespaceRequested(requestID: requestID, p))
@@ -153,6 +154,30 @@ extension MoQTSession {
         if let sp = p.subscriberPriority { requests[streamID]?.subscriberPriority = sp }
         if let o = p.groupOrder { requests[streamID]?.groupOrder = o }
         if let f = p.subscriptionFilter { requests[streamID]?.filter = f }
+        if draft == .draft22, !p.rangeFilters.isEmpty, let r = requests[streamID] {
+            requests[streamID]?.rangeFilters = r.rangeFilters.updated(by: p.rangeFilters)
+        }
+    }
+
+    /// INVALID_FILTER for a draft-22 request whose Range Filters (its own and its FILL_PARAMETERS')
+    /// break a Range Filter rule or exceed the MAX_FILTER_RANGES this side sent.
+    func refusalForFilters(_ m: Draft18.ControlMessage) -> Draft18.RequestError? {
+        guard draft == .draft22 else { return nil }
+        let p: MessageParameters
+        switch m {
+        case .subscribe(let x): p = x.parameters
+        case .fetch(let x): p = x.parameters
+        case .subscribeTracks(let x): p = x.parameters
+        default: return nil
+        }
+        var filters = p.rangeFilters
+        if let f = p.fillParameters, let fill = try? Draft22.FillRequest(fillParameters: f) { filters += fill.rangeFilters }
+        if filters.contains(where: { $0.setID == nil }) {
+            return Draft18.RequestError(code: .invalidFilter, reason: "empty range filter outside REQUEST_UPDATE")
+        }
+        let reason = RangeFilterSet.refusal(p.rangeFilters, maxRanges: configuration.setupOptions.maxFilterRanges ?? 0)
+            ?? RangeFilterSet.refusal(filters, maxRanges: configuration.setupOptions.maxFilterRanges ?? 0)
+        return reason.map { Draft18.RequestError(code: .invalidFilter, reason: $0) }
     }
 
     /// Later messages on a stream the peer opened: REQUEST_UPDATE, PUBLISH_DONE (for its PUBLISH), GOAWAY.
@@ -190,6 +215,19 @@ extension MoQTSession {
         var u = received
         if !u.parameters.authorizationTokens.isEmpty { u.parameters.authorizationTokens = try peerTokens.resolve(u.parameters.authorizationTokens) }
         guard r.phase != .ended else { return }
+        if draft == .draft22 {
+            // MAX_REQUEST_UPDATES: this side answers each update as it arrives, so none is ever
+            // outstanding here and the limit it may send can never be exceeded.
+            if !u.parameters.rangeFilters.isEmpty {
+                let merged = r.rangeFilters.updated(by: u.parameters.rangeFilters)
+                var fill: [RangeFilter] = []
+                if let f = u.parameters.fillParameters, let req = try? Draft22.FillRequest(fillParameters: f) { fill = req.rangeFilters }
+                if let why = RangeFilterSet.refusal(merged.filters + fill, maxRanges: configuration.setupOptions.maxFilterRanges ?? 0) {
+                    if !r.writeClosed { send(.requestError(Draft18.RequestError(code: .invalidFilter, reason: why)), on: streamID) }
+                    return
+                }
+            }
+        }
         if r.kind == .subscribe || r.kind == .publish || r.kind == .fetch {
             applySubscriptionParameters(u.parameters, to: streamID)
         }

@@ -98,6 +98,10 @@ extension MoQTSession {
         guard let s = requestStreams[requestID], let r = requests[s], r.phase != .ended, !r.writeClosed else {
             throw MoQTSessionError.invalidRequest(requestID)
         }
+        if draft == .draft22, let limit = peerSetupOptions?.maxRequestUpdates, limit > 0, UInt64(r.pendingUpdates.count) >= limit {
+            // The peer closes the session past its MAX_REQUEST_UPDATES.
+            throw MoQTSessionError.tooManyUpdates(requestID)
+        }
         let id = allocateRequestID()
         requests[s]?.pendingUpdates.append(id)
         if r.isSubscriberSide || r.kind == .fetch { applySubscriptionParameters(parameters, to: s) }

@@ -207,6 +207,11 @@ public final class MoQTSession {
         controlStreamID = id
         transport.setPriority(streamID: id, priority: .control)
         var options = configuration.setupOptions
+        if draft == .draft18 {
+            // Options draft-18 does not define.
+            options.maxFilterRanges = nil
+            options.maxRequestUpdates = nil
+        }
         if role == .server {
             options.path = nil
             options.authority = nil

@@ -26,4 +26,6 @@ public enum MoQTSessionError: Error, Hashable, Sendable {
     case transport(String)
     /// The session's draft has no such message or form (e.g. a joining FETCH at draft-22).
     case notInDraft(String)
+    /// draft-22: as many REQUEST_UPDATEs unanswered on the request as the peer's MAX_REQUEST_UPDATES.
+    case tooManyUpdates(UInt64)
 }

@@ -33,6 +33,8 @@ struct RequestStream {
     var filter: SubscriptionFilter?
     /// draft-22: the peer SUBSCRIBE's FILL_PARAMETERS (publisher side).
     var fill: Draft22.FillRequest?
+    /// draft-22 Range Filters in effect (the publisher side sends only what they admit).
+    var rangeFilters = RangeFilterSet()
     /// First location the subscriber wants (publisher side), from the filter and the largest object.
     var windowStart: Location?
     /// Last group the subscriber wants (publisher side).
