@@ -2,14 +2,16 @@
 # The demo: moq-pub -> moq-relay -> N x moq-sub over QUIC (MoQT draft-18), each in its own network
 # namespace joined by veth links (scripts/netem/topology.bash draws the network; docs/DEMO.md).
 #
-#   scripts/demo.sh [--subs N] [--loss PCT] [--rate BITS] [--chain] [--ebpf] [--media FILE]
+#   scripts/demo.sh [--subs N] [--loss PCT] [--rate BITS] [--chain] [--ebpf [--cleartext]] [--media FILE]
 #                   [--out-dir DIR] [--duration S] [--loopback]
 #
 #   --subs N       subscribers (default 3)
 #   --loss PCT     random loss on subscriber 1's link, both directions (TC BPF, scripts/netem/impair.sh)
 #   --rate BITS    rate cap (policer) on subscriber 1's downstream, e.g. 1M
 #   --chain        pub -> relay A -> relay B -> subscribers (moq-relay --upstream)
-#   --ebpf         moq-relay --ebpf (kernel fast path); pub and subs get --allow-cleartext
+#   --ebpf         moq-relay --ebpf (kernel fast path, encrypted: ChaCha20-Poly1305 opened and sealed in
+#                  the kernel); moq-pub gets --fast-path-encoding, the subscribers nothing
+#   --cleartext    with --ebpf: the cleartext fast path instead (pub and subs get --allow-cleartext)
 #   --media FILE   the clip (default media/test.mp4, made by media/make-test-media.sh if missing)
 #   --out-dir DIR  outputs (default demo-out/): subK.ts, subK.json (moq-sub --report), relay.json
 #                  (moq-relay --stats; relay-b.json for relay B), and every tool's log (*.out, *.err)
@@ -24,8 +26,8 @@
 # Binaries: the release build (`make build`); BIN_DIR=DIR to use another (e.g. .build/debug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-subs=3 loss="" rate="" chain=0 ebpf=0 media=media/test.mp4 out_dir=demo-out duration="" topo_loopback=0
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+subs=3 loss="" rate="" chain=0 ebpf=0 cleartext=0 media=media/test.mp4 out_dir=demo-out duration="" topo_loopback=0
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 bad() { echo "demo.sh: $*" >&2; exit 2; }
 while (($#)); do
     case $1 in
@@ -34,6 +36,7 @@ while (($#)); do
         --rate) rate=${2:?}; shift 2 ;;
         --chain) chain=1; shift ;;
         --ebpf) ebpf=1; shift ;;
+        --cleartext) cleartext=1; shift ;;
         --media) media=${2:?}; shift 2 ;;
         --out-dir) out_dir=${2:?}; shift 2 ;;
         --duration) duration=${2:?}; shift 2 ;;
@@ -64,13 +67,17 @@ source scripts/netem/topology.bash
 ns_trap
 ns_impair_indent='   '
 
-relay_args=() client_args=() pub_args=() sub_args=()
-((ebpf)) && relay_args+=(--ebpf) && client_args+=(--allow-cleartext)
-if [[ -n $duration ]]; then pub_args+=(--loop); sub_args+=(--duration "$duration"); sub_timeout=$(( ${duration%.*} + 60 )); fi
+relay_args=() client_args=() pub_args=() sub_args=() pub_loops=0
+if ((cleartext && !ebpf)); then bad "--cleartext needs --ebpf"; fi
+if ((ebpf)); then
+    relay_args+=(--ebpf)
+    if ((cleartext)); then client_args+=(--allow-cleartext); else pub_args+=(--fast-path-encoding); fi
+fi
+if [[ -n $duration ]]; then pub_args+=(--loop); pub_loops=1; sub_args+=(--duration "$duration"); sub_timeout=$(( ${duration%.*} + 60 )); fi
 
 desc="$subs subscriber(s)"
 ((chain)) && desc="$desc, chain pub -> relay A -> relay B"
-((ebpf)) && desc="$desc, --ebpf"
+((ebpf)) && desc="$desc, --ebpf$( ((cleartext)) && echo " (cleartext)" || echo " (encrypted)")"
 [[ -n $loss ]] && desc="$desc, ${loss}% loss on sub1's link"
 [[ -n $rate ]] && desc="$desc, sub1 capped at $rate bit/s"
 if ((topo_loopback)); then desc="$desc, loopback"; else desc="$desc, network namespaces"; fi
@@ -129,7 +136,7 @@ for ((k = 1; k <= subs; k++)); do
     fi
 done
 rc=0
-if ((${#pub_args[@]})); then kill -TERM "$pub_pid" 2>/dev/null || true; wait "$pub_pid" || true
+if ((pub_loops)); then kill -TERM "$pub_pid" 2>/dev/null || true; wait "$pub_pid" || true
 else
     wait_pid "$pub_pid" 20 || rc=$?
     ((rc == 0)) || { echo "!! moq-pub failed (exit status $rc):"; tail -n 5 "$out/pub.err" | sed 's/^/    /'; failed=1; }
@@ -155,7 +162,7 @@ for f in relay relay-b; do
     python3 - "$out/$f.json" "$f" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-keys = ["subscribers", "objects_in", "objects_out", "packets_fast_path", "packets_user_space",
+keys = ["subscribers", "objects_in", "objects_out", "packets_fast_path", "packets_fast_path_encrypted", "packets_user_space",
         "dropped_by_priority", "retransmitted_fast_path", "cache_hits"]
 print(f"{sys.argv[2]}: " + ", ".join(f"{k} {s.get(k, '-')}" for k in keys)
       + (f", drops by reason {s['drops_by_reason']}" if s.get("drops_by_reason") else ""))

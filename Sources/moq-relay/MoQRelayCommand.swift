@@ -48,8 +48,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var ebpfBudgetSyncMs: Int = 0
     @Flag(help: ArgumentHelp("Benchmarks only: the kernel reports every packet it sends on the ring buffer, as before the per-subscriber sent log (for A/B runs of one build).", visibility: .hidden))
     var ebpfSentRecords = false
-    @Flag(help: "With --ebpf: also serve encrypted subscribers in the kernel. The relay prefers TLS_CHACHA20_POLY1305_SHA256; publishers and subscribers whose connections negotiated it have their packets opened and sealed by the kernel (AES-GCM ones stay in user space; --stats says why).")
-    var ebpfEncrypted = false
+    @Flag(inversion: .prefixedNo, help: "With --ebpf (default on): serve encrypted connections in the kernel too. The relay prefers TLS_CHACHA20_POLY1305_SHA256; publishers and subscribers whose connections negotiated it have their packets opened and sealed by the kernel (AES-GCM ones stay in user space; --stats says why). Cleartext stays an explicit opt-in of peers started with --allow-cleartext. --no-ebpf-encrypted: only cleartext peers in the kernel (the earlier mode).")
+    var ebpfEncrypted = true
     @Option(help: "Write a JSON stats document here on exit and on SIGUSR1.") var stats: String?
     @Option(help: "Serve Prometheus metrics on this address.") var metrics: String?
     @Flag(help: "Offer cleartext 1-RTT without the kernel fast path (NOT SECURE: for measurements that compare user space with --ebpf on the same packets; only peers started with --allow-cleartext accept it).")
@@ -156,8 +156,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
                 options.fastPath?.encrypted = true
                 MoQTEndpoint.transportOptions.preferChaCha20 = true
             }
-        } else if ebpfIfaces != nil || ebpfObject != nil || ebpfEncrypted {
-            throw CLIError.usage("--ebpf-ifaces, --ebpf-object and --ebpf-encrypted need --ebpf")
+        } else if ebpfIfaces != nil || ebpfObject != nil {
+            throw CLIError.usage("--ebpf-ifaces and --ebpf-object need --ebpf")
         }
         defer { options.fastPath?.shutdown() }
         options.upstream = upstream
