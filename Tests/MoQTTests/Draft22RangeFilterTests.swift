@@ -177,10 +177,13 @@ final class Draft22RangeFilterTests: XCTestCase {
 
     // MARK: Sessions
 
-    private func pair(seed: UInt64, serverOptions: (inout SetupOptions) -> Void = { _ in }, draft: MoQTDraft = .draft22) throws -> SessionPair {
+    private func pair(seed: UInt64, serverOptions: (inout SetupOptions) -> Void = { _ in }, draft: MoQTDraft = .draft22,
+                      maxFilterRanges: UInt64 = 16) throws -> SessionPair {
         var options = SetupOptions(implementation: "test-server")
         serverOptions(&options)
-        let p = SessionPair(seed: seed, serverConfig: MoQTSessionConfiguration(setupOptions: options))
+        var config = MoQTSessionConfiguration(setupOptions: options)
+        config.maxFilterRanges = maxFilterRanges
+        let p = SessionPair(seed: seed, serverConfig: config)
         p.client.draft = draft
         p.server.draft = draft
         try p.start()
@@ -226,15 +229,51 @@ final class Draft22RangeFilterTests: XCTestCase {
         p.run()
         XCTAssertEqual(received(p), [0, 1, 2])
 
-        // An update past MAX_FILTER_RANGES is refused (INVALID_FILTER); the subscription goes on.
+        // An update past MAX_FILTER_RANGES (4 here) is refused with INVALID_FILTER, and the
+        // subscription ends with PUBLISH_DONE UPDATE_FAILED.
         u.rangeFilters = [RangeFilter(kind: .subgroup, setID: 0, ranges: (0..<5).map { .init($0 * 2, $0 * 2) })]
         let bad = try p.client.requestUpdate(id, parameters: u)
         p.run()
         XCTAssertTrue(p.clientEvents.contains { if case .requestError(bad, let e) = $0 { return e.code == .invalidFilter } else { return false } })
-        try p.server.writeObject(streamID: st, objectID: 3, payload: [1])
-        p.run()
-        XCTAssertEqual(received(p), [0, 1, 2, 3])
+        XCTAssertTrue(p.clientEvents.contains { if case .publishDone(id, let d) = $0 { return d.statusCode == .updateFailed } else { return false } })
+        XCTAssertTrue(p.serverEvents.contains { if case .requestError(id, let e) = $0 { return e.code == .invalidFilter } else { return false } })
+        XCTAssertThrowsError(try p.server.openSubgroup(id, groupID: 3))
         XCTAssertFalse(p.client.isClosed || p.server.isClosed)
+    }
+
+    func testFillParametersInRequestUpdateOpenAFilteredFill() throws {
+        let p = try pair(seed: 48)
+        let id = try p.client.subscribe(track, filter: .largestObject)
+        p.run()
+        _ = try p.server.acceptSubscribe(id, largest: Location(group: 4, object: 3))
+        p.run()
+        XCTAssertNil(p.server.fillRequest(ofRequest: id))
+        // Later the subscriber asks for group 4 so far, object IDs 1-2 only.
+        var u = MessageParameters()
+        u.fillParameters = Draft22.FillRequest(locationFilter: .absoluteStart(Location(group: 4, object: 0)),
+                                               rangeFilters: [RangeFilter(kind: .objectID, setID: 0, ranges: [.init(1, 2)])]).encoded
+        let uid = try p.client.requestUpdate(id, parameters: u)
+        p.run()
+        XCTAssertTrue(p.clientEvents.contains { if case .requestOK(uid, _) = $0 { return true } else { return false } })
+        guard case .requestUpdated(id, _)? = p.serverEvents.last else { return XCTFail("no requestUpdated") }
+        let fill = try XCTUnwrap(p.server.fillRequest(ofRequest: id))
+        XCTAssertEqual(fill.range(largest: Location(group: 4, object: 3))?.start, Location(group: 4, object: 0))
+        let fs = try p.server.openFillStream(id)
+        for o: UInt64 in 0...3 {
+            try p.server.writeFetchItem(streamID: fs, .object(Draft18.FetchObject(location: Location(group: 4, object: o), forwarding: .subgroup(0),
+                                                                                  publisherPriority: 1, payload: [UInt8(o)])))
+        }
+        try p.server.endFetch(streamID: fs)
+        p.run()
+        let filled = p.clientEvents.compactMap { e -> UInt64? in if case .fetchObject(id, let o) = e { return o.location.object } else { return nil } }
+        XCTAssertEqual(filled, [1, 2])
+        // FILL_PARAMETERS on an update of something else than a SUBSCRIBE is PROTOCOL_VIOLATION.
+        let q = try pair(seed: 49)
+        let f = try q.client.fetch(track, start: .zero, end: Location(group: 1, object: 0))
+        q.run()
+        _ = try q.client.requestUpdate(f, parameters: u)
+        q.run()
+        XCTAssertEqual(q.serverTransport.closed?.code, SessionErrorCode.protocolViolation.rawValue)
     }
 
     func testSubgroupPriorityAndPropertyFiltersThroughSessions() throws {
@@ -254,7 +293,7 @@ final class Draft22RangeFilterTests: XCTestCase {
     }
 
     func testFiltersWithoutMaxFilterRangesAreInvalidFilter() throws {
-        let p = try pair(seed: 43)
+        let p = try pair(seed: 43, maxFilterRanges: 0)
         XCTAssertNil(p.client.peerSetupOptions?.maxFilterRanges)
         var params = MessageParameters()
         params.rangeFilters = [RangeFilter(kind: .objectID, setID: 0, ranges: [.init(0, 0)])]
@@ -291,6 +330,9 @@ final class Draft22RangeFilterTests: XCTestCase {
         let p = try pair(seed: 46, serverOptions: { $0.maxFilterRanges = 4; $0.maxRequestUpdates = 2 }, draft: .draft18)
         XCTAssertNil(p.client.peerSetupOptions?.maxFilterRanges)
         XCTAssertNil(p.client.peerSetupOptions?.maxRequestUpdates)
+        // At draft-22 the default configuration sends MAX_FILTER_RANGES 16.
+        let q = try pair(seed: 47)
+        XCTAssertEqual(q.client.peerSetupOptions?.maxFilterRanges, 16)
         XCTAssertEqual(p.client.peerSetupOptions?.implementation, "test-server")
     }
 }

@@ -122,6 +122,72 @@ final class RelayDraft22Tests: XCTestCase {
         await harness.close()
     }
 
+    func testRangeFiltersAndFillByUpdateThroughTheRelay() async throws {
+        let harness = try await RelayHarness()
+        var clients: [QUICEndpoint] = []
+        defer { Task { [clients] in for c in clients { await c.close() } } }
+        let publisher = SyntheticPublisher(namespace: ns)
+        let pub = try await connect(harness, publisher, alpns: ["moqt-22"], clients: &clients)
+        publisher.connection = pub
+        _ = try await pub.perform { [ns] in try $0.publishNamespace(ns) }
+        try await waitUntil { publisher.announced }
+
+        // One subscriber takes object IDs 0, 5 and 6 of each group (an OBJECTID_FILTER), one everything.
+        let filtered = CollectingSubscriber(), all = CollectingSubscriber()
+        let fConn = try await connect(harness, filtered, alpns: ["moqt-22"], clients: &clients)
+        let aConn = try await connect(harness, all, alpns: ["moqt-22"], clients: &clients)
+        XCTAssertEqual(fConn.session.peerSetupOptions?.maxFilterRanges, 16)
+        var params = MessageParameters()
+        params.rangeFilters = [RangeFilter(kind: .objectID, setID: 0, ranges: [.init(0, 0), .init(5, 6)])]
+        let subID = try await fConn.perform { [track, params] in try $0.subscribe(track, filter: .largestObject, parameters: params) }
+        _ = try await aConn.perform { [track] in try $0.subscribe(track, filter: .largestObject) }
+        try await waitUntil { filtered.log.subscribed && all.log.subscribed && !publisher.subscriptions.isEmpty }
+        for g in 0..<3 { try await publisher.publishGroup(UInt64(g), frames: 9, sizes: sizes) }
+        try await waitUntil { all.log.objects.count >= 27 && filtered.log.objects.count >= 9 }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        XCTAssertEqual(filtered.log.objects.map { [$0.group, $0.object] }.sorted { $0.lexicographicallyPrecedes($1) },
+                       (0..<3).flatMap { g in [0, 5, 6].map { [UInt64(g), UInt64($0)] } })
+        XCTAssertEqual(all.log.objects.count, 27)
+
+        // A filtered FETCH from the cache: group 1 (End Location object 0: the whole group), object IDs 2-3.
+        let fetcher = CollectingSubscriber()
+        aConn.handler = fetcher
+        var fp = MessageParameters()
+        fp.rangeFilters = [RangeFilter(kind: .objectID, setID: 0, ranges: [.init(2, 3)])]
+        _ = try await aConn.perform { [track, fp] in try $0.fetch(track, start: Location(group: 1, object: 0), end: Location(group: 1, object: 0), parameters: fp) }
+        let ended = await eventually { fetcher.log.fetchEnded }
+        XCTAssertTrue(ended, "filtered fetch not ended")
+        XCTAssertEqual(fetcher.log.fetched.map { [$0.group, $0.object] }, [[1, 2], [1, 3]])
+
+        // FILL_PARAMETERS in a REQUEST_UPDATE: group 2 from the cache on a fill stream, whose
+        // OBJECTID_FILTER (7-8) replaces the subscription's for the fill.
+        let filler = CollectingSubscriber()
+        fConn.handler = filler
+        var u = MessageParameters()
+        u.fillParameters = Draft22.FillRequest(locationFilter: .absoluteStart(Location(group: 2, object: 0)),
+                                               rangeFilters: [RangeFilter(kind: .objectID, setID: 0, ranges: [.init(7, 8)])]).encoded
+        _ = try await fConn.perform { [u] in try $0.requestUpdate(subID, parameters: u) }
+        let filled = await eventually { filler.log.fetchEnded }
+        XCTAssertTrue(filled, "no fill stream after REQUEST_UPDATE: \(filler.log.fetched.count) objects")
+        XCTAssertEqual(filler.log.fetched.map { [$0.group, $0.object] }, [[2, 7], [2, 8]])
+        // The live subscription keeps its own filter.
+        try await publisher.publishGroup(3, frames: 9, sizes: sizes)
+        try await waitUntil { filler.log.objects.count >= 3 }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        XCTAssertEqual(filler.log.objects.map { [$0.group, $0.object] }.sorted { $0.lexicographicallyPrecedes($1) }, [[3, 0], [3, 5], [3, 6]])
+
+        // More ranges than the relay's MAX_FILTER_RANGES (16): INVALID_FILTER.
+        let greedy = CollectingSubscriber()
+        let gConn = try await connect(harness, greedy, alpns: ["moqt-22"], clients: &clients)
+        var many = MessageParameters()
+        many.rangeFilters = [RangeFilter(kind: .objectID, setID: 0, ranges: (0..<17).map { .init($0 * 2, $0 * 2) })]
+        let gID = try await gConn.perform { [track, many] in try $0.subscribe(track, parameters: many) }
+        let refused = await eventually { greedy.log.requestErrors[gID] != nil }
+        XCTAssertTrue(refused)
+        XCTAssertEqual(greedy.log.requestErrors[gID], .invalidFilter)
+        await harness.close()
+    }
+
     func testChainedRelaysSpeakDraft22Upstream() async throws {
         // Relay A accepts draft-22 only; relay B dials it offering both, so B's upstream session
         // is draft-22 while B's subscriber speaks draft-18. A FETCH B cannot answer from its cache

@@ -244,6 +244,14 @@ extension MoQTSession {
         return (r.windowStart, r.windowEndGroup)
     }
 
+    /// The MAX_FILTER_RANGES this side sends at draft-22 (0: none, every Range Filter refused).
+    var maxFilterRanges: UInt64 { configuration.setupOptions.maxFilterRanges ?? configuration.maxFilterRanges }
+
+    /// The draft-22 Range Filters in effect on request `requestID` (empty: none).
+    public func rangeFilters(ofRequest requestID: UInt64) -> RangeFilterSet {
+        request(requestID)?.rangeFilters ?? RangeFilterSet()
+    }
+
     /// The publisher-side subscription for data calls.
     func publishingRequest(_ requestID: UInt64) throws -> RequestStream {
         try requireOpen()

@@ -175,8 +175,8 @@ extension MoQTSession {
         if filters.contains(where: { $0.setID == nil }) {
             return Draft18.RequestError(code: .invalidFilter, reason: "empty range filter outside REQUEST_UPDATE")
         }
-        let reason = RangeFilterSet.refusal(p.rangeFilters, maxRanges: configuration.setupOptions.maxFilterRanges ?? 0)
-            ?? RangeFilterSet.refusal(filters, maxRanges: configuration.setupOptions.maxFilterRanges ?? 0)
+        let reason = RangeFilterSet.refusal(p.rangeFilters, maxRanges: maxFilterRanges)
+            ?? RangeFilterSet.refusal(filters, maxRanges: maxFilterRanges)
         return reason.map { Draft18.RequestError(code: .invalidFilter, reason: $0) }
     }
 
@@ -218,21 +218,50 @@ extension MoQTSession {
         if draft == .draft22 {
             // MAX_REQUEST_UPDATES: this side answers each update as it arrives, so none is ever
             // outstanding here and the limit it may send can never be exceeded.
-            if !u.parameters.rangeFilters.isEmpty {
+            var fill: Draft22.FillRequest?
+            if let f = u.parameters.fillParameters {
+                guard r.kind == .subscribe, r.isPublisherSide else {
+                    throw MoQTError.protocolViolation("FILL_PARAMETERS in a REQUEST_UPDATE that is not for a SUBSCRIBE")
+                }
+                fill = try Draft22.FillRequest(fillParameters: f)
+            }
+            if !u.parameters.rangeFilters.isEmpty || fill.map({ !$0.rangeFilters.isEmpty }) == true {
                 let merged = r.rangeFilters.updated(by: u.parameters.rangeFilters)
-                var fill: [RangeFilter] = []
-                if let f = u.parameters.fillParameters, let req = try? Draft22.FillRequest(fillParameters: f) { fill = req.rangeFilters }
-                if let why = RangeFilterSet.refusal(merged.filters + fill, maxRanges: configuration.setupOptions.maxFilterRanges ?? 0) {
-                    if !r.writeClosed { send(.requestError(Draft18.RequestError(code: .invalidFilter, reason: why)), on: streamID) }
+                let filled = merged.updated(by: fill?.rangeFilters ?? [])
+                if let why = RangeFilterSet.refusal(merged.filters, maxRanges: maxFilterRanges)
+                    ?? RangeFilterSet.refusal(filled.filters, maxRanges: maxFilterRanges) {
+                    try failUpdate(on: streamID, Draft18.RequestError(code: .invalidFilter, reason: why))
                     return
                 }
             }
+            // A fill stream this update asks for (the relay serves it on `.requestUpdated`).
+            if let fill { requests[streamID]?.fill = fill }
         }
         if r.kind == .subscribe || r.kind == .publish || r.kind == .fetch {
             applySubscriptionParameters(u.parameters, to: streamID)
         }
         if !r.writeClosed { send(.requestOK(Draft18.RequestOK()), on: streamID) }
         emit(.requestUpdated(requestID: requestID, u))
+    }
+
+    /// A REQUEST_UPDATE this side refuses (draft-22): REQUEST_ERROR, and the subscription it
+    /// updated ends with PUBLISH_DONE UPDATE_FAILED, or the FETCH's data stream is reset.
+    func failUpdate(on streamID: UInt64, _ e: Draft18.RequestError) throws {
+        guard let r = requests[streamID], !r.writeClosed, let requestID = r.requestID else { return }
+        send(.requestError(e), on: streamID)
+        if r.isPublisherSide, r.phase == .established {
+            try publishDone(requestID, code: .updateFailed, reason: e.reason)
+            emit(.requestError(requestID: requestID, e))
+        } else if r.kind == .fetch {
+            for (sid, o) in outgoing.sorted(by: { $0.key < $1.key }) where o.requestID == requestID && !o.ended {
+                outgoing[sid]?.ended = true
+                resetStream(sid, code: StreamResetCode.cancelled.rawValue)
+            }
+            finishStream(streamID)
+            requests[streamID]?.writeClosed = true
+            requests[streamID]?.phase = .ended
+            emit(.requestError(requestID: requestID, e))
+        }
     }
 
     /// Messages on a stream this side opened: the answer, then what the request may bring.

@@ -211,6 +211,8 @@ public final class MoQTSession {
             // Options draft-18 does not define.
             options.maxFilterRanges = nil
             options.maxRequestUpdates = nil
+        } else {
+            options.maxFilterRanges = maxFilterRanges > 0 ? maxFilterRanges : nil
         }
         if role == .server {
             options.path = nil

@@ -12,6 +12,11 @@ public struct MoQTSessionConfiguration: Hashable, Sendable {
     /// Largest object payload accepted from the peer. A larger object's stream is abandoned as
     /// soon as its header arrives: STOP_SENDING with EXCESSIVE_LOAD to the peer, and the
     /// subscription sees the subgroup (or fetch) reset with that code; the session goes on.
+    /// draft-22 MAX_FILTER_RANGES this side sends (when `setupOptions.maxFilterRanges` is nil):
+    /// Range Filter ranges a peer's request may carry. The session honours the filters of what it
+    /// publishes through it (subgroup objects, datagrams, fetch and fill streams); 0 refuses every
+    /// Range Filter with INVALID_FILTER.
+    public var maxFilterRanges: UInt64 = 16
     public var maxObjectSize: UInt64 = 64 << 20
     /// Most bytes the peer may send, over all streams, before its SETUP has been read; more closes
     /// the session with PROTOCOL_VIOLATION. Stops a client that never sends SETUP from making us

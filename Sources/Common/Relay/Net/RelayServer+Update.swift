@@ -13,6 +13,14 @@ extension RelayServer {
         guard let state = subscriberStates[ObjectIdentifier(connection)], let sub = state.downstreams[requestID],
               let track = sub.track else { return }
         let p = update.parameters
+        if p.fillParameters != nil, sub.forwarding {
+            serveFill(sub, on: track)   // draft-22: FILL_PARAMETERS in REQUEST_UPDATE, from the cache
+        }
+        if !p.rangeFilters.isEmpty, sub.forwarding, fastPath?.offloads(connection, requestID: requestID) == true {
+            // Range Filters are applied in user space: leave the fast path, resuming from the next group.
+            pause(sub, on: track, state: state)
+            deliver(sub, on: track, state: state, plan: track.cache.joinPlan(startingAt: track.cache.joinStart(for: .nextGroupStart)))
+        }
         if let priority = p.subscriberPriority, priority != sub.subscriberPriority {
             sub.subscriberPriority = priority
             if sub.forwarding { plane.attach(subscriber: state.id, track: track.name, subscription: sub.subscriptionContext) }

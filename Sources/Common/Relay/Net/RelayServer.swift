@@ -216,6 +216,10 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
                 track.upstreamLargest = ok.parameters.largestObject
                 upstreamEstablished(track, alias: alias)
             }
+        case .requestError(let requestID, _) where subscriberStates[ObjectIdentifier(connection)]?.downstreams[requestID] != nil:
+            // draft-22: the session refused a subscriber's REQUEST_UPDATE (e.g. INVALID_FILTER)
+            // and ended the subscription with PUBLISH_DONE UPDATE_FAILED.
+            removeDownstream(connection, requestID)
         case .requestError(let requestID, let error):
             if let d = upstreamTrackStatus.removeValue(forKey: UpstreamKey(connection: ObjectIdentifier(connection), requestID: requestID)) {
                 try? d.connection.performOnLoop { try $0.reject(d.requestID, code: error.code, reason: error.reason) }
@@ -449,8 +453,12 @@ public final class RelayServer: MoQTSessionHandler, @unchecked Sendable {
     func deliver(_ sub: RelayDownstream, on track: RelayTrack, state: RelaySubscriberSession, plan: JoinPlan) {
         sub.plan = plan
         plane.attach(subscriber: state.id, track: track.name, subscription: sub.subscriptionContext)
-        fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
-                                     upstreamAlias: track.upstreamAlias, alias: sub.alias)
+        // A draft-22 subscription with Range Filters stays in user space, where the session writes
+        // only the objects they admit; the fast path mirrors whole upstream streams.
+        if sub.connection.session.rangeFilters(ofRequest: sub.requestID).isEmpty {
+            fastPath?.subscriberAccepted(sub.connection, requestID: sub.requestID, upstream: track.upstream,
+                                         upstreamAlias: track.upstreamAlias, alias: sub.alias)
+        }
         // The cached part of the join goes to the queue at once: it releases the group's first
         // object (its keyframe, publisher priority 0) first, and QUIC sends that subgroup's stream
         // ahead of the others by its send order (`MoQTStreamPriority`).
