@@ -70,6 +70,7 @@ public final class QUICEndpoint: @unchecked Sendable {
                             incomingDelegate: ((QUICConnection) -> QUICConnectionDelegate?)? = nil,
                             group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                             logger: Logger = Logger(label: "quic")) async throws -> QUICEndpoint {
+        _ = qlogFromEnvironment
         let loop = group.next()
         let endpoint = QUICEndpoint(eventLoop: loop, core: Endpoint(configuration: configuration, serverTLSFactory: serverTLSFactory),
                                     logger: logger)
@@ -88,6 +89,13 @@ public final class QUICEndpoint: @unchecked Sendable {
         }.get()
         return endpoint
     }
+
+    /// `QLOGDIR` in the environment (the variable other QUIC stacks read too): every connection of the
+    /// process writes a qlog file into that directory, unless the program installed its own tracer.
+    static let qlogFromEnvironment: Void = {
+        guard let dir = getenv("QLOGDIR").map({ String(cString: $0) }), !dir.isEmpty, Connection.tracerFactory == nil else { return }
+        Connection.tracerFactory = { connection, now in QlogFileTracer(directory: dir, connection: connection, now: now) }
+    }()
 
     /// Bytes of socket buffer asked for in each direction, from `MOQ_SOCKET_BUFFER_BYTES` in the
     /// environment; by default (0) the system's (about 208 KiB: some 90 full-size datagrams).
