@@ -336,3 +336,79 @@ final class Draft22RangeFilterTests: XCTestCase {
         XCTAssertEqual(p.client.peerSetupOptions?.implementation, "test-server")
     }
 }
+
+/// draft-22's request-stream FIN rules (changed in draft-20): a FIN only ends a direction; one
+/// before the messages a request needs fails that request, not the session.
+final class Draft22RequestFINTests: XCTestCase {
+    let track = FullTrackName(namespace: ["a"], name: "v")
+
+    private func pair(seed: UInt64, draft: MoQTDraft = .draft22) throws -> SessionPair {
+        let p = SessionPair(seed: seed)
+        p.client.draft = draft
+        p.server.draft = draft
+        try p.start()
+        return p
+    }
+
+    func testResponderFINBeforeTheResponseFailsTheRequest() throws {
+        let p = try pair(seed: 51)
+        let id = try p.client.subscribe(track)
+        p.run()
+        let stream = try XCTUnwrap(p.server.requestStreams[id])
+        p.server.finishStream(stream)   // no SUBSCRIBE_OK
+        p.run()
+        XCTAssertFalse(p.client.isClosed)
+        XCTAssertTrue(p.clientEvents.contains { if case .requestCancelled(id, _) = $0 { return true } else { return false } })
+        // The session goes on.
+        let id2 = try p.client.subscribe(FullTrackName(namespace: ["a"], name: "w"))
+        p.run()
+        XCTAssertTrue(p.serverEvents.contains { if case .subscribeRequested(id2, _) = $0 { return true } else { return false } })
+        // draft-18 kept: the same FIN is PROTOCOL_VIOLATION.
+        let q = try pair(seed: 52, draft: .draft18)
+        let qid = try q.client.subscribe(track)
+        q.run()
+        q.server.finishStream(try XCTUnwrap(q.server.requestStreams[qid]))
+        q.run()
+        XCTAssertEqual(q.clientTransport.closed?.code, SessionErrorCode.protocolViolation.rawValue)
+    }
+
+    func testPublisherFINWithoutPublishDoneEndsTheSubscription() throws {
+        let p = try pair(seed: 53)
+        let id = try p.client.subscribe(track)
+        p.run()
+        _ = try p.server.acceptSubscribe(id)
+        p.run()
+        p.server.finishStream(try XCTUnwrap(p.server.requestStreams[id]))
+        p.run()
+        XCTAssertFalse(p.client.isClosed)
+        XCTAssertTrue(p.clientEvents.contains { if case .requestCancelled(id, _) = $0 { return true } else { return false } })
+        XCTAssertFalse(p.clientEvents.contains { if case .subscriptionFinished = $0 { return true } else { return false } })
+    }
+
+    func testRequesterFINIsNoCancellation() throws {
+        let p = try pair(seed: 54)
+        // SUBSCRIBE, then the subscriber FINs its direction at once (it will send no REQUEST_UPDATE).
+        let id = try p.client.subscribe(track)
+        p.client.finishStream(try XCTUnwrap(p.client.requestStreams[id]))
+        p.run()
+        _ = try p.server.acceptSubscribe(id)
+        let st = try p.server.openSubgroup(id, groupID: 0, subgroupID: .zero, publisherPriority: 1)
+        try p.server.writeObject(streamID: st, objectID: 0, payload: [1])
+        try p.server.endSubgroup(streamID: st)
+        try p.server.publishDone(id)
+        p.run()
+        XCTAssertFalse(p.serverEvents.contains { if case .requestCancelled = $0 { return true } else { return false } })
+        XCTAssertTrue(p.clientEvents.contains { if case .object(let o) = $0 { return o.payload == [1] } else { return false } })
+        XCTAssertTrue(p.clientEvents.contains { if case .subscriptionFinished(id, _) = $0 { return true } else { return false } })
+        // SUBSCRIBE_NAMESPACE and FIN: NAMESPACE still arrives.
+        let ns = try p.client.subscribeNamespace(["a"])
+        p.client.finishStream(try XCTUnwrap(p.client.requestStreams[ns]))
+        p.run()
+        try p.server.accept(ns)
+        try p.server.sendNamespace(ns, suffix: ["b"])
+        p.run()
+        XCTAssertFalse(p.serverEvents.contains { if case .requestCancelled = $0 { return true } else { return false } })
+        XCTAssertTrue(p.clientEvents.contains { if case .namespace(ns, let s) = $0 { return s == ["b"] } else { return false } })
+        XCTAssertFalse(p.client.isClosed || p.server.isClosed)
+    }
+}

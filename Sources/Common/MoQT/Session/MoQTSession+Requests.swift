@@ -19,6 +19,13 @@ extension MoQTSession {
             requests[streamID] = nil
             return
         }
+        if draft == .draft22, (r.isLocal && r.phase == .awaitingResponse) || (r.isSubscriberSide && r.publishDone == nil && r.phase != .ended) {
+            // draft-22 (graceful request stream closure): a FIN is no cancellation, but one before
+            // the messages the request needs (its response; PUBLISH_DONE of a subscription) fails
+            // the request; the session goes on.
+            cancelRequestStream(streamID, code: StreamResetCode.internalError.rawValue)
+            return
+        }
         if r.isLocal && r.phase == .awaitingResponse {
             throw MoQTError.protocolViolation("request stream ended without a response")
         }
