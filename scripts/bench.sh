@@ -13,7 +13,7 @@
 #   --search                    also search each mode's largest sustained N (relay-fanout.sh --search)
 #   --publish DIR               fan-out CSV and PNG plots into DIR (`make bench` passes docs/bench)
 #   FANOUT_SUBS="..."           fan-out subscriber counts (default "1 50 100 200 300 500")
-#   FANOUT_MODES="..."          default "user clear ebpf aiomoqt moqrs"
+#   FANOUT_MODES="..."          default "user clear ebpf ebpfenc aiomoqt moqrs"
 #   FANOUT_DURATION=S           seconds each subscriber stays (default 10)
 #   BENCH_OUT=DIR               the fan-out's logs, reports, stats and CSV go to DIR/relay-fanout
 #                               (default .build/bench/relay-fanout, replaced by each run)
@@ -47,7 +47,7 @@ echo "== Relay fan-out, 4 Mbit/s clip (scripts/bench/relay-fanout.sh)"
 fan_dir=${BENCH_OUT:-${BUILD_DIR:-.build}/bench}/relay-fanout
 rm -rf "$fan_dir"
 fanout=(--subs "$subs" --duration "$duration" --media media/bench-4mbit.mp4
-        --modes "${FANOUT_MODES:-user clear ebpf aiomoqt moqrs}" --out-dir "$fan_dir")
+        --modes "${FANOUT_MODES:-user clear ebpf ebpfenc aiomoqt moqrs}" --out-dir "$fan_dir")
 ((search)) && fanout+=(--search)
 [[ -n $publish ]] && fanout+=(--publish "$publish")
 scripts/bench/relay-fanout.sh "${fanout[@]}" || status=1

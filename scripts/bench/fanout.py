@@ -22,6 +22,8 @@ import sys
 NAN = float("nan")
 # Modes whose relay we can read cleartext packets of (transit probe), and those with LOC latency.
 LATENCY_NA = {"moqrs"}
+# Modes with the kernel fast path: cleartext (ebpf) and encrypted (ebpfenc: the kernel seals every copy).
+KERNEL_MODES = {"ebpf", "ebpfenc"}
 
 
 def load(path):
@@ -144,8 +146,8 @@ def row(out, a):
         rec["bpf_s"] = max(0.0, (bpf1["run_time_ns"] - bpf0["run_time_ns"]) / 1e9 - nested)
         rec["bpf_runs"] = bpf1["run_cnt"] - bpf0["run_cnt"]
     else:
-        rec["bpf_s"] = 0.0 if mode != "ebpf" else NAN
-        rec["bpf_runs"] = 0 if mode != "ebpf" else NAN
+        rec["bpf_s"] = 0.0 if mode not in KERNEL_MODES else NAN
+        rec["bpf_runs"] = 0 if mode not in KERNEL_MODES else NAN
     gbps = rec["mbps_all"] / 1000
     total_cpu = cpu + (rec["bpf_s"] if rec["bpf_s"] == rec["bpf_s"] else 0.0)
     rec["cores_per_gbps"] = total_cpu / wall / gbps if gbps else NAN
@@ -157,7 +159,7 @@ def row(out, a):
     fp = (stats or {}).get("fast_path") or {}
     fwd = (stats or {}).get("packets_fast_path", 0)
     us_media = fp.get("user_space_media_packets_fast_path_subscribers")
-    rec["fastpath_share_pct"] = 100 * fwd / (fwd + us_media) if mode == "ebpf" and us_media is not None and fwd + us_media else NAN
+    rec["fastpath_share_pct"] = 100 * fwd / (fwd + us_media) if mode in KERNEL_MODES and us_media is not None and fwd + us_media else NAN
     rec["loadgen_cpu_s"] = a["loadgen_cpu_s"]
     rec["sub_procs"] = a["procs"]
     rec["sessions_per_proc"] = a["sessions_per_proc"]

@@ -17,10 +17,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-STYLE = {"user": ("tab:blue", "o"), "clear": ("tab:cyan", "v"), "ebpf": ("tab:red", "s"),
+STYLE = {"user": ("tab:blue", "o"), "clear": ("tab:cyan", "v"), "ebpf": ("tab:red", "s"), "ebpfenc": ("tab:orange", "P"),
          "aiomoqt": ("tab:green", "^"), "moqrs": ("tab:purple", "D")}
 LABEL = {"user": "moq-relay user space", "clear": "moq-relay user space, cleartext",
-         "ebpf": "moq-relay --ebpf", "aiomoqt": "aiomoqt relay", "moqrs": "moq-rs relay"}
+         "ebpf": "moq-relay --ebpf, cleartext", "ebpfenc": "moq-relay --ebpf, encrypted",
+         "aiomoqt": "aiomoqt relay", "moqrs": "moq-rs relay"}
 
 
 def num(s):

@@ -5,7 +5,10 @@
 #   user     moq-relay in user space (encrypted 1-RTT, as deployed)
 #   clear    moq-relay in user space with cleartext 1-RTT (moq-relay --allow-cleartext, pub/subs
 #            --allow-cleartext): the same packets as --ebpf, so the transit probe can read them
-#   ebpf     moq-relay --ebpf (the kernel fast path; pub/subs --allow-cleartext)
+#   ebpf     moq-relay --ebpf, cleartext (the kernel fast path; pub/subs --allow-cleartext)
+#   ebpfenc  moq-relay --ebpf, encrypted (the kernel opens the publisher's packets once and seals
+#            every copy with ChaCha20-Poly1305; moq-pub --fast-path-encoding, subscribers as deployed,
+#            no cleartext); the transit probe cannot read its packets, so transit is n/a
 #   aiomoqt  aiomoqt's relay (`python -m aiomoqt.tools.moq_interop_relay --quic --draft 18`,
 #            .build/venv-aiomoqt)
 #   moqrs    moq-dev's Rust relay through its Python bindings (scripts/peers/moqrs_relay.py,
@@ -93,7 +96,7 @@ while (($#)); do
     esac
 done
 for mode in "${modes[@]}"; do
-    case $mode in user|clear|ebpf|aiomoqt|moqrs) ;; *) echo "relay-fanout.sh: unknown mode $mode (user, clear, ebpf, aiomoqt, moqrs)" >&2; exit 2 ;; esac
+    case $mode in user|clear|ebpf|ebpfenc|aiomoqt|moqrs) ;; *) echo "relay-fanout.sh: unknown mode $mode (user, clear, ebpf, ebpfenc, aiomoqt, moqrs)" >&2; exit 2 ;; esac
 done
 case $sessions_mode in auto|off) ;; *) echo "relay-fanout.sh: --sessions auto|off" >&2; exit 2 ;; esac
 case $media in
@@ -132,7 +135,7 @@ if [[ -n $keep ]]; then mkdir -p "$keep"; base=$(cd "$keep" && pwd); else base=$
 : >"$base/runs.jsonl"
 # BPF run time accounting (kernel.bpf_stats_enabled) for the fast path and the probe; restored on exit.
 bpf_stats_old=""
-if [[ $(id -u) -eq 0 ]] && { has_mode ebpf || ((transit)); } && [[ -w /proc/sys/kernel/bpf_stats_enabled ]]; then
+if [[ $(id -u) -eq 0 ]] && { has_mode ebpf || has_mode ebpfenc || ((transit)); } && [[ -w /proc/sys/kernel/bpf_stats_enabled ]]; then
     bpf_stats_old=$(</proc/sys/kernel/bpf_stats_enabled)
     echo 1 >/proc/sys/kernel/bpf_stats_enabled
 fi
@@ -224,6 +227,7 @@ run() {
     local relay_args=() client=() pub_args=() sub_args=()
     case $mode in
         ebpf) relay_args+=(--ebpf); client+=(--allow-cleartext) ;;
+        ebpfenc) relay_args+=(--ebpf); pub_args+=(--fast-path-encoding) ;;
         clear) relay_args+=(--allow-cleartext); client+=(--allow-cleartext) ;;
         moqrs) pub_args+=(--stream-per-group) ;;
     esac
@@ -258,7 +262,7 @@ run() {
     load=$(cut -d' ' -f1 /proc/loadavg)
     m0=$(machine_ticks)
     c0=$(cpu_ticks "$relay_pid")
-    [[ $mode == ebpf ]] && python3 scripts/bench/fanout.py bpfstat "$relay_pid" >"$out/bpf0.json"
+    [[ $mode == ebpf* ]] && python3 scripts/bench/fanout.py bpfstat "$relay_pid" >"$out/bpf0.json"
     t0=$(date +%s.%N)
     if ! start_pub "$ns_pub" "moqt://$pub_host:$port" "${client[@]}" "${pub_args[@]}" "$media" 2>"$out/start.err"; then
         failrow "$n" "$mode" "moq-pub did not announce: $(tail -n 1 "$out/pub.err")" "$is_search"; transit_detach; ns_cleanup; return 0
@@ -288,7 +292,7 @@ run() {
     t1=$(date +%s.%N)
     m1=$(machine_ticks)
     rss=$(peak_rss_kb "$relay_pid")
-    [[ $mode == ebpf ]] && python3 scripts/bench/fanout.py bpfstat "$relay_pid" >"$out/bpf1.json"
+    [[ $mode == ebpf* ]] && python3 scripts/bench/fanout.py bpfstat "$relay_pid" >"$out/bpf1.json"
     ((transit)) && { transit_read "$out/transit.json" 2>>"$out/transit.err" || true; }
     kill -TERM "$pub_pid" 2>/dev/null || true
     wait "$pub_pid" || true

@@ -5,7 +5,8 @@
 #
 #   scripts/bench/relay-scale.sh N MODE DURATION [moq-relay flags...]
 #
-#   MODE      ebpf (moq-relay --ebpf, clients --allow-cleartext) or user (encrypted, user space)
+#   MODE      ebpf (moq-relay --ebpf, clients --allow-cleartext), ebpfenc (moq-relay --ebpf, encrypted: moq-pub
+#             --fast-path-encoding, subscribers as deployed) or user (encrypted, user space)
 #   SUB_FLAGS="..."  extra moq-sub flags (e.g. --ack-frequency, with moq-relay --ack-frequency)
 #   PERF=relay|sub   also `perf record -g` the relay or the load generator for 3 s mid-run into
 #                    .build/relay-scale.perf (read with `perf report -i .build/relay-scale.perf`)
@@ -15,16 +16,17 @@
 # mid-run (user, system, idle, softirq: the kernel's clones are softirq); the load generator's CPU (rusage);
 # packets by path, ACK frames per packet sent, and the fast path's counters.
 N=${1:?N}; MODE=${2:?MODE}; DUR=${3:?DURATION}; shift 3
-case $MODE in ebpf|user) ;; *) echo "relay-scale.sh: MODE is ebpf or user" >&2; exit 2 ;; esac
+case $MODE in ebpf|ebpfenc|user) ;; *) echo "relay-scale.sh: MODE is ebpf, ebpfenc or user" >&2; exit 2 ;; esac
 FASTPATH_BIN=$(cd "$(dirname "$0")/../.." && swift build -c release --show-bin-path)
 source "$(dirname "$0")/../tests/fastpath-lib.bash"
 media=media/bench-4mbit.mp4
 [[ -f $media ]] || media/make-test-media.sh --bench >/dev/null
 fp_topology 1
-args=(); cl=()
+args=(); cl=(); pubenc=()
 [[ $MODE == ebpf ]] && { args=(--ebpf); cl=(--allow-cleartext); }
+[[ $MODE == ebpfenc ]] && { args=(--ebpf); pubenc=(--fast-path-encoding); }
 fp_relay relay "${args[@]}" --stats "$work/relay.json" "$@"
-fp_bg "$ns_p" pub "$bin/moq-pub" --relay moqt://10.77.0.1:4443 --insecure "${cl[@]}" --loop "$media"
+fp_bg "$ns_p" pub "$bin/moq-pub" --relay moqt://10.77.0.1:4443 --insecure "${cl[@]}" "${pubenc[@]}" --loop "$media"
 for _ in $(seq 1 100); do grep -q announced "$work/pub.err" && break; sleep 0.1; done
 relay_cpu() { awk '{print $14 + $15}' "/proc/$relay_pid/stat"; }
 t0=$(relay_cpu)
@@ -62,7 +64,7 @@ print(f"machine mid-run: user {d[0]/tot:.0%} system {d[2]/tot:.0%} idle {d[3]/to
       f"load generator {user_s + sys_s:.2f} CPU s = {(user_s + sys_s) / (dur * r['sessions']) * 1e3:.2f} ms per session-second")
 print(f"ACK frames from subscribers: {s['ack_frames_received']} = {s['ack_frames_received'] / max(1, fast + user):.3f} per packet sent")
 fp = s.get("fast_path", {})
-print("fast path:", {k: v for k, v in fp.items() if v and k in ("records_sent", "records_dropped", "records_handoff", "log_syncs",
+print("fast path:", {k: v for k, v in fp.items() if v and k in ("records_sent", "sent_log_entries_read", "sent_log_numbers_skipped", "records_dropped", "records_handoff", "log_syncs",
       "log_skipped", "kernel_drops_taken_over", "kernel_drops_transient", "drop_priority", "drop_budget", "skip_dropped",
       "handoff", "log_full", "retransmitted", "shortfall_handoff", "learned", "learn_refused")})
 PY
