@@ -50,6 +50,8 @@ struct MoQRelayCommand: AsyncParsableCommand {
     var ebpfSentRecords = false
     @Flag(inversion: .prefixedNo, help: "With --ebpf (default on): serve encrypted connections in the kernel too. The relay prefers TLS_CHACHA20_POLY1305_SHA256; publishers and subscribers whose connections negotiated it have their packets opened and sealed by the kernel (AES-GCM ones stay in user space; --stats says why). Cleartext stays an explicit opt-in of peers started with --allow-cleartext. --no-ebpf-encrypted: only cleartext peers in the kernel (the earlier mode).")
     var ebpfEncrypted = true
+    @Option(help: ArgumentHelp("Tests only: start a QUIC key update on every encrypted fast-path connection every N ms.", visibility: .hidden))
+    var ebpfKeyUpdateMs: Int = 0
     @Option(help: "Write a JSON stats document here on exit and on SIGUSR1.") var stats: String?
     @Option(help: "Serve Prometheus metrics on this address.") var metrics: String?
     @Flag(help: "Offer cleartext 1-RTT without the kernel fast path (NOT SECURE: for measurements that compare user space with --ebpf on the same packets; only peers started with --allow-cleartext accept it).")
@@ -154,6 +156,7 @@ struct MoQRelayCommand: AsyncParsableCommand {
             options.fastPath?.budgetSyncIntervalNanoseconds = UInt64(max(0, ebpfBudgetSyncMs)) * 1_000_000
             if ebpfEncrypted {
                 options.fastPath?.encrypted = true
+                options.fastPath?.forcedKeyUpdateNanoseconds = UInt64(max(0, ebpfKeyUpdateMs)) * 1_000_000
                 MoQTEndpoint.transportOptions.preferChaCha20 = true
             }
         } else if ebpfIfaces != nil || ebpfObject != nil {

@@ -13,6 +13,7 @@ extension RelayFastPath {
         plane.localConnectionIDLength = localConnectionIDLength
         plane.budgetSyncIntervalNanoseconds = budgetSyncIntervalNanoseconds
         plane.encrypted = encrypted
+        plane.forcedKeyUpdateNanoseconds = forcedKeyUpdateNanoseconds
         relayPort = UInt16(endpoint.localAddress?.port ?? 0)
         self.plane = plane
         plane.start(endpoint: endpoint)
@@ -75,7 +76,7 @@ extension RelayFastPath {
             kernelPackets += d.kernelPackets
             userMedia += d.userMediaPackets
         }
-        return ["records_sent": p.recordsSent, "records_dropped": p.recordsDropped, "records_handoff": p.recordsHandoff,
+        var counters: [String: UInt64] = ["records_sent": p.recordsSent, "records_dropped": p.recordsDropped, "records_handoff": p.recordsHandoff,
                 "records_stale": p.recordsStale, "streams_from_mirror": p.streamsFromMirror, "gap_bytes_filled": p.gapBytesFilled,
                 "retransmitted": retransmitted, "user_space_packets_fast_path_subscribers": userPackets,
                 "registered_kernel_packets": kernelPackets,
@@ -83,9 +84,12 @@ extension RelayFastPath {
                 "kernel_drops_taken_over": p.rescued, "streams_handed_to_kernel": p.streamsHandedToKernel,
                 "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count),
                 "sent_log_entries_read": p.logEntriesRead, "sent_log_numbers_skipped": p.logNumbersSkipped]
-            .merging(p.userSpaceReasons.map { ("user_space_reason_\($0.key)", $0.value) }, uniquingKeysWith: +)
-            .merging(["fast_path_encrypted_subscribers": UInt64(p.downstreams.values.filter { $0.entry.keySlot != nil }.count),
-                      "fast_path_encrypted_upstreams": UInt64(p.upstreams.values.filter { $0.keySlot != nil }.count)],
-                     uniquingKeysWith: +)
+        for (reason, count) in p.userSpaceReasons { counters["user_space_reason_\(reason)", default: 0] += count }
+        counters["key_phases_installed_upstreams"] = p.upstreamKeyInstalls
+        counters["key_phases_installed_subscribers"] = p.subscriberKeyInstalls
+        counters["forced_key_updates"] = p.forcedKeyUpdates
+        counters["fast_path_encrypted_subscribers"] = UInt64(p.downstreams.values.filter { $0.entry.keySlot != nil }.count)
+        counters["fast_path_encrypted_upstreams"] = UInt64(p.upstreams.values.filter { $0.keySlot != nil }.count)
+        return counters
     }
 }

@@ -56,6 +56,9 @@ public final class RelayFastPath: @unchecked Sendable {
     /// served by the kernel too (it opens and seals their packets; docs/FASTPATH.md). Set before
     /// `activate`.
     public var encrypted = false
+    /// Tests only: the relay starts a 1-RTT key update on every encrypted fast-path connection this
+    /// often (nanoseconds; 0: never). Set before `activate`.
+    public var forcedKeyUpdateNanoseconds: UInt64 = 0
     /// The user-space half, once `activate(endpoint:)` ran.
     var plane: RelayFastPathPlane?
     /// `Options.sentLog`.

@@ -40,6 +40,13 @@ final class RelayFastPathPlane {
     var encrypted = false
     /// Subscriptions left to user space, by reason (`--stats`: `user_space_reason_<reason>`).
     var userSpaceReasons: [String: UInt64] = [:]
+    /// Tests only: start a key update on every encrypted fast-path connection this often (0: never).
+    var forcedKeyUpdateNanoseconds: UInt64 = 0
+    var lastForcedKeyUpdate: UInt64 = 0
+    /// New key phases installed in the kernel (upstreams, subscribers) and forced updates started.
+    var upstreamKeyInstalls: UInt64 = 0
+    var subscriberKeyInstalls: UInt64 = 0
+    var forcedKeyUpdates: UInt64 = 0
 
     var upstreams: [ObjectIdentifier: FastPathUpstream] = [:]
     var upstreamsByID: [UInt32: FastPathUpstream] = [:]
@@ -396,6 +403,17 @@ extension RelayFastPathPlane {
     /// passes the upstream's packets of the new phase up, and seals subscriber copies with the old
     /// phase's keys, which the peer still accepts for a while after an update (RFC 9001 §6.1).
     func refreshKeys() {
+        if forcedKeyUpdateNanoseconds > 0 {
+            let now = MonotonicClock.now().nanoseconds
+            if lastForcedKeyUpdate == 0 { lastForcedKeyUpdate = now }
+            if now &- lastForcedKeyUpdate >= forcedKeyUpdateNanoseconds {
+                lastForcedKeyUpdate = now
+                // The relay starts the update; the new keys reach the kernel below, in the same turn of
+                // the event loop, before user space sends anything in the new phase.
+                for u in upstreams.values where u.keySlot != nil && u.core.initiateKeyUpdate() { forcedKeyUpdates += 1 }
+                for d in downstreams.values where d.entry.keySlot != nil && d.core.initiateKeyUpdate() { forcedKeyUpdates += 1 }
+            }
+        }
         for u in upstreams.values {
             guard let slot = u.keySlot, let keys = u.core.oneRTTKeys, keys.keyUpdates != u.keyUpdates, let path = u.path else { continue }
             let next: UInt32 = slot ^ 1
@@ -405,6 +423,7 @@ extension RelayFastPathPlane {
                 try object.setUpstream(u.id, path: path, keySlot: next)
                 u.keySlot = next
                 u.keyUpdates = keys.keyUpdates
+                upstreamKeyInstalls += 1
             } catch {
                 failures += 1
                 log("moq-relay: fast path: cannot install upstream \(u.id)'s new keys: \(error)")
@@ -418,6 +437,7 @@ extension RelayFastPathPlane {
                 d.entry.keySlot = next
                 d.keyUpdates = keys.keyUpdates
                 rewriteSubscriber(d)
+                subscriberKeyInstalls += 1
             } catch {
                 failures += 1
                 log("moq-relay: fast path: cannot install subscriber \(d.id)'s new keys: \(error)")
