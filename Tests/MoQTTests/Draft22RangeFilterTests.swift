@@ -412,3 +412,53 @@ final class Draft22RequestFINTests: XCTestCase {
         XCTAssertFalse(p.client.isClosed || p.server.isClosed)
     }
 }
+
+/// draft-22 Location Filters the draft-18 model could not express, honoured exactly by a session.
+final class Draft22ExactFilterTests: XCTestCase {
+    let track = FullTrackName(namespace: ["a"], name: "v")
+
+    private func pair(seed: UInt64) throws -> SessionPair {
+        let p = SessionPair(seed: seed)
+        p.client.draft = .draft22
+        p.server.draft = .draft22
+        try p.start()
+        return p
+    }
+
+    func testRelativeStartFurtherBack() throws {
+        let p = try pair(seed: 61)
+        // On the wire: LOCATION_FILTER 0x21, type 1, n = 2.
+        let id = try p.client.subscribe(track, filter: .relativeStart(groupsBack: 2))
+        p.run()
+        guard case .subscribeRequested(id, let s)? = p.serverEvents.last else { return XCTFail("no SUBSCRIBE") }
+        XCTAssertEqual(s.parameters.subscriptionFilter, .relativeStart(groupsBack: 2))
+        let bytes = Draft18.ControlMessage.subscribe(s).encoded(draft: .draft22)
+        XCTAssertEqual(Array(bytes.suffix(4)), [0x01, 0x21, 0x01, 0x02])
+        // Largest object {9, 4}: the window starts at group 10 - 2 = 8.
+        _ = try p.server.acceptSubscribe(id, largest: Location(group: 9, object: 4))
+        p.run()
+        XCTAssertEqual(p.server.subscriptionWindow(ofRequest: id)?.start, Location(group: 8, object: 0))
+        XCTAssertThrowsError(try p.server.openSubgroup(id, groupID: 7))
+        XCTAssertNoThrow(try p.server.openSubgroup(id, groupID: 8))
+    }
+
+    func testAbsoluteRangeEndsAtItsObject() throws {
+        let p = try pair(seed: 62)
+        let end = Location(group: 3, object: 2)
+        let id = try p.client.subscribe(track, filter: .absoluteRangeToObject(start: Location(group: 2, object: 0), end: end))
+        p.run()
+        guard case .subscribeRequested(id, let s)? = p.serverEvents.last else { return XCTFail("no SUBSCRIBE") }
+        XCTAssertEqual(s.parameters.subscriptionFilter, .absoluteRangeToObject(start: Location(group: 2, object: 0), end: end))
+        // LOCATION_FILTER type 4: start {2, 0}, end group delta 1, end object 2.
+        XCTAssertEqual(Array(Draft18.ControlMessage.subscribe(s).encoded(draft: .draft22).suffix(7)), [0x01, 0x21, 0x04, 0x02, 0x00, 0x01, 0x02])
+        _ = try p.server.acceptSubscribe(id)
+        p.run()
+        let st = try p.server.openSubgroup(id, groupID: 3, subgroupID: .zero, publisherPriority: 1)
+        for o: UInt64 in 0...2 { try p.server.writeObject(streamID: st, objectID: o, payload: [1]) }
+        XCTAssertThrowsError(try p.server.writeObject(streamID: st, objectID: 3, payload: [1])) {
+            XCTAssertEqual($0 as? MoQTSessionError, .outsideSubscription(Location(group: 3, object: 3)))
+        }
+        XCTAssertThrowsError(try p.server.sendObjectDatagram(id, groupID: 3, objectID: 5, content: .payload([1])))
+        XCTAssertThrowsError(try p.server.openSubgroup(id, groupID: 4))
+    }
+}

@@ -77,11 +77,23 @@ final class Draft22Tests: XCTestCase {
         XCTAssertEqual(try read([0x00]), Draft22.LocationFilter.none)
         XCTAssertNil(try read([0x00]).subscriptionFilter)
         XCTAssertEqual(try read([0x01, 0x03]), .relativeStart(groupsBack: 3))
-        XCTAssertEqual(try read([0x01, 0x03]).subscriptionFilter, .nextGroupStart)
+        // Exact in the model: Relative Start n > 0 and an Absolute Range ending at an object.
+        XCTAssertEqual(try read([0x01, 0x03]).subscriptionFilter, .relativeStart(groupsBack: 3))
+        XCTAssertEqual(try read([0x01, 0x00]).subscriptionFilter, .nextGroupStart)
         XCTAssertEqual(try read([0x04, 0x05, 0x01, 0x02, 0x07]),
                        .absoluteRange(start: Location(group: 5, object: 1), end: Location(group: 7, object: 7)))
         XCTAssertEqual(try read([0x04, 0x05, 0x01, 0x02, 0x07]).subscriptionFilter,
-                       .absoluteRange(start: Location(group: 5, object: 1), endGroupDelta: 2))
+                       .absoluteRangeToObject(start: Location(group: 5, object: 1), end: Location(group: 7, object: 7)))
+        for bytes: [UInt8] in [[0x01, 0x03], [0x04, 0x05, 0x01, 0x02, 0x07], [0x03, 0x05, 0x01, 0x02]] {
+            // model -> LOCATION_FILTER gives the same bytes back.
+            var w = ByteWriter()
+            Draft22.LocationFilter(try XCTUnwrap(try read(bytes).subscriptionFilter)).encode(into: &w)
+            XCTAssertEqual(w.bytes, bytes)
+        }
+        // At draft-18 (SUBSCRIPTION_FILTER) the nearest forms: Next Group Start; Absolute Range to its end group.
+        XCTAssertEqual(Draft18.encodeFilter(.relativeStart(groupsBack: 3)), Draft18.encodeFilter(.nextGroupStart))
+        XCTAssertEqual(Draft18.encodeFilter(.absoluteRangeToObject(start: Location(group: 5, object: 1), end: Location(group: 7, object: 7))),
+                       Draft18.encodeFilter(.absoluteRange(start: Location(group: 5, object: 1), endGroupDelta: 2)))
         XCTAssertEqual(try read([0x05]), .nextObject)
         // Unknown type; an end group past 2^64 - 1; a range ending before its start.
         assertViolation(try read([0x06]))

@@ -228,16 +228,7 @@ public struct TrackCache: Sendable {
     /// cache holds: Next Group Start is the group after the largest location, Largest Object the
     /// object after it; absolute filters name their start. With nothing cached, `{0, 0}`.
     public func joinStart(for filter: SubscriptionFilter) -> Location {
-        switch filter {
-        case .absoluteStart(let l), .absoluteRange(let l, _):
-            return l
-        case .nextGroupStart:
-            guard let l = largestLocation else { return .zero }
-            return Location(group: l.group &+ 1, object: 0)
-        case .largestObject:
-            guard let l = largestLocation else { return .zero }
-            return Location(group: l.group, object: l.object &+ 1)
-        }
+        filter.startLocation(largest: largestLocation)
     }
 
     /// The cached objects within `span` (groups in `order`, objects ascending within a group)

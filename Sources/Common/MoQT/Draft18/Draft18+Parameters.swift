@@ -173,7 +173,7 @@ extension Draft18 {
     public static func encodeFilter(_ f: SubscriptionFilter) -> [UInt8] {
         var w = ByteWriter()
         switch f {
-        case .nextGroupStart: w.writeVI64(0x1)
+        case .nextGroupStart, .relativeStart: w.writeVI64(0x1)   // draft-18 has no Relative Start n > 0
         case .largestObject: w.writeVI64(0x2)
         case .absoluteStart(let l):
             w.writeVI64(0x3)
@@ -182,6 +182,11 @@ extension Draft18 {
             w.writeVI64(0x4)
             writeLocation(l, into: &w)
             w.writeVI64(delta)
+        case .absoluteRangeToObject(let l, let e):
+            // draft-18 ends ranges with whole groups.
+            w.writeVI64(0x4)
+            writeLocation(l, into: &w)
+            w.writeVI64(e.group &- l.group)
         }
         return w.bytes
     }

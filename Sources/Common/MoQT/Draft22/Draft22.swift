@@ -136,24 +136,24 @@ public enum Draft22 {
         public init(_ f: SubscriptionFilter) {
             switch f {
             case .nextGroupStart: self = .relativeStart(groupsBack: 0)
+            case .relativeStart(let n): self = .relativeStart(groupsBack: n)
+            case .absoluteRangeToObject(let s, let e): self = .absoluteRange(start: s, end: e)
             case .largestObject: self = .nextObject
             case .absoluteStart(let s): self = .absoluteStart(s)
             case .absoluteRange(let s, let delta): self = .absoluteGroupEnd(start: s, endGroup: s.group &+ delta)
             }
         }
 
-        /// The model subscription filter (nil: unfiltered). Forms the model has no exact value for
-        /// are read as the nearest one: a relative start further back than the next group as the
-        /// next group's start (draft-22 fills earlier groups with FILL_PARAMETERS, which we do not
-        /// serve), an absolute range ending inside a group as ending with that group.
+        /// The model subscription filter (nil: unfiltered), exact for every form.
         public var subscriptionFilter: SubscriptionFilter? {
             switch self {
             case .none: return nil
-            case .relativeStart: return .nextGroupStart
+            case .relativeStart(0): return .nextGroupStart
+            case .relativeStart(let n): return .relativeStart(groupsBack: n)
             case .nextObject: return .largestObject
             case .absoluteStart(let s): return .absoluteStart(s)
             case .absoluteGroupEnd(let s, let g): return .absoluteRange(start: s, endGroupDelta: g - s.group)
-            case .absoluteRange(let s, let e): return .absoluteRange(start: s, endGroupDelta: e.group - s.group)
+            case .absoluteRange(let s, let e): return .absoluteRangeToObject(start: s, end: e)
             }
         }
     }

@@ -224,17 +224,14 @@ extension MoQTSession {
     func setWindow(_ streamID: UInt64, filter: SubscriptionFilter?, largest: Location?) {
         var start: Location?
         var endGroup: UInt64?
-        switch filter {
-        case nil: start = nil
-        case .nextGroupStart?: start = largest.map { Location(group: $0.group &+ 1, object: 0) } ?? .zero
-        case .largestObject?: start = largest.map { Location(group: $0.group, object: $0.object &+ 1) } ?? .zero
-        case .absoluteStart(let l)?: start = l
-        case .absoluteRange(let l, _)?:
-            start = l
-            endGroup = filter?.endGroup ?? UInt64.max
+        if let filter {
+            start = filter.startLocation(largest: largest)
+            if case .absoluteRange = filter { endGroup = filter.endGroup ?? UInt64.max }
+            if case .absoluteRangeToObject = filter { endGroup = filter.endGroup }
         }
         requests[streamID]?.windowStart = start
         requests[streamID]?.windowEndGroup = endGroup
+        requests[streamID]?.windowEndObject = filter?.endObject
     }
 
     /// The first location and last group subscription `requestID` (published by this side)
@@ -264,6 +261,7 @@ extension MoQTSession {
             var unbounded = r
             unbounded.windowStart = nil
             unbounded.windowEndGroup = nil
+            unbounded.windowEndObject = nil
             return unbounded
         }
         return r
@@ -340,6 +338,11 @@ extension MoQTSession {
            header.groupID == start.group, object.objectID < start.object {
             throw MoQTSessionError.outsideSubscription(Location(group: header.groupID, object: object.objectID))
         }
+        if configuration.enforceSubscriptionFilters, let r = request(o.requestID), let end = r.windowEndObject,
+           header.groupID == r.windowEndGroup, object.objectID > end {
+            // draft-22 Absolute Range: ends inside its last group.
+            throw MoQTSessionError.outsideSubscription(Location(group: header.groupID, object: object.objectID))
+        }
         if let r = request(o.requestID), !r.rangeFilters.isEmpty,
            !r.rangeFilters.admits(subgroupID: o.subgroupID ?? object.objectID, objectID: object.objectID,
                                   publisherPriority: header.publisherPriority ?? r.defaultPublisherPriority, properties: object.properties.pairs) {
@@ -385,6 +388,9 @@ extension MoQTSession {
             throw MoQTSessionError.outsideSubscription(Location(group: groupID, object: objectID))
         }
         if let end = r.windowEndGroup, groupID > end { throw MoQTSessionError.outsideSubscription(Location(group: groupID, object: objectID)) }
+        if let end = r.windowEndObject, groupID == r.windowEndGroup, objectID > end {
+            throw MoQTSessionError.outsideSubscription(Location(group: groupID, object: objectID))
+        }
         if !r.rangeFilters.isEmpty, !r.rangeFilters.admits(subgroupID: 0, objectID: objectID, publisherPriority: publisherPriority ?? r.defaultPublisherPriority,
                                                           properties: properties.pairs) {
             return   // draft-22 Range Filters

@@ -39,6 +39,8 @@ struct RequestStream {
     var windowStart: Location?
     /// Last group the subscriber wants (publisher side).
     var windowEndGroup: UInt64?
+    /// draft-22 Absolute Range: the last object of `windowEndGroup` (nil: the whole group).
+    var windowEndObject: UInt64?
     /// Publisher side: subgroup streams opened for this subscription (PUBLISH_DONE's count).
     var streamsOpened: UInt64 = 0
     /// Subscriber side: subgroup streams seen, and how many of them ended.
