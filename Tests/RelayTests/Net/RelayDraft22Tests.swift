@@ -185,6 +185,14 @@ final class RelayDraft22Tests: XCTestCase {
         let refused = await eventually { greedy.log.requestErrors[gID] != nil }
         XCTAssertTrue(refused)
         XCTAssertEqual(greedy.log.requestErrors[gID], .invalidFilter)
+        // SUBSCRIBE_TRACKS with a TRACK_PROPERTY_FILTER: refused (NOT_SUPPORTED), not ignored.
+        var tp = MessageParameters()
+        tp.rangeFilters = [RangeFilter(kind: .trackProperty, setID: 0, propertyType: 2, ranges: [.init(1, 1)])]
+        let tID = try await gConn.perform { [ns, tp] in try $0.subscribeTracks(ns, parameters: tp) }
+        let tRefused = await eventually { greedy.log.requestErrors[tID] != nil }
+        XCTAssertTrue(tRefused)
+        XCTAssertEqual(greedy.log.requestErrors[tID], .notSupported)
+        XCTAssertTrue(greedy.log.published.isEmpty)
         await harness.close()
     }
 

@@ -9,6 +9,12 @@ import MoQTNet
 extension RelayServer {
     /// SUBSCRIBE_TRACKS: REQUEST_OK, then PUBLISH for the matching tracks.
     func handleSubscribeTracks(_ connection: MoQTConnection, _ requestID: UInt64, _ request: Draft18.SubscribeTracks) {
+        if !request.parameters.rangeFilters.isEmpty {
+            // draft-22 Range Filters on discovered tracks (TRACK_PROPERTY_FILTER picking the
+            // PUBLISHes, object filters on each) are not served: refused rather than ignored.
+            try? connection.session.reject(requestID, code: .notSupported, reason: "Range Filters in SUBSCRIBE_TRACKS are not supported")
+            return
+        }
         do { try connection.session.accept(requestID) } catch { return }
         let interest = RelayTrackInterest(connection: connection, requestID: requestID, prefix: request.prefix,
                                           forward: request.parameters.forward ?? true)
