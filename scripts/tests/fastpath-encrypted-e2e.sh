@@ -59,6 +59,9 @@ for k in (1, 2, 3):
                 f"p99 {r['latency_us']['p99']/1000:.2f} ms")
     assert r["gaps"] == [] and r["objects"] == frames_total, f"sub{k}: {r['objects']} objects, gaps {r['gaps'][:3]}"
 print("\n".join(line))
+by_cipher = {k: v for k, v in fp.items() if k.startswith("subscriptions_")}
+# Every subscription (each subscriber's tracks) on ChaCha20 and on the kernel path, none left to user space.
+assert by_cipher.get("subscriptions_chacha20Poly1305SHA256_kernel", 0) >= 3 and len(by_cipher) == 1, f"subscriptions by cipher: {by_cipher}"
 assert fast > 0 and sealed == fast, f"kernel copies {fast}, sealed {sealed}: every kernel copy must be sealed"
 assert fp.get("seal_failed", 0) == 0, "seals failed"
 if key_update_ms:

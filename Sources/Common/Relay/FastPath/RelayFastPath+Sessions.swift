@@ -85,6 +85,7 @@ extension RelayFastPath {
                 "fast_path_subscribers": UInt64(p.downstreams.count), "fast_path_upstreams": UInt64(p.upstreams.count),
                 "sent_log_entries_read": p.logEntriesRead, "sent_log_numbers_skipped": p.logNumbersSkipped]
         for (reason, count) in p.userSpaceReasons { counters["user_space_reason_\(reason)", default: 0] += count }
+        for (key, count) in p.subscriptionsByCipher { counters["subscriptions_\(key)", default: 0] += count }
         counters["key_phases_installed_upstreams"] = p.upstreamKeyInstalls
         counters["key_phases_installed_subscribers"] = p.subscriberKeyInstalls
         counters["forced_key_updates"] = p.forcedKeyUpdates

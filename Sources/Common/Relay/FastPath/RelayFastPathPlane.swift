@@ -40,6 +40,9 @@ final class RelayFastPathPlane {
     var encrypted = false
     /// Subscriptions left to user space, by reason (`--stats`: `user_space_reason_<reason>`).
     var userSpaceReasons: [String: UInt64] = [:]
+    /// Subscriptions by the subscriber connection's protection and where they are served:
+    /// "<cipher suite or cleartext>_kernel" / "_user_space" (`--stats`: `subscriptions_<key>`).
+    var subscriptionsByCipher: [String: UInt64] = [:]
     /// Tests only: start a key update on every encrypted fast-path connection this often (0: never).
     var forcedKeyUpdateNanoseconds: UInt64 = 0
     var lastForcedKeyUpdate: UInt64 = 0
@@ -182,6 +185,17 @@ final class RelayFastPathPlane {
     func subscriberAccepted(connection: MoQTConnection, requestID: UInt64, upstream upstreamConnection: MoQTConnection,
                             upstreamAlias: UInt64, alias: UInt64, subscriberRoute: FastPathRoute, upstreamRoute: FastPathRoute,
                             relayPort: UInt16) -> Bool {
+        let core = connection.quic.coreOnLoop
+        let suite = core.isCleartext ? "cleartext" : core.negotiatedCipherSuite.map { "\($0)" } ?? "unknown"
+        let onFastPath = place(connection: connection, requestID: requestID, upstream: upstreamConnection, upstreamAlias: upstreamAlias,
+                               alias: alias, subscriberRoute: subscriberRoute, upstreamRoute: upstreamRoute, relayPort: relayPort)
+        subscriptionsByCipher["\(suite)_\(onFastPath ? "kernel" : "user_space")", default: 0] += 1
+        return onFastPath
+    }
+
+    private func place(connection: MoQTConnection, requestID: UInt64, upstream upstreamConnection: MoQTConnection,
+                       upstreamAlias: UInt64, alias: UInt64, subscriberRoute: FastPathRoute, upstreamRoute: FastPathRoute,
+                       relayPort: UInt16) -> Bool {
         let core = connection.quic.coreOnLoop
         let (protection, reason) = protection(of: core)
         guard let protection else { userSpaceReasons[reason, default: 0] += 1; return false }
