@@ -10,10 +10,7 @@ final class Draft22RangeFilterTests: XCTestCase {
     let d22 = Draft18.DecodeOptions.standard.with(draft: .draft22)
 
     private func decode(_ bytes: [UInt8], _ options: Draft18.DecodeOptions) throws -> Draft18.ControlMessage {
-        var r = ByteReader(bytes)
-        let m = try Draft18.ControlMessage.decode(from: &r, options: options)
-        XCTAssertTrue(r.isAtEnd)
-        return m
+        try decodeWholeControlMessage(bytes, options)
     }
 
     private func code(_ body: @autoclosure () throws -> Any) -> SessionErrorCode? {

@@ -4,6 +4,9 @@
 # (4 s, 30 fps) reaches every session with zero gaps, the relay counts 50 subscribers, and most media
 # packets went through the kernel fast path. Also checks that the relay asked its subscribers for
 # fewer ACKs (ACK frequency extension): fewer ACK frames than half the packets it sent them.
+# Then a relay stopped (SIGTERM) while 10 fast-path sessions are still receiving exits 0: the
+# connections' last packets are numbered after the fast path let go of them (once a crash: an
+# unowned reference to the released subscriber state).
 # The release build (`make test` builds it first): a debug relay cannot keep 50 subscribers at speed.
 FASTPATH_BIN=$(cd "$(dirname "$0")/../.." && swift build -c release --show-bin-path)
 source "$(dirname "$0")/fastpath-lib.bash"
@@ -45,4 +48,19 @@ print(f"50 sessions x 120 objects, no gap; latency p50 median {r['latency_us']['
       f"worst p99 {r['latency_us']['p99_max'] / 1000:.2f} ms; fast-path share {share:.1%}; "
       f"{acks / (fast + user):.3f} ACK frames per packet sent")
 PY
+
+# Stopped while its fast-path subscribers are still connected.
+fp_relay relay2 --ebpf
+fp_bg "$ns_p" pub2 "$bin/moq-pub" --relay moqt://10.77.0.1:4443 --insecure --allow-cleartext --loop "$media/test.mp4"
+for _ in $(seq 1 100); do grep -q announced "$work/pub2.err" && break; sleep 0.1; done
+fp_bg "$fp_tag-s1" subs2 timeout -k 5 60 "$bin/moq-sub" --relay moqt://10.77.1.1:4443 --insecure --allow-cleartext \
+    --sessions 10 --duration 30 --report "$work/subs2.json"
+for _ in $(seq 1 100); do [[ $(grep -c "fast path: subscriber .* takes track" "$work/relay2.err" || true) -ge 20 ]] && break; sleep 0.1; done
+sleep 2
+kill -TERM "$relay_pid"
+rc=0; wait "$relay_pid" || rc=$?
+if [[ $rc -ne 0 ]] || grep -q "Fatal error" "$work/relay2.err"; then
+    echo "FAIL: moq-relay stopped with fast-path subscribers connected exited $rc"; grep -m 3 "Fatal\|error" "$work/relay2.err"; exit 1
+fi
+echo "relay stopped with 10 fast-path sessions connected: exit 0"
 echo "fastpath sessions: ok"

@@ -225,6 +225,8 @@ extension RelayFastPathPlane {
     /// while one that sees more streams than counted simply finishes when all it saw are closed.
     func resetSubscriberStream(_ d: FastPathDownstream, _ s: FastPathSubscriberStream, id: UInt64, code: UInt64) {
         guard !s.reset else { return }
+        // What the kernel sent is in the sent log until read: the final size must cover it.
+        readLog(d, now: MonotonicClock.now())
         s.reset = true
         s.userFrom = nil
         let seen = d.core.firstBytesAcknowledged(streamID: id)

@@ -254,6 +254,12 @@ extension RelayFastPathPlane {
             downstreamsByID[d.id] = nil
             d.core.observer = d.next
             d.core.streamDataSource = nil
+            // The slot goes to another connection: this one numbers its last packets (CONNECTION_CLOSE)
+            // itself again, from past every number it or the kernel took.
+            let app = PacketNumberSpace.application.rawValue
+            d.core.spaces[app].nextPacketNumber = max(d.core.spaces[app].nextPacketNumber, shared.nextPacketNumber(d.id))
+            d.core.packetNumberAllocator = nil
+            d.core.streamIDAllocator = nil
             // The slot is reused later; records of this connection are recognised by its generation.
             releaseSubscriberID(d.id)
         }

@@ -341,10 +341,12 @@ final class RelayFastPathPlane {
         down.lastLogRead = MonotonicClock.now().nanoseconds
         let sharedMemory = shared
         let base: UInt64 = core.role == .server ? 3 : 2
-        core.packetNumberAllocator = { [unowned core, unowned down] space in
+        // `down` weakly: the connection outlives the plane's state of it (its CONNECTION_CLOSE is built
+        // after `connectionClosed`, which hands numbering back to the connection).
+        core.packetNumberAllocator = { [unowned core, weak down] space in
             guard space == .application else { return core.spaces[space.rawValue].nextPacketNumber - 1 }
             let pn = sharedMemory.allocatePacketNumber(id)
-            down.logCursor.userTook(pn)  // the log reader skips numbers user space took
+            down?.logCursor.userTook(pn)  // the log reader skips numbers user space took
             return pn
         }
         let bidiBase: UInt64 = core.role == .server ? 1 : 0
