@@ -16,12 +16,14 @@ public enum TestMedia {
     /// Every clip the script makes.
     public static let clips = ["test.mp4", "test-bframes.mp4", "test-audio.mp4", "test.mkv", "test-hevc.mp4"]
 
-    private static let generation: Result<Void, Error> = Result {
-        let result = try run("/bin/bash", [repositoryRoot.appendingPathComponent("media/make-test-media.sh").path,
-                                           "--duration", "\(seconds)", directory.path])
+    private static let generation: Result<Void, Error> = Result { try makeTestMedia(["--duration", "\(seconds)", directory.path]) }
+
+    /// Runs media/make-test-media.sh with `arguments`, throwing its stderr when it fails.
+    private static func makeTestMedia(_ arguments: [String]) throws {
+        let result = try run("/bin/bash", [repositoryRoot.appendingPathComponent("media/make-test-media.sh").path] + arguments)
         guard result.status == 0 else {
             throw NSError(domain: "TestMedia", code: Int(result.status),
-                          userInfo: [NSLocalizedDescriptionKey: "make-test-media.sh failed: \(result.stderr)"])
+                          userInfo: [NSLocalizedDescriptionKey: "make-test-media.sh \(arguments.joined(separator: " ")) failed: \(result.stderr)"])
         }
     }
 
@@ -34,14 +36,7 @@ public enum TestMedia {
     /// The audio clips of `media/make-test-media.sh --audio` (6 s, H.264 beside AAC / Opus), made once into
     /// .build/test-media-audio (the folder scripts/tests/audio-sync.sh uses too).
     public static let audioDirectory = repositoryRoot.appendingPathComponent(".build/test-media-audio")
-    private static let audioGeneration: Result<Void, Error> = Result {
-        let result = try run("/bin/bash", [repositoryRoot.appendingPathComponent("media/make-test-media.sh").path,
-                                           "--audio", audioDirectory.path])
-        guard result.status == 0 else {
-            throw NSError(domain: "TestMedia", code: Int(result.status),
-                          userInfo: [NSLocalizedDescriptionKey: "make-test-media.sh --audio failed: \(result.stderr)"])
-        }
-    }
+    private static let audioGeneration: Result<Void, Error> = Result { try makeTestMedia(["--audio", audioDirectory.path]) }
 
     /// The path of audio clip `name`, generating the audio clips first if needed.
     public static func audioClip(_ name: String) throws -> String {

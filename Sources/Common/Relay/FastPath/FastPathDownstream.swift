@@ -50,12 +50,8 @@ final class FastPathDownstream: ConnectionObserver, StreamDataSource {
 
     /// Where user space stands in the kernel's sent log of this subscriber (`RelayFastPathPlane.readLog`).
     var logCursor = SentLogCursor(start: 0)
-    /// When the log was last read (CLOCK_MONOTONIC nanoseconds).
-    var lastLogRead: UInt64 = 0
-    /// When the periodic sweep last read the log and filled the kernel's gaps, and whether the tick
-    /// fills them now.
+    /// When the periodic sweep last read the log and filled the kernel's gaps (CLOCK_MONOTONIC ns).
     var lastGapFill: UInt64 = 0
-    var gapsDue = false
 
     // Counters.
     var kernelPackets: UInt64 = 0

@@ -36,7 +36,6 @@ extension RelayFastPathPlane {
     @discardableResult
     func readLog(_ d: FastPathDownstream, now: QUICTime) -> Int {
         guard let log = sentLog else { return 0 }
-        d.lastLogRead = now.nanoseconds
         let (id, generation) = (d.id, d.generation)
         let (entries, givenUp) = d.logCursor.read(upTo: shared.nextPacketNumber(id), now: now.nanoseconds,
                                                   pendingLimit: Self.logPendingNanoseconds) { pn in

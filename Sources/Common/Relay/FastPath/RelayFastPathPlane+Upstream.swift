@@ -170,13 +170,14 @@ extension RelayFastPathPlane {
         if encrypted { refreshKeys() }
         let clock = MonotonicClock.now()
         let now = clock.nanoseconds
+        var gapsDue: Set<UInt32> = []
         for d in downstreams.values {
             if sentLog == nil {
-                d.gapsDue = true
+                gapsDue.insert(d.id)
             } else if now &- d.lastGapFill >= logSweepNanoseconds {
                 readLog(d, now: clock)
                 d.lastGapFill = now
-                d.gapsDue = true
+                gapsDue.insert(d.id)
             }
             syncBudget(d)
             syncCredits(d)
@@ -186,10 +187,7 @@ extension RelayFastPathPlane {
             resetStaleUserStreams(d, now: now)
             announceDroppedStreams(d, now: now)
             handOverToKernel(d)
-            if d.gapsDue {
-                d.gapsDue = false
-                fillKernelGaps(d)
-            }
+            if gapsDue.contains(d.id) { fillKernelGaps(d) }
         }
         evictMirrors(now: now)
     }

@@ -338,7 +338,6 @@ final class RelayFastPathPlane {
         }
         sentLog?.clear(id)
         down.logCursor = SentLogCursor(start: nextPN)
-        down.lastLogRead = MonotonicClock.now().nanoseconds
         let sharedMemory = shared
         let base: UInt64 = core.role == .server ? 3 : 2
         // `down` weakly: the connection outlives the plane's state of it (its CONNECTION_CLOSE is built
